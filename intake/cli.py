@@ -1,0 +1,73 @@
+"""The ``intake`` command: one table of subcommands, each loaded only when it is used.
+
+Each area of the product keeps its own command in its own package; this module only dispatches
+to them and turns ``IntakeError`` into a clear message and an exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import click
+
+from intake.errors import IntakeError
+
+#: subcommand name -> "module:attribute" of a click command or group
+COMMANDS: dict[str, str] = {
+    "form": "intake.forms.cli:form",
+    "demo-data": "intake.roster.cli:demo_data",
+    "samples": "intake.samples.cli:samples",
+    "read": "intake.reading.cli:read",
+    "bench": "intake.bench.cli:bench",
+    "roster": "intake.roster.cli:roster",
+    "db": "intake.db.cli:db",
+    "serve": "intake.web.cli:serve",
+    "staff": "intake.web.cli:staff",
+    "demo": "intake.demo:demo",
+    "retention": "intake.accounts.cli:retention",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log progress (ids only, never personal data).")
+def cli(verbose: bool) -> None:
+    """Parent Portal intake: forms, samples, reading, roster, review app and accounts."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        code = cli.main(args=argv, prog_name="intake", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except IntakeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        for problem in getattr(exc, "problems", [])[:50]:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+    return None

@@ -1,0 +1,162 @@
+"""Configuration in one place: defaults, then a TOML file, then ``INTAKE_*`` environment.
+
+Every threshold is a named setting with its unit in the name. ``load_settings()`` is called once
+at an entry point (CLI command, web app factory, worker) and the frozen result is passed down.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from intake import PROJECT_ROOT
+from intake.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class School:
+    """The school's details, printed on the form, the pack and the credential letters."""
+
+    name: str = "Belper School & Sixth Form Centre"
+    short_name: str = "Belper School"
+    address_lines: tuple[str, ...] = ("John O'Gaunts Way", "Belper", "Derbyshire")
+    postcode: str = "DE56 0DA"
+    phone: str = "01773 825281"
+    email: str = "info@belperschool.co.uk"
+    website: str = "www.belperschool.co.uk"
+    headteacher: str = "Mr M Cooper"
+    staff_contact_name: str = "Mark Kazmierczak"
+    staff_contact_role: str = "Assistant Headteacher"
+    portal_url: str = "https://portal.belperschool.co.uk"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds, each with its unit in its name."""
+
+    #: A field whose confidence reaches this is accepted without review (0..1).
+    auto_accept_confidence: float = 0.90
+    #: A character below this confidence is highlighted on the review screen (0..1).
+    doubtful_char_confidence: float = 0.80
+    #: Share of dark pixels inside a tick box above which it counts as ticked.
+    tick_ink_ratio: float = 0.06
+    #: Share of dark pixels in a signature box above which a signature is present.
+    signature_ink_ratio: float = 0.012
+    #: A roster candidate is linked automatically only with at least this score (0..100) ...
+    match_auto_link_score: float = 90.0
+    #: ... and at least this many points ahead of the next candidate.
+    match_auto_link_margin: float = 8.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on input, so that one hostile file cannot starve a batch."""
+
+    max_upload_mb: int = 200
+    max_pdf_pages: int = 2000
+    max_image_megapixels: int = 60
+    max_tiff_frames: int = 2000
+    render_dpi: int = 200
+    page_timeout_s: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("intake-data")
+    database_url: str = ""  # empty: a SQLite file under data_dir
+    redis_url: str = ""  # empty: the in-process job queue
+    workers: int = 2
+    secret_key: str = ""
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    form_template: str = "parent-portal-v1"
+    username_scheme: str = "generated"  # or "email"
+    password_profile: str = "school"  # the seed's rules; "ncsc" for the stricter profile
+    retention_rejected_days: int = 180
+    retention_letters_days: int = 60
+    school: School = field(default_factory=School)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'intake.sqlite3').resolve()}"
+
+    @property
+    def form_templates_dir(self) -> Path:
+        return self.templates_dir / "forms"
+
+
+_SECTIONS = {"school": School, "thresholds": Thresholds, "limits": Limits}
+
+
+def _coerce(current: Any, raw: Any, key: str) -> Any:
+    try:
+        if isinstance(current, bool):
+            if isinstance(raw, str):
+                return raw.strip().lower() in {"1", "true", "yes", "on"}
+            return bool(raw)
+        if isinstance(current, Path):
+            return Path(raw)
+        if isinstance(current, tuple):
+            return tuple(raw.split("|")) if isinstance(raw, str) else tuple(raw)
+        if isinstance(current, int | float | str):
+            return type(current)(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {key!r}: cannot use {raw!r} ({exc})") from exc
+    return raw
+
+
+def _apply(obj: Any, values: dict[str, Any], prefix: str) -> Any:
+    known = {f.name for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {prefix}{key!r}")
+        current = getattr(obj, key)
+        if key in _SECTIONS and isinstance(raw, dict):
+            changes[key] = _apply(current, raw, f"{prefix}{key}.")
+        else:
+            changes[key] = _coerce(current, raw, prefix + key)
+    return replace(obj, **changes)
+
+
+def _from_environ(environ: dict[str, str]) -> dict[str, Any]:
+    """``INTAKE_DATA_DIR=x`` -> data_dir; ``INTAKE_SCHOOL__NAME=y`` -> school.name."""
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith("INTAKE_") or name == "INTAKE_CONFIG":
+            continue
+        path = name[len("INTAKE_") :].lower().split("__")
+        target = out
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return out
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Defaults, then the TOML file (``INTAKE_CONFIG`` or ``<data_dir>/intake.toml``), then env."""
+    env = dict(os.environ if environ is None else environ)
+    settings = Settings()
+    env_values = _from_environ(env)
+    if "data_dir" in env_values:
+        settings = _apply(settings, {"data_dir": env_values["data_dir"]}, "")
+    path = config_file or (Path(env["INTAKE_CONFIG"]) if env.get("INTAKE_CONFIG") else None)
+    if path is None and (settings.data_dir / "intake.toml").is_file():
+        path = settings.data_dir / "intake.toml"
+    if path is not None:
+        try:
+            settings = _apply(settings, tomllib.loads(path.read_text("utf-8")), "")
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
+    settings = _apply(settings, env_values, "")
+    if overrides:
+        settings = _apply(settings, overrides, "")
+    return settings

@@ -1,0 +1,1 @@
+"""Reading returned forms: ingest, identify, align, recognise, validate."""
