@@ -95,3 +95,15 @@ class Roster:
             for r in self.relationships
             if r.contact_id == contact_id
         ]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A household that gets one personalised pack: students who share contacts, the contacts,
+    and the address the pack's letter goes to. ``serial`` goes into every page's QR code."""
+
+    serial: str
+    student_ids: tuple[str, ...]
+    contact_ids: tuple[str, ...]
+    address: Address
+    salutation: str  # "Mr and Mrs Khan", "Ms O'Brien"

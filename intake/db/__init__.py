@@ -1,0 +1,1 @@
+"""The product's database through SQLAlchemy: SQLite by default, PostgreSQL by URL."""
