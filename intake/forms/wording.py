@@ -1,0 +1,40 @@
+"""Fill ``{school.name}`` style placeholders in printed wording from the configured ``School``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+
+from intake.config import School
+from intake.errors import TemplateError
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}")
+
+
+def school_values(school: School) -> dict[str, str]:
+    """Every value a placeholder may name, as ``"school.<name>"`` -> text."""
+    values = {
+        f"school.{f.name}": str(getattr(school, f.name))
+        for f in fields(school)
+        if isinstance(getattr(school, f.name), str)
+    }
+    values["school.address"] = ", ".join([*school.address_lines, school.postcode])
+    return values
+
+
+def fill(text: str, school: School, extra: dict[str, str] | None = None) -> str:
+    """``text`` with each ``{school.x}`` (and each ``extra`` key) replaced; unknown ones raise."""
+    values = school_values(school)
+    if extra:
+        values.update(extra)
+
+    def replace(match: re.Match[str]) -> str:
+        key = f"{match.group(1)}.{match.group(2)}"
+        if key not in values:
+            raise TemplateError(
+                f"unknown placeholder {{{key}}} in printed wording; "
+                f"known: {', '.join(sorted(values))}"
+            )
+        return values[key]
+
+    return _PLACEHOLDER.sub(replace, text)
