@@ -1,0 +1,245 @@
+"""Tables of the staff workflow: staff users, batches, uploads, pages, forms, history and audit.
+
+Ids are server-generated UUID4 strings so that no URL can be guessed or walked. ``forms`` carries a
+row version (SQLAlchemy ``version_id_col``) so two reviewers cannot overwrite each other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.db.base import Base
+from intake.errors import WorkflowError
+
+
+def new_id() -> str:
+    """A fresh server-generated id (UUID4 text)."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    """Staff roles; each implies the ones below it (admin > approver > office)."""
+
+    OFFICE = "office"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+ROLE_RANK = {Role.OFFICE: 1, Role.APPROVER: 2, Role.ADMIN: 3}
+
+
+class FormState(StrEnum):
+    """Where a form is in its life.
+
+    processing -> review -> checked (values confirmed by a person) -> approved / rejected ->
+    accounts_created. ``held`` parks a form that needs research; it can go back to review.
+    An approver may approve straight from ``review`` too.
+    """
+
+    PROCESSING = "processing"
+    REVIEW = "review"
+    CHECKED = "checked"
+    HELD = "held"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ACCOUNTS_CREATED = "accounts_created"
+
+
+ALLOWED_TRANSITIONS: dict[FormState, frozenset[FormState]] = {
+    FormState.PROCESSING: frozenset({FormState.REVIEW}),
+    FormState.REVIEW: frozenset(
+        {FormState.CHECKED, FormState.HELD, FormState.REJECTED, FormState.APPROVED}
+    ),
+    FormState.HELD: frozenset({FormState.REVIEW, FormState.CHECKED, FormState.REJECTED}),
+    FormState.CHECKED: frozenset(
+        {FormState.APPROVED, FormState.REJECTED, FormState.REVIEW, FormState.HELD}
+    ),
+    FormState.APPROVED: frozenset({FormState.ACCOUNTS_CREATED}),
+    FormState.REJECTED: frozenset({FormState.REVIEW}),
+    FormState.ACCOUNTS_CREATED: frozenset(),
+}
+
+#: states in which a person still has to look at the form (the review queue)
+QUEUE_STATES = (FormState.REVIEW, FormState.HELD)
+
+
+class PageStatus(StrEnum):
+    READ = "read"
+    BLANK = "blank"
+    NOT_FORM = "not_form"
+    UNREADABLE = "unreadable"
+
+
+class BatchStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.OFFICE.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    def has_role(self, role: str) -> bool:
+        """True when this user's role is ``role`` or above it."""
+        return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[Role(role)]
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.QUEUED.value)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pages_total: Mapped[int] = mapped_column(Integer, default=0)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    pages_failed: Mapped[int] = mapped_column(Integer, default=0)
+    forms_found: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Upload(Base):
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    display_name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(8))  # pdf, png, jpeg, tiff (from magic bytes)
+    uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="stored")  # stored, done, failed
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Form(Base):
+    __tablename__ = "forms"
+    __table_args__ = (UniqueConstraint("batch_id", "identity", name="uq_forms_batch_identity"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    #: what makes this form one form inside its batch: "serial:<s>" or "page:<first page id>"
+    identity: Mapped[str] = mapped_column(String(80))
+    serial: Mapped[str] = mapped_column(String(40), default="")
+    form_type: Mapped[str] = mapped_column(String(40), default="")
+    template_version: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default=FormState.PROCESSING.value, index=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field id -> FieldRead dict
+    proposed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # matching proposals
+    match: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # confirmed links
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    doubt: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")  # rejection or hold reason
+    uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    last_edited_by: Mapped[str | None] = mapped_column(
+        ForeignKey("staff_users.id"), nullable=True
+    )
+    checked_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
+
+    def move_to(self, state: FormState | str) -> None:
+        """Change state, refusing a transition the state machine does not allow."""
+        target = FormState(state)
+        if target not in ALLOWED_TRANSITIONS[FormState(self.state)]:
+            raise WorkflowError(f"a form in state {self.state!r} cannot become {target.value!r}")
+        self.state = target.value
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("upload_id", "index", name="uq_pages_upload_index"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)  # 0-based position in the upload
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    page_number: Mapped[int] = mapped_column(Integer, default=0)  # page of the form (1-based)
+    serial: Mapped[str] = mapped_column(String(40), default="")
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    manual_rotation: Mapped[int] = mapped_column(Integer, default=0)
+    image_key: Mapped[str] = mapped_column(String(64), default="")  # aligned page PNG
+    scan_key: Mapped[str] = mapped_column(String(64), default="")  # page as scanned, PNG
+    form_id: Mapped[str | None] = mapped_column(ForeignKey("forms.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FormEdit(Base):
+    """The form's own history of value changes (old and new values live here, not in the audit)."""
+
+    __tablename__ = "form_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    field_id: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntry(Base):
+    """One line of the append-only audit log: who did what to which object. Ids only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def _refuse_change(_mapper: Any, _connection: Any, _target: Any) -> None:
+    raise WorkflowError("the audit log is append-only")
+
+
+event.listen(AuditEntry, "before_update", _refuse_change)
+event.listen(AuditEntry, "before_delete", _refuse_change)
