@@ -76,6 +76,11 @@ class Settings:
     password_profile: str = "school"  # the seed's rules; "ncsc" for the stricter profile
     retention_rejected_days: int = 180
     retention_letters_days: int = 60
+    #: the web app is served over https (session cookie named ``__Host-session``); a local
+    #: http demo on 127.0.0.1 leaves it off
+    public_https: bool = False
+    #: host names the web app answers to ("a|b" in the environment); empty: any
+    trusted_hosts: tuple[str, ...] = ()
     school: School = field(default_factory=School)
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
