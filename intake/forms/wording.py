@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from xml.sax.saxutils import escape
 
 from intake.config import School
 from intake.errors import TemplateError
@@ -22,11 +23,18 @@ def school_values(school: School) -> dict[str, str]:
     return values
 
 
-def fill(text: str, school: School, extra: dict[str, str] | None = None) -> str:
-    """``text`` with each ``{school.x}`` (and each ``extra`` key) replaced; unknown ones raise."""
+def fill(
+    text: str, school: School, extra: dict[str, str] | None = None, markup: bool = False
+) -> str:
+    """``text`` with each ``{school.x}`` (and each ``extra`` key) replaced; unknown ones raise.
+
+    With ``markup`` the values are escaped for reportlab's paragraph markup (``&`` -> ``&amp;``).
+    """
     values = school_values(school)
     if extra:
         values.update(extra)
+    if markup:
+        values = {key: escape(value) for key, value in values.items()}
 
     def replace(match: re.Match[str]) -> str:
         key = f"{match.group(1)}.{match.group(2)}"
