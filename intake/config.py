@@ -45,6 +45,11 @@ class Thresholds:
     tick_ink_ratio: float = 0.06
     #: Share of dark pixels in a signature box above which a signature is present.
     signature_ink_ratio: float = 0.012
+    #: Share of ink inside a character box above which the box counts as written.
+    box_ink_ratio: float = 0.006
+    #: Share of dark pixels inside a tick box below which it is surely empty (between this and
+    #: ``tick_ink_ratio`` a tick is doubtful and goes to review).
+    tick_empty_ink_ratio: float = 0.025
     #: A roster candidate is linked automatically only with at least this score (0..100) ...
     match_auto_link_score: float = 90.0
     #: ... and at least this many points ahead of the next candidate.
