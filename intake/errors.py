@@ -38,3 +38,7 @@ class WorkflowError(IntakeError):
 
 class ConflictError(WorkflowError):
     """Somebody else changed the record first (optimistic locking)."""
+
+
+class EngineError(IntakeError):
+    """A recognition engine failed (missing program or model, timeout, unreadable output)."""

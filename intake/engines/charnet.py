@@ -1,0 +1,110 @@
+"""The project's own character model, run with onnxruntime (no download at run time).
+
+The ONNX file and its JSON sidecar live in ``intake/models``; ``python -m intake.training.train``
+reproduces them. The model is loaded once per process and per file, and reads a whole form's
+glyphs in one batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from intake.engines.base import CharGuess
+from intake.engines.glyph import INPUT_HEIGHT, INPUT_WIDTH, glyphs_to_batch
+from intake.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "charnet.onnx"
+#: glyphs per onnxruntime call: a whole form at once, bounded so memory stays small
+_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class CharNetModel:
+    """A loaded model: the onnxruntime session and what its sidecar says about it."""
+
+    session: ort.InferenceSession
+    classes: str
+    temperature: float
+    path: Path
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(path: Path = DEFAULT_MODEL, threads: int = 1) -> CharNetModel:
+    """Load the ONNX model and its sidecar once per process (cached by path and threads)."""
+    sidecar_path = path.with_suffix(".json")
+    try:
+        sidecar = json.loads(sidecar_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise EngineError(f"the character model description {sidecar_path} cannot be read") from exc
+    size = sidecar.get("input", {})
+    if (size.get("height"), size.get("width")) != (INPUT_HEIGHT, INPUT_WIDTH):
+        raise EngineError(
+            f"the character model {path.name} expects {size.get('width')}x{size.get('height')} "
+            f"input, this code prepares {INPUT_WIDTH}x{INPUT_HEIGHT}: retrain or update"
+        )
+    classes, temperature = str(sidecar.get("classes", "")), float(sidecar.get("temperature", 1.0))
+    if not classes or temperature <= 0:
+        raise EngineError(f"the character model description {sidecar_path} is incomplete")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors for missing/corrupt files
+        raise EngineError(f"the character model {path} cannot be loaded") from exc
+    log.info("loaded character model %s (%d classes)", path.name, len(classes))
+    return CharNetModel(session, classes, temperature, path)
+
+
+class CharNetEngine:
+    """``CharEngine`` over the shipped CNN: alphabet-masked, temperature-calibrated guesses."""
+
+    name = "charnet"
+
+    def __init__(
+        self, model_path: Path = DEFAULT_MODEL, alternatives: int = 3, threads: int = 1
+    ) -> None:
+        self.model = load_model(Path(model_path), threads)
+        self.alternatives = alternatives
+
+    def probabilities(self, glyphs: Sequence[np.ndarray], alphabet: str) -> np.ndarray:
+        """Calibrated class probabilities ``(N, len(classes))``, zero outside ``alphabet``."""
+        classes = self.model.classes
+        unknown = sorted(set(alphabet) - set(classes))
+        if not alphabet or unknown:
+            raise EngineError(f"the character model cannot read the characters {unknown!r}")
+        if len(glyphs) == 0:
+            return np.zeros((0, len(classes)), np.float32)
+        allowed = np.array([c in alphabet for c in classes])
+        batch = glyphs_to_batch(glyphs)
+        logits = np.concatenate(
+            [
+                self.model.session.run(None, {"glyphs": batch[i : i + _CHUNK]})[0]
+                for i in range(0, len(batch), _CHUNK)
+            ]
+        ).astype(np.float64)
+        logits = np.where(allowed, logits / self.model.temperature, -np.inf)
+        logits -= logits.max(axis=1, keepdims=True)
+        weights = np.exp(logits)
+        return weights / weights.sum(axis=1, keepdims=True)
+
+    def classify(self, glyphs: Sequence[np.ndarray], alphabet: str) -> list[CharGuess]:
+        """One guess per glyph, each within ``alphabet``, with the next best as alternatives."""
+        probabilities = self.probabilities(glyphs, alphabet)
+        classes = self.model.classes
+        guesses = []
+        for row in probabilities:
+            order = np.argsort(-row)[: self.alternatives + 1]
+            others = tuple((classes[i], float(row[i])) for i in order[1:] if row[i] > 0)
+            guesses.append(CharGuess(classes[order[0]], float(row[order[0]]), others))
+        return guesses
