@@ -146,6 +146,7 @@ class Upload(Base):
     kind: Mapped[str] = mapped_column(String(8))  # pdf, png, jpeg, tiff (from magic bytes)
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)  # 0 until the worker counts
     status: Mapped[str] = mapped_column(String(16), default="stored")  # stored, done, failed
     error: Mapped[str] = mapped_column(Text, default="")
 
@@ -201,6 +202,11 @@ class Page(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     page_number: Mapped[int] = mapped_column(Integer, default=0)  # page of the form (1-based)
     serial: Mapped[str] = mapped_column(String(40), default="")
+    form_type: Mapped[str] = mapped_column(String(40), default="")
+    #: field id -> FieldRead dict, for the fields on this page
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: a person put this page into a form by hand: that form's identity
+    assigned_identity: Mapped[str] = mapped_column(String(80), default="")
     rotation: Mapped[int] = mapped_column(Integer, default=0)
     manual_rotation: Mapped[int] = mapped_column(Integer, default=0)
     image_key: Mapped[str] = mapped_column(String(64), default="")  # aligned page PNG

@@ -66,9 +66,9 @@ def fresh_login_required(view: F) -> F:
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         if not login_is_fresh():
-            if request.method != "GET":
-                abort(401)
-            return redirect(url_for("auth.reauth", next=request.full_path.rstrip("?")))
+            # a POST cannot be replayed after the password check: send the user back to a page
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.reauth", next=target))
         return view(*args, **kwargs)
 
     wrapped.fresh_required = True  # type: ignore[attr-defined]

@@ -1,0 +1,348 @@
+"""Process a batch: every page read, stored and recorded; pages grouped into forms; forms matched.
+
+The job queue (``intake.jobs``) calls ``process_batch`` with ids only. The reader and the matcher
+are parameters so that tests pass fakes and the real ones are wired in one place
+(``intake.readers``). Idempotent: a page is keyed by (upload, index) and a form by
+(batch, identity), so re-running a batch or restarting a crashed worker adds nothing twice.
+One bad page never stops the batch: it becomes a page row with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake import audit
+from intake.config import Settings
+from intake.db.workflow import (
+    Batch,
+    BatchStatus,
+    Form,
+    FormState,
+    Page,
+    PageStatus,
+    Upload,
+)
+from intake.fieldjson import field_from_json, field_to_json
+from intake.reading.ingest import PageFailure, PageImage, iter_pages
+from intake.reading.result import FieldRead, PageRead
+from intake.storage import Storage
+
+log = logging.getLogger(__name__)
+
+#: longest side of the stored image of a page that could not be read (enough to recognise it)
+UNREAD_PAGE_MAX_PX = 1400
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What the reader made of one page image."""
+
+    page: PageRead
+    fields: dict[str, FieldRead] = field(default_factory=dict)
+    #: the page warped onto the template (``template.page_w`` mm wide), None if not aligned
+    aligned: np.ndarray | None = None
+
+
+class PageReader(Protocol):
+    def __call__(self, image: PageImage, source: str) -> PageOutcome: ...
+
+
+#: values of a form (field id -> FieldRead) -> proposals, JSON-able (see ``intake.readers``)
+Matcher = Callable[[dict[str, FieldRead]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """Everything the batch job needs, built once per worker from configuration."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    storage: Storage
+    reader: PageReader
+    matcher: Matcher
+
+
+def _downscaled(image: np.ndarray) -> np.ndarray:
+    from PIL import Image
+
+    picture = Image.fromarray(image)
+    picture.thumbnail((UNREAD_PAGE_MAX_PX, UNREAD_PAGE_MAX_PX))
+    return np.asarray(picture.convert("RGB"))
+
+
+def _read_one(ctx: BatchContext, item: PageImage, source: str) -> PageOutcome:
+    try:
+        return ctx.reader(item, source)
+    except Exception as exc:  # one bad page never stops the batch
+        log.warning("page %s of upload %s failed: %s", item.index, source, type(exc).__name__)
+        return PageOutcome(
+            page=PageRead(index_in_file=item.index, source=source, status="unreadable",
+                          reason=f"the page could not be read ({type(exc).__name__})"),
+        )
+
+
+def _store_page(
+    ctx: BatchContext, upload: Upload, index: int, outcome: PageOutcome | None,
+    item: PageImage | None, failure_reason: str,
+) -> Page:
+    page = Page(upload_id=upload.id, batch_id=upload.batch_id, index=index)
+    if outcome is None:
+        page.status = PageStatus.UNREADABLE.value
+        page.reason = failure_reason
+        return page
+    read = outcome.page
+    page.status = PageStatus(read.status).value
+    page.reason = read.reason or (item.note if item else "")
+    page.page_number = read.page_number
+    page.serial = read.serial
+    page.rotation = read.rotation
+    page.form_type = read.form_type
+    page.fields = {fid: field_to_json(f) for fid, f in outcome.fields.items()}
+    if outcome.aligned is not None:
+        page.image_key = ctx.storage.put_page_image(outcome.aligned)
+    if item is not None and (outcome.aligned is None or page.status != PageStatus.READ):
+        page.scan_key = ctx.storage.put_page_image(_downscaled(item.image))
+    return page
+
+
+def process_upload(ctx: BatchContext, upload_id: str) -> None:
+    """Read every page of one upload that has no row yet; commit page by page."""
+    with ctx.sessions() as session:
+        upload = session.get(Upload, upload_id)
+        if upload is None:
+            log.warning("upload %s is gone", upload_id)
+            return
+        done = set(session.scalars(select(Page.index).where(Page.upload_id == upload_id)))
+        path = ctx.storage.path(upload.storage_key)
+        if upload.page_count == 0:
+            upload.page_count = count_pages(path, upload.kind, ctx.settings)
+            batch = session.get(Batch, upload.batch_id)
+            if batch is not None:
+                batch.pages_total += upload.page_count
+            session.commit()
+        for item in iter_pages(path, ctx.settings.limits):
+            if isinstance(item, PageFailure) and item.whole_file:
+                upload.status, upload.error = "failed", item.reason
+                if 0 not in done:
+                    session.add(_store_page(ctx, upload, 0, None, None, item.reason))
+                    _count(session, upload.batch_id, failed=True)
+                session.commit()
+                return
+            if item.index in done:
+                continue
+            if isinstance(item, PageFailure):
+                page = _store_page(ctx, upload, item.index, None, None, item.reason)
+            else:
+                outcome = _read_one(ctx, item, upload.id)
+                page = _store_page(ctx, upload, item.index, outcome, item, "")
+            session.add(page)
+            _count(session, upload.batch_id, failed=page.status != PageStatus.READ)
+            session.commit()
+            log.info("batch %s upload %s page %s: %s", upload.batch_id, upload.id,
+                     page.index, page.status)
+        upload.status = "done"
+        session.commit()
+
+
+def count_pages(path: Path, kind: str, settings: Settings) -> int:
+    """How many pages a stored upload has (for the progress bar); 1 when it cannot tell."""
+    if kind == "pdf":
+        from intake.reading.ingest import _pdf_info
+
+        info, _reason = _pdf_info(path, settings.limits)
+        try:
+            return max(1, int((info or {}).get("Pages", "1")))
+        except ValueError:
+            return 1
+    if kind == "tiff":
+        from PIL import Image
+
+        try:
+            with Image.open(path) as picture:
+                return max(1, min(int(getattr(picture, "n_frames", 1)),
+                                  settings.limits.max_tiff_frames))
+        except Exception:
+            return 1
+    return 1
+
+
+def _count(session: Session, batch_id: str, *, failed: bool) -> None:
+    batch = session.get(Batch, batch_id)
+    if batch is not None:
+        batch.pages_done += 1
+        if failed:
+            batch.pages_failed += 1
+
+
+def _identity(page: Page, current: str | None) -> str:
+    """Pages with a family serial group by it; otherwise a page 1 opens a form and the
+    following pages of the same upload join it (until the next page 1)."""
+    if page.serial:
+        return f"serial:{page.form_type}:{page.serial}"
+    if page.page_number <= 1 or current is None:
+        return f"page:{page.id}"
+    return current
+
+
+def group_pages(pages: list[Page]) -> dict[str, list[Page]]:
+    """Read pages by form identity, in upload order (manual assignments win)."""
+    groups: dict[str, list[Page]] = {}
+    current: str | None = None
+    for page in pages:
+        if page.status != PageStatus.READ:
+            continue
+        if page.assigned_identity:
+            groups.setdefault(page.assigned_identity, []).append(page)
+            continue
+        key = _identity(page, current if not page.serial else None)
+        if not page.serial:
+            current = key
+        groups.setdefault(key, []).append(page)
+    return groups
+
+
+def doubt_score(values: dict[str, FieldRead], problems: list[str], proposed: dict[str, Any],
+                settings: Settings) -> float:
+    """Higher means a person is more needed: weak fields, doubtful characters, form problems,
+    and children the matcher could not link with confidence."""
+    score = 0.0
+    for read in values.values():
+        if read.confidence < settings.thresholds.auto_accept_confidence and not read.empty:
+            score += 1.0 - read.confidence
+        score += 0.1 * sum(
+            1 for c in read.chars if c.char and c.confidence < settings.thresholds.doubtful_char_confidence
+        )
+        score += 0.5 * len(read.problems)
+    score += 1.0 * len(problems)
+    score += 1.0 * int(proposed.get("unresolved", 0))
+    return round(score, 4)
+
+
+def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
+    """Create or refresh the batch's forms from its read pages; returns how many forms exist."""
+    with ctx.sessions() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            return 0
+        pages = list(session.scalars(
+            select(Page).join(Upload, Upload.id == Page.upload_id)
+            .where(Page.batch_id == batch_id).order_by(Upload.created_at, Upload.id, Page.index)
+        ))
+        for identity, group in group_pages(pages).items():
+            form = session.scalar(
+                select(Form).where(Form.batch_id == batch_id, Form.identity == identity)
+            )
+            if form is None:
+                form = Form(batch_id=batch_id, identity=identity, serial=group[0].serial,
+                            form_type=group[0].form_type, uploaded_by=batch.created_by)
+                session.add(form)
+                session.flush()
+                audit.record(session, actor_id=None, action="form.created", object_type="form",
+                             object_id=form.id, detail={"batch": batch_id})
+            for page in group:
+                page.form_id = form.id
+            if form.state != FormState.PROCESSING:
+                continue  # a person has it already: never overwrite their work
+            _fill_form(ctx, form, group)
+        session.flush()
+        count = len(list(session.scalars(select(Form.id).where(Form.batch_id == batch_id))))
+        batch.forms_found = count
+        session.commit()
+        return count
+
+
+def _fill_form(ctx: BatchContext, form: Form, group: list[Page]) -> None:
+    values: dict[str, FieldRead] = {}
+    for page in sorted(group, key=lambda p: p.page_number):
+        for fid, data in (page.fields or {}).items():
+            values[fid] = field_from_json(data)
+    problems = sorted({p for read in values.values() for p in read.problems} & {"unsigned"})
+    numbers = {p.page_number for p in group}
+    if len(numbers) < 2:
+        problems.append("page_missing")
+    try:
+        proposed = ctx.matcher(values)
+    except Exception as exc:
+        log.warning("form %s: matching failed (%s)", form.id, type(exc).__name__)
+        proposed = {"error": "matching_failed", "unresolved": 1}
+    form.values = {fid: field_to_json(read) for fid, read in values.items()}
+    form.problems = problems
+    form.proposed = proposed
+    form.doubt = doubt_score(values, problems, proposed, ctx.settings)
+    form.move_to(FormState.REVIEW)
+
+
+def process_batch(ctx: BatchContext, batch_id: str) -> None:
+    """The whole batch job: every upload, then the forms. Safe to run again."""
+    with ctx.sessions() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            log.warning("batch %s is gone", batch_id)
+            return
+        batch.status = BatchStatus.PROCESSING.value
+        uploads = list(session.scalars(
+            select(Upload.id).where(Upload.batch_id == batch_id).order_by(Upload.created_at)
+        ))
+        session.commit()
+    try:
+        for upload_id in uploads:
+            process_upload(ctx, upload_id)
+        forms = assemble_forms(ctx, batch_id)
+    except Exception as exc:
+        log.exception("batch %s failed", batch_id)
+        with ctx.sessions() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is not None:
+                batch.status = BatchStatus.FAILED.value
+                batch.error = f"processing stopped ({type(exc).__name__}); run it again"
+                session.commit()
+        raise
+    with ctx.sessions() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is not None:
+            batch.status = BatchStatus.DONE.value
+            batch.finished_at = datetime.now(UTC)
+            audit.record(session, actor_id=None, action="batch.processed", object_type="batch",
+                         object_id=batch_id, detail={"forms": forms, "pages": batch.pages_done})
+            session.commit()
+
+
+def reprocess_page(ctx: BatchContext, page_id: str) -> None:
+    """Read one page again, turned by its manual rotation, then refresh the batch's forms."""
+    with ctx.sessions() as session:
+        page = session.get(Page, page_id)
+        upload = session.get(Upload, page.upload_id) if page is not None else None
+        if page is None or upload is None:
+            return
+        item: PageImage | None = None
+        for candidate in iter_pages(ctx.storage.path(upload.storage_key), ctx.settings.limits):
+            if candidate.index == page.index and isinstance(candidate, PageImage):
+                item = candidate
+                break
+        if item is None:
+            return
+        turns = (page.manual_rotation // 90) % 4
+        # np.rot90 turns anticlockwise; a manual rotation is clockwise
+        turned = PageImage(index=item.index, image=np.ascontiguousarray(np.rot90(item.image, -turns)),
+                           dpi=item.dpi, note=item.note)
+        was_failed = page.status != PageStatus.READ
+        outcome = _read_one(ctx, turned, upload.id)
+        fresh = _store_page(ctx, upload, page.index, outcome, turned, "")
+        for column in ("status", "reason", "page_number", "serial", "rotation", "form_type",
+                       "fields", "image_key", "scan_key"):
+            setattr(page, column, getattr(fresh, column))
+        batch = session.get(Batch, page.batch_id)
+        if batch is not None and was_failed and page.status == PageStatus.READ:
+            batch.pages_failed = max(0, batch.pages_failed - 1)
+        session.commit()
+        batch_id = page.batch_id
+    assemble_forms(ctx, batch_id)

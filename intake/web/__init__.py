@@ -1,0 +1,123 @@
+"""The staff web app: upload batches, watch progress, review forms, administer staff.
+
+``create_app(test_config=None)`` builds an app from ``intake.config.load_settings``; the
+pipeline never imports this package, and no view reads a page: views store and queue.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from werkzeug.wrappers import Response
+
+from intake import PROJECT_ROOT
+from intake.config import Settings, load_settings
+from intake.errors import ConfigError
+from intake.web import database, headers, sessions
+from intake.web.extensions import csrf, limiter
+
+log = logging.getLogger(__name__)
+
+SECRET_FILE = "secret_key"
+_WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me"}
+
+
+def read_secret_key(settings: Settings) -> str:
+    """The secret key from configuration, else from ``<data_dir>/secret_key``."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / SECRET_FILE
+    if path.is_file():
+        return path.read_text("utf-8").strip()
+    return ""
+
+
+def ensure_secret_key(settings: Settings) -> Path:
+    """Create ``<data_dir>/secret_key`` (mode 0600) for a local install if none exists."""
+    import secrets
+
+    path = settings.data_dir / SECRET_FILE
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48), "utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def _flask_config(settings: Settings, test_config: dict[str, Any] | None) -> dict[str, Any]:
+    testing = bool(test_config and test_config.get("TESTING"))
+    secret = read_secret_key(settings)
+    if test_config and "SECRET_KEY" in test_config:
+        secret = test_config["SECRET_KEY"]
+    if secret.strip().lower() in _WEAK_SECRETS or len(secret) < 16:
+        if not testing:
+            raise ConfigError(
+                "the web app needs a secret key: set INTAKE_SECRET_KEY (at least 16 random "
+                f"characters) or run `intake serve`, which creates {settings.data_dir}/secret_key"
+            )
+        secret = secret or "testing-only-secret-key-0123456789"
+    https = settings.public_https
+    config: dict[str, Any] = {
+        "SECRET_KEY": secret,
+        "INTAKE_SETTINGS": settings,
+        "MAX_CONTENT_LENGTH": settings.limits.max_upload_mb * 1024 * 1024,
+        "MAX_FORM_PARTS": 1000,
+        "SESSION_COOKIE_NAME": "__Host-session" if https else "intake_session",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_PATH": "/",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "INTAKE_RUN_JOBS_INLINE": False,
+    }
+    if settings.trusted_hosts:
+        config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
+    config.update(test_config or {})
+    return config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` may carry ``INTAKE_SETTINGS`` (a ``Settings``) and any
+    Flask key; ``TESTING`` allows a throw-away secret key."""
+    settings = (test_config or {}).get("INTAKE_SETTINGS") or load_settings()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates" / "web"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.from_mapping(_flask_config(settings, test_config))
+    database.init_app(app, app.config.get("DATABASE_URL") or settings.sqlalchemy_url)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    sessions.init_app(app)
+    app.after_request(headers.add_security_headers)
+    headers.register_error_pages(app)
+    _register_blueprints(app)
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect(url_for("review.queue"))
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from intake.web import admin, auth, batches, review
+
+    for module in (auth, batches, review, admin):
+        app.register_blueprint(module.bp)
+    # the accounts engineer's blueprint, when it is present
+    if importlib.util.find_spec("intake.web.accounts") is not None:
+        from intake.web import accounts
+
+        app.register_blueprint(accounts.bp)
+    app.jinja_env.globals["has_accounts"] = "accounts" in app.blueprints

@@ -1,0 +1,195 @@
+"""Batches: upload scans, watch them being read, see every page that could not be read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from intake import audit
+from intake.db.workflow import Batch, Form, Page, PageStatus, Upload
+from intake.errors import InputFileError
+from intake.web.database import db
+from intake.web.images import send_png
+from intake.web.security import role_required
+from intake.web.uploads import check_upload, display_name
+
+bp = Blueprint("batches", __name__)
+
+MAX_FILES_PER_UPLOAD = 200
+ROTATIONS = (90, 180, 270)
+
+
+def _settings() -> Any:
+    return current_app.config["INTAKE_SETTINGS"]
+
+
+def _queue() -> Any:
+    return current_app.extensions["intake_queue"]
+
+
+def _batch_or_404(batch_id: str) -> Batch:
+    batch = db().get(Batch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/batches")
+@role_required("office")
+def index() -> str:
+    batches = db().scalars(select(Batch).order_by(Batch.created_at.desc()).limit(100)).all()
+    return render_template("batches/index.html", batches=batches)
+
+
+@bp.post("/batches")
+@role_required("office")
+def upload() -> Response | tuple[str, int]:
+    files = [f for f in request.files.getlist("files") if f is not None]
+    if not files or all(not f.filename for f in files):
+        return _upload_refused("Choose at least one file to upload.")
+    if len(files) > MAX_FILES_PER_UPLOAD:
+        return _upload_refused(f"Upload at most {MAX_FILES_PER_UPLOAD} files at a time.")
+    max_bytes = _settings().limits.max_upload_mb * 1024 * 1024
+    checked: list[tuple[bytes, str, str]] = []
+    for item in files:
+        data = item.read(max_bytes + 1)
+        name = display_name(item.filename)
+        try:
+            kind = check_upload(data, max_bytes)
+        except InputFileError as exc:
+            return _upload_refused(f"{name}: {exc}.")
+        checked.append((data, kind, name))
+    storage = current_app.extensions["intake_storage"]
+    session = db()
+    label = request.form.get("label", "").strip()[:120] or checked[0][2]
+    batch = Batch(label=label, created_by=current_user.id)
+    session.add(batch)
+    session.flush()
+    for data, kind, name in checked:
+        stored = storage.put_original(data)  # the original, unchanged, before anything else
+        session.add(Upload(
+            batch_id=batch.id, storage_key=stored.key, sha256=stored.sha256, size=stored.size,
+            display_name=name, kind=kind, uploaded_by=current_user.id,
+        ))
+    audit.record(session, actor_id=current_user.id, action="batch.upload", object_type="batch",
+                 object_id=batch.id, detail={"files": len(checked)})
+    session.commit()
+    _queue().enqueue_batch(batch.id)
+    flash(f"Uploaded {len(checked)} file(s). Reading has started.", "success")
+    return redirect(url_for("batches.show", batch_id=batch.id))
+
+
+def _upload_refused(message: str) -> tuple[str, int]:
+    batches = db().scalars(select(Batch).order_by(Batch.created_at.desc()).limit(100)).all()
+    return render_template("batches/index.html", batches=batches, error=message), 422
+
+
+def progress_of(batch: Batch) -> dict[str, Any]:
+    states = dict(
+        db().execute(
+            select(Form.state, func.count()).where(Form.batch_id == batch.id).group_by(Form.state)
+        ).all()
+    )
+    return {
+        "id": batch.id,
+        "status": batch.status,
+        "pages_total": batch.pages_total,
+        "pages_done": batch.pages_done,
+        "pages_failed": batch.pages_failed,
+        "forms_found": batch.forms_found,
+        "forms_by_state": states,
+        "error": batch.error,
+    }
+
+
+@bp.get("/batches/<batch_id>")
+@role_required("office")
+def show(batch_id: str) -> str:
+    batch = _batch_or_404(batch_id)
+    session = db()
+    forms = session.scalars(
+        select(Form).where(Form.batch_id == batch.id).order_by(Form.doubt.desc())
+    ).all()
+    problem_pages = session.scalars(
+        select(Page).where(Page.batch_id == batch.id, Page.status != PageStatus.READ.value)
+        .order_by(Page.created_at)
+    ).all()
+    uploads = session.scalars(select(Upload).where(Upload.batch_id == batch.id)).all()
+    upload_names = {u.id: u.display_name for u in uploads}
+    audit.record(session, actor_id=current_user.id, action="batch.view", object_type="batch",
+                 object_id=batch.id)
+    session.commit()
+    return render_template(
+        "batches/show.html", batch=batch, forms=forms, problem_pages=problem_pages,
+        uploads=uploads, upload_names=upload_names, progress=progress_of(batch),
+        rotations=ROTATIONS,
+    )
+
+
+@bp.get("/api/batches/<batch_id>/progress")
+@role_required("office")
+def progress(batch_id: str) -> dict[str, Any]:
+    return progress_of(_batch_or_404(batch_id))
+
+
+@bp.get("/pages/<page_id>/image")
+@role_required("office")
+def page_image(page_id: str) -> Response:
+    page = db().get(Page, page_id)
+    if page is None or not (page.image_key or page.scan_key):
+        abort(404)
+    storage = current_app.extensions["intake_storage"]
+    return send_png(storage.get(page.image_key or page.scan_key))
+
+
+@bp.post("/pages/<page_id>/rotate")
+@role_required("office")
+def rotate_page(page_id: str) -> Response:
+    page = db().get(Page, page_id)
+    if page is None:
+        abort(404)
+    try:
+        degrees = int(request.form.get("degrees", "0"))
+    except ValueError:
+        abort(400)
+    if degrees not in ROTATIONS:
+        abort(400)
+    page.manual_rotation = (page.manual_rotation + degrees) % 360
+    audit.record(db(), actor_id=current_user.id, action="page.rotate", object_type="page",
+                 object_id=page.id, detail={"degrees": degrees})
+    db().commit()
+    current_app.extensions["intake_queue"].enqueue_page(page.id)
+    flash("The page is being read again.", "success")
+    return redirect(url_for("batches.show", batch_id=page.batch_id))
+
+
+@bp.post("/pages/<page_id>/assign")
+@role_required("office")
+def assign_page(page_id: str) -> Response:
+    session = db()
+    page = session.get(Page, page_id)
+    if page is None:
+        abort(404)
+    form = session.get(Form, request.form.get("form_id", ""))
+    if form is None or form.batch_id != page.batch_id:
+        abort(404)
+    page.form_id = form.id
+    page.assigned_identity = form.identity
+    audit.record(session, actor_id=current_user.id, action="page.assign", object_type="page",
+                 object_id=page.id, detail={"form": form.id})
+    session.commit()
+    flash("The page now belongs to that form.", "success")
+    return redirect(url_for("batches.show", batch_id=page.batch_id))

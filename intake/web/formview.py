@@ -1,0 +1,171 @@
+"""What the review screen shows of one form, as plain data for Jinja and for the JSON API.
+
+Built from the stored form (FieldRead dicts, matching proposals) and the template (labels, the
+order of fields). Court-order and safeguarding details are left out unless the viewer may see
+them (approver, admin); office staff see "restricted – refer".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from intake.config import Thresholds
+from intake.db.workflow import Form
+from intake.fieldjson import field_from_json
+from intake.reading.result import FieldRead
+from intake.template.model import FormTemplate
+
+RESTRICTED = "restricted – refer"
+PARTY_TITLES = {
+    "parent1": "Parent/Carer 1",
+    "parent2": "Parent/Carer 2",
+    "form": "Form",
+}
+#: fields whose values may be edited on the review screen (everything that is read as text)
+TEXT_KINDS = {"name", "text", "postcode", "phone", "email", "date", "tutor_group"}
+WARNING_TEXT = {
+    "address_differs": "address on the form differs from the school's record",
+    "email_differs": "email differs from the school's record",
+    "phone_differs": "phone differs from the school's record",
+    "no_pr": "no parental responsibility recorded",
+    "blocked": "blocking flag on a child – do not create an account",
+    "unknown_contact": "not a known contact of these children",
+    "unsigned": "not signed",
+    "page_missing": "a page of the form is missing",
+}
+
+
+_PARTY_ORDER = {"parent1": 0, "parent2": 1, **{f"child{i}": 1 + i for i in range(1, 10)}}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    can_see_restricted: bool
+    can_decide: bool  # approve / reject
+
+
+def _party_title(party: str) -> str:
+    if party.startswith("child"):
+        return f"Child {party[5:]}"
+    return PARTY_TITLES.get(party, party)
+
+
+def is_doubtful(read: FieldRead, thresholds: Thresholds) -> bool:
+    """A person should look: low confidence, a doubtful character, or a problem."""
+    if read.problems:
+        return True
+    if not read.empty and read.confidence < thresholds.auto_accept_confidence:
+        return True
+    return any(c.char and c.confidence < thresholds.doubtful_char_confidence for c in read.chars)
+
+
+def _chars(read: FieldRead, thresholds: Thresholds) -> list[dict[str, Any]]:
+    return [
+        {"c": c.char or "\u00b7", "doubtful": bool(c.char) and c.confidence < thresholds.doubtful_char_confidence}
+        for c in read.chars
+    ]
+
+
+def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer: Viewer) -> dict[str, Any]:
+    """Everything the review screen needs for ``form``, as JSON-able data."""
+    values = {fid: field_from_json(data) for fid, data in (form.values or {}).items()}
+    fields: list[dict[str, Any]] = []
+    signatures: list[dict[str, Any]] = []
+    ticks: list[dict[str, Any]] = []
+    for page_number, spec in template.fields():
+        read = values.get(spec.id)
+        kind = str(spec.kind)
+        entry: dict[str, Any] = {
+            "id": spec.id, "label": spec.label, "kind": kind, "party": spec.party,
+            "party_title": _party_title(spec.party), "page": page_number,
+            "has_crop": read is not None and read.box_mm[2] > 0,
+        }
+        if kind == "signature":
+            entry["present"] = bool(read and read.value)
+            signatures.append(entry)
+            continue
+        if kind == "tick":
+            entry["ticked"] = bool(read and read.value)
+            ticks.append(entry)
+            continue
+        if read is None and spec.party.startswith("child") and spec.party != "child1":
+            continue  # empty child rows stay out of the way
+        entry.update(
+            value=read.value if read else "",
+            confidence=round(read.confidence, 3) if read else 0.0,
+            doubtful=is_doubtful(read, thresholds) if read else False,
+            chars=_chars(read, thresholds) if read else [],
+            problems=list(read.problems) if read else [],
+        )
+        fields.append(entry)
+    fields.sort(key=lambda f: _PARTY_ORDER.get(f["party"], 9))
+    return {
+        "id": form.id,
+        "row_version": form.row_version,
+        "state": form.state,
+        "batch_id": form.batch_id,
+        "serial": form.serial,
+        "doubt": form.doubt,
+        "problems": [WARNING_TEXT.get(p, p.replace("_", " ")) for p in form.problems or []],
+        "fields": fields,
+        "ticks": ticks,
+        "signatures": signatures,
+        "children": _children(form.proposed or {}),
+        "applicants": _applicants(form.proposed or {}, viewer),
+        "matching": (form.proposed or {}).get("status", ""),
+        "can_decide": viewer.can_decide,
+    }
+
+
+def _children(proposed: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for child in proposed.get("children", []) or []:
+        candidates = [
+            {
+                "student_id": c.get("student_id", ""),
+                "name": " ".join(x for x in (c.get("forename", ""), c.get("surname", "")) if x),
+                "tutor_group": c.get("tutor_group", ""),
+                "score": round(float(c.get("score", 0.0))),
+            }
+            for c in (child.get("candidates") or [])[:3]
+        ]
+        out.append({
+            "row": child.get("row", len(out) + 1),
+            "linked": child.get("student_id") or "",
+            "auto_linked": bool(child.get("auto_linked")),
+            "reasons": [str(r).replace("_", " ") for r in child.get("reasons", [])],
+            "candidates": candidates,
+        })
+    return out
+
+
+def _applicants(proposed: dict[str, Any], viewer: Viewer) -> list[dict[str, Any]]:
+    out = []
+    for applicant in proposed.get("applicants", []) or []:
+        outcome = str(applicant.get("outcome", ""))
+        standings = []
+        for standing in applicant.get("standings", []) or []:
+            blocked = bool(standing.get("blocked"))
+            reason = str(standing.get("reason", ""))
+            if blocked and not viewer.can_see_restricted:
+                reason = RESTRICTED
+            standings.append({
+                "student_id": standing.get("student_id", ""),
+                "pr": bool(standing.get("parental_responsibility")),
+                "blocked": blocked,
+                "reason": reason,
+            })
+        warnings = [WARNING_TEXT.get(w, str(w).replace("_", " ")) for w in applicant.get("warnings", [])]
+        if outcome in ("no_pr", "blocked", "unknown_contact"):
+            warnings.insert(0, WARNING_TEXT[outcome])
+        out.append({
+            "party": applicant.get("party", ""),
+            "party_title": _party_title(str(applicant.get("party", ""))),
+            "contact_id": applicant.get("contact_id") or "",
+            "outcome": outcome,
+            "warnings": warnings,
+            "standings": standings,
+            "existing_account": bool(applicant.get("link_existing_account")),
+        })
+    return out

@@ -1,0 +1,90 @@
+"""Security headers on every response, and the error pages (generic, with an incident id)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from intake.errors import ConflictError, IntakeError, WorkflowError
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def add_security_headers(response: Response) -> Response:
+    """CSP without inline script, nosniff, no referrer, no framing, no caching of private pages."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+def _wants_json() -> bool:
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _page(status: int, title: str, message: str, incident: str = "") -> tuple[str | dict, int]:
+    if _wants_json():
+        return {"error": message, "incident": incident or None}, status
+    return render_template(
+        "error.html", status=status, title=title, message=message, incident=incident
+    ), status
+
+
+def register_error_pages(app: Flask) -> None:
+    """Generic error pages: nothing about the code or the data leaks into them."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str | dict, int]:
+        status = exc.code or 500
+        message = {
+            400: "The request was not valid. Reload the page and try again.",
+            401: "Please sign in again.",
+            403: "Your role does not allow this.",
+            404: "Not found.",
+            405: "That action is not allowed here.",
+            409: str(exc.description),
+            413: "The upload is too large.",
+            422: str(exc.description),
+            429: "Too many attempts. Wait a few minutes and try again.",
+        }.get(status, exc.name)
+        return _page(status, exc.name, message)
+
+    @app.errorhandler(ConflictError)
+    def conflict(exc: ConflictError) -> tuple[str | dict, int]:
+        return _page(409, "Changed by someone else", str(exc))
+
+    @app.errorhandler(WorkflowError)
+    def workflow_error(exc: WorkflowError) -> tuple[str | dict, int]:
+        return _page(409, "Not allowed now", str(exc))
+
+    @app.errorhandler(IntakeError)
+    def intake_error(exc: IntakeError) -> tuple[str | dict, int]:
+        return _page(422, "Cannot do that", str(exc))
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception) -> tuple[str | dict, int]:
+        incident = uuid.uuid4().hex[:12]
+        log.exception("incident %s on %s %s", incident, request.method, request.endpoint)
+        return _page(
+            500, "Something went wrong",
+            "Something went wrong. Quote the incident id to your administrator.", incident,
+        )

@@ -1,0 +1,319 @@
+"""The review queue and screen: the forms that need a person, fixed from the keyboard.
+
+The screen is rendered once; after that ``static/review.js`` talks to the JSON routes here
+(``/api/forms/...``): accept (with corrections), hold, reject, and the next form prefetched.
+Every read of a form's data writes an audit entry; every value change is kept in the form's
+history (old and new values) and audited with field ids only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from intake import audit
+from intake.db.workflow import QUEUE_STATES, Batch, Form, FormEdit, FormState, Page
+from intake.errors import ConflictError
+from intake.fieldjson import field_from_json, field_to_json
+from intake.template.load import load_template
+from intake.web.database import db
+from intake.web.formview import TEXT_KINDS, Viewer, form_view
+from intake.web.images import crop_png, send_png
+from intake.web.security import role_required
+
+bp = Blueprint("review", __name__)
+
+MAX_VALUE_CHARS = 200
+MAX_REASON_CHARS = 500
+CONFLICT_MESSAGE = (
+    "This form was changed by someone else while you had it open. "
+    "Your changes were not saved: reload it to see theirs."
+)
+QUEUE_PAGE_SIZE = 200
+
+
+def _settings() -> Any:
+    return current_app.config["INTAKE_SETTINGS"]
+
+
+def _template() -> Any:
+    return load_template(_settings().form_template)
+
+
+def _viewer() -> Viewer:
+    return Viewer(
+        can_see_restricted=current_user.has_role("approver"),
+        can_decide=current_user.has_role("approver"),
+    )
+
+
+def _form_or_404(form_id: str) -> Form:
+    form = db().get(Form, form_id)
+    if form is None:
+        abort(404)
+    return form
+
+
+def _view_data(form: Form) -> dict[str, Any]:
+    data = form_view(form, _template(), _settings().thresholds, _viewer())
+    audit.record(db(), actor_id=current_user.id, action="form.view", object_type="form",
+                 object_id=form.id)
+    return data
+
+
+def _next_form(exclude: list[str]) -> Form | None:
+    query = (
+        select(Form).where(Form.state == FormState.REVIEW.value)
+        .order_by(Form.doubt.desc(), Form.created_at, Form.id).limit(1)
+    )
+    if exclude:
+        query = query.where(Form.id.not_in(exclude[:50]))
+    return db().scalar(query)
+
+
+@bp.get("/review")
+@role_required("office")
+def queue() -> str:
+    session = db()
+    state = request.args.get("state", "")
+    batch_id = request.args.get("batch", "")
+    states = [state] if state in {s.value for s in FormState} else [s.value for s in QUEUE_STATES]
+    query = select(Form, Batch.label).join(Batch, Batch.id == Form.batch_id).where(
+        Form.state.in_(states)
+    )
+    if batch_id:
+        query = query.where(Form.batch_id == batch_id)
+    rows = session.execute(
+        query.order_by(Form.doubt.desc(), Form.created_at).limit(QUEUE_PAGE_SIZE)
+    ).all()
+    counts = dict(session.execute(select(Form.state, func.count()).group_by(Form.state)).all())
+    batches = session.execute(
+        select(Batch.id, Batch.label).order_by(Batch.created_at.desc()).limit(50)
+    ).all()
+    return render_template(
+        "review/queue.html", rows=rows, counts=counts, states=list(FormState),
+        state=state, batch_id=batch_id, batches=batches,
+    )
+
+
+@bp.get("/review/next")
+@role_required("office")
+def open_next() -> Response:
+    form = _next_form([])
+    if form is None:
+        flash("Nothing left to review.", "success")
+        return redirect(url_for("review.queue"))
+    return redirect(url_for("review.screen", form_id=form.id))
+
+
+@bp.get("/review/<form_id>")
+@role_required("office")
+def screen(form_id: str) -> str:
+    form = _form_or_404(form_id)
+    data = _view_data(form)
+    pages = db().scalars(select(Page).where(Page.form_id == form.id).order_by(Page.page_number)).all()
+    db().commit()
+    return render_template("review/screen.html", form=data, pages=pages)
+
+
+@bp.get("/api/forms/<form_id>")
+@role_required("office")
+def form_json(form_id: str) -> Response:
+    form = _form_or_404(form_id)
+    data = _view_data(form)
+    data["pages"] = _page_urls(form.id)
+    db().commit()
+    return jsonify(data)
+
+
+@bp.get("/api/review/next")
+@role_required("office")
+def next_json() -> Response:
+    exclude = [x for x in request.args.getlist("exclude") if x][:50]
+    form = _next_form(exclude)
+    if form is None:
+        return jsonify({"done": True})
+    data = _view_data(form)
+    data["pages"] = _page_urls(form.id)
+    db().commit()
+    return jsonify(data)
+
+
+def _page_urls(form_id: str) -> list[str]:
+    pages = db().scalars(select(Page).where(Page.form_id == form_id).order_by(Page.page_number))
+    return [url_for("batches.page_image", page_id=p.id) for p in pages]
+
+
+@bp.get("/forms/<form_id>/crops/<field_id>")
+@role_required("office")
+def crop(form_id: str, field_id: str) -> Response:
+    form = _form_or_404(form_id)
+    data = (form.values or {}).get(field_id)
+    if data is None:
+        abort(404)
+    read = field_from_json(data)
+    page = db().scalar(
+        select(Page).where(Page.form_id == form.id, Page.page_number == read.page,
+                           Page.image_key != "")
+    )
+    if page is None or read.box_mm[2] <= 0:
+        abort(404)
+    storage = current_app.extensions["intake_storage"]
+    try:
+        png = crop_png(storage.get(page.image_key), read.box_mm, _template().page_w)
+    except ValueError:
+        abort(404)
+    return send_png(png)
+
+
+def _payload() -> dict[str, Any]:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            abort(400)
+        return body
+    return {
+        "row_version": request.form.get("row_version"),
+        "reason": request.form.get("reason", ""),
+        "values": {k[len("value:"):]: v for k, v in request.form.items() if k.startswith("value:")},
+    }
+
+
+def _check_version(form: Form, payload: dict[str, Any]) -> None:
+    try:
+        version = int(payload.get("row_version", -1))
+    except (TypeError, ValueError):
+        abort(400)
+    if version != form.row_version:
+        raise ConflictError(CONFLICT_MESSAGE)
+
+
+def _apply_corrections(form: Form, corrections: Any) -> list[str]:
+    """Change only the template's text fields that the form has; everything else is ignored."""
+    if not isinstance(corrections, dict):
+        return []
+    template = _template()
+    editable = {f.id for _, f in template.fields() if str(f.kind) in TEXT_KINDS}
+    values = dict(form.values or {})
+    changed: list[str] = []
+    for field_id, new in corrections.items():
+        if field_id not in editable or not isinstance(new, str):
+            continue
+        new = new.strip()[:MAX_VALUE_CHARS]
+        old_read = field_from_json(values[field_id]) if field_id in values else None
+        old = old_read.value if old_read else ""
+        if new == old:
+            continue
+        spec = template.field(field_id)
+        page_number = next(n for n, f in template.fields() if f.id == field_id)
+        base = values.get(field_id) or {
+            "field_id": field_id, "kind": str(spec.kind), "page": page_number, "raw": "",
+        }
+        updated = dict(base, value=new, confidence=1.0, problems=[], chars=[
+            {"char": c, "confidence": 1.0, "alternatives": []} for c in new
+        ])
+        values[field_id] = field_to_json(field_from_json(updated))
+        db().add(FormEdit(form_id=form.id, actor_id=current_user.id, field_id=field_id,
+                          old_value=old, new_value=new))
+        changed.append(field_id)
+    if changed:
+        form.values = values
+        form.last_edited_by = current_user.id
+    return changed
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db().commit()
+    except StaleDataError as exc:
+        db().rollback()
+        raise ConflictError(CONFLICT_MESSAGE) from exc
+
+
+def _done(form: Form, message: str) -> Response:
+    if request.is_json:
+        return jsonify({"ok": True, "state": form.state, "row_version": form.row_version})
+    flash(message, "success")
+    return redirect(url_for("review.open_next"))
+
+
+@bp.post("/forms/<form_id>/accept")
+@role_required("office")
+def accept(form_id: str) -> Response:
+    """Save the corrections and confirm the form's values (it leaves the queue)."""
+    form = _form_or_404(form_id)
+    payload = _payload()
+    _check_version(form, payload)
+    changed = _apply_corrections(form, payload.get("values"))
+    form.move_to(FormState.CHECKED)
+    form.checked_by = current_user.id
+    form.reason = ""
+    if changed:
+        audit.record(db(), actor_id=current_user.id, action="form.edit", object_type="form",
+                     object_id=form.id, detail={"fields": sorted(changed)})
+    audit.record(db(), actor_id=current_user.id, action="form.accept", object_type="form",
+                 object_id=form.id, detail={"corrected": len(changed)})
+    _commit_or_conflict()
+    return _done(form, "Form accepted.")
+
+
+@bp.post("/forms/<form_id>/hold")
+@role_required("office")
+def hold(form_id: str) -> Response:
+    """Park the form for research (it stays visible in the queue as held)."""
+    form = _form_or_404(form_id)
+    payload = _payload()
+    _check_version(form, payload)
+    _apply_corrections(form, payload.get("values"))
+    form.move_to(FormState.HELD)
+    form.reason = str(payload.get("reason", ""))[:MAX_REASON_CHARS]
+    audit.record(db(), actor_id=current_user.id, action="form.hold", object_type="form",
+                 object_id=form.id)
+    _commit_or_conflict()
+    return _done(form, "Form held.")
+
+
+@bp.post("/forms/<form_id>/release")
+@role_required("office")
+def release(form_id: str) -> Response:
+    """Put a held form back into the review queue."""
+    form = _form_or_404(form_id)
+    _check_version(form, _payload())
+    form.move_to(FormState.REVIEW)
+    audit.record(db(), actor_id=current_user.id, action="form.release", object_type="form",
+                 object_id=form.id)
+    _commit_or_conflict()
+    return _done(form, "Form back in the queue.")
+
+
+@bp.post("/forms/<form_id>/reject")
+@role_required("approver")
+def reject(form_id: str) -> Response:
+    """Reject the application with a reason the applicant will be told."""
+    form = _form_or_404(form_id)
+    payload = _payload()
+    _check_version(form, payload)
+    reason = str(payload.get("reason", "")).strip()[:MAX_REASON_CHARS]
+    if not reason:
+        abort(422, description="Give a reason for the rejection.")
+    form.move_to(FormState.REJECTED)
+    form.reason = reason
+    audit.record(db(), actor_id=current_user.id, action="form.reject", object_type="form",
+                 object_id=form.id)
+    _commit_or_conflict()
+    return _done(form, "Form rejected.")
