@@ -74,7 +74,7 @@ def rotation_of(homography: np.ndarray, page_w: float, page_h: float) -> int:
     centre = (page_w / 2, page_h / 2)
     a, b = project(homography, [centre, (centre[0] + 10, centre[1])])
     angle = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))  # image y points down
-    return int(round(angle / 90.0)) % 4 * 90
+    return round(angle / 90.0) % 4 * 90
 
 
 def match_points(
@@ -135,15 +135,20 @@ def fit_transform(
     return Fit(matrix, int(keep.sum()), error, px_per_mm)
 
 
-def aligned_page(image: np.ndarray, homography: np.ndarray, page_w: float = 210.0,
-                 page_h: float = 297.0, px_per_mm: float = ALIGNED_PX_PER_MM) -> np.ndarray:
+def aligned_page(
+    image: np.ndarray,
+    homography: np.ndarray,
+    page_w: float = 210.0,
+    page_h: float = 297.0,
+    px_per_mm: float = ALIGNED_PX_PER_MM,
+) -> np.ndarray:
     """The scan warped into the template frame: ``px_per_mm`` pixels per template millimetre.
 
     Pixels outside the scan become white paper, so a cut corner reads as an empty area.
     """
     to_aligned = np.diag([px_per_mm, px_per_mm, 1.0])
     scan_from_aligned = homography @ np.linalg.inv(to_aligned)
-    size = (int(round(page_w * px_per_mm)), int(round(page_h * px_per_mm)))
+    size = (round(page_w * px_per_mm), round(page_h * px_per_mm))
     border = (255, 255, 255) if image.ndim == 3 else 255
     return cv2.warpPerspective(
         image,

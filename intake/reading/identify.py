@@ -48,7 +48,9 @@ COMPARE_DPI = 40
 @dataclass(frozen=True)
 class QrFind:
     text: str
-    corners: np.ndarray  # (4, 2) scan px: the symbol's top left, top right, bottom right, bottom left
+    corners: (
+        np.ndarray
+    )  # (4, 2) scan px: the symbol's top left, top right, bottom right, bottom left
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,13 +77,14 @@ def to_grey(image: np.ndarray) -> np.ndarray:
 
 def ink_share(grey: np.ndarray) -> float:
     """Share of clearly dark pixels, measured on a small copy."""
-    small = cv2.resize(grey, (grey.shape[1] // 4 or 1, grey.shape[0] // 4 or 1),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        grey, (grey.shape[1] // 4 or 1, grey.shape[0] // 4 or 1), interpolation=cv2.INTER_AREA
+    )
     return float(np.mean(small < 110))
 
 
 def find_qr(grey: np.ndarray, px_per_mm: float) -> QrFind | None:
-    """The QR code's text and corners; tried on a downscaled, then a thresholded, then the full page."""
+    """The QR code's text and corners: tried on a small, a thresholded, then the full page."""
     detector = cv2.QRCodeDetector()
     factor = min(1.0, QR_SEARCH_PX_PER_MM / px_per_mm)
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -164,8 +167,9 @@ def _refit(
     return fit
 
 
-def _blank_page_score(grey: np.ndarray, homography: np.ndarray, template: FormTemplate,
-                      number: int, school: School) -> float:
+def _blank_page_score(
+    grey: np.ndarray, homography: np.ndarray, template: FormTemplate, number: int, school: School
+) -> float:
     from intake.forms.render import render_page_image
 
     ppm = COMPARE_DPI / 25.4
@@ -179,8 +183,9 @@ def _blank_page_score(grey: np.ndarray, homography: np.ndarray, template: FormTe
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
 
 
-def _page_by_blank(grey: np.ndarray, homography: np.ndarray, template: FormTemplate,
-                   school: School) -> int:
+def _page_by_blank(
+    grey: np.ndarray, homography: np.ndarray, template: FormTemplate, school: School
+) -> int:
     scores = [
         _blank_page_score(grey, homography, template, p.number, school) for p in template.pages
     ]
@@ -198,8 +203,11 @@ def _retry_qr(grey: np.ndarray, homography: np.ndarray, page: Page) -> QrFind | 
     return QrFind(found.text, found.corners) if found else None
 
 
-def _align_without_qr(grey: np.ndarray, templates: Mapping[str, FormTemplate], px_per_mm: float,
-                      ) -> tuple[FormTemplate, Page, Fit] | None:
+def _align_without_qr(
+    grey: np.ndarray,
+    templates: Mapping[str, FormTemplate],
+    px_per_mm: float,
+) -> tuple[FormTemplate, Page, Fit] | None:
     """Try every template layout at every quarter turn; keep the fit with most marks."""
     h, w = grey.shape
     best: tuple[tuple[int, float], FormTemplate, Page, Fit] | None = None
@@ -248,19 +256,30 @@ def identify_page(
             payload = decode_payload(found.text)
         except PageError as exc:
             qr_problem = str(exc)
-    if payload is not None:
+    if payload is not None and found is not None:
         template = templates.get(payload.template_key)
         if template is None:
             known = {t.form_type for t in templates.values()}
-            what = (f"form version {payload.version} is not supported"
-                    if payload.form_type in known
-                    else f"form type {payload.form_type!r} is not supported")
-            return Identified("not_form", what, form_type=payload.form_type,
-                              version=payload.version, page_number=payload.page,
-                              serial=payload.serial, qr_read=True)
+            what = (
+                f"form version {payload.version} is not supported"
+                if payload.form_type in known
+                else f"form type {payload.form_type!r} is not supported"
+            )
+            return Identified(
+                "not_form",
+                what,
+                form_type=payload.form_type,
+                version=payload.version,
+                page_number=payload.page,
+                serial=payload.serial,
+                qr_read=True,
+            )
         if not 1 <= payload.page <= len(template.pages):
-            return Identified("not_form", f"the QR names page {payload.page}, which "
-                              f"{template.key} does not have", qr_read=True)
+            return Identified(
+                "not_form",
+                f"the QR names page {payload.page}, which {template.key} does not have",
+                qr_read=True,
+            )
         page = template.page(payload.page)
         corners_mm = np.asarray(_qr_corners_mm(page))
         first = _similarity(corners_mm, found.corners)
@@ -274,14 +293,25 @@ def identify_page(
                 "unreadable",
                 "the registration marks (black squares in the corners) could not be found; "
                 "scan the whole page, flat",
-                template.key, template.form_type, template.version, payload.page,
-                payload.serial, qr_read=True,
+                template.key,
+                template.form_type,
+                template.version,
+                payload.page,
+                payload.serial,
+                qr_read=True,
             )
         return Identified(
-            "read", "", template.key, template.form_type, template.version, payload.page,
-            payload.serial, fit.homography,
+            "read",
+            "",
+            template.key,
+            template.form_type,
+            template.version,
+            payload.page,
+            payload.serial,
+            fit.homography,
             rotation_of(fit.homography, template.page_w, template.page_h),
-            round(fit.error_mm, 3), qr_read=True,
+            round(fit.error_mm, 3),
+            qr_read=True,
         )
     aligned = _align_without_qr(grey, templates, px_per_mm)
     if aligned is None or not _plausible(aligned[2], grey, aligned[0]):
@@ -304,15 +334,26 @@ def identify_page(
         if late is not None and late.template_key == template.key:
             number, serial = late.page, late.serial
         elif late is not None:
-            return Identified("not_form", f"form version {late.version} is not supported",
-                              form_type=late.form_type, version=late.version, qr_read=True)
+            return Identified(
+                "not_form",
+                f"form version {late.version} is not supported",
+                form_type=late.form_type,
+                version=late.version,
+                qr_read=True,
+            )
     elif len(template.pages) > 1:
         number = _page_by_blank(grey, fit.homography, template, school)
         log.info("QR unreadable: page %d chosen by comparing with the blank pages", number)
     return Identified(
         "read",
         "" if retry else "the QR code could not be read; page identified from its layout",
-        template.key, template.form_type, template.version, number, serial, fit.homography,
+        template.key,
+        template.form_type,
+        template.version,
+        number,
+        serial,
+        fit.homography,
         rotation_of(fit.homography, template.page_w, template.page_h),
-        round(fit.error_mm, 3), qr_read=retry is not None,
+        round(fit.error_mm, 3),
+        qr_read=retry is not None,
     )

@@ -194,7 +194,9 @@ def _pdf_pages(path: Path, limits: Limits, note: str) -> Iterator[PageOrFailure]
             )
         except Exception as exc:  # a damaged page must not stop the batch
             log.warning("page %d did not render: %s", index, type(exc).__name__)
-            yield PageFailure(index, "this page of the PDF could not be rendered; it may be damaged")
+            yield PageFailure(
+                index, "this page of the PDF could not be rendered; it may be damaged"
+            )
             continue
         if not images:
             yield PageFailure(index, "this page of the PDF rendered to nothing; it may be damaged")

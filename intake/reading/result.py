@@ -64,6 +64,7 @@ class PageRead:
     #: 3x3 homography from template millimetres to scan pixels, row-major; empty if unaligned
     homography: tuple[float, ...] = ()
     align_error_mm: float = 0.0
+    seconds: float = 0.0  # time spent reading this page (identify, align, fields)
 
 
 @dataclass(frozen=True)

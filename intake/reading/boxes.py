@@ -1,0 +1,215 @@
+"""Cutting character boxes out of an aligned page: find the outline, remove it, keep the ink.
+
+Everything here works on the aligned page (``ALIGNED_PX_PER_MM`` pixels per template mm), so the
+template's millimetres turn into pixels by one multiplication. Box outlines are printed light red:
+in colour scans the red tells print from ink; in grey scans the outline is lighter than ink, and
+on its known line a pixel must be darker still to count as ink (ink that crosses the line is kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from intake.engines.base import ALIGNED_PX_PER_MM, GLYPH_MARGIN_MM
+from intake.template.model import Rect
+
+PX = ALIGNED_PX_PER_MM
+#: how far (mm) the printed outline may lie from where alignment puts it
+OUTLINE_SEARCH_MM = 1.0
+#: half-width (mm) of the band along the outline treated as print
+OUTLINE_BAND_MM = 0.45
+#: ink blobs smaller than this (mm²) are scanner dust
+DUST_MM2 = 0.12
+#: a pixel this much darker than the paper is ink (grey levels)
+INK_CONTRAST = 85
+#: ... and on the outline band, darker than this absolute grey level
+INK_ON_LINE_GREY = 110
+#: red minus green above this is the printed outline colour in colour scans
+RED_PRINT = 30
+#: a page whose mean |R - G| exceeds this is a colour scan
+COLOUR_PAGE_CHROMA = 3.0
+
+
+@dataclass(frozen=True)
+class PageInk:
+    """The aligned page split for box work: grey levels and, on colour scans, the red print."""
+
+    grey: np.ndarray  # uint8 (H, W)
+    red: np.ndarray | None  # bool (H, W): printed light-red pixels, or None for grey scans
+    paper: float  # grey level of bare paper
+
+
+@dataclass(frozen=True, eq=False)
+class BoxCut:
+    """One character box: the cleaned glyph and what the ink says about it."""
+
+    glyph: np.ndarray  # uint8, ink dark on white, outline removed
+    ink_ratio: float  # ink share inside the box (outline band excluded)
+    written: bool
+    empty_confidence: float  # how sure the written/empty decision is, 0..1
+    crossed_out: bool
+    rect_px: tuple[int, int, int, int]  # the grown crop on the aligned page (x, y, w, h)
+
+
+def page_ink(aligned: np.ndarray) -> PageInk:
+    """Prepare an aligned page (RGB or grey) for cutting boxes."""
+    if aligned.ndim == 3:
+        grey = cv2.cvtColor(aligned, cv2.COLOR_RGB2GRAY)
+        r = aligned[..., 0].astype(np.int16)
+        g = aligned[..., 1].astype(np.int16)
+        chroma = float(np.mean(np.abs(r[::8, ::8] - g[::8, ::8])))
+        red = (r - g > RED_PRINT) if chroma > COLOUR_PAGE_CHROMA else None
+    else:
+        grey, red = aligned, None
+    paper = float(np.percentile(grey[::8, ::8], 90))
+    return PageInk(grey, red, paper)
+
+
+def _px(rect: Rect) -> tuple[int, int, int, int]:
+    return (round(rect.x * PX), round(rect.y * PX), round(rect.w * PX), round(rect.h * PX))
+
+
+def _clip(ink: PageInk, x: int, y: int, w: int, h: int) -> tuple[int, int, int, int]:
+    height, width = ink.grey.shape
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(width, x + w), min(height, y + h)
+    return x0, y0, max(0, x1 - x0), max(0, y1 - y0)
+
+
+def _print_map(ink: PageInk, x: int, y: int, w: int, h: int) -> np.ndarray:
+    """Float map of how much each pixel looks like printed outline."""
+    grey = ink.grey[y : y + h, x : x + w].astype(np.float32)
+    if ink.red is not None:
+        return ink.red[y : y + h, x : x + w].astype(np.float32)
+    darkness = np.clip(ink.paper - grey, 0, 255)
+    # ink is darker than the light outline: damp it so that letters do not pull the fit
+    return np.where(grey < INK_ON_LINE_GREY, darkness * 0.25, darkness)
+
+
+def outline_mask(
+    rects: list[Rect],
+    origin: tuple[int, int],
+    size: tuple[int, int],
+    band_mm: float = OUTLINE_BAND_MM,
+) -> np.ndarray:
+    """uint8 mask (h, w) of the outline bands of ``rects`` in a window at ``origin`` (px)."""
+    w, h = size
+    mask = np.zeros((h, w), np.uint8)
+    thickness = max(1, round(2 * band_mm * PX))
+    for rect in rects:
+        x, y, rw, rh = _px(rect)
+        cv2.rectangle(
+            mask,
+            (x - origin[0], y - origin[1]),
+            (x - origin[0] + rw, y - origin[1] + rh),
+            1,
+            thickness,
+        )
+    return mask
+
+
+def refine_offset(ink: PageInk, rects: list[Rect]) -> tuple[int, int]:
+    """Pixel shift (dx, dy) that best lays the printed outlines of ``rects`` on the scan.
+
+    Alignment is never perfect; a small search for the outline keeps boxes and crops centred.
+    Returns (0, 0) when the outline is not visible (a black-and-white scan may drop it).
+    """
+    search = round(OUTLINE_SEARCH_MM * PX)
+    xs = [_px(r) for r in rects]
+    x0 = min(r[0] for r in xs) - search
+    y0 = min(r[1] for r in xs) - search
+    x1 = max(r[0] + r[2] for r in xs) + search + 1
+    y1 = max(r[1] + r[3] for r in xs) + search + 1
+    cx, cy, cw, ch = _clip(ink, x0, y0, x1 - x0, y1 - y0)
+    if (cx, cy, cw, ch) != (x0, y0, x1 - x0, y1 - y0):
+        return (0, 0)
+    window = _print_map(ink, cx, cy, cw, ch)
+    template = outline_mask(
+        rects, (x0 + search, y0 + search), (cw - 2 * search, ch - 2 * search), band_mm=0.15
+    ).astype(np.float32)
+    if window.max() <= 0 or template.sum() == 0:
+        return (0, 0)
+    scores = cv2.matchTemplate(window, template, cv2.TM_CCORR)
+    best = float(scores.max())
+    if best <= 1.5 * float(np.median(scores)) + 1e-6:
+        return (0, 0)  # no clear outline: trust the alignment
+    dy, dx = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return (int(dx) - search, int(dy) - search)
+
+
+def ink_mask(ink: PageInk, x: int, y: int, w: int, h: int, band: np.ndarray) -> np.ndarray:
+    """bool mask of ink (not print) in a window; ``band`` marks the outline's known position."""
+    grey = ink.grey[y : y + h, x : x + w]
+    dark = grey < min(ink.paper - INK_CONTRAST, 170)
+    if ink.red is not None:
+        dark &= ~ink.red[y : y + h, x : x + w]
+    on_line = band.astype(bool)
+    dark &= ~on_line | (grey < INK_ON_LINE_GREY)
+    return _drop_dust(dark)
+
+
+def _drop_dust(mask: np.ndarray) -> np.ndarray:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
+    if count <= 1:
+        return mask
+    keep = stats[:, cv2.CC_STAT_AREA] >= DUST_MM2 * PX * PX
+    keep[0] = False
+    return keep[labels]
+
+
+def _crossed_out(ink_in_box: np.ndarray) -> bool:
+    """Heavy ink along both diagonals: a character struck through with a cross."""
+    h, w = ink_in_box.shape
+    if h < 8 or w < 8 or float(ink_in_box.mean()) < 0.18:
+        return False
+    near = cv2.dilate(ink_in_box.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    steps = np.linspace(0.1, 0.9, 17)
+    down = [near[int(t * (h - 1)), int(t * (w - 1))] for t in steps]
+    up = [near[int((1 - t) * (h - 1)), int(t * (w - 1))] for t in steps]
+    return float(np.mean(down)) > 0.8 and float(np.mean(up)) > 0.8
+
+
+def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: float) -> BoxCut:
+    """Cut one box (grown by ``GLYPH_MARGIN_MM``), remove its outline, decide if it is written."""
+    grown = rect.grown(GLYPH_MARGIN_MM)
+    gx, gy, gw, gh = _px(grown)
+    gx, gy = gx + offset[0], gy + offset[1]
+    x, y, w, h = _clip(ink, gx, gy, gw, gh)
+    if w < 4 or h < 4:
+        blank = np.full((max(gh, 4), max(gw, 4)), 255, np.uint8)
+        return BoxCut(blank, 0.0, False, 0.5, False, (gx, gy, gw, gh))
+    bx, by, bw, bh = _px(rect)
+    band = outline_mask([rect], (x - offset[0], y - offset[1]), (w, h))
+    mask = ink_mask(ink, x, y, w, h, band)
+    keep = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    keep &= ~band.astype(bool) | mask
+    glyph = np.full((gh, gw), 255, np.uint8)
+    grey = ink.grey[y : y + h, x : x + w]
+    glyph[y - gy : y - gy + h, x - gx : x - gx + w] = np.where(keep, grey, 255)
+    inset = round(OUTLINE_BAND_MM * PX)
+    ix0, iy0 = bx + offset[0] + inset - x, by + offset[1] + inset - y
+    inside = mask[
+        max(0, iy0) : max(0, iy0 + bh - 2 * inset), max(0, ix0) : max(0, ix0 + bw - 2 * inset)
+    ]
+    ratio = float(inside.mean()) if inside.size else 0.0
+    written = ratio >= written_ratio
+    margin = abs(np.log((ratio + 1e-4) / written_ratio))
+    confidence = float(min(0.999, 0.5 + 0.5 * min(1.0, margin / np.log(2.5))))
+    crossed = written and _crossed_out(inside)
+    return BoxCut(glyph, ratio, written, confidence, crossed, (gx, gy, gw, gh))
+
+
+def cut_region(ink: PageInk, rect: Rect, inset_mm: float) -> tuple[np.ndarray, float]:
+    """Ink mask inside ``rect`` shrunk by ``inset_mm`` (outline removed) and its ink share."""
+    inner = rect.grown(-inset_mm)
+    x, y, w, h = _clip(ink, *_px(inner))
+    if w < 2 or h < 2:
+        return np.zeros((1, 1), bool), 0.0
+    band = outline_mask([rect], (x, y), (w, h))
+    mask = ink_mask(ink, x, y, w, h, band)
+    return mask, float(mask.mean())

@@ -1,0 +1,111 @@
+"""Reading the character fields of one aligned page.
+
+Each field's boxes are cut (``boxes``), the written ones sent to the engine in the field kind's
+alphabet (one engine call per alphabet per page, so a model runs on whole batches), and the result
+checked (``validate``). A field's confidence is the product of its characters' confidences and of
+the written/empty decisions, capped low when the value fails its check: it estimates the chance
+that the whole field is right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from intake.config import Thresholds
+from intake.engines.base import ALPHABETS, CharEngine, CharGuess
+from intake.reading.boxes import BoxCut, PageInk, cut_box, refine_offset
+from intake.reading.result import CharRead, FieldRead, Problem
+from intake.reading.validate import check
+from intake.template.model import CharField
+
+#: a struck-through character keeps at most this confidence: a person must look
+CROSSED_OUT_CONFIDENCE = 0.2
+#: confidence of a field whose value fails its check
+INVALID_CONFIDENCE = 0.3
+
+
+@dataclass(frozen=True, eq=False)
+class FieldCuts:
+    field: CharField
+    page: int
+    cuts: tuple[BoxCut, ...]
+    offset_px: tuple[int, int]
+
+
+def cut_field(ink: PageInk, field: CharField, page: int, thresholds: Thresholds) -> FieldCuts:
+    """Cut every box of ``field`` after finding its printed outline near the expected place."""
+    rects = field.box_rects()
+    offset = refine_offset(ink, rects)
+    cuts = tuple(cut_box(ink, rect, offset, thresholds.box_ink_ratio) for rect in rects)
+    return FieldCuts(field, page, cuts, offset)
+
+
+def classify_fields(
+    fields: Sequence[FieldCuts], engine: CharEngine
+) -> dict[str, list[CharGuess | None]]:
+    """Engine guesses per field id, one per box (None for empty boxes), one call per alphabet."""
+    by_alphabet: dict[str, list[tuple[str, int, np.ndarray]]] = {}
+    guesses: dict[str, list[CharGuess | None]] = {}
+    for item in fields:
+        guesses[item.field.id] = [None] * len(item.cuts)
+        alphabet = ALPHABETS[item.field.kind]
+        for index, cut in enumerate(item.cuts):
+            if cut.written:
+                by_alphabet.setdefault(alphabet, []).append((item.field.id, index, cut.glyph))
+    for alphabet, jobs in by_alphabet.items():
+        answers = engine.classify([glyph for _, _, glyph in jobs], alphabet)
+        for (field_id, index, _), guess in zip(jobs, answers, strict=True):
+            guesses[field_id][index] = guess
+    return guesses
+
+
+def _char_read(cut: BoxCut, guess: CharGuess | None) -> CharRead:
+    if guess is None or not cut.written:
+        return CharRead("", round(cut.empty_confidence, 4))
+    confidence = guess.confidence * cut.empty_confidence
+    if cut.crossed_out:
+        confidence = min(confidence, CROSSED_OUT_CONFIDENCE)
+    return CharRead(guess.char, round(confidence, 4), guess.alternatives)
+
+
+def assemble_field(
+    item: FieldCuts, guesses: Sequence[CharGuess | None], thresholds: Thresholds
+) -> FieldRead:
+    """Characters -> raw box string -> checked value, confidence and problems."""
+    chars = tuple(_char_read(cut, guess) for cut, guess in zip(item.cuts, guesses, strict=True))
+    raw = "".join(c.char or " " for c in chars).rstrip(" ")
+    checked = check(item.field.kind, raw)
+    confidence = math.prod(c.confidence for c in chars)
+    problems: list[str] = []
+    if checked.problem:
+        problems.append(str(checked.problem))
+        confidence = min(confidence, INVALID_CONFIDENCE)
+    if confidence < thresholds.auto_accept_confidence:
+        problems.append(Problem.LOW_CONFIDENCE.value)
+    r = item.field.rect
+    return FieldRead(
+        field_id=item.field.id,
+        kind=item.field.kind.value,
+        page=item.page,
+        value=checked.value,
+        raw=raw,
+        confidence=round(confidence, 4),
+        chars=chars,
+        box_mm=(r.x, r.y, r.w, r.h),
+        problems=tuple(problems),
+    )
+
+
+def read_char_fields(
+    ink: PageInk, fields: Sequence[CharField], page: int, engine: CharEngine, thresholds: Thresholds
+) -> dict[str, FieldRead]:
+    """Every character field of one aligned page."""
+    cuts = [cut_field(ink, field, page, thresholds) for field in fields]
+    guesses = classify_fields(cuts, engine)
+    return {
+        item.field.id: assemble_field(item, guesses[item.field.id], thresholds) for item in cuts
+    }
