@@ -1,0 +1,188 @@
+"""The approval policy as a pure function: what a form would grant, and what stands in the way.
+
+Rules (the seed's policy, made exact):
+
+- Only forms in ``review`` can be decided; the approver must be neither the uploader nor the
+  last editor (four-eyes, ``Settings.approval_four_eyes``) -- both checked by the service.
+- **Fatal** issues block approval outright, whatever the approver says: an applicant section
+  that is filled in but not signed (the seed accepts only signed originals); both sections
+  matched to the same contact; nothing left to grant.
+- **Droppable** issues block approval unless an approver records an override with a reason.
+  The override never creates access: it approves what is allowed and *drops* the part at issue:
+  an unmatched child row, an unmatched applicant, a child the applicant has no parental
+  responsibility (PR) for, a child under a court-order / no-contact flag or a child-protection
+  hold, an applicant whose account was revoked (reinstating is a separate, explicit action).
+- What is granted to each approved applicant is computed from the roster, never from the form:
+  a link to every child on roll for whom the contact has PR, with no blocking flag and no open
+  hold. Children named on the form that fail this are issues; others are simply not linked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+
+from intake.accounts.ports import FormForApproval, RosterLookup
+from intake.db.accounts import ACCOUNT_REVOKED
+
+FATAL_CODES = frozenset({"UNSIGNED", "SAME_CONTACT", "NOTHING_TO_GRANT", "NO_APPLICANT"})
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One reason the form cannot simply be approved; ``message`` carries ids, never names."""
+
+    code: str
+    message: str
+    slot: int | None = None
+    row: int | None = None
+
+    @property
+    def fatal(self) -> bool:
+        return self.code in FATAL_CODES
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Access that approval gives one applicant: their contact id and the students to link."""
+
+    slot: int
+    contact_id: str
+    student_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApprovalPlan:
+    issues: tuple[Issue, ...]
+    grants: tuple[Grant, ...]
+
+    @property
+    def fatal(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.fatal)
+
+    @property
+    def droppable(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if not i.fatal)
+
+
+def linkable_students(
+    roster: RosterLookup, contact_id: str, held_students: Set[str]
+) -> tuple[str, ...]:
+    """Every student on roll the contact has PR for, with no blocking flag and no open hold."""
+    out: list[str] = []
+    for rel in roster.relationships_of_contact(contact_id):
+        student = roster.student(rel.student_id)
+        if (
+            student is not None
+            and student.on_roll
+            and rel.parental_responsibility
+            and not rel.blocked
+            and rel.student_id not in held_students
+        ):
+            out.append(rel.student_id)
+    return tuple(sorted(set(out)))
+
+
+def _applicant_issues(
+    form: FormForApproval,
+    roster: RosterLookup,
+    held_students: Set[str],
+    account_status: Mapping[str, str],
+) -> tuple[list[Issue], list[Grant]]:
+    issues: list[Issue] = []
+    grants: list[Grant] = []
+    named = [c.student_id for c in form.children if c.student_id]
+    seen: set[str] = set()
+    for app in sorted(form.applicants, key=lambda a: a.slot):
+        where = f"Parent/Carer {app.slot}"
+        if not app.signed:
+            issues.append(Issue("UNSIGNED", f"{where} has not signed the form.", slot=app.slot))
+            continue
+        if app.contact_id is None or roster.contact(app.contact_id) is None:
+            issues.append(Issue(
+                "APPLICANT_UNMATCHED",
+                f"{where} is not matched to a contact in the school's records.",
+                slot=app.slot,
+            ))
+            continue
+        if app.contact_id in seen:
+            issues.append(Issue(
+                "SAME_CONTACT",
+                f"Both sections are matched to contact {app.contact_id}.",
+                slot=app.slot,
+            ))
+            continue
+        seen.add(app.contact_id)
+        if account_status.get(app.contact_id) == ACCOUNT_REVOKED:
+            issues.append(Issue(
+                "ACCOUNT_REVOKED",
+                f"{where} (contact {app.contact_id}) has a revoked account; reinstate it "
+                "explicitly if access should return.",
+                slot=app.slot,
+            ))
+            continue
+        rels = {r.student_id: r for r in roster.relationships_of_contact(app.contact_id)}
+        for flagged in rels.values():
+            if flagged.blocked:
+                issues.append(Issue(
+                    "BLOCKED",
+                    f"{where} (contact {app.contact_id}) has a court-order or no-contact flag "
+                    f"for student {flagged.student_id}.",
+                    slot=app.slot,
+                ))
+        for student_id in named:
+            rel = rels.get(student_id)
+            if rel is None or not rel.parental_responsibility:
+                issues.append(Issue(
+                    "NO_PR",
+                    f"{where} (contact {app.contact_id}) has no parental responsibility for "
+                    f"student {student_id}.",
+                    slot=app.slot,
+                ))
+            elif student_id in held_students:
+                issues.append(Issue(
+                    "CHILD_HOLD",
+                    f"Student {student_id} is under a child-protection hold.",
+                    slot=app.slot,
+                ))
+        students = linkable_students(roster, app.contact_id, held_students)
+        if students:
+            grants.append(Grant(app.slot, app.contact_id, students))
+    return issues, grants
+
+
+def evaluate(
+    form: FormForApproval,
+    roster: RosterLookup,
+    held_students: Set[str],
+    account_status: Mapping[str, str],
+) -> ApprovalPlan:
+    """The plan for approving ``form``: its issues, and the grants that approval would make."""
+    issues: list[Issue] = []
+    if not form.applicants:
+        issues.append(Issue("NO_APPLICANT", "No Parent/Carer section is filled in."))
+    for child in form.children:
+        if child.student_id is None or roster.student(child.student_id) is None:
+            issues.append(Issue(
+                "CHILD_UNMATCHED",
+                f"Child row {child.row} is not matched to a student on roll.",
+                row=child.row,
+            ))
+    applicant_issues, grants = _applicant_issues(form, roster, held_students, account_status)
+    issues += applicant_issues
+    granted = {s for g in grants for s in g.student_ids}
+    for child in form.children:
+        known = child.student_id is not None and roster.student(child.student_id) is not None
+        if known and child.student_id not in granted:
+            issues.append(Issue(
+                "CHILD_WITHOUT_PR",
+                f"Child row {child.row} (student {child.student_id}) has no approved applicant "
+                "with parental responsibility.",
+                row=child.row,
+            ))
+    if form.applicants and not grants and not any(i.fatal for i in issues):
+        issues.append(Issue(
+            "NOTHING_TO_GRANT",
+            "No applicant on this form can be given access; reject the form instead.",
+        ))
+    return ApprovalPlan(tuple(issues), tuple(grants))

@@ -1,0 +1,196 @@
+"""Passwords of portal accounts: issued with a printed letter, checked at login, changed by the
+parent.
+
+Printing (or reprinting) a letter *is* issuing a password: a new one is generated, its argon2id
+hash stored with an expiry and the must-change flag, the old one stops working, and the plain
+text goes only into the PDF bytes returned to the caller, which streams them. If rendering fails,
+the caller's transaction rolls back and nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.accounts.errors import LoginRefused, NotFoundError
+from intake.accounts.letters import CredentialLetter, render_credential_letters
+from intake.accounts.passwords import (
+    PasswordIdentity,
+    check_password,
+    generate_initial_password,
+    hash_password,
+    verify_password,
+)
+from intake.accounts.ports import AccountsContext
+from intake.db.accounts import ACCOUNT_ACTIVE, LetterPrint, PortalAccount, new_id
+from intake.errors import ConflictError, WorkflowError
+
+log = logging.getLogger(__name__)
+
+_PREVIOUS_KEPT = 5
+
+
+@dataclass(frozen=True)
+class PrintRun:
+    print_run_id: str
+    account_ids: tuple[str, ...]
+    pdf: bytes
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: they were stored as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def identity_of(account: PortalAccount, ctx: AccountsContext) -> PasswordIdentity:
+    school = ctx.settings.school
+    return PasswordIdentity(account.forename, account.surname, account.username,
+                            (school.name, school.short_name))
+
+
+def accounts_awaiting_letters(session: Session) -> list[PortalAccount]:
+    """Active accounts with no password yet: new, or reinstated after a revocation."""
+    return list(session.scalars(
+        select(PortalAccount).where(PortalAccount.status == ACCOUNT_ACTIVE,
+                                    PortalAccount.password_hash.is_(None))
+        .order_by(PortalAccount.surname, PortalAccount.forename, PortalAccount.id)))
+
+
+def _new_password(account: PortalAccount, ctx: AccountsContext) -> str:
+    identity = identity_of(account, ctx)
+    while True:
+        password = generate_initial_password()
+        if (check_password(password, identity, "school").ok
+                and check_password(password, identity, "ncsc").ok):
+            return password
+
+
+def _issue(account: PortalAccount, ctx: AccountsContext) -> str:
+    password = _new_password(account, ctx)
+    now = ctx.clock()
+    if account.password_hash:
+        kept = [account.password_hash, *account.previous_hashes.split()][:_PREVIOUS_KEPT]
+        account.previous_hashes = " ".join(kept)
+    account.password_hash = hash_password(password)
+    account.password_set_at = now
+    account.password_expires_at = now + timedelta(days=ctx.settings.initial_password_days)
+    account.must_change_password = True
+    account.session_epoch += 1
+    return password
+
+
+def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> CredentialLetter:
+    contact = ctx.roster.contact(account.contact_id)
+    if contact is None:
+        raise WorkflowError(f"Contact {account.contact_id} is no longer in the roster; "
+                            "check the account before printing.")
+    if not contact.address.lines or not contact.address.postcode:
+        raise WorkflowError(f"Contact {account.contact_id} has no home address on file; "
+                            "update the MIS before printing.")
+    first_names = []
+    for link in account.children:
+        student = ctx.roster.student(link.student_id)
+        if student is not None:
+            first_names.append(student.preferred_forename or student.legal_forename)
+    initial = f"{contact.forename[:1]} " if contact.forename else ""
+    title = f"{contact.title} " if contact.title else ""
+    expires = as_utc(account.password_expires_at)
+    assert expires is not None
+    return CredentialLetter(
+        addressee=f"{title}{initial}{contact.surname}".strip(),
+        salutation=f"{contact.title} {contact.surname}".strip() if contact.title
+        else f"{contact.forename} {contact.surname}".strip(),
+        address=contact.address, username=account.username, password=password,
+        expires_on=expires.date(), children=tuple(sorted(first_names)),
+        letter_date=ctx.clock().date(),
+    )
+
+
+def print_letters(
+    session: Session, ctx: AccountsContext, account_ids: Sequence[str], actor_id: str
+) -> PrintRun:
+    """Issue new passwords for ``account_ids`` and render one PDF with a letter per account.
+
+    Reprinting is allowed and always sets a new password (the previous one stops working).
+    """
+    if not account_ids:
+        raise WorkflowError("Choose at least one account to print a letter for.")
+    accounts = session.scalars(
+        select(PortalAccount).where(PortalAccount.id.in_(list(account_ids))).with_for_update()
+    ).all()
+    if len(accounts) != len(set(account_ids)):
+        raise NotFoundError("One of the accounts no longer exists.")
+    run_id = new_id()
+    letters = []
+    for account in sorted(accounts, key=lambda a: (a.surname, a.forename, a.id)):
+        if account.status != ACCOUNT_ACTIVE:
+            raise ConflictError(f"Account {account.id} is revoked; reinstate it first.")
+        if not account.children:
+            raise ConflictError(f"Account {account.id} has no linked children.")
+        letters.append(_letter_for(account, _issue(account, ctx), ctx))
+        session.add(LetterPrint(print_run_id=run_id, account_id=account.id, printed_by=actor_id,
+                                printed_at=ctx.clock()))
+        ctx.audit(session, actor_id=actor_id, action="account.letter_printed",
+                  object_type="portal_account", object_id=account.id,
+                  detail={"print_run_id": run_id})
+    pdf = render_credential_letters(letters, ctx.settings.school)
+    log.info("print run %s: %d letters", run_id, len(letters))
+    return PrintRun(run_id, tuple(a.id for a in accounts), pdf)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account_id: str
+    must_change_password: bool
+    session_epoch: int
+
+
+def verify_login(
+    session: Session, ctx: AccountsContext, username: str, password: str
+) -> LoginResult:
+    """Check portal credentials. One message for every failure (no account enumeration)."""
+    refused = LoginRefused("The username or password is not right, or the account is not active.")
+    account = session.scalars(
+        select(PortalAccount).where(PortalAccount.username_key == username.strip().casefold())
+    ).one_or_none()
+    if account is None or account.status != ACCOUNT_ACTIVE or not account.password_hash:
+        raise refused
+    if not verify_password(account.password_hash, password):
+        raise refused
+    expires = as_utc(account.password_expires_at)
+    if account.must_change_password and expires is not None and ctx.clock() >= expires:
+        raise LoginRefused("This initial password has expired; ask the school for a new letter.")
+    return LoginResult(account.id, account.must_change_password, account.session_epoch)
+
+
+def change_password(
+    session: Session, ctx: AccountsContext, account_id: str, current: str, new: str
+) -> None:
+    """The parent's own password change: checked against the configured profile, and never
+    one of the account's previous passwords."""
+    account = session.get(PortalAccount, account_id)
+    if account is None or account.status != ACCOUNT_ACTIVE or not account.password_hash:
+        raise LoginRefused("The account is not active.")
+    if not verify_password(account.password_hash, current):
+        raise LoginRefused("The current password is not right.")
+    result = check_password(new, identity_of(account, ctx), ctx.settings.password_profile)
+    if not result.ok:
+        raise WorkflowError("The new password is not allowed: " + " ".join(result.problems))
+    used = [account.password_hash, *account.previous_hashes.split()]
+    if any(verify_password(old, new) for old in used):
+        raise WorkflowError("Choose a password you have not used before.")
+    account.previous_hashes = " ".join(used[:_PREVIOUS_KEPT])
+    account.password_hash = hash_password(new)
+    account.password_set_at = ctx.clock()
+    account.password_expires_at = None
+    account.must_change_password = False
+    account.session_epoch += 1
+    ctx.audit(session, actor_id=f"portal:{account.id}", action="account.password_changed",
+              object_type="portal_account", object_id=account.id)

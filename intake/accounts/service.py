@@ -1,0 +1,375 @@
+"""Approve or reject a form, and revoke, hold and reinstate accounts, each in the caller's
+transaction.
+
+Races cannot duplicate anything, because the database says no: the first write of an approval is
+the form's one ``form_decisions`` row (unique ``form_id``), so a second approver, a double click
+or a re-processed batch fails there with ``ConflictError``; accounts are unique per contact and
+links unique per (account, student), and each insert runs in a savepoint that, on a clash with a
+concurrent transaction, reads the row the other one wrote and links to it. On SQLite that first
+write also takes the database's write lock, so approvals run one after another.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from intake.accounts.approval import ApprovalPlan, Grant, evaluate
+from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
+from intake.accounts.ports import (
+    FORM_ACCOUNTS_CREATED,
+    FORM_REJECTED,
+    FORM_REVIEW,
+    AccountsContext,
+    FormForApproval,
+)
+from intake.accounts.usernames import choose_username
+from intake.db.accounts import (
+    ACCOUNT_ACTIVE,
+    ACCOUNT_REVOKED,
+    DECISION_APPROVED,
+    DECISION_REJECTED,
+    AccountChild,
+    ChildHold,
+    FormDecision,
+    PortalAccount,
+)
+from intake.errors import ConflictError, WorkflowError
+
+log = logging.getLogger(__name__)
+
+MAX_USERNAME_TRIES = 5
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    form_id: str
+    created_account_ids: tuple[str, ...]
+    linked_account_ids: tuple[str, ...]  # existing accounts that gained links (or were re-used)
+    new_links: int
+    overridden: tuple[str, ...]  # issue codes dropped under the override
+
+
+def _require_reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if len(text) < 5:
+        raise WorkflowError(f"{what} needs a reason of at least a few words.")
+    return text[:2000]
+
+
+def open_hold_students(session: Session) -> set[str]:
+    rows = session.scalars(select(ChildHold.student_id).where(ChildHold.closed_at.is_(None)))
+    return set(rows)
+
+
+def account_status_by_contact(session: Session, contact_ids: list[str]) -> dict[str, str]:
+    if not contact_ids:
+        return {}
+    rows = session.execute(
+        select(PortalAccount.contact_id, PortalAccount.status).where(
+            PortalAccount.contact_id.in_(contact_ids)
+        )
+    )
+    return {contact_id: status for contact_id, status in rows}
+
+
+def plan_for(session: Session, ctx: AccountsContext, form: FormForApproval) -> ApprovalPlan:
+    """What approving ``form`` would do now (the review screen shows this before the click)."""
+    contact_ids = [a.contact_id for a in form.applicants if a.contact_id]
+    return evaluate(
+        form, ctx.roster, open_hold_students(session),
+        account_status_by_contact(session, contact_ids),
+    )
+
+
+def _claim_decision(
+    session: Session, form_id: str, decision: str, actor_id: str, **extra: str | None
+) -> FormDecision:
+    """Insert the form's single decision row first: the unique constraint is the lock."""
+    # A plain flush, not a savepoint: this is the transaction's first write (pysqlite only
+    # nests savepoints correctly inside a transaction it has begun itself).
+    row = FormDecision(form_id=form_id, decision=decision, decided_by=actor_id, **extra)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ConflictError("This form has already been decided by somebody else.") from exc
+    return row
+
+
+def _lock_form_in_review(session: Session, ctx: AccountsContext, form_id: str) -> FormForApproval:
+    form = ctx.forms.lock(session, form_id)
+    if form.state != FORM_REVIEW:
+        raise ConflictError(f"The form is in state {form.state!r}; only forms in review can be "
+                            "approved or rejected.")
+    return form
+
+
+def _check_four_eyes(ctx: AccountsContext, form: FormForApproval, approver_id: str) -> None:
+    if not ctx.settings.approval_four_eyes:
+        return
+    if approver_id in {form.uploaded_by, form.last_edited_by}:
+        raise FourEyesError("You uploaded or last edited this form, so another approver must "
+                            "approve it (four-eyes rule).")
+
+
+def _find_account(session: Session, contact_id: str) -> PortalAccount | None:
+    return session.scalars(
+        select(PortalAccount).where(PortalAccount.contact_id == contact_id)
+    ).one_or_none()
+
+
+def _username_taken(session: Session, key: str) -> bool:
+    found = session.scalar(select(PortalAccount.id).where(PortalAccount.username_key == key))
+    return found is not None
+
+
+def get_or_create_account(
+    session: Session, ctx: AccountsContext, contact_id: str, form_id: str, actor_id: str
+) -> tuple[PortalAccount, bool]:
+    """The contact's account, created if there is none: ``(account, created)``."""
+    existing = _find_account(session, contact_id)
+    if existing is not None:
+        return existing, False
+    contact = ctx.roster.contact(contact_id)
+    if contact is None:
+        raise NotFoundError(f"contact {contact_id} is not in the roster")
+    for _ in range(MAX_USERNAME_TRIES):
+        username = choose_username(
+            ctx.settings.username_scheme, contact.forename, contact.surname, contact.email,
+            lambda key: _username_taken(session, key),
+        )
+        account = PortalAccount(
+            contact_id=contact_id, username=username, username_key=username.casefold(),
+            forename=contact.forename, surname=contact.surname, email=contact.email,
+            status=ACCOUNT_ACTIVE, created_by=actor_id, source_form_id=form_id,
+            created_at=ctx.clock(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(account)
+        except IntegrityError:
+            # Another transaction created this contact's account, or took the username.
+            existing = _find_account(session, contact_id)
+            if existing is not None:
+                return existing, False
+            continue
+        return account, True
+    raise ConflictError("Could not create the account (username clashes); try again.")
+
+
+def link_child(
+    session: Session, account: PortalAccount, student_id: str, form_id: str, actor_id: str
+) -> bool:
+    """Link ``student_id`` to ``account`` unless already linked; True when a link was made."""
+    exists = session.scalar(select(AccountChild.id).where(
+        AccountChild.account_id == account.id, AccountChild.student_id == student_id))
+    if exists is not None:
+        return False
+    link = AccountChild(account_id=account.id, student_id=student_id, linked_by=actor_id,
+                        source_form_id=form_id)
+    try:
+        with session.begin_nested():
+            session.add(link)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _apply_grant(
+    session: Session, ctx: AccountsContext, grant: Grant, form_id: str, actor_id: str
+) -> tuple[PortalAccount, bool, int]:
+    account, created = get_or_create_account(session, ctx, grant.contact_id, form_id, actor_id)
+    if account.status != ACCOUNT_ACTIVE:
+        # Revoked between planning and now: never reinstate silently.
+        raise ConflictError(f"Account {account.id} was revoked meanwhile; look again.")
+    links = sum(link_child(session, account, s, form_id, actor_id) for s in grant.student_ids)
+    return account, created, links
+
+
+def approve_form(
+    session: Session,
+    ctx: AccountsContext,
+    form_id: str,
+    approver_id: str,
+    override_reason: str | None = None,
+) -> ApprovalResult:
+    """Approve a form in review: create or link one account per approved applicant.
+
+    Raises ``ConflictError`` (already decided, wrong state), ``FourEyesError``, or
+    ``ApprovalBlocked`` listing the issues (fatal ones always; droppable ones without an override).
+    """
+    decision = _claim_decision(session, form_id, DECISION_APPROVED, approver_id)
+    form = _lock_form_in_review(session, ctx, form_id)
+    _check_four_eyes(ctx, form, approver_id)
+    plan = plan_for(session, ctx, form)
+    if plan.fatal:
+        raise ApprovalBlocked("This form cannot be approved.", plan.fatal + plan.droppable)
+    overridden: tuple[str, ...] = ()
+    if plan.droppable:
+        if not (override_reason or "").strip():
+            raise ApprovalBlocked(
+                "This form needs an override with a reason; the parts at issue will be left out.",
+                plan.droppable,
+            )
+        decision.override_reason = _require_reason(override_reason, "An override")
+        overridden = tuple(sorted({i.code for i in plan.droppable}))
+        decision.overridden = " ".join(overridden)
+    created: list[str] = []
+    linked: list[str] = []
+    new_links = 0
+    for grant in plan.grants:
+        account, was_created, links = _apply_grant(session, ctx, grant, form_id, approver_id)
+        (created if was_created else linked).append(account.id)
+        new_links += links
+        ctx.audit(session, actor_id=approver_id,
+                  action="account.created" if was_created else "account.linked",
+                  object_type="portal_account", object_id=account.id,
+                  detail={"form_id": form_id, "contact_id": grant.contact_id,
+                          "student_ids": list(grant.student_ids), "new_links": links})
+    ctx.forms.set_state(session, form_id, FORM_ACCOUNTS_CREATED, approver_id)
+    ctx.audit(session, actor_id=approver_id, action="form.approved", object_type="form",
+              object_id=form_id, detail={"overridden": list(overridden),
+                                         "override_reason": decision.override_reason,
+                                         "accounts_created": created, "accounts_linked": linked})
+    log.info("form %s approved: %d created, %d linked", form_id, len(created), len(linked))
+    return ApprovalResult(form_id, tuple(created), tuple(linked), new_links, overridden)
+
+
+REJECTION_CODES = ("UNSIGNED", "NO_PR", "NOT_FOUND", "UNREADABLE", "NOT_ORIGINAL", "OTHER")
+
+
+def reject_form(
+    session: Session,
+    ctx: AccountsContext,
+    form_id: str,
+    approver_id: str,
+    code: str,
+    note: str = "",
+) -> FormForApproval:
+    """Reject a form in review for ``code`` (one of ``REJECTION_CODES``); the caller renders the
+    rejection letters (``intake.accounts.letters``) from the returned form."""
+    if code not in REJECTION_CODES:
+        raise WorkflowError(f"Unknown rejection reason {code!r}.")
+    _claim_decision(session, form_id, DECISION_REJECTED, approver_id,
+                    rejection_code=code, rejection_note=note.strip()[:500] or None)
+    form = _lock_form_in_review(session, ctx, form_id)
+    ctx.forms.set_state(session, form_id, FORM_REJECTED, approver_id)
+    ctx.audit(session, actor_id=approver_id, action="form.rejected", object_type="form",
+              object_id=form_id, detail={"code": code})
+    return form
+
+
+def get_account(session: Session, account_id: str) -> PortalAccount:
+    account = session.get(PortalAccount, account_id)
+    if account is None:
+        raise NotFoundError("No such account.")
+    return account
+
+
+def _revoke(account: PortalAccount, ctx: AccountsContext, actor_id: str, reason: str,
+            hold_id: str | None) -> None:
+    account.status = ACCOUNT_REVOKED
+    account.revoked_at = ctx.clock()
+    account.revoked_by = actor_id
+    account.revoked_reason = reason
+    account.revoked_by_hold_id = hold_id
+    account.password_hash = None  # the old credentials never work again
+    account.session_epoch += 1
+
+
+def revoke_account(
+    session: Session, ctx: AccountsContext, account_id: str, actor_id: str, reason: str
+) -> PortalAccount:
+    """Revoke one account at once (sessions end, password cleared); the reason is audited."""
+    reason = _require_reason(reason, "Revoking an account")
+    account = get_account(session, account_id)
+    if account.status == ACCOUNT_REVOKED:
+        raise ConflictError("This account is already revoked.")
+    _revoke(account, ctx, actor_id, reason, None)
+    ctx.audit(session, actor_id=actor_id, action="account.revoked",
+              object_type="portal_account", object_id=account.id, detail={"reason": reason})
+    return account
+
+
+def open_child_hold(
+    session: Session, ctx: AccountsContext, student_id: str, actor_id: str, reason: str
+) -> tuple[ChildHold, list[str]]:
+    """Revoke every account linked to a student pending an investigation (the seed's
+    child-protection rule); no account can be linked to the student while the hold is open."""
+    reason = _require_reason(reason, "A child-protection hold")
+    if ctx.roster.student(student_id) is None:
+        raise NotFoundError("No such student in the roster.")
+    if student_id in open_hold_students(session):
+        raise ConflictError("This student already has an open hold.")
+    hold = ChildHold(student_id=student_id, reason=reason, opened_by=actor_id,
+                     opened_at=ctx.clock())
+    session.add(hold)
+    session.flush()
+    accounts = session.scalars(
+        select(PortalAccount).join(AccountChild).where(AccountChild.student_id == student_id)
+        .with_for_update()
+    ).all()
+    revoked = []
+    for account in accounts:
+        if account.status == ACCOUNT_ACTIVE:
+            _revoke(account, ctx, actor_id, reason, hold.id)
+            revoked.append(account.id)
+            ctx.audit(session, actor_id=actor_id, action="account.revoked",
+                      object_type="portal_account", object_id=account.id,
+                      detail={"hold_id": hold.id})
+    ctx.audit(session, actor_id=actor_id, action="child_hold.opened", object_type="student",
+              object_id=student_id, detail={"hold_id": hold.id, "revoked": revoked})
+    return hold, revoked
+
+
+def close_child_hold(
+    session: Session, ctx: AccountsContext, hold_id: str, actor_id: str, note: str
+) -> list[str]:
+    """Close a hold; returns the accounts it revoked, which stay revoked until reinstated."""
+    note = _require_reason(note, "Closing a hold")
+    hold = session.get(ChildHold, hold_id)
+    if hold is None:
+        raise NotFoundError("No such hold.")
+    if hold.closed_at is not None:
+        raise ConflictError("This hold is already closed.")
+    hold.closed_at, hold.closed_by, hold.closed_note = ctx.clock(), actor_id, note
+    affected = list(session.scalars(
+        select(PortalAccount.id).where(PortalAccount.revoked_by_hold_id == hold.id)))
+    ctx.audit(session, actor_id=actor_id, action="child_hold.closed", object_type="student",
+              object_id=hold.student_id, detail={"hold_id": hold.id, "accounts": affected})
+    return affected
+
+
+def reinstate_account(
+    session: Session, ctx: AccountsContext, account_id: str, actor_id: str, reason: str
+) -> PortalAccount:
+    """Reinstate a revoked account after checking every link against the roster again: links
+    without PR, with a blocking flag or under an open hold are removed. A new credential
+    letter is needed afterwards (revocation cleared the password)."""
+    reason = _require_reason(reason, "Reinstating an account")
+    account = get_account(session, account_id)
+    if account.status != ACCOUNT_REVOKED:
+        raise ConflictError("Only a revoked account can be reinstated.")
+    from intake.accounts.approval import linkable_students
+
+    allowed = set(linkable_students(ctx.roster, account.contact_id, open_hold_students(session)))
+    removed = [link.student_id for link in account.children if link.student_id not in allowed]
+    if len(removed) == len(account.children):
+        raise WorkflowError("No child may be linked to this account now (no parental "
+                            "responsibility, a flag or an open hold), so it stays revoked.")
+    for link in list(account.children):
+        if link.student_id in removed:
+            account.children.remove(link)
+    account.status = ACCOUNT_ACTIVE
+    account.revoked_at = account.revoked_by = account.revoked_reason = None
+    account.revoked_by_hold_id = None
+    account.must_change_password = True
+    ctx.audit(session, actor_id=actor_id, action="account.reinstated",
+              object_type="portal_account", object_id=account.id,
+              detail={"reason": reason, "links_removed": removed})
+    return account
