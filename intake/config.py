@@ -81,6 +81,8 @@ class Settings:
     password_profile: str = "school"  # the seed's rules; "ncsc" for the stricter profile
     retention_rejected_days: int = 180
     retention_letters_days: int = 60
+    approval_four_eyes: bool = True  # approver may not be the uploader or last editor
+    initial_password_days: int = 21  # an unused initial password expires after this
     #: the web app is served over https (session cookie named ``__Host-session``); a local
     #: http demo on 127.0.0.1 leaves it off
     public_https: bool = False
