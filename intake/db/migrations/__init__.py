@@ -1,0 +1,1 @@
+"""Alembic migrations for the whole product (run them with ``intake db upgrade``)."""

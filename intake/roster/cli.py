@@ -1,0 +1,139 @@
+"""``intake demo-data`` and ``intake roster import|show``."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import click
+
+from intake.config import load_settings
+from intake.db.base import make_engine, make_session_factory
+from intake.db.migrate import upgrade
+from intake.errors import RosterError
+from intake.roster.csv_io import DEFAULT_MAX_BYTES, load_csv, read_bytes, write_roster
+from intake.roster.ctf import looks_like_xml, read_ctf_file
+from intake.roster.demo import make_demo_roster
+from intake.roster.store import ImportSummary, SourceFile, import_roster, roster_overview
+
+_MAX_WARNINGS_SHOWN = 20
+
+
+@click.command("demo-data")
+@click.option("--students", default=1200, show_default=True, help="Number of students.")
+@click.option("--seed", default=7, show_default=True, help="Same seed, same school.")
+@click.option("--academic-year", default=2026, show_default=True,
+              help="Start year of the academic year the roster is for.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Roster CSV to write.")
+def demo_data(students: int, seed: int, academic_year: int, out: Path) -> None:
+    """Write a realistic synthetic roster CSV for one secondary school (years 7 to 13)."""
+    if students < 40:
+        raise click.BadParameter("at least 40 students", param_hint="--students")
+    started = time.perf_counter()
+    roster = make_demo_roster(students, seed, academic_year)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_roster(roster, out)
+    click.echo(
+        f"wrote {out}: {len(roster.students)} students, {len(roster.contacts)} contacts, "
+        f"{len(roster.relationships)} links ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+@click.group()
+def roster() -> None:
+    """Load the school roster (CSV or DfE CTF) into the database, and summarise it."""
+
+
+def _source(path: Path, tutor_groups: Path | None) -> SourceFile:
+    data = read_bytes(path, DEFAULT_MAX_BYTES)
+    content = read_ctf_file(path, tutor_groups) if looks_like_xml(data) else load_csv(path)
+    return SourceFile(path.name, hashlib.sha256(data).hexdigest(), content)
+
+
+def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{'full' if summary.full else 'partial'} import {verb}:")
+    click.echo(f"  students: {summary.students_added} added, {summary.students_updated} updated "
+               f"({summary.tutor_groups_changed} tutor groups), {summary.students_left} marked "
+               f"leavers, {summary.students_returned} back on roll")
+    click.echo(f"  contacts: {summary.contacts_added} added, {summary.contacts_updated} updated, "
+               f"{summary.contacts_not_current} no longer current")
+    click.echo(f"  links: {summary.links_added} added, {summary.links_updated} updated, "
+               f"{summary.links_ended} ended")
+    if summary.flag_changes:
+        click.secho(f"  {len(summary.flag_changes)} parental responsibility / court order / "
+                    "no contact change(s), check accounts:", fg="yellow", bold=True)
+        for change in summary.flag_changes:
+            click.secho(f"    student {change.student_id}, contact {change.contact_id}: "
+                        f"{change.change}", fg="yellow")
+    if summary.warnings:
+        click.echo(f"  {len(summary.warnings)} warning(s):")
+        for warning in summary.warnings[:_MAX_WARNINGS_SHOWN]:
+            click.echo(f"    {warning}")
+        if len(summary.warnings) > _MAX_WARNINGS_SHOWN:
+            click.echo(f"    ... and {len(summary.warnings) - _MAX_WARNINGS_SHOWN} more")
+
+
+@roster.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tutor-groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of UPN/StudentID and RegGroup for the pupils of a CTF.")
+@click.option("--full/--partial", default=None,
+              help="Full: students missing from the files are leavers. Default: full for CSV "
+                   "files, partial when any file is a CTF or a CTF says partial.")
+@click.option("--allow-mass-leavers", is_flag=True,
+              help="Allow a full import to mark more than 30% of students as leavers.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def import_command(files: tuple[Path, ...], tutor_groups: Path | None, full: bool | None,
+                   allow_mass_leavers: bool, dry_run: bool) -> None:
+    """Load roster FILES (CSV or CTF, told apart by content) in one transaction."""
+    sources = [_source(path, tutor_groups) for path in files]
+    if full is None:
+        full = all(s.content.kind == "csv" and s.content.full for s in sources)
+    settings = load_settings()
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                summary = import_roster(session, sources, full, allow_mass_leavers)
+            except BaseException:
+                session.rollback()
+                raise
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+    finally:
+        engine.dispose()
+    _print_summary(summary, dry_run)
+
+
+@roster.command("show")
+def show() -> None:
+    """Summarise the roster in the database (counts only, no personal data)."""
+    settings = load_settings()
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            overview = roster_overview(session)
+    finally:
+        engine.dispose()
+    if overview.imports == 0:
+        raise RosterError("no roster loaded yet: run intake roster import FILE")
+    total = sum(overview.students_by_year.values())
+    click.echo(f"students on roll: {total} ({overview.leavers} leavers kept)")
+    for year, count in overview.students_by_year.items():
+        click.echo(f"  year {year:>2}: {count}")
+    click.echo(f"  without a tutor group: {overview.without_tutor_group}")
+    click.echo(f"contacts: {overview.contacts}, links: {overview.links} "
+               f"({overview.links_with_pr} with parental responsibility)")
+    click.echo(f"students with no contact holding parental responsibility: "
+               f"{overview.students_without_pr_contact}")
+    click.echo(f"flags: {overview.court_orders} court order(s), {overview.no_contacts} no contact")
+    last = overview.last_import_at.isoformat(timespec="seconds") if overview.last_import_at else "-"
+    click.echo(f"imports: {overview.imports}, last {last}")

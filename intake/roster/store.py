@@ -1,0 +1,416 @@
+"""Load rosters into the database and back out, all or nothing.
+
+``import_roster`` runs inside the caller's transaction: any ``RosterError`` it raises leaves the
+database as it was. Records are matched by the MIS's ids only (never by name):
+
+- students: updated in place; a changed tutor group keeps the old one as the previous tutor group
+  (unless the file gives one); a full import marks students it does not hold as leavers
+  (``on_roll = False``) and brings back leavers it holds again;
+- contacts: updated in place; a full import marks contacts it does not hold as not current;
+- links: a student's links are replaced by the file's (changed in place, new ones added, missing
+  ones ended with ``ended_at``) when the import is full or the file gives that student contacts.
+  A partial CTF without contacts leaves a pupil's links alone.
+
+Changes to parental responsibility, court-order and no-contact flags on existing links, and ended
+links that carried parental responsibility, are returned as ``FlagChange`` for the summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intake.db.roster import (
+    ContactRow,
+    RosterImportFileRow,
+    RosterImportRow,
+    StudentContactRow,
+    StudentRow,
+)
+from intake.errors import RosterError
+from intake.roster.csv_io import RosterFile
+from intake.roster.model import Address, Contact, Relationship, Roster, Student
+
+log = logging.getLogger(__name__)
+
+#: a full import may mark at most this share of the students on roll as leavers unless allowed
+MASS_LEAVER_SHARE = 0.3
+
+_STUDENT_FIELDS = ("upn", "legal_forename", "legal_surname", "preferred_forename",
+                   "preferred_surname", "dob", "year", "tutor_group", "sex")
+_CONTACT_FIELDS = ("title", "forename", "surname", "postcode", "home_phone", "mobile_phone",
+                   "email", "address_lines")
+_FLAGS = (("parental_responsibility", "parental responsibility"),
+          ("court_order", "court order"), ("no_contact", "no contact"))
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of an import: what it held and its fingerprint for the log."""
+
+    name: str
+    sha256: str
+    content: RosterFile
+
+
+@dataclass(frozen=True)
+class FlagChange:
+    student_id: str
+    contact_id: str
+    change: str  # "parental responsibility removed", "court order added", ...
+
+
+@dataclass
+class ImportSummary:
+    full: bool
+    students_added: int = 0
+    students_updated: int = 0
+    students_left: int = 0
+    students_returned: int = 0
+    tutor_groups_changed: int = 0
+    contacts_added: int = 0
+    contacts_updated: int = 0
+    contacts_not_current: int = 0
+    links_added: int = 0
+    links_updated: int = 0
+    links_ended: int = 0
+    flag_changes: list[FlagChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    import_id: int = 0
+
+
+def merge_files(files: list[SourceFile]) -> Roster:
+    """One roster from several files; the same id with different data in two files is an error."""
+    students: dict[str, tuple[str, Student]] = {}
+    contacts: dict[str, tuple[str, Contact]] = {}
+    links: dict[tuple[str, str], Relationship] = {}
+    problems: list[str] = []
+    for source in files:
+        roster = source.content.roster
+        for student in roster.students:
+            seen = students.setdefault(student.student_id, (source.name, student))
+            if seen[1] != student:
+                problems.append(f"{source.name}: student {student.student_id} differs from {seen[0]}")
+        for contact in roster.contacts:
+            seen_c = contacts.setdefault(contact.contact_id, (source.name, contact))
+            if seen_c[1] != contact:
+                problems.append(f"{source.name}: contact {contact.contact_id} differs from {seen_c[0]}")
+        for link in roster.relationships:
+            if links.setdefault((link.student_id, link.contact_id), link) != link:
+                problems.append(f"{source.name}: link {link.student_id}-{link.contact_id} "
+                                "differs from another file's")
+    if problems:
+        raise RosterError("the files disagree; nothing was imported", problems)
+    return Roster(
+        tuple(s for _, s in students.values()),
+        tuple(c for _, c in contacts.values()),
+        tuple(links.values()),
+    )
+
+
+def _student_values(student: Student) -> dict[str, object]:
+    return {name: getattr(student, name) for name in _STUDENT_FIELDS}
+
+
+def _contact_values(contact: Contact) -> dict[str, object]:
+    return {
+        "title": contact.title, "forename": contact.forename, "surname": contact.surname,
+        "postcode": contact.address.postcode, "home_phone": contact.home_phone,
+        "mobile_phone": contact.mobile_phone, "email": contact.email,
+        "address_lines": "\n".join(contact.address.lines),
+    }
+
+
+def _check_upns(session: Session, roster: Roster) -> None:
+    incoming = {s.upn: s.student_id for s in roster.students if s.upn}
+    clashes = session.execute(
+        select(StudentRow.upn, StudentRow.student_id).where(StudentRow.upn.in_(list(incoming)))
+    ).all()
+    problems = [
+        f"UPN {upn} is student {known} in the database but {incoming[upn]} in the file"
+        for upn, known in clashes if incoming[upn] != known
+    ]
+    if problems:
+        raise RosterError(
+            "the file gives known pupils new ids; ids must stay the MIS's (for a CTF, give a "
+            "tutor-group CSV with StudentID and UPN); nothing was imported", problems[:200])
+
+
+def import_roster(
+    session: Session,
+    files: list[SourceFile],
+    full: bool,
+    allow_mass_leavers: bool = False,
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Apply the files to the database in the caller's transaction (see the module rules)."""
+    now = now or datetime.now(UTC)
+    roster = merge_files(files)
+    _check_upns(session, roster)
+    summary = ImportSummary(full=full)
+    for source in files:
+        summary.warnings.extend(f"{source.name}: {w}" for w in source.content.warnings)
+    students = _apply_students(session, roster, summary, now, allow_mass_leavers)
+    contacts = _apply_contacts(session, roster, summary, now)
+    session.flush()
+    _apply_links(session, roster, students, contacts, summary, now)
+    record = RosterImportRow(
+        imported_at=now, full=full, students_added=summary.students_added,
+        students_updated=summary.students_updated, students_left=summary.students_left,
+        students_returned=summary.students_returned, contacts_added=summary.contacts_added,
+        contacts_updated=summary.contacts_updated, links_added=summary.links_added,
+        links_ended=summary.links_ended, flag_changes=len(summary.flag_changes),
+    )
+    record.files = [
+        RosterImportFileRow(file_name=s.name[:255], sha256=s.sha256, kind=s.content.kind,
+                            students=len(s.content.roster.students),
+                            contacts=len(s.content.roster.contacts))
+        for s in files
+    ]
+    session.add(record)
+    session.flush()
+    summary.import_id = record.id
+    log.info("roster import %s: %d students added, %d updated, %d left", record.id,
+             summary.students_added, summary.students_updated, summary.students_left)
+    return summary
+
+
+def _apply_students(
+    session: Session, roster: Roster, summary: ImportSummary, now: datetime,
+    allow_mass_leavers: bool,
+) -> dict[str, StudentRow]:
+    rows = {row.student_id: row for row in session.scalars(select(StudentRow))}
+    incoming = {s.student_id for s in roster.students}
+    if summary.full:
+        leaving = [row for sid, row in rows.items() if row.on_roll and sid not in incoming]
+        on_roll = sum(row.on_roll for row in rows.values())
+        if leaving and len(leaving) > MASS_LEAVER_SHARE * on_roll and not allow_mass_leavers:
+            raise RosterError(
+                f"this full import would mark {len(leaving)} of {on_roll} students on roll as "
+                "leavers; import part of the school with --partial, or confirm with "
+                "--allow-mass-leavers; nothing was imported")
+        for row in leaving:
+            row.on_roll, row.left_at, row.updated_at = False, now, now
+        summary.students_left = len(leaving)
+    for student in roster.students:
+        row = rows.get(student.student_id)
+        values = _student_values(student)
+        if row is None:
+            row = StudentRow(student_id=student.student_id, created_at=now, updated_at=now,
+                             previous_tutor_group=student.previous_tutor_group, **values)
+            session.add(row)
+            rows[student.student_id] = row
+            summary.students_added += 1
+            continue
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        if "tutor_group" in changed:
+            summary.tutor_groups_changed += 1
+            row.previous_tutor_group = student.previous_tutor_group or row.tutor_group
+        elif student.previous_tutor_group and row.previous_tutor_group != student.previous_tutor_group:
+            row.previous_tutor_group = student.previous_tutor_group
+            changed.append("previous_tutor_group")
+        if not row.on_roll:
+            row.on_roll, row.left_at = True, None
+            summary.students_returned += 1
+            changed.append("on_roll")
+        for name in changed:
+            if name in values:
+                setattr(row, name, values[name])
+        if changed:
+            row.updated_at = now
+            summary.students_updated += 1
+    return rows
+
+
+def _apply_contacts(
+    session: Session, roster: Roster, summary: ImportSummary, now: datetime
+) -> dict[str, ContactRow]:
+    rows = {row.contact_id: row for row in session.scalars(select(ContactRow))}
+    incoming = {c.contact_id for c in roster.contacts}
+    if summary.full:
+        for contact_id, row in rows.items():
+            if row.current and contact_id not in incoming:
+                row.current, row.updated_at = False, now
+                summary.contacts_not_current += 1
+    for contact in roster.contacts:
+        row = rows.get(contact.contact_id)
+        values = _contact_values(contact)
+        if row is None:
+            row = ContactRow(contact_id=contact.contact_id, created_at=now, updated_at=now,
+                             current=True, **values)
+            session.add(row)
+            rows[contact.contact_id] = row
+            summary.contacts_added += 1
+            continue
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, values[name])
+        if changed or not row.current:
+            row.current, row.updated_at = True, now
+            summary.contacts_updated += 1
+    return rows
+
+
+def _apply_links(
+    session: Session, roster: Roster, students: dict[str, StudentRow],
+    contacts: dict[str, ContactRow], summary: ImportSummary, now: datetime,
+) -> None:
+    existing: dict[tuple[int, int], StudentContactRow] = {
+        (row.student_pk, row.contact_pk): row for row in session.scalars(select(StudentContactRow))
+    }
+    existing_of: dict[int, list[StudentContactRow]] = {}
+    for row in existing.values():
+        existing_of.setdefault(row.student_pk, []).append(row)
+    by_student: dict[str, list[Relationship]] = {}
+    for link in roster.relationships:
+        by_student.setdefault(link.student_id, []).append(link)
+    contact_ids = {row.id: cid for cid, row in contacts.items()}
+    for student in roster.students:
+        links = by_student.get(student.student_id, [])
+        if not links and not summary.full:
+            continue  # a partial file without contacts says nothing about them
+        student_row = students[student.student_id]
+        kept: set[int] = set()
+        for link in links:
+            contact_row = contacts[link.contact_id]
+            kept.add(contact_row.id)
+            _apply_link(session, existing, student_row, contact_row, link, summary, now)
+        for row in existing_of.get(student_row.id, []):
+            if row.contact_pk not in kept and row.ended_at is None:
+                row.ended_at, row.updated_at = now, now
+                summary.links_ended += 1
+                if row.parental_responsibility:
+                    summary.flag_changes.append(FlagChange(
+                        student.student_id, contact_ids.get(row.contact_pk, "?"),
+                        "link with parental responsibility ended"))
+
+
+def _apply_link(
+    session: Session, existing: dict[tuple[int, int], StudentContactRow], student: StudentRow,
+    contact: ContactRow, link: Relationship, summary: ImportSummary, now: datetime,
+) -> None:
+    values = {
+        "relationship_code": link.relationship, "parental_responsibility":
+        link.parental_responsibility, "priority": link.priority, "court_order": link.court_order,
+        "no_contact": link.no_contact, "lives_with_pupil": link.lives_with_pupil,
+    }
+    row = existing.get((student.id, contact.id))
+    if row is None:
+        session.add(StudentContactRow(student=student, contact=contact, created_at=now,
+                                      updated_at=now, **values))
+        summary.links_added += 1
+        if link.blocked and student.created_at != now:  # news only for a pupil we already had
+            summary.flag_changes.append(FlagChange(
+                student.student_id, contact.contact_id, "new contact with a court order or "
+                "no-contact flag"))
+        return
+    if row.ended_at is None:
+        for name, words in _FLAGS:
+            old, new = getattr(row, name), values[name]
+            if old != new:
+                summary.flag_changes.append(FlagChange(
+                    student.student_id, contact.contact_id, f"{words} {'added' if new else 'removed'}"
+                ))
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    if changed or row.ended_at is not None:
+        for name in changed:
+            setattr(row, name, values[name])
+        if row.ended_at is not None:
+            row.ended_at = None
+            summary.links_added += 1
+        else:
+            summary.links_updated += 1
+        row.updated_at = now
+
+
+def load_roster_from_db(session: Session, include_leavers: bool = False) -> Roster:
+    """The roster as the matcher needs it: students on roll, their current links and contacts."""
+    query = select(StudentRow).order_by(StudentRow.student_id)
+    if not include_leavers:
+        query = query.where(StudentRow.on_roll.is_(True))
+    student_rows = list(session.scalars(query))
+    by_pk = {row.id: row for row in student_rows}
+    link_rows = [
+        row for row in session.scalars(
+            select(StudentContactRow).where(StudentContactRow.ended_at.is_(None))
+        )
+        if row.student_pk in by_pk
+    ]
+    contact_pks = {row.contact_pk for row in link_rows}
+    contact_rows = {
+        row.id: row for row in session.scalars(select(ContactRow)) if row.id in contact_pks
+    }
+    students = tuple(
+        Student(
+            student_id=row.student_id, upn=row.upn, legal_forename=row.legal_forename,
+            legal_surname=row.legal_surname, preferred_forename=row.preferred_forename,
+            preferred_surname=row.preferred_surname, dob=row.dob, year=row.year,
+            tutor_group=row.tutor_group, sex=row.sex,
+            previous_tutor_group=row.previous_tutor_group, on_roll=row.on_roll,
+        )
+        for row in student_rows
+    )
+    contacts = tuple(sorted((
+        Contact(
+            contact_id=row.contact_id, title=row.title, forename=row.forename,
+            surname=row.surname,
+            address=Address(tuple(filter(None, row.address_lines.split("\n"))), row.postcode),
+            home_phone=row.home_phone, mobile_phone=row.mobile_phone, email=row.email,
+        )
+        for row in contact_rows.values()
+    ), key=lambda c: c.contact_id))
+    relationships = tuple(sorted((
+        Relationship(
+            student_id=by_pk[row.student_pk].student_id,
+            contact_id=contact_rows[row.contact_pk].contact_id,
+            relationship=row.relationship_code,
+            parental_responsibility=row.parental_responsibility, priority=row.priority,
+            court_order=row.court_order, no_contact=row.no_contact,
+            lives_with_pupil=row.lives_with_pupil,
+        )
+        for row in link_rows
+    ), key=lambda r: (r.student_id, r.priority, r.contact_id)))
+    return Roster(students, contacts, relationships)
+
+
+@dataclass(frozen=True)
+class RosterOverview:
+    """Counts only: what ``intake roster show`` prints (no personal data)."""
+
+    students_by_year: dict[int, int]
+    leavers: int
+    without_tutor_group: int
+    contacts: int
+    links: int
+    links_with_pr: int
+    students_without_pr_contact: int
+    court_orders: int
+    no_contacts: int
+    imports: int
+    last_import_at: datetime | None
+
+
+def roster_overview(session: Session) -> RosterOverview:
+    roster = load_roster_from_db(session)
+    with_pr = {r.student_id for r in roster.relationships
+               if r.parental_responsibility and not r.blocked}
+    last = session.scalar(select(func.max(RosterImportRow.imported_at)))
+    return RosterOverview(
+        students_by_year=dict(sorted(Counter(s.year for s in roster.students).items())),
+        leavers=session.scalar(select(func.count()).where(StudentRow.on_roll.is_(False))) or 0,
+        without_tutor_group=sum(1 for s in roster.students if not s.tutor_group),
+        contacts=len(roster.contacts),
+        links=len(roster.relationships),
+        links_with_pr=sum(r.parental_responsibility for r in roster.relationships),
+        students_without_pr_contact=sum(
+            1 for s in roster.students if s.student_id not in with_pr),
+        court_orders=sum(r.court_order for r in roster.relationships),
+        no_contacts=sum(r.no_contact for r in roster.relationships),
+        imports=session.scalar(select(func.count()).select_from(RosterImportRow)) or 0,
+        last_import_at=last,
+    )
