@@ -22,6 +22,9 @@ from intake.roster.model import Contact, Relationship, Roster, Student
 FORM_REVIEW = "review"
 FORM_REJECTED = "rejected"
 FORM_ACCOUNTS_CREATED = "accounts_created"
+#: a form may be approved from review or once checked; rejected also while held
+APPROVABLE_STATES = ("review", "checked")
+REJECTABLE_STATES = ("review", "checked", "held")
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from intake.accounts.approval import ApprovalPlan, Grant, evaluate
 from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
 from intake.accounts.ports import (
+    APPROVABLE_STATES,
     FORM_ACCOUNTS_CREATED,
     FORM_REJECTED,
-    FORM_REVIEW,
+    REJECTABLE_STATES,
     AccountsContext,
     FormForApproval,
 )
@@ -101,9 +102,11 @@ def _claim_decision(
     return row
 
 
-def _lock_form_in_review(session: Session, ctx: AccountsContext, form_id: str) -> FormForApproval:
+def _lock_form_in_review(
+    session: Session, ctx: AccountsContext, form_id: str, states: tuple[str, ...]
+) -> FormForApproval:
     form = ctx.forms.lock(session, form_id)
-    if form.state != FORM_REVIEW:
+    if form.state not in states:
         raise ConflictError(f"The form is in state {form.state!r}; only forms in review can be "
                             "approved or rejected.")
     return form
@@ -204,7 +207,7 @@ def approve_form(
     ``ApprovalBlocked`` listing the issues (fatal ones always; droppable ones without an override).
     """
     decision = _claim_decision(session, form_id, DECISION_APPROVED, approver_id)
-    form = _lock_form_in_review(session, ctx, form_id)
+    form = _lock_form_in_review(session, ctx, form_id, APPROVABLE_STATES)
     _check_four_eyes(ctx, form, approver_id)
     plan = plan_for(session, ctx, form)
     if plan.fatal:
@@ -234,7 +237,6 @@ def approve_form(
     ctx.forms.set_state(session, form_id, FORM_ACCOUNTS_CREATED, approver_id)
     ctx.audit(session, actor_id=approver_id, action="form.approved", object_type="form",
               object_id=form_id, detail={"overridden": list(overridden),
-                                         "override_reason": decision.override_reason,
                                          "accounts_created": created, "accounts_linked": linked})
     log.info("form %s approved: %d created, %d linked", form_id, len(created), len(linked))
     return ApprovalResult(form_id, tuple(created), tuple(linked), new_links, overridden)
@@ -257,7 +259,7 @@ def reject_form(
         raise WorkflowError(f"Unknown rejection reason {code!r}.")
     _claim_decision(session, form_id, DECISION_REJECTED, approver_id,
                     rejection_code=code, rejection_note=note.strip()[:500] or None)
-    form = _lock_form_in_review(session, ctx, form_id)
+    form = _lock_form_in_review(session, ctx, form_id, REJECTABLE_STATES)
     ctx.forms.set_state(session, form_id, FORM_REJECTED, approver_id)
     ctx.audit(session, actor_id=approver_id, action="form.rejected", object_type="form",
               object_id=form_id, detail={"code": code})
@@ -292,7 +294,7 @@ def revoke_account(
         raise ConflictError("This account is already revoked.")
     _revoke(account, ctx, actor_id, reason, None)
     ctx.audit(session, actor_id=actor_id, action="account.revoked",
-              object_type="portal_account", object_id=account.id, detail={"reason": reason})
+              object_type="portal_account", object_id=account.id)
     return account
 
 
@@ -369,7 +371,9 @@ def reinstate_account(
     account.revoked_at = account.revoked_by = account.revoked_reason = None
     account.revoked_by_hold_id = None
     account.must_change_password = True
+    account.reinstated_at, account.reinstated_by = ctx.clock(), actor_id
+    account.reinstated_reason = reason
     ctx.audit(session, actor_id=actor_id, action="account.reinstated",
               object_type="portal_account", object_id=account.id,
-              detail={"reason": reason, "links_removed": removed})
+              detail={"links_removed": removed})
     return account

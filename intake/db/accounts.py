@@ -72,6 +72,9 @@ class PortalAccount(Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     #: set when the revocation came from a child-protection hold; reinstating the hold lifts it
     revoked_by_hold_id: Mapped[str | None] = mapped_column(String(36))
+    reinstated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reinstated_by: Mapped[str | None] = mapped_column(String(64))
+    reinstated_reason: Mapped[str | None] = mapped_column(Text)
     #: bumped at every password change or revocation: portal sessions carry it and die with it
     session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

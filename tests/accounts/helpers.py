@@ -7,7 +7,6 @@ of their own (the ``postgres_url`` fixture of the suite).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -15,9 +14,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Engine, String, Text, select, text
+from sqlalchemy import JSON, Engine, String, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from intake.accounts.adapters import audit_recorder
 from intake.accounts.errors import NotFoundError
 from intake.accounts.ports import (
     AccountsContext,
@@ -28,6 +28,7 @@ from intake.accounts.ports import (
 )
 from intake.config import Settings
 from intake.db.base import Base, make_engine, make_session_factory
+from intake.db.workflow import AuditEntry
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 
 
@@ -42,16 +43,6 @@ class FakeForm(FakeBase):
     uploaded_by: Mapped[str | None] = mapped_column(String(64))
     last_edited_by: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class FakeAudit(FakeBase):
-    __tablename__ = "fake_audit"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
-    actor_id: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(64))
-    object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class FakeFormStore:
@@ -75,12 +66,6 @@ class FakeFormStore:
         row = session.get(FakeForm, form_id)
         assert row is not None
         row.state = state
-
-
-def fake_audit(session: Session, *, actor_id: str, action: str, object_type: str,
-               object_id: str, detail: dict[str, Any] | None = None) -> None:
-    session.add(FakeAudit(actor_id=actor_id, action=action, object_type=object_type,
-                          object_id=object_id, detail=json.dumps(detail or {}, default=str)))
 
 
 def _student(sid: str, forename: str, surname: str, year: int, group: str,
@@ -149,7 +134,7 @@ def create_tables(engine: Engine) -> None:
     Base.metadata.create_all(engine, tables=[
         t for name, t in Base.metadata.tables.items()
         if name in {"portal_accounts", "account_children", "form_decisions", "child_holds",
-                    "letter_prints", "rejection_letters", "api_tokens"}
+                    "letter_prints", "rejection_letters", "api_tokens", "audit_log"}
     ])
     FakeBase.metadata.create_all(engine)
 
@@ -196,7 +181,7 @@ def settings(tmp_path: Any) -> Settings:
 @pytest.fixture
 def ctx(settings: Settings, clock: Clock) -> AccountsContext:
     return AccountsContext(settings=settings, roster=RosterInMemory(make_roster()),
-                           forms=FakeFormStore(), audit=fake_audit, clock=clock)
+                           forms=FakeFormStore(), audit=audit_recorder, clock=clock)
 
 
 def applicant(slot: int, contact_id: str | None, signed: bool = True) -> ApplicantOnForm:
@@ -232,4 +217,4 @@ def smith_form(factory: sessionmaker[Session], **kw: Any) -> str:
 
 def audit_actions(factory: sessionmaker[Session]) -> list[str]:
     with factory() as session:
-        return [a.action for a in session.scalars(select(FakeAudit))]
+        return [a.action for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
