@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +14,26 @@ from intake.errors import InputFileError
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
+
+
+class _ClickProgress:
+    """Shows a progress bar on the terminal for long pack runs."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int, label: str = "") -> None:
+        self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        self._bar.__enter__()
+
+    def advance(self, step: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(step)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def _template(settings: Settings, name: str) -> FormTemplate:
@@ -96,9 +118,13 @@ def _write_pack(
             raise InputFileError(f"roster {roster_file} has no family to send a pack to")
         log.info("personalised packs for %d families", len(recipients))
     if out_dir is not None:
-        written = render_packs_to_dir(template, settings.school, out_dir, recipients)
+        written = render_packs_to_dir(
+            template, settings.school, out_dir, recipients, progress=_ClickProgress()
+        )
         click.echo(f"wrote {len(written)} pack(s) into {out_dir}")
         return
     target = out or Path("pack.pdf")
-    pages = render_pack_pdf(template, settings.school, target, recipients)
+    pages = render_pack_pdf(
+        template, settings.school, target, recipients, progress=_ClickProgress()
+    )
     click.echo(f"wrote {target} ({len(recipients)} pack(s), {pages} pages)")

@@ -30,6 +30,7 @@ from intake.forms.layout import FONT, FONT_BOLD
 from intake.forms.render import FormCanvas
 from intake.forms.units import mm_to_pt
 from intake.forms.wording import fill
+from intake.progress import NullProgress, Progress
 from intake.roster.model import Address, Roster
 from intake.template.model import FormTemplate
 
@@ -275,6 +276,7 @@ def render_pack_pdf(
     out: Path | BinaryIO,
     recipients: Sequence[PackRecipient] = (PackRecipient(),),
     letter_date: date | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write one pack per recipient into one PDF; return the number of pages."""
     if not recipients:
@@ -289,8 +291,12 @@ def render_pack_pdf(
     canvas.setAuthor(_printable(school.name))
     canvas.setCreator("Parent Portal intake")
     writer = _PackWriter(canvas, template, school, letter_date or date.today())
+    progress = progress or NullProgress()
+    progress.start(len(recipients), "packs")
     for recipient in recipients:
         writer.write(recipient)
+        progress.advance()
+    progress.finish()
     try:
         canvas.save()
     except OSError as exc:
@@ -310,15 +316,20 @@ def render_packs_to_dir(
     out_dir: Path,
     recipients: Sequence[PackRecipient],
     letter_date: date | None = None,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """One PDF per recipient in ``out_dir`` (created if missing); return the files written."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputFileError(f"cannot create the output folder {out_dir}: {exc}") from exc
+    progress = progress or NullProgress()
+    progress.start(len(recipients), "packs")
     written = []
     for index, recipient in enumerate(recipients):
         path = out_dir / pack_file_name(recipient, index)
         render_pack_pdf(template, school, path, (recipient,), letter_date)
         written.append(path)
+        progress.advance()
+    progress.finish()
     return written
