@@ -17,6 +17,8 @@ from werkzeug.wrappers import Response
 from intake import PROJECT_ROOT
 from intake.config import Settings, load_settings
 from intake.errors import ConfigError
+from intake.jobs import build_queue
+from intake.storage import local_storage
 from intake.web import database, headers, sessions
 from intake.web.extensions import csrf, limiter
 
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 SECRET_FILE = "secret_key"
 _WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me"}
+#: test_config keys that carry objects rather than Flask settings
+_OBJECTS = {"INTAKE_QUEUE", "INTAKE_STORAGE"}
 
 
 def read_secret_key(settings: Settings) -> str:
@@ -81,7 +85,7 @@ def _flask_config(settings: Settings, test_config: dict[str, Any] | None) -> dic
     }
     if settings.trusted_hosts:
         config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
-    config.update(test_config or {})
+    config.update({k: v for k, v in (test_config or {}).items() if k not in _OBJECTS})
     return config
 
 
@@ -96,6 +100,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(_flask_config(settings, test_config))
     database.init_app(app, app.config.get("DATABASE_URL") or settings.sqlalchemy_url)
+    objects = test_config or {}
+    app.extensions["intake_storage"] = objects.get("INTAKE_STORAGE") or local_storage(settings)
+    app.extensions["intake_queue"] = objects.get("INTAKE_QUEUE") or build_queue(settings)
     csrf.init_app(app)
     limiter.init_app(app)
     sessions.init_app(app)
@@ -120,4 +127,14 @@ def _register_blueprints(app: Flask) -> None:
         from intake.web import accounts
 
         app.register_blueprint(accounts.bp)
-    app.jinja_env.globals["has_accounts"] = "accounts" in app.blueprints
+
+    def accounts_home() -> str:
+        """The accounts area's start page, if the accounts blueprint has one."""
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("accounts.") and not rule.arguments and "GET" in (
+                rule.methods or ()
+            ):
+                return url_for(rule.endpoint)
+        return ""
+
+    app.jinja_env.globals["accounts_home"] = accounts_home

@@ -89,8 +89,8 @@ def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer
             entry["ticked"] = bool(read and read.value)
             ticks.append(entry)
             continue
-        if read is None and spec.party.startswith("child") and spec.party != "child1":
-            continue  # empty child rows stay out of the way
+        if read is None and spec.party not in ("parent1", "child1"):
+            continue  # empty second-parent and child rows stay out of the way
         entry.update(
             value=read.value if read else "",
             confidence=round(read.confidence, 3) if read else 0.0,

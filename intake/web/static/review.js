@@ -1,0 +1,329 @@
+// The review screen, keyboard first. Data is written with textContent and attributes only;
+// nothing from a form is ever parsed as HTML.
+(function () {
+  "use strict";
+  var root = document.getElementById("review");
+  if (!root) { return; }
+  var csrf = root.getAttribute("data-csrf");
+  var urls = {
+    next: root.getAttribute("data-next-url"),
+    queue: root.getAttribute("data-queue-url"),
+    screen: root.getAttribute("data-screen-url"),
+    accept: root.getAttribute("data-accept-url"),
+    hold: root.getAttribute("data-hold-url"),
+    reject: root.getAttribute("data-reject-url"),
+    crop: root.getAttribute("data-crop-url")
+  };
+  var formEl = document.getElementById("review-form");
+  var banner = document.getElementById("banner");
+  var statusEl = document.getElementById("status");
+  var dialog = document.getElementById("reason-dialog");
+  var current = { id: root.getAttribute("data-form-id") };
+  var seen = [current.id];
+  var prefetched = null;   // promise of the next form's JSON
+  var busy = false;
+  var turn = 0;
+
+  function url(template, formId, fieldId) {
+    return template.replace("FORM_ID", encodeURIComponent(formId))
+      .replace("FIELD_ID", encodeURIComponent(fieldId || ""));
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function doubtfulInputs() {
+    return Array.prototype.slice.call(formEl.querySelectorAll("input[data-doubtful='1']"));
+  }
+
+  function focusFirst() {
+    var inputs = doubtfulInputs();
+    if (inputs.length) { inputs[0].focus(); } else { document.getElementById("accept").focus(); }
+  }
+
+  function say(message) { statusEl.textContent = message; }
+
+  function showBanner(message, reload) {
+    clear(banner);
+    banner.appendChild(el("span", "", message + " "));
+    if (reload) {
+      var link = el("a", "", "Reload this form");
+      link.href = url(urls.screen, current.id);
+      banner.appendChild(link);
+    }
+    banner.hidden = false;
+  }
+
+  // ---- rendering a form from JSON (the same structure as the server's template) ----
+
+  function renderFields(data) {
+    var box = document.getElementById("fields");
+    clear(box);
+    var party = null;
+    data.fields.forEach(function (f) {
+      if (f.party !== party) { box.appendChild(el("h2", "party", f.party_title)); party = f.party; }
+      var row = el("div", "field" + (f.doubtful ? " doubtful" : ""));
+      row.setAttribute("data-field-id", f.id);
+      var label = el("label", "", f.label);
+      label.htmlFor = "v-" + f.id;
+      row.appendChild(label);
+      var cropBox = el("div", "crop-box");
+      if (f.has_crop) {
+        var img = el("img", "crop");
+        img.alt = "";
+        img.src = url(urls.crop, data.id, f.id);
+        cropBox.appendChild(img);
+      }
+      row.appendChild(cropBox);
+      var input = el("input");
+      input.id = "v-" + f.id;
+      input.name = "value:" + f.id;
+      input.value = f.value;
+      input.setAttribute("data-original", f.value);
+      input.spellcheck = false;
+      if (f.doubtful) { input.setAttribute("data-doubtful", "1"); } else { input.tabIndex = -1; }
+      row.appendChild(input);
+      var chars = el("div", "chars");
+      chars.setAttribute("aria-hidden", "true");
+      f.chars.forEach(function (c) { chars.appendChild(el("span", c.doubtful ? "doubt" : "", c.c)); });
+      row.appendChild(chars);
+      box.appendChild(row);
+    });
+  }
+
+  function renderList(id, items, build, emptyText) {
+    var box = document.getElementById(id);
+    clear(box);
+    if (!items.length && emptyText) { box.appendChild(el("p", "muted", emptyText)); }
+    items.forEach(function (item) { box.appendChild(build(item)); });
+  }
+
+  function render(data) {
+    current = { id: data.id };
+    document.getElementById("row-version").value = data.row_version;
+    document.getElementById("form-ref").textContent = data.id.slice(0, 8);
+    document.getElementById("form-meta").textContent = data.state +
+      (data.serial ? " · serial " + data.serial : "") + " · doubt " + Number(data.doubt).toFixed(1);
+    formEl.action = url(urls.accept, data.id);
+    renderList("problems", data.problems, function (p) { return el("li", "", p); });
+    renderFields(data);
+    renderList("ticks", data.ticks.filter(function (t) { return t.ticked; }), function (t) {
+      return el("span", "tick", "\u2714 " + t.party_title + ": " + t.label);
+    });
+    renderList("children", data.children, function (child) {
+      var box = el("div", "child");
+      box.appendChild(el("strong", "", "Child " + child.row));
+      box.appendChild(el("span", "badge " + (child.linked ? "ok" : "warn"),
+        child.linked ? (child.auto_linked ? "linked automatically" : "linked") : "choose"));
+      var list = el("ul");
+      child.candidates.forEach(function (c) {
+        list.appendChild(el("li", c.student_id === child.linked ? "chosen" : "",
+          c.name + " · " + c.tutor_group + " · " + c.score));
+      });
+      box.appendChild(list);
+      if (child.reasons.length) { box.appendChild(el("p", "muted small", child.reasons.join("; "))); }
+      return box;
+    }, data.matching === "matching_unavailable" ? "Roster matching is not available." : "No children matched.");
+    renderList("applicants", data.applicants, function (a) {
+      var box = el("div", "applicant");
+      box.appendChild(el("strong", "", a.party_title));
+      box.appendChild(el("span", "badge " + (a.outcome === "pr" ? "ok" : "warn"),
+        (a.outcome || "unmatched").replace(/_/g, " ")));
+      if (a.existing_account) { box.appendChild(el("span", "badge", "has an account")); }
+      var warnings = el("ul", "warnings");
+      a.warnings.forEach(function (w) { warnings.appendChild(el("li", "", w)); });
+      box.appendChild(warnings);
+      var standings = el("ul", "standings");
+      a.standings.forEach(function (s) {
+        var li = el("li", "", "PR: " + (s.pr ? "yes" : "no"));
+        if (s.blocked) { li.appendChild(el("span", "restricted", " · " + s.reason)); }
+        standings.appendChild(li);
+      });
+      box.appendChild(standings);
+      return box;
+    }, "No applicant matched.");
+    renderList("signatures", data.signatures, function (s) {
+      var fig = el("figure", "signature" + (s.present ? "" : " missing"));
+      if (s.has_crop) {
+        var img = el("img");
+        img.alt = "";
+        img.src = url(urls.crop, data.id, s.id);
+        fig.appendChild(img);
+      }
+      fig.appendChild(el("figcaption", "", s.party_title + " · " + s.label + " · " +
+        (s.present ? "signed" : "not signed")));
+      return fig;
+    });
+    var pages = document.getElementById("pages");
+    clear(pages);
+    (data.pages || []).forEach(function (src, i) {
+      var img = el("img", "page-image");
+      img.alt = "Scanned page " + (i + 1);
+      img.src = src;
+      pages.appendChild(img);
+    });
+    turn = 0;
+    pages.className = "pages";
+    banner.hidden = true;
+    window.history.replaceState(null, "", url(urls.screen, data.id));
+    focusFirst();
+  }
+
+  // ---- talking to the server ----
+
+  function prefetch() {
+    var query = seen.slice(-50).map(function (id) { return "exclude=" + encodeURIComponent(id); });
+    prefetched = fetch(urls.next + "?" + query.join("&"), {
+      headers: { "Accept": "application/json" }, credentials: "same-origin"
+    }).then(function (r) {
+      if (!r.ok) { throw new Error("next " + r.status); }
+      return r.json();
+    }).then(function (data) {
+      if (!data.done) {
+        // warm the browser's cache so the next form appears at once
+        (data.pages || []).forEach(function (src) { new Image().src = src; });
+        data.fields.forEach(function (f) { if (f.has_crop) { new Image().src = url(urls.crop, data.id, f.id); } });
+      }
+      return data;
+    });
+    prefetched.catch(function () { /* shown when it is needed */ });
+  }
+
+  function post(template, body) {
+    body.row_version = Number(document.getElementById("row-version").value);
+    return fetch(url(template, current.id), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) {
+          var error = new Error(data.error || ("The server said " + r.status));
+          error.status = r.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function corrections() {
+    var values = {};
+    Array.prototype.forEach.call(formEl.querySelectorAll("input[name^='value:']"), function (input) {
+      if (input.value !== input.getAttribute("data-original")) {
+        values[input.name.slice(6)] = input.value;
+      }
+    });
+    return values;
+  }
+
+  function advance(message) {
+    say(message);
+    (prefetched || Promise.reject(new Error("nothing prefetched"))).then(function (data) {
+      if (data.done) { window.location.assign(urls.queue); return; }
+      seen.push(data.id);
+      render(data);
+      prefetch();
+    }).catch(function () { window.location.assign(urls.queue); }).finally(function () { busy = false; });
+  }
+
+  function act(template, body, message) {
+    if (busy) { return; }
+    busy = true;
+    say("Saving…");
+    post(template, body).then(function () { advance(message); }).catch(function (error) {
+      busy = false;
+      say("");
+      showBanner(error.message, error.status === 409);
+    });
+  }
+
+  function accept() { act(urls.accept, { values: corrections() }, "Accepted."); }
+
+  function askReason(title) {
+    return new Promise(function (resolve) {
+      document.getElementById("reason-title").textContent = title;
+      var text = document.getElementById("reason-text");
+      text.value = "";
+      dialog.returnValue = "";
+      dialog.showModal();
+      text.focus();
+      dialog.addEventListener("close", function onClose() {
+        dialog.removeEventListener("close", onClose);
+        resolve(dialog.returnValue === "ok" ? text.value.trim() : null);
+        focusFirst();
+      });
+    });
+  }
+
+  function hold() {
+    askReason("Why hold this form?").then(function (reason) {
+      if (reason !== null) { act(urls.hold, { reason: reason, values: corrections() }, "Held."); }
+    });
+  }
+
+  function reject() {
+    if (!document.getElementById("reject")) { say("Only an approver can reject."); return; }
+    askReason("Why reject this application?").then(function (reason) {
+      if (reason) { act(urls.reject, { reason: reason }, "Rejected."); }
+    });
+  }
+
+  function rotate() {
+    turn = (turn + 90) % 360;
+    document.getElementById("pages").className = "pages turned-" + turn;
+  }
+
+  // ---- keys ----
+
+  function moveFocus(step) {
+    var inputs = doubtfulInputs();
+    if (!inputs.length) { return; }
+    var at = inputs.indexOf(document.activeElement);
+    var next = at < 0 ? 0 : (at + step + inputs.length) % inputs.length;
+    inputs[next].focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (dialog.open) {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        dialog.close("ok");
+      }
+      return;
+    }
+    if (event.key === "Tab") { event.preventDefault(); moveFocus(event.shiftKey ? -1 : 1); return; }
+    if (event.key === "Enter" && !event.altKey && !event.ctrlKey) {
+      if (event.target.tagName === "A") { return; }
+      event.preventDefault();
+      accept();
+      return;
+    }
+    if (event.altKey && !event.ctrlKey) {
+      var key = event.key.toLowerCase();
+      if (key === "h") { event.preventDefault(); hold(); }
+      else if (key === "x") { event.preventDefault(); reject(); }
+      else if (key === "r") { event.preventDefault(); rotate(); }
+    }
+  });
+
+  formEl.addEventListener("focusin", function (event) {
+    if (event.target.tagName === "INPUT" && event.target.type !== "hidden") { event.target.select(); }
+  });
+  formEl.addEventListener("submit", function (event) { event.preventDefault(); accept(); });
+  document.getElementById("hold").addEventListener("click", hold);
+  var rejectButton = document.getElementById("reject");
+  if (rejectButton) { rejectButton.addEventListener("click", reject); }
+  document.getElementById("rotate").addEventListener("click", rotate);
+  document.getElementById("reason-cancel").addEventListener("click", function () { dialog.close("cancel"); });
+
+  focusFirst();
+  prefetch();
+})();

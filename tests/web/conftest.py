@@ -1,0 +1,135 @@
+"""Fixtures for the web tests: a migrated-or-created database (SQLite, or PostgreSQL when
+``INTAKE_TEST_DATABASE_URL`` is set), an app with an immediate job queue and a fake reader,
+staff users of every role, and a logged-in client per role."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from huey import MemoryHuey
+from sqlalchemy import text
+
+from intake.config import Settings, load_settings
+from intake.db.base import Base, make_engine, make_session_factory
+from intake.jobs import JobQueue, build_queue
+from intake.processing import BatchContext
+from intake.storage import LocalStorage
+from intake.web import create_app, staff
+from .fakes import FakeReader, fake_matcher, sample_values
+
+PASSWORD = "correct horse battery staple"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with small costs in tests (the real parameters are tested on their own)."""
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def _database_url(data_dir: Path) -> str:
+    return os.environ.get("INTAKE_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    return load_settings(
+        environ={"INTAKE_DATA_DIR": str(data_dir)}, database_url=_database_url(data_dir)
+    )
+
+
+@pytest.fixture
+def db_factory(settings: Settings) -> Iterator:
+    import intake.db.workflow  # noqa: F401 - registers the tables
+
+    for module in ("intake.db.roster", "intake.db.accounts"):
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+    engine = make_engine(settings.sqlalchemy_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def reader() -> FakeReader:
+    return FakeReader(values={n: sample_values(n, doubtful=n % 2 == 1) for n in range(1, 20)})
+
+
+@pytest.fixture
+def context(settings: Settings, db_factory, reader: FakeReader) -> BatchContext:
+    return BatchContext(settings=settings, sessions=db_factory,
+                        storage=LocalStorage(settings.data_dir / "files"),
+                        reader=reader, matcher=fake_matcher)
+
+
+@pytest.fixture
+def queue(settings: Settings, context: BatchContext) -> JobQueue:
+    return build_queue(settings, huey=MemoryHuey("test", immediate=True), context=lambda: context)
+
+
+@pytest.fixture
+def app(settings: Settings, context: BatchContext, queue: JobQueue) -> Flask:
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-for-the-web-tests",
+        "INTAKE_SETTINGS": settings,
+        "INTAKE_QUEUE": queue,
+        "INTAKE_STORAGE": context.storage,
+        "RATELIMIT_ENABLED": True,
+    })
+
+
+@pytest.fixture
+def users(db_factory) -> dict[str, str]:
+    """One active user per role, password ``PASSWORD``; returns role -> user id."""
+    ids = {}
+    with db_factory() as session:
+        for role in ("office", "approver", "admin"):
+            user, _ = staff.create_staff(session, f"{role}1", role)
+            user.password_hash = staff.hash_password(PASSWORD)
+            user.must_change_password = False
+            ids[role] = user.id
+        session.commit()
+    return ids
+
+
+def csrf_from(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    token = csrf_from(client, "/login")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+
+
+@pytest.fixture
+def client_as(app: Flask, users: dict[str, str]) -> Callable[[str], FlaskClient]:
+    """A fresh client logged in with the given role ("office", "approver", "admin")."""
+
+    def make(role: str) -> FlaskClient:
+        client = app.test_client()
+        response = login(client, f"{role}1")
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return make
