@@ -341,8 +341,10 @@ def _assemble(builder: _Builder, plan: TutorGroupPlan) -> Roster:
     order = sorted(range(len(builder.children)), key=lambda i: (-builder.children[i].year,
                                                                 rng.random()))
     ids = {index: f"{1001 + n:06d}" for n, index in enumerate(order)}
+    twin_of = {i: c.twin_of for i, c in enumerate(builder.children) if c.twin_of is not None}
+    twin_of.update({other: i for i, other in list(twin_of.items())})  # both ways
     groups = assign_tutor_groups(
-        rng, plan, [(ids[i], c.year, ids[c.twin_of] if c.twin_of is not None else None)
+        rng, plan, [(ids[i], c.year, ids[twin_of[i]] if i in twin_of else None)
                     for i, c in enumerate(builder.children)],
     )
     serials: dict[tuple[str, int], int] = {}
