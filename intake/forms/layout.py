@@ -7,6 +7,7 @@ name that wraps into the next block is reported instead of printed over a field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -47,20 +48,22 @@ class TextLayout:
     block: TextBlock
     lines: tuple[str, ...]
     font: str
+    #: the font size used: the block's, or smaller where a long school detail had to fit
+    size: float
 
     @property
     def leading_mm(self) -> float:
-        return pt_to_mm(self.block.size * LEADING)
+        return pt_to_mm(self.size * LEADING)
 
     def baseline_mm(self, line: int) -> float:
         """The baseline of line ``line`` (0-based), mm from the page top."""
-        return self.block.y + pt_to_mm(self.block.size * ASCENT) + line * self.leading_mm
+        return self.block.y + pt_to_mm(self.size * ASCENT) + line * self.leading_mm
 
     @property
     def rect(self) -> Rect:
         """The ink the block can cover: the first line's cap top to the last line's descent."""
-        bottom = self.baseline_mm(len(self.lines) - 1) + pt_to_mm(self.block.size * 0.22)
-        widest = max((stringWidth(line, self.font, self.block.size) for line in self.lines),
+        bottom = self.baseline_mm(len(self.lines) - 1) + pt_to_mm(self.size * 0.22)
+        widest = max((stringWidth(line, self.font, self.size) for line in self.lines),
                      default=0.0)
         w = max(pt_to_mm(widest), 0.1)
         if self.block.align == "right":
@@ -72,14 +75,35 @@ class TextLayout:
         return Rect(x=x, y=self.block.y, w=w, h=max(bottom - self.block.y, 0.1))
 
 
-def lay_out_text(block: TextBlock, school: School) -> TextLayout:
-    """Fill the block's placeholders and wrap it to its width."""
-    font = FONT_BOLD if block.bold else FONT
-    text = fill(block.text, school)
+#: a block with a school detail in it may shrink to this share of its size to keep its lines
+MIN_SHRINK = 0.7
+
+
+def _wrap(text: str, font: str, size: float, width_mm: float) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(simpleSplit(paragraph, font, block.size, mm_to_pt(block.w)) or [""])
-    return TextLayout(block=block, lines=tuple(lines), font=font)
+        lines.extend(simpleSplit(paragraph, font, size, mm_to_pt(width_mm)) or [""])
+    return lines
+
+
+@lru_cache(maxsize=256)
+def lay_out_text(block: TextBlock, school: School) -> TextLayout:
+    """Fill the block's placeholders and wrap it to its width.
+
+    The template is designed with the default school's details; where another school's longer
+    name would need more lines than that, the block's font shrinks (to 70% at most) so that the
+    block keeps its designed height. ``layout_problems`` reports what still does not fit.
+    """
+    font = FONT_BOLD if block.bold else FONT
+    text = fill(block.text, school)
+    size = block.size
+    lines = _wrap(text, font, size, block.w)
+    if "{" in block.text:
+        designed = len(_wrap(fill(block.text, School()), font, block.size, block.w))
+        while len(lines) > designed and size - 0.25 >= block.size * MIN_SHRINK:
+            size -= 0.25
+            lines = _wrap(text, font, size, block.w)
+    return TextLayout(block=block, lines=tuple(lines), font=font, size=size)
 
 
 def label_rect(field: AnyField) -> Rect:

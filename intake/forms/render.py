@@ -114,7 +114,7 @@ class FormCanvas:
         c.setFillColor(TEXT_COLOUR)
         for block in page.texts:
             layout = lay_out_text(block, self.school)
-            c.setFont(layout.font, block.size)
+            c.setFont(layout.font, layout.size)
             for i, line in enumerate(layout.lines):
                 y = pdf_y(layout.baseline_mm(i), self.template.page_h)
                 if block.align == "centre":

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from intake.config import School
-from intake.forms.layout import layout_problems
+from intake.forms.layout import lay_out_text, layout_problems
 from intake.forms.render import render_page_image
 from intake.forms.units import mm_to_px
 from intake.template import CharField, FieldKind, FormTemplate, Rect, TickField
@@ -53,11 +53,20 @@ def test_layout_has_no_overlaps_or_overflow(template: FormTemplate, school: Scho
     assert layout_problems(template, other_school) == []
 
 
+def test_a_long_school_name_shrinks_to_keep_the_layout(template: FormTemplate) -> None:
+    long_name = School(name="St Aldhelm's Church of England Voluntary Aided Academy and "
+                            "Sixth Form")
+    assert layout_problems(template, long_name) == []
+    heading = lay_out_text(template.page(1).texts[0], long_name)
+    assert len(heading.lines) == 1 and heading.size < template.page(1).texts[0].size
+
+
 def test_layout_check_reports_a_school_name_that_runs_into_the_title(
     template: FormTemplate,
 ) -> None:
     long_name = School(name="The Very Long Named Church of England Voluntary Aided "
-                            "Secondary School and Sixth Form College of Somewhere")
+                            "Secondary School and Sixth Form College of Somewhere Else Entirely "
+                            "in the County of Somewhereshire")
     problems = layout_problems(template, long_name)
     assert any("overlaps text 'Application for Parent Portal" in p for p in problems)
 
