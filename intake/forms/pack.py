@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, Paragraph, Spacer
 
@@ -206,20 +208,31 @@ class _PackWriter:
         return out
 
     def _letterhead(self) -> None:
+        """The school's name on the left, its address and contact details on the right."""
         c, s = self.canvas, self.school
         top = self.page_h - mm_to_pt(MARGIN_MM)
+        right = self.page_w - mm_to_pt(MARGIN_MM)
+        details = [*s.address_lines, s.postcode, "", f"Tel: {s.phone}", f"Email: {s.email}",
+                   f"Website: {s.website}"]
+        details = [_printable(line) for line in details]
+        widest = max(stringWidth(line, FONT, 8.5) for line in details)
+        room = right - widest - mm_to_pt(8) - mm_to_pt(MARGIN_MM)
+        name = _printable(s.name)
+        size = 15.0
+        while size > 10 and stringWidth(name, FONT_BOLD, size) > room:
+            size -= 0.5
+        name_lines = simpleSplit(name, FONT_BOLD, size, room)
         c.saveState()
         c.setFillColor(HexColor("#000000"))
-        c.setFont(FONT_BOLD, 15)
-        c.drawString(mm_to_pt(MARGIN_MM), top - 12, _printable(s.name))
+        c.setFont(FONT_BOLD, size)
+        for i, line in enumerate(name_lines):
+            c.drawString(mm_to_pt(MARGIN_MM), top - 12 - i * size * 1.15, line)
         c.setFont(FONT, 10)
-        c.drawString(mm_to_pt(MARGIN_MM), top - 26, _printable(f"Headteacher: {s.headteacher}"))
-        right = self.page_w - mm_to_pt(MARGIN_MM)
-        lines = [*s.address_lines, s.postcode, "", f"Tel: {s.phone}", f"Email: {s.email}",
-                 f"Website: {s.website}"]
+        below = top - 12 - (len(name_lines) - 1) * size * 1.15 - 14
+        c.drawString(mm_to_pt(MARGIN_MM), below, _printable(f"Headteacher: {s.headteacher}"))
         c.setFont(FONT, 8.5)
-        for i, line in enumerate(lines):
-            c.drawRightString(right, top - 10 - i * 10.5, _printable(line))
+        for i, line in enumerate(details):
+            c.drawRightString(right, top - 10 - i * 10.5, line)
         c.restoreState()
 
     def _letter(self, recipient: PackRecipient) -> list[Flowable]:

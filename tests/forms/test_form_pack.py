@@ -197,3 +197,15 @@ def test_recipients_from_roster_are_the_families_on_file() -> None:
         ("F00001", "Mr and Mrs Khan", "DE56 1AB"),
         ("F00002", "Ms Lee", "DE5 9ZZ"),
     ]
+
+
+def test_a_long_school_name_fits_the_letterhead(
+    tmp_path: Path, template: FormTemplate, pdf_pages: Callable[[Path], list[str]]
+) -> None:
+    long_name = School(name="St Aldhelm's Church of England Voluntary Aided Academy and "
+                            "Sixth Form")
+    path = tmp_path / "pack.pdf"
+    render_pack_pdf(template, long_name, path, letter_date=LETTER_DATE)
+    letter = pdf_pages(path)[0]
+    assert "St Aldhelm's Church of England Voluntary Aided Academy and Sixth" in letter
+    assert "Headteacher: Mr M Cooper" in letter
