@@ -19,6 +19,10 @@ class PageTruth:
     file: str  # image file name, or "<batch>.pdf#<index>" for a page of a batch PDF
     rotation: int = 0  # how the page lies in the scan, degrees clockwise: 0, 90, 180, 270
     photo: bool = False  # a phone photo rather than a scan
+    #: 0-based page index in the batch PDF that also holds this page; None when not in one
+    batch_index: int | None = None
+    #: what the scan simulation did: "grey", "240dpi", "skew=-1.2", "stain", "rotated=180"...
+    conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,12 @@ class FormTruth:
     #: problem codes a reviewer should see: "unsigned", "date_missing", "address_differs",
     #: "no_parental_responsibility", "blocked_contact", "unknown_contact", "child_not_found",
     #: "tutor_group_outdated", "preferred_name", "misspelt_name", "existing_account_tick",
-    #: "email_missing", "crossed_out"
+    #: "email_missing", "crossed_out", "tutor_group_wrong"
     problems: tuple[str, ...] = ()
     writer: dict[str, str] = field(default_factory=dict)  # {"font": ...} or {"glyphs": ...}
+    #: field id -> boxes the parent struck through (each is ' ' in the box string); the value
+    #: meant is the box string without those boxes
+    crossed_out: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, sort_keys=True, ensure_ascii=False)
@@ -71,7 +78,10 @@ class FormTruth:
             template=raw["template"],
             serial=raw["serial"],
             family_serial=raw["family_serial"],
-            pages=tuple(PageTruth(**p) for p in raw["pages"]),
+            pages=tuple(
+                PageTruth(**{**p, "conditions": tuple(p.get("conditions", ()))})
+                for p in raw["pages"]
+            ),
             fields=dict(raw["fields"]),
             ticks=dict(raw["ticks"]),
             signatures=dict(raw["signatures"]),
@@ -79,6 +89,7 @@ class FormTruth:
             applicants=tuple(ApplicantTruth(**a) for a in raw["applicants"]),
             problems=tuple(raw.get("problems", ())),
             writer=dict(raw.get("writer", {})),
+            crossed_out={k: tuple(v) for k, v in raw.get("crossed_out", {}).items()},
         )
 
     @classmethod

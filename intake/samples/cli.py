@@ -1,0 +1,117 @@
+"""``intake samples``: generate filled, scanned sample forms with their ground truth."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intake.samples.generate import SampleOptions, generate_samples
+
+
+class _BarProgress:
+    """A click progress bar behind the ``Progress`` interface."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int, label: str = "") -> None:
+        stream = sys.stderr
+        self._bar = click.progressbar(length=total, label=label, file=stream)
+        self._bar.__enter__()
+
+    def advance(self, step: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(step)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+@click.command("samples")
+@click.option(
+    "--count",
+    type=click.IntRange(1, 100_000),
+    default=12,
+    show_default=True,
+    help="How many forms to fill and scan.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=2026,
+    show_default=True,
+    help="Same seed and options, same files byte for byte.",
+)
+@click.option(
+    "--fonts",
+    "fonts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of handwriting fonts (TTF/OTF/WOFF). Default: Debian's handwriting fonts.",
+)
+@click.option(
+    "--glyphs",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of real handwritten character images, a folder per character "
+    "(as ../shared/handwriting/train); punctuation falls back to a font.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Roster CSV to fill forms from. Default: a demo roster made from the seed, "
+    "written to OUT/roster.csv.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for page images, truths, roster.csv and manifest.json.",
+)
+@click.option(
+    "--batch-pdf",
+    is_flag=True,
+    help="Also write OUT/batch.pdf: the scanned forms as one copier PDF, with blank "
+    "backs and a few forms with page 2 first.",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(100, 600),
+    help="Scan resolution for every form. Default: 200, 240 or 300 per form.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Processes to use."
+)
+def samples(
+    count: int,
+    seed: int,
+    fonts: Path | None,
+    glyphs: Path | None,
+    roster: Path | None,
+    out: Path,
+    batch_pdf: bool,
+    dpi: int | None,
+    workers: int,
+) -> None:
+    """Fill forms for families of the roster as parents do, then simulate the scan."""
+    options = SampleOptions(
+        out=out,
+        count=count,
+        seed=seed,
+        fonts=fonts,
+        glyphs=glyphs,
+        roster=roster,
+        batch_pdf=batch_pdf,
+        dpi=dpi,
+        workers=workers,
+    )
+    result = generate_samples(options, _BarProgress())
+    with_problems = sum(1 for t in result.truths if t.problems)
+    click.echo(
+        f"{len(result.truths)} forms in {out} ({with_problems} with problems), "
+        f"{result.seconds:.1f} s, {result.seconds_per_form:.2f} s per form"
+        + (f"; batch.pdf has {result.batch_pages} pages" if batch_pdf else "")
+    )
