@@ -32,9 +32,11 @@ from intake.db.workflow import (
     Upload,
 )
 from intake.fieldjson import field_from_json, field_to_json
+from intake.reading.forms import PageResult, form_problems
 from intake.reading.ingest import PageFailure, PageImage, iter_pages
-from intake.reading.result import FieldRead, PageRead
+from intake.reading.result import FieldRead, FormRead, PageRead
 from intake.storage import Storage
+from intake.template.load import load_template
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,8 @@ class PageReader(Protocol):
     def __call__(self, image: PageImage, source: str) -> PageOutcome: ...
 
 
-#: values of a form (field id -> FieldRead) -> proposals, JSON-able (see ``intake.readers``)
-Matcher = Callable[[dict[str, FieldRead]], dict[str, Any]]
+#: a read form -> matching proposals, JSON-able (see ``intake.readers``)
+Matcher = Callable[[FormRead], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -265,12 +267,23 @@ def _fill_form(ctx: BatchContext, form: Form, group: list[Page]) -> None:
     for page in sorted(group, key=lambda p: p.page_number):
         for fid, data in (page.fields or {}).items():
             values[fid] = field_from_json(data)
-    problems = sorted({p for read in values.values() for p in read.problems} & {"unsigned"})
-    numbers = {p.page_number for p in group}
-    if len(numbers) < 2:
-        problems.append("page_missing")
+    template = load_template(ctx.settings.form_template)
+    by_number = {
+        page.page_number: PageResult(
+            PageRead(index_in_file=page.index, source=page.upload_id, status=page.status,
+                     page_number=page.page_number, serial=page.serial),
+            {},
+        )
+        for page in group
+    }
+    problems = form_problems(template, by_number, values)  # also marks empty required fields
+    read = FormRead(
+        form_type=template.form_type, version=template.version, serial=form.serial,
+        pages=tuple(result.page for _, result in sorted(by_number.items())),
+        fields=values, problems=tuple(problems),
+    )
     try:
-        proposed = ctx.matcher(values)
+        proposed = ctx.matcher(read)
     except Exception as exc:
         log.warning("form %s: matching failed (%s)", form.id, type(exc).__name__)
         proposed = {"error": "matching_failed", "unresolved": 1}

@@ -8,30 +8,45 @@ visible "unreadable" items with that reason, and forms go to review unmatched.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import logging
+import time
 from typing import Any
 
 from intake.config import Settings
+from intake.db.base import make_engine, make_session_factory
 from intake.errors import IntakeError
 from intake.processing import Matcher, PageOutcome, PageReader
 from intake.reading.ingest import PageImage
-from intake.reading.result import FieldRead
+from intake.reading.result import FormRead
 
 log = logging.getLogger(__name__)
 
 
 def default_reader(settings: Settings) -> PageReader:
-    """The real page reader, or one that explains it is not installed."""
+    """The real page reader (identify, align, read), or one that explains it is missing."""
     try:
+        from intake.reading import cli as reading_cli
         from intake.reading import pipeline
+        from intake.reading.align import aligned_page, homography_array
     except ImportError:
         log.warning("the page reader (intake.reading.pipeline) is not installed")
         return _reader_missing
-    context = pipeline.ReadContext.from_settings(settings)
+    context = reading_cli.make_context(settings, None)
 
     def read(image: PageImage, source: str) -> PageOutcome:
-        page, fields = pipeline.read_page(context, image, source)
-        aligned = pipeline.aligned_page(context, image, page) if page.status == "read" else None
+        page, fields = pipeline.read_page(
+            image.image, context, image.index, source, image.dpi, image.note
+        )
+        aligned = None
+        if page.status == "read" and page.homography:
+            template = context.templates.get(f"{page.form_type}-v{page.version}")
+            if template is not None:
+                aligned = aligned_page(
+                    image.image, homography_array(page.homography), template.page_w,
+                    template.page_h,
+                )
         return PageOutcome(page=page, fields=dict(fields), aligned=aligned)
 
     return read
@@ -41,23 +56,51 @@ def _reader_missing(image: PageImage, source: str) -> PageOutcome:
     raise IntakeError("the page reader is not installed on this server")
 
 
+#: seconds a worker keeps its roster index before loading the roster again
+ROSTER_CACHE_S = 120.0
+
+
 def default_matcher(settings: Settings) -> Matcher:
-    """The roster matcher over the roster in the database, or an "unmatched" placeholder."""
+    """The roster matcher over the roster in the database (reloaded every two minutes)."""
     try:
-        from intake.matching import proposals
+        from intake.matching.index import RosterIndex
+        from intake.matching.proposals import match_form
         from intake.roster.store import load_roster_from_db
     except ImportError:
         log.warning("roster matching is not installed; forms go to review unmatched")
         return _no_matching
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    cache: dict[str, Any] = {}
 
-    def match(values: dict[str, FieldRead]) -> dict[str, Any]:
-        roster = load_roster_from_db(settings)
-        index = proposals.RosterIndex(roster)
-        result = proposals.match_form(values, index, settings.thresholds)
-        return result if isinstance(result, dict) else proposals.to_json(result)
+    def index() -> Any:
+        if "index" not in cache or time.monotonic() - cache["at"] > ROSTER_CACHE_S:
+            with factory() as session:
+                roster = load_roster_from_db(session)
+            cache["index"], cache["at"] = RosterIndex(roster), time.monotonic()
+        return cache["index"]
+
+    def match(form: FormRead) -> dict[str, Any]:
+        result = match_form(form, index(), thresholds=settings.thresholds)
+        data = _plain(dataclasses.asdict(result))
+        data["status"] = "ok"
+        data["unresolved"] = sum(1 for c in result.children if not c.student_id) + sum(
+            1 for a in result.applicants if not a.may_approve
+        )
+        return data
 
     return match
 
 
-def _no_matching(values: dict[str, FieldRead]) -> dict[str, Any]:
+def _plain(value: Any) -> Any:
+    """Enums to their values, tuples to lists: JSON for the ``forms.proposed`` column."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _no_matching(form: FormRead) -> dict[str, Any]:
     return {"status": "matching_unavailable", "unresolved": 0, "children": [], "applicants": []}

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from intake.config import Settings
-from intake.errors import IntakeError
+from intake.roster.csv_io import DEFAULT_MAX_BYTES, load_csv, read_bytes
+from intake.roster.ctf import looks_like_xml, read_ctf_file
+from intake.roster.store import SourceFile, import_roster
 
 
 def import_roster_bytes(session: Session, path: Path, settings: Settings) -> dict[str, Any]:
-    """Import the roster file at ``path`` into the database; returns counts to show."""
-    try:
-        from intake.roster import store
-    except ImportError as exc:
-        raise IntakeError("roster import is not installed on this server") from exc
-    result = store.import_roster_files(session, [path], settings)
-    if isinstance(result, dict):
-        return result
-    return {k: v for k, v in vars(result).items() if isinstance(v, int | str)}
+    """Import the roster file at ``path`` (CSV or CTF, by content) in the caller's transaction;
+    returns the counts to show. A ``RosterError`` leaves the database as it was."""
+    data = read_bytes(path, DEFAULT_MAX_BYTES)
+    content = read_ctf_file(path, None) if looks_like_xml(data) else load_csv(path)
+    source = SourceFile(path.name, hashlib.sha256(data).hexdigest(), content)
+    full = content.kind == "csv" and content.full
+    summary = import_roster(session, [source], full)
+    return {
+        "students_added": summary.students_added,
+        "students_updated": summary.students_updated,
+        "students_left": summary.students_left,
+        "contacts_added": summary.contacts_added,
+        "contacts_updated": summary.contacts_updated,
+        "links_added": summary.links_added,
+        "links_ended": summary.links_ended,
+        "flag_changes": len(summary.flag_changes),
+        "warnings": len(summary.warnings),
+    }

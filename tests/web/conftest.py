@@ -22,6 +22,7 @@ from intake.jobs import JobQueue, build_queue
 from intake.processing import BatchContext
 from intake.storage import LocalStorage
 from intake.web import create_app, staff
+
 from .fakes import FakeReader, fake_matcher, sample_values
 
 PASSWORD = "correct horse battery staple"

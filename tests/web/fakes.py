@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from intake.processing import PageOutcome
 from intake.reading.ingest import PageImage
-from intake.reading.result import CharRead, FieldRead, PageRead
+from intake.reading.result import CharRead, FieldRead, FormRead, PageRead
 from intake.template.load import load_template
 
 A4_PX = (420, 594)  # 2 px per mm
@@ -90,8 +90,8 @@ def sample_values(form_no: int, *, doubtful: bool = True) -> dict[str, tuple[str
     }
 
 
-def fake_matcher(values: dict[str, FieldRead]) -> dict:
-    name = values.get("child1_name")
+def fake_matcher(form: FormRead) -> dict:
+    name = form.fields.get("child1_name")
     return {
         "status": "ok",
         "unresolved": 0,
