@@ -10,7 +10,6 @@ starts on a fresh sheet. A personalised pack addresses the letter to the family'
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +30,7 @@ from intake.forms import pack_text
 from intake.forms.layout import FONT, FONT_BOLD
 from intake.forms.render import FormCanvas
 from intake.forms.units import mm_to_pt
-from intake.forms.wording import fill
+from intake.forms.wording import fill, printable
 from intake.progress import NullProgress, Progress
 from intake.roster.model import Address, Roster
 from intake.template.model import FormTemplate
@@ -88,19 +87,6 @@ def recipients_from_roster(roster: Roster) -> list[PackRecipient]:
     ]
 
 
-def _printable(text: str) -> str:
-    """Text the standard PDF fonts can show: accents kept where cp1252 has them, else dropped."""
-    out = []
-    for char in text:
-        try:
-            char.encode("cp1252")
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode("cp1252")
-            out.append(plain or "?")
-    return "".join(out)
-
-
 def _styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("p", fontName=FONT, fontSize=10, leading=13.2, spaceAfter=5)
     return {
@@ -151,7 +137,7 @@ class _PackWriter:
         c.setFont(FONT, 7.5)
         c.setFillColor(FOOTER_COLOUR)
         line = f"{self.school.name}  |  {self.school.phone}  |  {self.school.email}"
-        c.drawCentredString(self.page_w / 2, mm_to_pt(10), _printable(line))
+        c.drawCentredString(self.page_w / 2, mm_to_pt(10), printable(line))
         c.restoreState()
 
     def _flow(self, story: list[Flowable], top_mm: float = MARGIN_MM,
@@ -197,7 +183,7 @@ class _PackWriter:
         out: list[Flowable] = []
         previous = ""
         for style, text in section:
-            filled = _printable(fill(text, self.school, markup=True))
+            filled = printable(fill(text, self.school, markup=True))
             if style in _HEADINGS and previous not in _HEADINGS and out:
                 out.append(_NeedSpace(mm_to_pt(_HEADING_ROOM_MM)))
             if style == "bullet":
@@ -214,10 +200,10 @@ class _PackWriter:
         right = self.page_w - mm_to_pt(MARGIN_MM)
         details = [*s.address_lines, s.postcode, "", f"Tel: {s.phone}", f"Email: {s.email}",
                    f"Website: {s.website}"]
-        details = [_printable(line) for line in details]
+        details = [printable(line) for line in details]
         widest = max(stringWidth(line, FONT, 8.5) for line in details)
         room = right - widest - mm_to_pt(8) - mm_to_pt(MARGIN_MM)
-        name = _printable(s.name)
+        name = printable(s.name)
         size = 15.0
         while size > 10 and stringWidth(name, FONT_BOLD, size) > room:
             size -= 0.5
@@ -229,7 +215,7 @@ class _PackWriter:
             c.drawString(mm_to_pt(MARGIN_MM), top - 12 - i * size * 1.15, line)
         c.setFont(FONT, 10)
         below = top - 12 - (len(name_lines) - 1) * size * 1.15 - 14
-        c.drawString(mm_to_pt(MARGIN_MM), below, _printable(f"Headteacher: {s.headteacher}"))
+        c.drawString(mm_to_pt(MARGIN_MM), below, printable(f"Headteacher: {s.headteacher}"))
         c.setFont(FONT, 8.5)
         for i, line in enumerate(details):
             c.drawRightString(right, top - 10 - i * 10.5, line)
@@ -241,7 +227,7 @@ class _PackWriter:
         if recipient.address is not None:
             lines = [recipient.salutation, *recipient.address.lines, recipient.address.postcode]
             story.append(Paragraph(
-                "<br/>".join(escape(_printable(line)) for line in lines if line), st["p"]
+                "<br/>".join(escape(printable(line)) for line in lines if line), st["p"]
             ))
         else:
             story.append(Spacer(1, mm_to_pt(22)))
@@ -253,14 +239,14 @@ class _PackWriter:
         greeting = recipient.salutation if recipient.personalised and recipient.salutation else (
             "Parent/Carer"
         )
-        story.append(Paragraph(f"Dear {escape(_printable(greeting))}", st["p"]))
+        story.append(Paragraph(f"Dear {escape(printable(greeting))}", st["p"]))
         story.extend(self._paragraphs(pack_text.LETTER_BODY))
         closing = "Yours sincerely" if greeting != "Parent/Carer" else "Yours faithfully"
         story.append(Paragraph(closing, st["p"]))
         story.append(Spacer(1, mm_to_pt(10)))
         story.append(Paragraph(
-            f"{escape(_printable(self.school.staff_contact_name))}<br/>"
-            f"{escape(_printable(self.school.staff_contact_role))}",
+            f"{escape(printable(self.school.staff_contact_name))}<br/>"
+            f"{escape(printable(self.school.staff_contact_role))}",
             st["p"],
         ))
         return story
@@ -301,7 +287,7 @@ def render_pack_pdf(
         invariant=1,
     )
     canvas.setTitle(f"Parent Portal invitation pack ({template.key})")
-    canvas.setAuthor(_printable(school.name))
+    canvas.setAuthor(printable(school.name))
     canvas.setCreator("Parent Portal intake")
     writer = _PackWriter(canvas, template, school, letter_date or date.today())
     progress = progress or NullProgress()

@@ -28,6 +28,7 @@ from intake.forms.layout import (
     lay_out_text,
 )
 from intake.forms.units import mm_to_pt, pdf_y
+from intake.forms.wording import printable
 from intake.template.model import (
     CharField,
     FormTemplate,
@@ -132,7 +133,7 @@ class FormCanvas:
             c.drawString(
                 mm_to_pt(field.rect.x),
                 pdf_y(field.rect.y - LABEL_GAP_MM, self.template.page_h),
-                field.label,
+                printable(field.label),
             )
         c.setStrokeColor(self.box_colour)
         c.setLineWidth(mm_to_pt(BOX_LINE_MM))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import fields
 from xml.sax.saxutils import escape
 
@@ -29,6 +30,7 @@ def fill(
     """``text`` with each ``{school.x}`` (and each ``extra`` key) replaced; unknown ones raise.
 
     With ``markup`` the values are escaped for reportlab's paragraph markup (``&`` -> ``&amp;``).
+    The result holds only characters the standard PDF fonts can print (see ``printable``).
     """
     values = school_values(school)
     if extra:
@@ -45,4 +47,18 @@ def fill(
             )
         return values[key]
 
-    return _PLACEHOLDER.sub(replace, text)
+    return printable(_PLACEHOLDER.sub(replace, text))
+
+
+def printable(text: str) -> str:
+    """Text the standard PDF fonts can show: accents kept where cp1252 has them (é, ö), else
+    reduced to the base letter (ŵ -> w), else ``?`` (Ł), so that nothing prints as a black box."""
+    out = []
+    for char in text:
+        try:
+            char.encode("cp1252")
+            out.append(char)
+        except UnicodeEncodeError:
+            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode("cp1252")
+            out.append(plain or "?")
+    return "".join(out)

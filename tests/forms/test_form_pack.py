@@ -209,3 +209,13 @@ def test_a_long_school_name_fits_the_letterhead(
     letter = pdf_pages(path)[0]
     assert "St Aldhelm's Church of England Voluntary Aided Academy and Sixth" in letter
     assert "Headteacher: Mr M Cooper" in letter
+
+
+def test_form_prints_a_welsh_school_name_without_black_boxes(
+    tmp_path: Path, template: FormTemplate, pdf_pages: Callable[[Path], list[str]]
+) -> None:
+    from intake.forms.render import render_form_pdf
+
+    path = tmp_path / "form.pdf"
+    render_form_pdf(template, School(name="Ysgol Gyfun Gŵyr"), path)
+    assert pdf_pages(path)[0].startswith("Ysgol Gyfun Gwyr Application for Parent Portal")
