@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+
 import click
 
 from intake.errors import IntakeError
@@ -26,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "staff": "intake.web.cli:staff",
     "demo": "intake.demo:demo",
     "retention": "intake.accounts.cli:retention",
+    "accounts": "intake.accounts.cli:accounts",
 }
 
 

@@ -192,5 +192,5 @@ def change_password(
     account.password_expires_at = None
     account.must_change_password = False
     account.session_epoch += 1
-    ctx.audit(session, actor_id=f"portal:{account.id}", action="account.password_changed",
-              object_type="portal_account", object_id=account.id)
+    ctx.audit(session, actor_id=account.id, action="account.password_changed",
+              object_type="portal_account", object_id=account.id, detail={"via": "portal"})

@@ -10,10 +10,11 @@ Letters are returned as bytes for streaming and never written to disk here.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -22,7 +23,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -102,6 +105,11 @@ REJECTION_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+def long_date(day: date) -> str:
+    """"7 September 2026", as a school letter writes it."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _fonts() -> tuple[str, str, str]:
     """Regular, bold and monospace font names (DejaVu when present: it covers accented names)."""
     names = ("IntakeSans", "IntakeSans-Bold", "IntakeMono")
@@ -110,6 +118,8 @@ def _fonts() -> tuple[str, str, str]:
         for name, file in zip(names, files, strict=True):
             if name not in pdfmetrics.getRegisteredFontNames():
                 pdfmetrics.registerFont(TTFont(name, str(_FONT_DIR / file)))
+        registerFontFamily(names[0], normal=names[0], bold=names[1], italic=names[0],
+                           boldItalic=names[1])
         return names
     return ("Helvetica", "Helvetica-Bold", "Courier-Bold")
 
@@ -143,7 +153,7 @@ def _letterhead(school: School, st: _Styles) -> list[Flowable]:
     )
     head = Table(
         [[Paragraph(_text(school.name), st.school), Paragraph(contact, st.right)]],
-        colWidths=[105 * mm, 65 * mm],
+        colWidths=[100 * mm, 64 * mm], hAlign="LEFT",
     )
     head.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -163,8 +173,8 @@ def _address_block(
     if note:
         block += f"<br/><font size='7.5'>{_text(note)}</font>"
     table = Table(
-        [[Paragraph(block, st.body), Paragraph(_text(when.strftime("%d %B %Y")), st.right)]],
-        colWidths=[110 * mm, 60 * mm],
+        [[Paragraph(block, st.body), Paragraph(_text(long_date(when)), st.right)]],
+        colWidths=[104 * mm, 60 * mm], hAlign="LEFT",
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -177,7 +187,7 @@ def _credentials_box(letter: CredentialLetter, st: _Styles) -> Flowable:
         [Paragraph("Username", st.label), Paragraph(_text(letter.username), st.mono)],
         [Paragraph("Password", st.label), Paragraph(_text(letter.password), st.mono)],
     ]
-    box = Table(rows, colWidths=[32 * mm, 120 * mm])
+    box = Table(rows, colWidths=[32 * mm, 118 * mm])
     box.setStyle(TableStyle([
         ("BOX", (0, 0), (-1, -1), 1, _INK),
         ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
@@ -226,7 +236,7 @@ def _credential_page(letter: CredentialLetter, school: School, st: _Styles) -> l
             "or username.", st.body),
         Paragraph(
             "This password works only until "
-            f"<b>{_text(letter.expires_on.strftime('%d %B %Y'))}</b>. If it has expired, or you "
+            f"<b>{_text(long_date(letter.expires_on))}</b>. If it has expired, or you "
             "did not apply for an account, please contact the school office on "
             f"{_text(school.phone)} or {_text(school.email)}.", st.body),
         Paragraph(
@@ -248,7 +258,7 @@ def render_credential_letters(letters: Sequence[CredentialLetter], school: Schoo
         if i:
             story.append(PageBreak())
         story += _credential_page(letter, school, st)
-    return _build(story, "Parent Portal credential letters")
+    return _build(story, "Parent Portal credential letters", school)
 
 
 def render_rejection_letter(content: RejectionLetterContent, school: School) -> bytes:
@@ -269,14 +279,29 @@ def render_rejection_letter(content: RejectionLetterContent, school: School) -> 
                   f"{_text(school.email)}.", st.body),
     ]
     story += _sign_off(school, st)
-    return _build(story, "Parent Portal application")
+    return _build(story, "Parent Portal application", school)
 
 
-def _build(story: list[Flowable], title: str) -> bytes:
+def _footer(school: School) -> Callable[[Canvas, Any], None]:
+    regular = _fonts()[0]
+
+    def draw(canvas: Canvas, _doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(regular, 7.5)
+        canvas.setFillColor(colors.HexColor("#666666"))
+        canvas.drawString(20 * mm, 10 * mm, f"{school.name} · {school.website} · Private and "
+                          "confidential: for the addressee only")
+        canvas.restoreState()
+
+    return draw
+
+
+def _build(story: list[Flowable], title: str, school: School) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=16 * mm,
-        bottomMargin=16 * mm, title=title, author="", subject="", creator="", invariant=1,
+        bottomMargin=18 * mm, title=title, author="", subject="", creator="", invariant=1,
     )
-    doc.build(story)
+    footer = _footer(school)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -88,12 +88,14 @@ def plan_for(session: Session, ctx: AccountsContext, form: FormForApproval) -> A
 
 
 def _claim_decision(
-    session: Session, form_id: str, decision: str, actor_id: str, **extra: str | None
+    session: Session, ctx: AccountsContext, form_id: str, decision: str, actor_id: str,
+    **extra: str | None,
 ) -> FormDecision:
     """Insert the form's single decision row first: the unique constraint is the lock."""
     # A plain flush, not a savepoint: this is the transaction's first write (pysqlite only
     # nests savepoints correctly inside a transaction it has begun itself).
-    row = FormDecision(form_id=form_id, decision=decision, decided_by=actor_id, **extra)
+    row = FormDecision(form_id=form_id, decision=decision, decided_by=actor_id,
+                       decided_at=ctx.clock(), **extra)
     session.add(row)
     try:
         session.flush()
@@ -206,7 +208,7 @@ def approve_form(
     Raises ``ConflictError`` (already decided, wrong state), ``FourEyesError``, or
     ``ApprovalBlocked`` listing the issues (fatal ones always; droppable ones without an override).
     """
-    decision = _claim_decision(session, form_id, DECISION_APPROVED, approver_id)
+    decision = _claim_decision(session, ctx, form_id, DECISION_APPROVED, approver_id)
     form = _lock_form_in_review(session, ctx, form_id, APPROVABLE_STATES)
     _check_four_eyes(ctx, form, approver_id)
     plan = plan_for(session, ctx, form)
@@ -257,7 +259,7 @@ def reject_form(
     rejection letters (``intake.accounts.letters``) from the returned form."""
     if code not in REJECTION_CODES:
         raise WorkflowError(f"Unknown rejection reason {code!r}.")
-    _claim_decision(session, form_id, DECISION_REJECTED, approver_id,
+    _claim_decision(session, ctx, form_id, DECISION_REJECTED, approver_id,
                     rejection_code=code, rejection_note=note.strip()[:500] or None)
     form = _lock_form_in_review(session, ctx, form_id, REJECTABLE_STATES)
     ctx.forms.set_state(session, form_id, FORM_REJECTED, approver_id)
