@@ -6,12 +6,15 @@ import copy
 import json
 import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from intake.config import School
+from intake.roster.model import Address, Contact, Relationship, Roster, Student
+from intake.roster.upn import make_upn
 from intake.template import FormTemplate, load_template, template_path
 
 
@@ -65,3 +68,27 @@ def _pdf_page_texts(path: Path) -> list[str]:
 def pdf_pages() -> Callable[[Path], list[str]]:
     """Each page's text of a PDF (poppler's pdftotext), whitespace runs made single spaces."""
     return _pdf_page_texts
+
+
+@pytest.fixture(scope="session")
+def small_roster() -> Roster:
+    """Two households: Mr and Mrs Khan with one child, Ms Lee with another."""
+    home = Address(("12 Mill Lane", "Belper"), "DE56 1AB")
+    away = Address(("4 Station Road", "Ripley"), "DE5 9ZZ")
+    students = tuple(
+        Student(student_id=sid, upn=make_upn("830", "4000", 2019, n), legal_forename="Test",
+                legal_surname="Child", preferred_forename="Test", preferred_surname="Child",
+                dob=date(2013, 1, 1), year=8, tutor_group="8B")
+        for n, sid in enumerate(("S1", "S2"), start=1)
+    )
+    contacts = (
+        Contact(contact_id="C1", title="Mr", forename="Imran", surname="Khan", address=home),
+        Contact(contact_id="C2", title="Mrs", forename="Sara", surname="Khan", address=home),
+        Contact(contact_id="C3", title="Ms", forename="Ann", surname="Lee", address=away),
+    )
+    relationships = (
+        Relationship("S1", "C1", "PAF", True, 1),
+        Relationship("S1", "C2", "PAM", True, 2),
+        Relationship("S2", "C3", "PAM", True, 1),
+    )
+    return Roster(students=students, contacts=contacts, relationships=relationships)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from intake.cli import cli
+from intake.roster.model import Roster
 
 
 def _run(tmp_path: Path, *args: str) -> Result:
@@ -43,12 +44,11 @@ def test_generic_pack(tmp_path: Path, pdf_pages: Callable[[Path], list[str]]) ->
 
 
 @pytest.fixture(scope="module")
-def roster_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def roster_csv(tmp_path_factory: pytest.TempPathFactory, small_roster: Roster) -> Path:
     from intake.roster.csv_io import write_roster
-    from intake.roster.demo import make_demo_roster
 
     path = tmp_path_factory.mktemp("roster") / "roster.csv"
-    write_roster(make_demo_roster(students=40, seed=3), path)
+    write_roster(small_roster, path)
     return path
 
 
@@ -58,7 +58,7 @@ def test_roster_gives_one_pack_per_family(tmp_path: Path, roster_csv: Path,
     from intake.roster.csv_io import read_roster
 
     families = recipients_from_roster(read_roster(roster_csv))
-    assert families
+    assert len(families) == 2
     result = _run(tmp_path, "--roster", str(roster_csv), "--out-dir", str(tmp_path / "packs"))
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "packs").iterdir())
@@ -67,6 +67,17 @@ def test_roster_gives_one_pack_per_family(tmp_path: Path, roster_csv: Path,
     letter = pdf_pages(tmp_path / "packs" / f"pack-{first.serial}.pdf")[0]
     assert f"Our reference: {first.serial}" in letter
     assert first.address is not None and first.address.postcode in letter
+    assert "Dear Mr and Mrs Khan" in letter
+
+
+def test_roster_packs_in_one_pdf(tmp_path: Path, roster_csv: Path,
+                                 pdf_pages: Callable[[Path], list[str]]) -> None:
+    out = tmp_path / "all.pdf"
+    result = _run(tmp_path, "--roster", str(roster_csv), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "2 pack(s), 12 pages" in result.output
+    text = " ".join(pdf_pages(out))
+    assert "Dear Mr and Mrs Khan" in text and "Dear Ms Lee" in text
 
 
 def test_out_dir_needs_pack(tmp_path: Path) -> None:

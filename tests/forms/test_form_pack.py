@@ -20,7 +20,7 @@ from intake.forms.pack import (
     render_pack_pdf,
     render_packs_to_dir,
 )
-from intake.roster.model import Address, Contact, Relationship, Roster, Student
+from intake.roster.model import Address, Roster
 from intake.template import FormTemplate
 
 LETTER_DATE = date(2026, 9, 7)
@@ -168,30 +168,8 @@ def test_names_outside_the_pdf_fonts_still_print(
     assert "2 Zoë Close" in letter
 
 
-def _roster() -> Roster:
-    home = Address(("12 Mill Lane", "Belper"), "DE56 1AB")
-    away = Address(("4 Station Road", "Ripley"), "DE5 9ZZ")
-    students = tuple(
-        Student(student_id=sid, upn=f"A82345678901{sid[-1]}", legal_forename="Test",
-                legal_surname="Child", preferred_forename="Test", preferred_surname="Child",
-                dob=date(2012, 1, 1), year=8, tutor_group="8B")
-        for sid in ("S1", "S2")
-    )
-    contacts = (
-        Contact(contact_id="C1", title="Mr", forename="Imran", surname="Khan", address=home),
-        Contact(contact_id="C2", title="Mrs", forename="Sara", surname="Khan", address=home),
-        Contact(contact_id="C3", title="Ms", forename="Ann", surname="Lee", address=away),
-    )
-    relationships = (
-        Relationship("S1", "C1", "PAF", True, 1),
-        Relationship("S1", "C2", "PAM", True, 2),
-        Relationship("S2", "C3", "PAM", True, 1),
-    )
-    return Roster(students=students, contacts=contacts, relationships=relationships)
-
-
-def test_recipients_from_roster_are_the_families_on_file() -> None:
-    recipients = recipients_from_roster(_roster())
+def test_recipients_from_roster_are_the_families_on_file(small_roster: Roster) -> None:
+    recipients = recipients_from_roster(small_roster)
     assert [(r.serial, r.salutation, r.address.postcode if r.address else "")
             for r in recipients] == [
         ("F00001", "Mr and Mrs Khan", "DE56 1AB"),
