@@ -67,6 +67,10 @@ def login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> Response:
     if current_user.is_authenticated:
+        user = db().get(StaffUser, current_user.id)
+        if user is not None:
+            # the signed cookie cannot be recalled: a new version makes every copy of it void
+            user.session_version += 1
         audit.record(db(), actor_id=current_user.id, action="logout",
                      object_type="staff_user", object_id=current_user.id)
         db().commit()

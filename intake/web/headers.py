@@ -44,9 +44,13 @@ def _wants_json() -> bool:
 def _page(status: int, title: str, message: str, incident: str = "") -> tuple[str | dict, int]:
     if _wants_json():
         return {"error": message, "incident": incident or None}, status
-    return render_template(
-        "error.html", status=status, title=title, message=message, incident=incident
-    ), status
+    try:
+        page = render_template(
+            "error.html", status=status, title=title, message=message, incident=incident
+        )
+    except Exception:  # an untrusted Host header leaves no URL adapter to draw the page with
+        page = f"{status} {title}"
+    return page, status
 
 
 def register_error_pages(app: Flask) -> None:

@@ -84,6 +84,14 @@ def _enforce_time_limits() -> Response | None:
     return None
 
 
+@login_manager.unauthorized_handler
+def _unauthorized() -> Response | tuple[dict[str, str], int]:
+    """Pages send anonymous users to sign in; JSON callers get 401."""
+    if request.path.startswith("/api/") or request.is_json or request.method != "GET":
+        return {"error": "Please sign in again."}, 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

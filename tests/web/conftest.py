@@ -73,25 +73,25 @@ def reader() -> FakeReader:
 
 
 @pytest.fixture
-def context(settings: Settings, db_factory, reader: FakeReader) -> BatchContext:
+def batch_ctx(settings: Settings, db_factory, reader: FakeReader) -> BatchContext:
     return BatchContext(settings=settings, sessions=db_factory,
                         storage=LocalStorage(settings.data_dir / "files"),
                         reader=reader, matcher=fake_matcher)
 
 
 @pytest.fixture
-def queue(settings: Settings, context: BatchContext) -> JobQueue:
-    return build_queue(settings, huey=MemoryHuey("test", immediate=True), context=lambda: context)
+def queue(settings: Settings, batch_ctx: BatchContext) -> JobQueue:
+    return build_queue(settings, huey=MemoryHuey("test", immediate=True), context=lambda: batch_ctx)
 
 
 @pytest.fixture
-def app(settings: Settings, context: BatchContext, queue: JobQueue) -> Flask:
+def app(settings: Settings, batch_ctx: BatchContext, queue: JobQueue) -> Flask:
     return create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-for-the-web-tests",
         "INTAKE_SETTINGS": settings,
         "INTAKE_QUEUE": queue,
-        "INTAKE_STORAGE": context.storage,
+        "INTAKE_STORAGE": batch_ctx.storage,
         "RATELIMIT_ENABLED": True,
     })
 

@@ -1,0 +1,376 @@
+"""The accounts screens: decide a form (approve / reject), search accounts, one account with its
+children and source form, revoke / reinstate, child-protection holds, letters, export, API.
+
+Every state change is a CSRF-checked POST by an approver (or admin) whose password was checked in
+the last 15 minutes; state conflicts answer 409. The views only translate HTTP to calls of
+``intake.accounts`` and back: the rules live there.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from intake.accounts.adapters import audit_recorder, context_from_db
+from intake.accounts.credentials import accounts_awaiting_letters, print_letters
+from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
+from intake.accounts.export import (
+    authenticate_bearer,
+    create_api_token,
+    export_accounts,
+    revoke_api_token,
+)
+from intake.accounts.letters import REJECTION_TEXT
+from intake.accounts.ports import AccountsContext
+from intake.accounts.rejection import reject_with_letters
+from intake.accounts.service import (
+    REJECTION_CODES,
+    approve_form,
+    close_child_hold,
+    get_account,
+    open_child_hold,
+    plan_for,
+    reinstate_account,
+    revoke_account,
+)
+from intake.db.accounts import (
+    AccountChild,
+    ApiToken,
+    ChildHold,
+    FormDecision,
+    LetterPrint,
+    PortalAccount,
+    RejectionLetter,
+)
+from intake.web.database import db
+from intake.web.extensions import limiter
+from intake.web.security import fresh_login_required, role_required
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+SEARCH_LIMIT = 100
+MAX_TEXT = 1000
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _ctx(session: Session) -> AccountsContext:
+    return context_from_db(session, current_app.config["INTAKE_SETTINGS"])
+
+
+def _text(name: str) -> str:
+    return str(request.form.get(name, "")).strip()[:MAX_TEXT]
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    """A PDF download that no cache keeps, under a fixed server-chosen name."""
+    return Response(body, mimetype="application/pdf", headers={
+        **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+@bp.get("/")
+@role_required("approver")
+def index() -> str:
+    """Search accounts; forms waiting for a decision; letters to print; open holds."""
+    session = db()
+    q = request.args.get("q", "").strip()[:100]
+    query = select(PortalAccount).order_by(PortalAccount.surname, PortalAccount.forename)
+    if q:
+        like = f"%{q.casefold()}%"
+        query = query.where(or_(
+            PortalAccount.username_key.like(like), PortalAccount.contact_id == q,
+            PortalAccount.surname.ilike(like), PortalAccount.id == q,
+            PortalAccount.id.in_(select(AccountChild.account_id).where(
+                AccountChild.student_id == q)),
+        ))
+    accounts = session.scalars(query.limit(SEARCH_LIMIT)).all()
+    decided = select(FormDecision.form_id)
+    from intake.db.workflow import Form
+
+    waiting = session.scalars(select(Form).where(
+        Form.state.in_(("review", "checked")), Form.id.not_in(decided))
+        .order_by(Form.created_at).limit(SEARCH_LIMIT)).all()
+    holds = session.scalars(select(ChildHold).where(ChildHold.closed_at.is_(None))).all()
+    return render_template("accounts/index.html", q=q, accounts=accounts, waiting=waiting,
+                           awaiting=len(accounts_awaiting_letters(session)), holds=holds)
+
+
+@bp.get("/forms/<form_id>")
+@role_required("approver")
+def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = None) -> Any:
+    """What approving the form would do, its issues, and the approve / reject buttons."""
+    session = db()
+    ctx = _ctx(session)
+    try:
+        form = ctx.forms.lock(session, form_id)
+    except NotFoundError:
+        abort(404)
+    plan = plan_for(session, ctx, form)
+    decision = session.scalar(select(FormDecision).where(FormDecision.form_id == form_id))
+    letters = session.scalars(select(RejectionLetter).where(
+        RejectionLetter.form_id == form_id)).all()
+    session.rollback()  # the lock was only for a consistent read
+    return render_template(
+        "accounts/decide.html", form=form, plan=plan, ctx=ctx, decision=decision,
+        letters=letters, codes=REJECTION_CODES, reasons=REJECTION_TEXT, blocked=blocked,
+    ), status
+
+
+@bp.post("/forms/<form_id>/approve")
+@role_required("approver")
+@fresh_login_required
+def approve(form_id: str) -> Any:
+    session = db()
+    ctx = _ctx(session)
+    try:
+        result = approve_form(session, ctx, form_id, current_user.id,
+                              _text("override_reason") or None)
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    except FourEyesError:
+        session.rollback()
+        audit_recorder(session, actor_id=current_user.id, action="form.approve_refused",
+                       object_type="form", object_id=form_id, detail={"rule": "four_eyes"})
+        session.commit()
+        abort(403)
+    except ApprovalBlocked as exc:
+        session.rollback()
+        return decide(form_id, status=409, blocked=exc)
+    flash(f"Approved: {len(result.created_account_ids)} account(s) created, "
+          f"{len(result.linked_account_ids)} existing account(s) linked.", "success")
+    return redirect(url_for("accounts.decide", form_id=form_id))
+
+
+@bp.post("/forms/<form_id>/reject")
+@role_required("approver")
+@fresh_login_required
+def reject(form_id: str) -> Any:
+    session = db()
+    code = _text("code")
+    if code not in REJECTION_CODES:
+        abort(422, description="Choose a reason for the rejection.")
+    try:
+        outcome = reject_with_letters(session, _ctx(session), form_id, current_user.id, code,
+                                      _text("note"))
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    message = f"Rejected; {len(outcome.letter_ids)} letter(s) to print."
+    if outcome.applicants_without_address:
+        message += " No address for Parent/Carer " + ", ".join(
+            str(s) for s in outcome.applicants_without_address) + ": contact them another way."
+    flash(message, "success")
+    return redirect(url_for("accounts.decide", form_id=form_id))
+
+
+@bp.get("/rejection-letters/<letter_id>")
+@role_required("approver")
+def rejection_letter(letter_id: str) -> Response:
+    session = db()
+    letter = session.get(RejectionLetter, letter_id)
+    if letter is None:
+        abort(404)
+    audit_recorder(session, actor_id=current_user.id, action="form.rejection_letter_printed",
+                   object_type="form", object_id=letter.form_id, detail={"letter": letter.id})
+    session.commit()
+    return _pdf(letter.pdf, "parent-portal-application.pdf")
+
+
+@bp.get("/<account_id>")
+@role_required("approver")
+def show(account_id: str) -> str:
+    """One account: its children, the form it came from, its history of letters."""
+    session = db()
+    account = session.scalars(select(PortalAccount).options(
+        selectinload(PortalAccount.children)).where(PortalAccount.id == account_id)).one_or_none()
+    if account is None:
+        abort(404)
+    ctx = _ctx(session)
+    prints = session.scalars(select(LetterPrint).where(LetterPrint.account_id == account.id)
+                             .order_by(LetterPrint.printed_at.desc())).all()
+    held = {h.student_id: h for h in session.scalars(
+        select(ChildHold).where(ChildHold.closed_at.is_(None)))}
+    audit_recorder(session, actor_id=current_user.id, action="account.view",
+                   object_type="portal_account", object_id=account.id)
+    session.commit()
+    return render_template("accounts/account.html", account=account, ctx=ctx, prints=prints,
+                           held=held)
+
+
+def _account_action(account_id: str, action: Any, message: str) -> Response:
+    session = db()
+    try:
+        action(session, _ctx(session), account_id, current_user.id, _text("reason"))
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    flash(message, "success")
+    return redirect(url_for("accounts.show", account_id=account_id))
+
+
+@bp.post("/<account_id>/revoke")
+@role_required("approver")
+@fresh_login_required
+def revoke(account_id: str) -> Response:
+    return _account_action(account_id, revoke_account, "Account revoked; it no longer works.")
+
+
+@bp.post("/<account_id>/reinstate")
+@role_required("approver")
+@fresh_login_required
+def reinstate(account_id: str) -> Response:
+    return _account_action(account_id, reinstate_account,
+                           "Account reinstated; print a new letter to give access again.")
+
+
+@bp.post("/<account_id>/letter")
+@role_required("approver")
+@fresh_login_required
+def reissue_letter(account_id: str) -> Response:
+    """A new letter with a new password (the old password stops working)."""
+    session = db()
+    try:
+        get_account(session, account_id)
+        run = print_letters(session, _ctx(session), [account_id], current_user.id)
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    return _pdf(run.pdf, "parent-portal-letter.pdf")
+
+
+@bp.post("/letters")
+@role_required("approver")
+@fresh_login_required
+def print_batch() -> Response:
+    """Letters for every account that has none yet (new or reinstated), one PDF."""
+    session = db()
+    ids = [a.id for a in accounts_awaiting_letters(session)]
+    if not ids:
+        flash("There are no letters waiting to be printed.", "success")
+        return redirect(url_for("accounts.index"))  # type: ignore[return-value]
+    run = print_letters(session, _ctx(session), ids, current_user.id)
+    _commit(session)
+    return _pdf(run.pdf, "parent-portal-letters.pdf")
+
+
+@bp.post("/students/<student_id>/hold")
+@role_required("approver")
+@fresh_login_required
+def hold_child(student_id: str) -> Response:
+    """Revoke every account linked to the student pending an investigation."""
+    session = db()
+    try:
+        _, revoked = open_child_hold(session, _ctx(session), student_id, current_user.id,
+                                     _text("reason"))
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    flash(f"Hold opened: {len(revoked)} account(s) revoked pending the investigation.", "success")
+    return redirect(url_for("accounts.index"))
+
+
+@bp.post("/holds/<hold_id>/close")
+@role_required("approver")
+@fresh_login_required
+def close_hold(hold_id: str) -> Response:
+    session = db()
+    try:
+        affected = close_child_hold(session, _ctx(session), hold_id, current_user.id,
+                                    _text("note"))
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    flash(f"Hold closed. {len(affected)} account(s) stay revoked until reinstated one by one.",
+          "success")
+    return redirect(url_for("accounts.index"))
+
+
+@bp.get("/export.csv")
+@role_required("admin")
+@fresh_login_required
+def export_csv() -> Response:
+    session = db()
+    result = export_accounts(session, audit_recorder, current_user.id, "csv")
+    session.commit()
+    return Response(result.body, mimetype="text/csv", headers={
+        **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.csv"'})
+
+
+@bp.get("/api-tokens")
+@role_required("admin")
+def tokens() -> str:
+    rows = db().scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    return render_template("accounts/tokens.html", tokens=rows, new_token=None)
+
+
+@bp.post("/api-tokens")
+@role_required("admin")
+@fresh_login_required
+def token_create() -> tuple[str, int]:
+    session = db()
+    _, token = create_api_token(session, _ctx(session), _text("name"), current_user.id)
+    _commit(session)
+    rows = session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    body = render_template("accounts/tokens.html", tokens=rows, new_token=token)
+    return body, 201
+
+
+@bp.post("/api-tokens/<token_id>/revoke")
+@role_required("admin")
+@fresh_login_required
+def token_revoke(token_id: str) -> Response:
+    session = db()
+    try:
+        revoke_api_token(session, _ctx(session), token_id, current_user.id)
+        _commit(session)
+    except NotFoundError:
+        abort(404)
+    flash("Token revoked.", "success")
+    return redirect(url_for("accounts.tokens"))
+
+
+@bp.get("/api/accounts")
+@limiter.limit("30/hour")
+def api_accounts() -> Response:
+    """Read-only JSON export for one machine client: ``Authorization: Bearer <token>`` only."""
+    if "token" in request.args or "access_token" in request.args:
+        return _unauthorised("Send the token in the Authorization header, never in the URL.")
+    session = db()
+    token = authenticate_bearer(session, request.headers.get("Authorization"))
+    if token is None:
+        session.rollback()
+        return _unauthorised("A valid bearer token is needed.")
+    status = request.args.get("status")
+    result = export_accounts(session, audit_recorder, token.id, "json", via="api",
+                             status=status if status in ("active", "revoked") else None)
+    session.commit()
+    return Response(result.body, mimetype="application/json", headers={
+        **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.json"'})
+
+
+def _unauthorised(message: str) -> Response:
+    return Response(json.dumps({"error": message}), status=401, mimetype="application/json",
+                    headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="accounts"'})
