@@ -66,8 +66,8 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise RosterError(f"{path.name} is {size // 1_000_000} MB; the limit is "
-                              f"{max_bytes // 1_000_000} MB")
+            raise RosterError(f"{path.name} is {size / 1e6:.1f} MB; the limit is "
+                              f"{max_bytes / 1e6:.1f} MB")
         return path.read_bytes()
     except OSError as exc:
         raise RosterError(f"cannot read {path}: {exc.strerror}") from None

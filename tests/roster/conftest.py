@@ -24,6 +24,12 @@ def demo_roster() -> Roster:
     return make_demo_roster(students=600, seed=11)
 
 
+@pytest.fixture(scope="session")
+def small_roster() -> Roster:
+    """Small enough for database round trips to stay quick on a loaded machine."""
+    return make_demo_roster(students=150, seed=4)
+
+
 @pytest.fixture()
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'data' / 'intake.sqlite3'}"
@@ -31,9 +37,9 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture()
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A fresh database on the test server, dropped afterwards (tests run in parallel)."""
+@pytest.fixture(scope="session")
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A fresh database on the test server for this run (others' tests run beside ours)."""
     name = f"roster_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -46,6 +52,19 @@ def pg_url(postgres_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture()
+def pg_url(pg_database: str) -> str:
+    """The run's PostgreSQL database, emptied of roster rows."""
+    engine = make_engine(pg_database)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "TRUNCATE student_contacts, students, contacts, roster_import_files, "
+            "roster_imports RESTART IDENTITY CASCADE"
+        ))
+    engine.dispose()
+    return pg_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
