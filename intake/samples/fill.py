@@ -33,7 +33,7 @@ REFERENCE_DATE = date(2026, 9, 18)
 CLEAN_SHARE = 0.64
 #: mistakes and how often each is chosen when a form has one
 MISTAKES: dict[str, float] = {
-    "preferred_name": 1.0,
+    "preferred_name": 3.0,  # only where a child goes by another name
     "misspelt_name": 1.2,
     "tutor_group_outdated": 1.0,
     "tutor_group_wrong": 0.6,
@@ -41,8 +41,8 @@ MISTAKES: dict[str, float] = {
     "date_missing": 0.8,
     "existing_account_tick": 0.8,
     "address_differs": 0.8,
-    "no_parental_responsibility": 0.8,
-    "blocked_contact": 0.5,
+    "no_parental_responsibility": 2.0,  # only where the family has such a contact
+    "blocked_contact": 4.0,  # only where the family has such a contact: rare overall
     "child_not_found": 0.7,
     "unknown_contact": 0.6,
     "email_missing": 0.5,
@@ -114,17 +114,40 @@ def _pick(rng: np.random.Generator, items: list[str], weights: list[float]) -> s
     return str(items[int(rng.choice(len(items), p=p / p.sum()))])
 
 
-def choose_mistakes(rng: np.random.Generator) -> list[str]:
-    """None for most forms; one, sometimes two, for the rest."""
+def choose_mistakes(rng: np.random.Generator, possible: set[str] | None = None) -> list[str]:
+    """None for most forms; one, sometimes two, for the rest, among the ``possible`` ones (a
+    family whose children have no preferred name cannot write one)."""
     if rng.random() < CLEAN_SHARE:
         return []
-    names, weights = list(MISTAKES), list(MISTAKES.values())
+    names = [m for m in MISTAKES if possible is None or m in possible]
+    weights = [MISTAKES[m] for m in names]
     chosen = [_pick(rng, names, weights)]
     if rng.random() < 0.2:
         second = _pick(rng, names, weights)
         if second not in chosen:
             chosen.append(second)
     return chosen
+
+
+def _possible_mistakes(
+    roster: Roster, family: Family, listed: list[Student], links: dict[str, list[Relationship]]
+) -> set[str]:
+    """The mistakes this family can make, given its children and the contacts the school holds."""
+    possible = set(MISTAKES) - {"preferred_name", "tutor_group_outdated"}
+    possible -= {"no_parental_responsibility", "blocked_contact"}
+    if any(s.preferred_forename not in ("", s.legal_forename) for s in listed):
+        possible.add("preferred_name")
+    if any(_previous_group(s) for s in listed):
+        possible.add("tutor_group_outdated")
+    for contact_id in links:
+        if contact_id in family.contact_ids:
+            continue
+        outcome = _outcome(roster.contact(contact_id), listed, links)
+        if outcome == "no_pr":
+            possible.add("no_parental_responsibility")
+        elif outcome == "blocked":
+            possible.add("blocked_contact")
+    return possible
 
 
 def _links(roster: Roster, student_ids: tuple[str, ...]) -> dict[str, list[Relationship]]:
@@ -285,12 +308,12 @@ def fill_form(
     faker: Faker,
 ) -> FormFill:
     """Decide everything one family writes on one form (see the module docstring)."""
-    mistakes = choose_mistakes(rng)
     links = _links(roster, family.student_ids)
     students = sorted(
         (roster.student(sid) for sid in family.student_ids), key=lambda s: (-s.year, s.student_id)
     )
     listed = [s for s in students if s.on_roll][:5] or students[:5]
+    mistakes = choose_mistakes(rng, _possible_mistakes(roster, family, listed, links))
     people = _choose_applicants(roster, family, listed, links, mistakes, rng, faker)
     char_fields = {f.id: f for _, f in template.fields() if isinstance(f, CharField)}
     texts: dict[str, str] = {}
@@ -316,6 +339,12 @@ def fill_form(
         sample_group = listed[0].tutor_group if listed else "7A"
         rows.append((None, f"{faker.first_name()}|{surname}", _wrong_group(sample_group, rng)))
     target = int(rng.integers(len(listed))) if listed else 0
+    if "preferred_name" in mistakes:  # the child who goes by another name
+        target = next(
+            i for i, s in enumerate(listed) if s.preferred_forename not in ("", s.legal_forename)
+        )
+    elif "tutor_group_outdated" in mistakes:
+        target = next(i for i, s in enumerate(listed) if _previous_group(s))
     for index, (student_id, name, group) in enumerate(rows):
         forename, surname = name.split("|")
         if index == target and student_id is not None:
