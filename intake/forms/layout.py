@@ -30,13 +30,20 @@ FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
 #: line spacing as a multiple of the font size
 LEADING = 1.22
-#: share of the font size above the baseline (Helvetica's cap height is about 0.72)
+#: share of the font size above the baseline (Helvetica's cap height is about 0.72) ...
 ASCENT = 0.78
+#: ... and below it (Helvetica's descenders reach about 0.21)
+DESCENT = 0.22
 LABEL_SIZE_PT = 7.5
-#: gap between a label's baseline and the top of its field
-LABEL_GAP_MM = 1.1
+#: gap between a label's baseline and the top of its field: its descenders stay clear of the
+#: margin the reader cuts around each box
+LABEL_GAP_MM = 1.8
 #: how much room a label needs above its field (ascent plus gap)
 LABEL_ROOM_MM = LABEL_GAP_MM + pt_to_mm(LABEL_SIZE_PT * ASCENT)
+
+#: printed wording keeps this far from every field, so that a crop of a box with the reader's
+#: margin (1 mm, ``intake.engines.base.GLYPH_MARGIN_MM``) holds only what the parent wrote
+FIELD_CLEARANCE_MM = 1.2
 
 AnyField = CharField | TickField | SignatureField
 
@@ -62,7 +69,7 @@ class TextLayout:
     @property
     def rect(self) -> Rect:
         """The ink the block can cover: the first line's cap top to the last line's descent."""
-        bottom = self.baseline_mm(len(self.lines) - 1) + pt_to_mm(self.size * 0.22)
+        bottom = self.baseline_mm(len(self.lines) - 1) + pt_to_mm(self.size * DESCENT)
         widest = max((stringWidth(line, self.font, self.size) for line in self.lines),
                      default=0.0)
         w = max(pt_to_mm(widest), 0.1)
@@ -109,7 +116,9 @@ def lay_out_text(block: TextBlock, school: School) -> TextLayout:
 def label_rect(field: AnyField) -> Rect:
     """Where a field's printed label sits, just above the field."""
     width = pt_to_mm(stringWidth(field.label, FONT, LABEL_SIZE_PT))
-    return Rect(x=field.rect.x, y=field.rect.y - LABEL_ROOM_MM, w=width, h=LABEL_ROOM_MM - 0.4)
+    top = field.rect.y - LABEL_ROOM_MM  # the cap height above the baseline
+    bottom = field.rect.y - LABEL_GAP_MM + pt_to_mm(LABEL_SIZE_PT * DESCENT)
+    return Rect(x=field.rect.x, y=top, w=width, h=bottom - top)
 
 
 def qr_rect(page: Page, with_quiet_zone: bool = True) -> Rect:
@@ -129,7 +138,7 @@ def _overlap(a: Rect, b: Rect) -> bool:
 
 
 def page_elements(page: Page, school: School) -> list[tuple[str, Rect]]:
-    """Every printed element of a page with a name for messages."""
+    """Every printed element of a page with a name for messages; fields with their clearance."""
     items: list[tuple[str, Rect]] = []
     for i, mark in enumerate(page.marks):
         items.append((f"mark {i + 1}", Rect(x=mark.x, y=mark.y, w=mark.size, h=mark.size)))
@@ -138,7 +147,7 @@ def page_elements(page: Page, school: School) -> list[tuple[str, Rect]]:
         layout = lay_out_text(block, school)
         items.append((f"text {layout.lines[0][:30]!r}", layout.rect))
     for field in page.fields:
-        items.append((f"field {field.id!r}", field.rect))
+        items.append((f"field {field.id!r}", field.rect.grown(FIELD_CLEARANCE_MM)))
         if field.print_label:
             items.append((f"label of {field.id!r}", label_rect(field)))
     return items

@@ -119,3 +119,20 @@ def test_colour_page_image_is_bgr(template: FormTemplate, school: School) -> Non
 def test_page_image_rejects_a_missing_page(template: FormTemplate, school: School) -> None:
     with pytest.raises(ValueError, match="has no page 3"):
         render_page_image(template, 3, school)
+
+
+@pytest.mark.parametrize("page_number", [1, 2])
+def test_no_print_inside_the_readers_margin_around_a_box(
+    template: FormTemplate, school: School, page_number: int
+) -> None:
+    """The reader cuts each box with a margin; only the parent's ink may be in that cut."""
+    from intake.engines.base import GLYPH_MARGIN_MM
+
+    image = render_page_image(template, page_number, school, dpi=DPI)
+    for field in template.page(page_number).fields:
+        boxes = field.box_rects() if isinstance(field, CharField) else [field.rect]
+        for box in boxes:
+            cut = _crop(image, box.grown(GLYPH_MARGIN_MM + 0.1), 0).copy()
+            edge = round(mm_to_px(GLYPH_MARGIN_MM + 0.1 - 0.4, DPI))
+            cut[edge:-edge, edge:-edge] = 255  # the box and its own outline
+            assert cut.min() > 140, f"{field.id}: printed ink within the reader's margin"
