@@ -117,14 +117,13 @@ def _write_pack(
         if not recipients:
             raise InputFileError(f"roster {roster_file} has no family to send a pack to")
         log.info("personalised packs for %d families", len(recipients))
+    progress = _ClickProgress() if len(recipients) > 1 else None
     if out_dir is not None:
         written = render_packs_to_dir(
-            template, settings.school, out_dir, recipients, progress=_ClickProgress()
+            template, settings.school, out_dir, recipients, progress=progress
         )
         click.echo(f"wrote {len(written)} pack(s) into {out_dir}")
         return
     target = out or Path("pack.pdf")
-    pages = render_pack_pdf(
-        template, settings.school, target, recipients, progress=_ClickProgress()
-    )
+    pages = render_pack_pdf(template, settings.school, target, recipients, progress=progress)
     click.echo(f"wrote {target} ({len(recipients)} pack(s), {pages} pages)")
