@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from intake.config import Thresholds
-from intake.matching.fuzzy import nearest, similarity
+from intake.matching.fuzzy import edit_distance, nearest, similarity
 from intake.matching.index import ContactKeys, RosterIndex
 from intake.matching.normalise import (
     Folded,
@@ -128,13 +128,23 @@ def _applicant_name(read: ApplicantRead) -> list[Folded]:
 
 
 
+def _close(written: str, on_file: str, longer_than: int = 14) -> bool:
+    """Equal but for one misread character (two in a long value such as an email)."""
+    if not written or not on_file:
+        return False
+    allowed = 2 if len(on_file) > longer_than else 1
+    return edit_distance(written, on_file) <= allowed
+
+
 def _evidence(read: ApplicantRead, keys: ContactKeys) -> tuple[str, ...]:
+    """Which of email, phone and postcode agree with the MIS (allowing a misread character)."""
     found = []
-    if read.email and email_key(read.email) == keys.email:
+    if _close(email_key(read.email), keys.email):
         found.append("email")
-    if keys.phones & {phone_key(read.home_phone), phone_key(read.mobile_phone)}:
+    written = {phone_key(read.home_phone), phone_key(read.mobile_phone)} - {""}
+    if any(_close(w, p, longer_than=99) for w in written for p in keys.phones):
         found.append("phone")
-    if read.postcode and postcode_key(read.postcode) == keys.postcode:
+    if _close(postcode_key(read.postcode), keys.postcode, longer_than=99):
         found.append("postcode")
     return tuple(found)
 
@@ -225,17 +235,21 @@ def _outcome(standings: Iterable[ChildStanding]) -> Outcome:
 
 
 def _differences(read: ApplicantRead, keys: ContactKeys) -> tuple[str, ...]:
+    """Details written on the form that the MIS holds otherwise (a misread character aside)."""
     warnings = []
-    if read.email and email_key(read.email) != keys.email:
+    email = email_key(read.email)
+    if email and not _close(email, keys.email):
         warnings.append("email differs from the MIS" if keys.email else "email not on the MIS")
     for label, phone in (("home phone", read.home_phone), ("mobile phone", read.mobile_phone)):
-        if phone_key(phone) and phone_key(phone) not in keys.phones:
+        written = phone_key(phone)
+        if written and not any(_close(written, p, longer_than=99) for p in keys.phones):
             warnings.append(f"{label} differs from the MIS")
-    postcode_differs = bool(read.postcode) and postcode_key(read.postcode) != keys.postcode
+    postcode = postcode_key(read.postcode)
+    postcode_differs = bool(postcode) and not _close(postcode, keys.postcode, longer_than=99)
     line_differs = False
     if read.address_lines and keys.address_line:
-        written = fold(read.address_lines[0]).compact()
-        line_differs = similarity(written, keys.address_line) < ADDRESS_SAME
+        written_line = fold(read.address_lines[0]).compact()
+        line_differs = similarity(written_line, keys.address_line) < ADDRESS_SAME
     if postcode_differs or line_differs:
         warnings.append("address differs from the MIS: the letter goes to the address on file")
     return tuple(warnings)

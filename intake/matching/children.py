@@ -27,7 +27,7 @@ SHORTLIST_BELOW_BEST = 30.0
 #: candidates kept on a ChildMatch for the reviewer
 KEPT_CANDIDATES = 5
 #: points for a child of a contact who matched one of the applicants
-CONTACT_BONUS = 4.0
+CONTACT_BONUS = 8.0
 #: points off for a surname written as the applicant's rather than the child's
 APPLICANT_SURNAME_PENALTY = 4.0
 MIDDLE_NAME_PENALTY = 6.0
@@ -37,10 +37,10 @@ TRUNCATED_PENALTY = 2.0
 TRUNCATED_MIN_CHARS = 12
 #: tutor group adjustments, in points
 TG_LAST_YEAR = -3.0
-TG_SAME_YEAR = -10.0
-TG_PREVIOUS_YEAR = -10.0
-TG_UNREADABLE = -10.0
-TG_NONE = -4.0
+TG_SAME_YEAR = -12.0
+TG_PREVIOUS_YEAR = -12.0
+TG_UNREADABLE = -12.0
+TG_NONE = -6.0
 TG_OTHER_YEAR = -20.0
 #: a tutor group read this alike (0..100, confidence-weighted) counts as the same group
 TG_SAME = 90.0

@@ -21,6 +21,8 @@ from intake.template.model import CharField
 log = logging.getLogger(__name__)
 
 MAX_CHILD_ROWS = 9
+#: a name filling this share of its boxes may have been cut short (parents stop at a word)
+CUT_SHORT_SHARE = 0.6
 PARTIES = ("parent1", "parent2")
 _TICKED = frozenset({"1", "true", "yes", "y", "x", "ticked", "on", "✓", "✔"})
 
@@ -45,14 +47,14 @@ def folded(read: FieldRead | None, boxes: int = 0) -> Folded:
     """
     if read is None:
         return fold("")
-    truncated = boxes > 0 and len(read.raw.rstrip()) >= boxes
+    truncated = boxes > 0 and len(read.raw.rstrip()) >= CUT_SHORT_SHARE * boxes
     if read.chars:
         text = "".join(c.char[:1] or " " for c in read.chars)
         confs = [c.confidence if c.char else 1.0 for c in read.chars]
         alts = ["".join(a for a, _ in c.alternatives) for c in read.chars]
-        return fold(text, confs, alts, truncated)
+        return fold(text, confs, alts, truncated, mac=False)
     text = read.value or read.raw
-    return fold(text, [read.confidence] * len(text), truncated=truncated)
+    return fold(text, [read.confidence] * len(text), truncated=truncated, mac=False)
 
 
 def text(form: FormRead, field_id: str) -> str:

@@ -40,6 +40,11 @@ def nearest(
     return [(int(index), float(score)) for _, score, index in found]
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Plain Levenshtein distance between the shape keys of ``a`` and ``b`` (upper-cased)."""
+    return int(Levenshtein.distance(shape_key(a.upper()), shape_key(b.upper())))
+
+
 def _weight(confidence: float) -> float:
     return max(DOUBTFUL_FLOOR, confidence)
 

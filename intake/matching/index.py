@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from intake.matching.normalise import (
     email_key,
     fold,
+    mac_spellings,
     phone_key,
     postcode_key,
     shape_key,
@@ -73,10 +74,12 @@ def _variants(student: Student) -> tuple[NameVariant, ...]:
     found: dict[str, NameVariant] = {}
 
     def add(fore: str, sur: str, kind: str, penalty: float, swapped: bool = False) -> None:
-        fore_key, sur_key = compact(fore), compact(sur)
-        key = sur_key + fore_key if swapped else fore_key + sur_key
-        if key and key not in found:
-            found[key] = NameVariant(key, kind, penalty, fore, sur, fore_key)
+        fore_key = compact(fore)
+        for sur_spelling in sorted(mac_spellings(fold(sur, mac=False).text)):
+            sur_key = sur_spelling.replace(" ", "")
+            key = sur_key + fore_key if swapped else fore_key + sur_key
+            if key and key not in found:
+                found[key] = NameVariant(key, kind, penalty, fore, sur, fore_key)
 
     add(legal[0], legal[1], LEGAL, 0.0)
     add(preferred[0], preferred[1], PREFERRED, 0.0)
@@ -195,5 +198,5 @@ class RosterIndex:
 
 
 def compact(text: str) -> str:
-    """A name's compact key (no spaces)."""
-    return fold(text).text.replace(" ", "")
+    """A name's compact key (no spaces), ``MAC`` kept as written."""
+    return fold(text, mac=False).text.replace(" ", "")

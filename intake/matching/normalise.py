@@ -151,9 +151,11 @@ def fold(
     confidences: Sequence[float] | None = None,
     alternatives: Sequence[str] | None = None,
     truncated: bool = False,
+    mac: bool = True,
 ) -> Folded:
     """The matching key of ``text``; ``confidences`` and ``alternatives`` (one per input
-    character) follow the key characters they become.
+    character) follow the key characters they become. ``mac=False`` keeps ``MAC`` as written
+    (the matcher compares reads that way, against both spellings of the roster's name).
 
     Idempotent: ``fold(fold(x).text).text == fold(x).text``.
     """
@@ -164,7 +166,7 @@ def fold(
     if alternatives is not None and not any(alternatives):
         alternatives = None
     if alternatives is None and _PLAIN.fullmatch(text):
-        return _fold_plain(text, confidences, truncated)
+        return _fold_plain(text, confidences, truncated, mac)
     confs = confidences if confidences is not None else [1.0] * len(text)
     alts = alternatives if alternatives is not None else [""] * len(text)
     chars: list[str] = []
@@ -182,7 +184,7 @@ def fold(
     while chars and chars[-1] == " ":
         chars.pop()
         kept.pop()
-    key, kept = _fold_mac(chars, kept)
+    key, kept = _fold_mac(chars, kept) if mac else ("".join(chars), kept)
     return Folded(
         key,
         tuple(p for p, _ in kept),
@@ -195,7 +197,9 @@ def fold(
 _PLAIN = re.compile(r"[A-Za-z0-9 ]*")
 
 
-def _fold_plain(text: str, confidences: Sequence[float] | None, truncated: bool) -> Folded:
+def _fold_plain(
+    text: str, confidences: Sequence[float] | None, truncated: bool, mac: bool
+) -> Folded:
     """``fold`` for plain ASCII letters, digits and spaces: the common case, made quick."""
     upper = " ".join(text.upper().split())
     if confidences is None:
@@ -212,7 +216,7 @@ def _fold_plain(text: str, confidences: Sequence[float] | None, truncated: bool)
                 previous_space = False
             kept.append((min(max(float(conf), 0.0), 1.0), ""))
         kept = kept[: len(upper)]
-    key, kept = _fold_mac(list(upper), kept)
+    key, kept = _fold_mac(list(upper), kept) if mac else (upper, kept)
     return Folded(key, tuple(p for p, _ in kept), frozenset(), (), truncated)
 
 
@@ -228,6 +232,20 @@ def _fold_mac(
         "".join(c for i, c in enumerate(text) if i not in drop),
         [p for i, p in enumerate(kept) if i not in drop],
     )
+
+
+def mac_spellings(key: str) -> set[str]:
+    """Every spelling of a key (with spaces) with each word-initial ``MC``/``MAC`` either way:
+    ``"MCDONALD"`` -> ``{"MCDONALD", "MACDONALD"}``."""
+    out = {""}
+    for word in key.split(" "):
+        forms = {word}
+        if re.match(r"MC[A-Z]{2}", word):
+            forms.add("MAC" + word[2:])
+        elif re.match(r"MAC[A-Z]{2}", word):
+            forms.add("MC" + word[3:])
+        out = {f"{prefix} {form}" if prefix else form for prefix in out for form in forms}
+    return out
 
 
 def name_key(text: str) -> str:

@@ -25,6 +25,7 @@ CONFUSIONS = {
     "0": "O", "1": "I7", "2": "Z", "5": "S", "6": "G", "7": "1", "8": "B", "3": "8", "9": "4",
 }  # fmt: skip
 LETTERS_ONLY = frozenset({"name"})
+DIGITS_ONLY = frozenset({"phone", "date"})
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,15 @@ def _read_char(char: str, kind: str, rng: random.Random, noise: Noise) -> CharRe
     if char == " ":
         return CharRead("", round(rng.uniform(0.9, 0.99), 3))
     roll = rng.random()
-    options = [c for c in CONFUSIONS.get(char, "") if kind not in LETTERS_ONLY or c.isalpha()]
+    options = [
+        c for c in CONFUSIONS.get(char, "")
+        if (kind not in LETTERS_ONLY or c.isalpha()) and (kind not in DIGITS_ONLY or c.isdigit())
+    ]
     if roll < noise.confusion_rate and options:
         return CharRead(rng.choice(options), round(rng.uniform(0.25, 0.7), 3), ((char, 0.3),))
     if roll < noise.confusion_rate + noise.confident_error_rate:
-        wrong = rng.choice([c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c != char])
+        alphabet = "0123456789" if kind in DIGITS_ONLY else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        wrong = rng.choice([c for c in alphabet if c != char])
         return CharRead(wrong, round(rng.uniform(0.82, 0.95), 3))
     return CharRead(char, round(rng.uniform(0.88, 0.999), 3))
 
