@@ -29,8 +29,17 @@ INK_CONTRAST = 85
 INK_ON_LINE_GREY = 110
 #: red minus green above this is the printed outline colour in colour scans
 RED_PRINT = 30
-#: a page whose mean |R - G| exceeds this is a colour scan
-COLOUR_PAGE_CHROMA = 3.0
+#: a struck-through box holds at least this share of ink
+CROSSED_MIN_INK = 0.12
+#: ink runs per row across the box's middle that make a scribble rather than a letter
+SCRIBBLE_RUNS = 5
+#: share of the expected outline that must be seen before the search trusts what it found
+OUTLINE_COVERAGE = 0.45
+#: print-map levels that count as "outline seen" (red mask; grey darkness)
+RED_VISIBLE = 0.5
+GREY_VISIBLE = 25.0
+#: a page with at least this share of red print pixels is a colour scan (outlines cover ~2%)
+RED_PAGE_SHARE = 0.004
 
 
 @dataclass(frozen=True)
@@ -56,14 +65,16 @@ class BoxCut:
 
 def page_ink(aligned: np.ndarray) -> PageInk:
     """Prepare an aligned page (RGB or grey) for cutting boxes."""
+    red: np.ndarray | None = None
     if aligned.ndim == 3:
         grey = cv2.cvtColor(aligned, cv2.COLOR_RGB2GRAY)
         r = aligned[..., 0].astype(np.int16)
         g = aligned[..., 1].astype(np.int16)
-        chroma = float(np.mean(np.abs(r[::8, ::8] - g[::8, ::8])))
-        red = (r - g > RED_PRINT) if chroma > COLOUR_PAGE_CHROMA else None
+        red = r - g > RED_PRINT
+        if float(np.mean(red[::4, ::4])) < RED_PAGE_SHARE:
+            red = None  # a grey or black-and-white scan, or one whose print lost its colour
     else:
-        grey, red = aligned, None
+        grey = aligned
     paper = float(np.percentile(grey[::8, ::8], 90))
     return PageInk(grey, red, paper)
 
@@ -137,6 +148,10 @@ def refine_offset(ink: PageInk, rects: list[Rect]) -> tuple[int, int]:
     if best <= 1.5 * float(np.median(scores)) + 1e-6:
         return (0, 0)  # no clear outline: trust the alignment
     dy, dx = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    under = window[dy : dy + template.shape[0], dx : dx + template.shape[1]][template > 0]
+    visible = RED_VISIBLE if ink.red is not None else GREY_VISIBLE
+    if float(np.mean(under > visible)) < OUTLINE_COVERAGE:
+        return (0, 0)  # what matched is ink, not an outline (black-and-white scans drop it)
     return (int(dx) - search, int(dy) - search)
 
 
@@ -162,16 +177,35 @@ def _drop_dust(mask: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def _crossed_out(ink_in_box: np.ndarray) -> bool:
-    """Heavy ink along both diagonals: a character struck through with a cross."""
-    h, w = ink_in_box.shape
-    if h < 8 or w < 8 or float(ink_in_box.mean()) < 0.18:
+def _diagonal_struck(box_ink: np.ndarray, rising: bool) -> bool:
+    """A stroke from corner to corner: letters seldom reach a box's corners, strikes do."""
+    h, w = box_ink.shape
+    near = cv2.dilate(box_ink.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    steps = np.linspace(0.04, 0.96, 24)
+    hits = np.array(
+        [near[int(((1 - t) if rising else t) * (h - 1)), int(t * (w - 1))] for t in steps]
+    )
+    return bool(hits.mean() >= 0.85 and hits[:4].mean() >= 0.5 and hits[-4:].mean() >= 0.5)
+
+
+def _scribbled(box_ink: np.ndarray) -> bool:
+    """Scribbled over, back and forth: many separate strokes on each row across the box."""
+    h = box_ink.shape[0]
+    rows = box_ink[int(h * 0.35) : int(h * 0.65)].astype(np.int8)
+    if rows.size == 0:
         return False
-    near = cv2.dilate(ink_in_box.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    steps = np.linspace(0.1, 0.9, 17)
-    down = [near[int(t * (h - 1)), int(t * (w - 1))] for t in steps]
-    up = [near[int((1 - t) * (h - 1)), int(t * (w - 1))] for t in steps]
-    return float(np.mean(down)) > 0.8 and float(np.mean(up)) > 0.8
+    runs = np.count_nonzero(np.diff(rows, axis=1) == 1, axis=1)
+    return float(np.median(runs)) >= SCRIBBLE_RUNS
+
+
+def crossed_out(box_ink: np.ndarray) -> bool:
+    """A character struck through: a corner-to-corner stroke, a cross, or a scribble."""
+    h, w = box_ink.shape
+    if h < 8 or w < 8 or float(box_ink.mean()) < CROSSED_MIN_INK:
+        return False
+    return (
+        _diagonal_struck(box_ink, True) or _diagonal_struck(box_ink, False) or _scribbled(box_ink)
+    )
 
 
 def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: float) -> BoxCut:
@@ -200,7 +234,11 @@ def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: fl
     written = ratio >= written_ratio
     margin = abs(np.log((ratio + 1e-4) / written_ratio))
     confidence = float(min(0.999, 0.5 + 0.5 * min(1.0, margin / np.log(2.5))))
-    crossed = written and _crossed_out(inside)
+    box_ink = mask[
+        max(0, by + offset[1] - y) : max(0, by + offset[1] - y + bh),
+        max(0, bx + offset[0] - x) : max(0, bx + offset[0] - x + bw),
+    ]
+    crossed = written and box_ink.size > 0 and crossed_out(box_ink)
     return BoxCut(glyph, ratio, written, confidence, crossed, (gx, gy, gw, gh))
 
 

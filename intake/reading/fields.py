@@ -22,8 +22,8 @@ from intake.reading.result import CharRead, FieldRead, Problem
 from intake.reading.validate import check
 from intake.template.model import CharField
 
-#: a struck-through character keeps at most this confidence: a person must look
-CROSSED_OUT_CONFIDENCE = 0.2
+#: confidence of a struck-through box, read as empty: a person must look
+CROSSED_OUT_CONFIDENCE = 0.5
 #: confidence of a field whose value fails its check
 INVALID_CONFIDENCE = 0.3
 
@@ -64,11 +64,14 @@ def classify_fields(
 
 
 def _char_read(cut: BoxCut, guess: CharGuess | None) -> CharRead:
+    if cut.crossed_out:
+        # a struck-through box is read as empty (the parent carried on in the next box), but a
+        # person must confirm it; the engine's guess stays as an alternative
+        alternatives = ((guess.char, guess.confidence),) if guess else ()
+        return CharRead("", CROSSED_OUT_CONFIDENCE, alternatives)
     if guess is None or not cut.written:
         return CharRead("", round(cut.empty_confidence, 4))
     confidence = guess.confidence * cut.empty_confidence
-    if cut.crossed_out:
-        confidence = min(confidence, CROSSED_OUT_CONFIDENCE)
     return CharRead(guess.char, round(confidence, 4), guess.alternatives)
 
 

@@ -1,0 +1,124 @@
+"""``intake bench``: generate (or take) a labelled set, read it, compare with plain Tesseract."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intake.bench.run import BenchOptions, run_bench
+from intake.config import load_settings
+from intake.errors import IntakeError
+from intake.reading.cli import ENGINES, make_context
+from intake.reading.pipeline import ReadContext
+
+#: rows of the printed table: (label, key, is a share shown as %)
+ROWS = (
+    ("character accuracy", "char_accuracy", "baseline_char_accuracy", True),
+    ("seconds per page (median)", "sec_per_page_median", "baseline_sec_per_page_median", False),
+    ("seconds per page (p95)", "sec_per_page_p95", None, False),
+    ("tick accuracy", "tick_accuracy", None, True),
+    ("missing signatures flagged", "signature_missing_recall", None, True),
+    ("fields auto-accepted", "auto_accept_rate", None, True),
+    ("auto-accepted fields wrong", "auto_accept_error_rate", None, True),
+    ("forms needing no review", "straight_through_rate", None, True),
+    ("pages per second, all cores", "pages_per_sec_all_cores", None, False),
+    ("peak memory (MB)", "peak_rss_mb", None, False),
+)
+
+
+def _cell(value: Any, share: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:.2f}%" if share else f"{value}"
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """One table: the reader beside plain Tesseract on the same crops."""
+    lines = [
+        f"{report['forms']} forms, {report['pages']} pages, engine {report['engine']}; "
+        f"baseline on {report['baseline_forms']} forms",
+        f"{'':34} {'reader':>12} {'tesseract':>12}",
+    ]
+    for label, key, base, share in ROWS:
+        lines.append(
+            f"{label:34} {_cell(report.get(key), share):>12} "
+            f"{_cell(report.get(base) if base else None, share):>12}"
+        )
+    for group, value in report["field_accuracy"].items():
+        lines.append(f"{'field accuracy: ' + group:34} {_cell(value, True):>12}")
+    lines.append(
+        f"{'tesseract, whole page (s, median)':34} {'':>12} "
+        f"{report['tesseract_whole_page_sec_median']:>12}"
+    )
+    for key in sorted(
+        k for k in report if k.startswith(("child_", "applicant_", "blocked_", "match_"))
+    ):
+        lines.append(f"{key:34} {report[key]!s:>12}")
+    return "\n".join(lines)
+
+
+def _context(engine: str | None) -> ReadContext:
+    return make_context(load_settings(), engine)
+
+
+@click.command("bench")
+@click.option("--count", default=40, show_default=True, help="Forms to generate.")
+@click.option("--seed", default=11, show_default=True, help="Seed of the generated set.")
+@click.option(
+    "--fonts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the forms in the fonts of this folder.",
+)
+@click.option(
+    "--glyphs",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the forms with the handwritten characters of this folder.",
+)
+@click.option(
+    "--samples",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read an existing labelled set instead of generating one.",
+)
+@click.option("--engine", type=click.Choice(ENGINES), default=None)
+@click.option(
+    "--baseline-forms",
+    default=10,
+    show_default=True,
+    help="Forms whose crops plain Tesseract also reads (it is slow).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench(
+    count: int,
+    seed: int,
+    fonts: Path | None,
+    glyphs: Path | None,
+    samples: Path | None,
+    engine: str | None,
+    baseline_forms: int,
+    as_json: bool,
+) -> None:
+    """Measure reading accuracy and speed on a labelled set, beside plain Tesseract."""
+    if sum(x is not None for x in (fonts, glyphs, samples)) > 1:
+        raise click.UsageError("give at most one of --fonts, --glyphs and --samples")
+    if samples is not None and not samples.is_dir():
+        raise click.UsageError(f"{samples} is not a folder")
+    from intake.engines.tesseract import TesseractEngine
+
+    options = BenchOptions(
+        count=count,
+        seed=seed,
+        fonts=fonts,
+        glyphs=glyphs,
+        samples=samples,
+        engine=engine,
+        baseline_forms=baseline_forms,
+    )
+    try:
+        report = run_bench(options, partial(_context, engine), TesseractEngine())
+    except IntakeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, indent=1) if as_json else format_table(report))

@@ -1,0 +1,286 @@
+"""The benchmark's stages: make (or take) a labelled set, read it, read the same crops with plain
+Tesseract, time it on one core and on all cores, and put the figures in one dictionary."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from intake.bench.metrics import Tally, line_accuracy, median, percentile, score_form, summarise
+from intake.engines.base import ALPHABETS
+from intake.reading.align import aligned_page, homography_array
+from intake.reading.forms import PageResult, group_forms
+from intake.reading.ingest import PageImage, iter_pages
+from intake.reading.pipeline import ReadContext, iter_page_results
+from intake.reading.result import FormRead, PageRead
+from intake.samples.truth import FormTruth, load_truths
+from intake.template.model import CharField, FormTemplate
+
+log = logging.getLogger(__name__)
+
+#: pages read by plain Tesseract as a whole, for the speed comparison (it is slow)
+WHOLE_PAGE_SAMPLE = 3
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    count: int = 40
+    seed: int = 11
+    fonts: Path | None = None
+    glyphs: Path | None = None
+    samples: Path | None = None
+    engine: str | None = None
+    baseline_forms: int = 10  # forms whose crops Tesseract also reads (0: none)
+    generate_workers: int = 2
+
+
+@dataclass(frozen=True)
+class FormOutcome:
+    truth: FormTruth
+    form: FormRead | None
+    page_seconds: tuple[float, ...]
+
+
+@contextmanager
+def sample_set(options: BenchOptions) -> Iterator[Path]:
+    """The labelled set: ``--samples`` as given, or freshly generated into a temporary folder."""
+    if options.samples is not None:
+        yield options.samples
+        return
+    from intake.samples.generate import SampleOptions, generate_samples
+
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
+        out = Path(tmp) / "samples"
+        generate_samples(
+            SampleOptions(
+                out=out,
+                count=options.count,
+                seed=options.seed,
+                fonts=options.fonts,
+                glyphs=options.glyphs,
+                workers=options.generate_workers,
+            )
+        )
+        yield out
+
+
+def page_files(directory: Path, truth: FormTruth) -> list[Path]:
+    """The single-image scans of one form (pages inside a batch PDF are not read here)."""
+    return [directory / p.file for p in truth.pages if "#" not in p.file]
+
+
+def _reset_peak_rss() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mb(reset_worked: bool) -> float:
+    """Peak resident memory of this process in MB (since the last reset where Linux allows)."""
+    if reset_worked:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def read_form(directory: Path, truth: FormTruth, ctx: ReadContext) -> FormOutcome:
+    """Read one form's page files page by page, timing each page from file to fields."""
+    results: list[PageResult] = []
+    seconds: list[float] = []
+    for path in page_files(directory, truth):
+        started = time.perf_counter()
+        found = list(iter_page_results(path, ctx))
+        elapsed = time.perf_counter() - started
+        seconds += [elapsed / max(1, len(found))] * len(found)
+        results += found
+    forms, _ = group_forms(results, ctx.templates)
+    form = max(forms, key=lambda f: len(f.pages), default=None)
+    return FormOutcome(truth, form, tuple(seconds))
+
+
+def _decode(path: Path, ctx: ReadContext) -> np.ndarray | None:
+    for item in iter_pages(path, ctx.limits):
+        if isinstance(item, PageImage):
+            return item.image
+    return None
+
+
+def baseline_page(
+    page: PageRead,
+    path: Path,
+    template: FormTemplate,
+    truth: FormTruth,
+    form: FormRead,
+    line_engine: Any,
+    ctx: ReadContext,
+) -> tuple[list[tuple[str, str]], float]:
+    """Plain Tesseract (psm 7, the field kind's whitelist) on the same field crops as the reader."""
+    image = _decode(path, ctx)
+    if image is None or not page.homography:
+        return [], 0.0
+    grey = cv2.cvtColor(aligned_page(image, homography_array(page.homography)), cv2.COLOR_RGB2GRAY)
+    pairs: list[tuple[str, str]] = []
+    started = time.perf_counter()
+    for spec in template.page(page.page_number).fields:
+        if not isinstance(spec, CharField):
+            continue
+        truth_text = truth.fields.get(spec.id, "")
+        read = form.fields.get(spec.id)
+        if not truth_text.strip() and not (read and read.raw.strip()):
+            continue
+        r = spec.rect.grown(1.0)
+        px = 12.0
+        crop = grey[int(r.y * px) : int((r.y + r.h) * px), int(r.x * px) : int((r.x + r.w) * px)]
+        text, _ = line_engine.read_line(crop, ALPHABETS[spec.kind])
+        pairs.append((truth_text, text))
+    return pairs, time.perf_counter() - started
+
+
+def whole_page_seconds(paths: list[Path], ctx: ReadContext) -> float:
+    """Median time plain Tesseract takes to read a whole page (the speed yardstick)."""
+    import pytesseract  # the one place outside the engine doorway: a timing yardstick only
+
+    times = []
+    for path in paths[:WHOLE_PAGE_SAMPLE]:
+        image = _decode(path, ctx)
+        if image is None:
+            continue
+        started = time.perf_counter()
+        try:
+            pytesseract.image_to_string(image, timeout=120)
+        except (RuntimeError, pytesseract.TesseractError):
+            continue
+        times.append(time.perf_counter() - started)
+    return round(median(times), 3)
+
+
+_WORKER_CTX: ReadContext | None = None
+
+
+def _init_worker(factory: Callable[[], ReadContext]) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = factory()
+
+
+def _read_one(path: Path) -> int:
+    assert _WORKER_CTX is not None
+    return sum(1 for _ in iter_page_results(path, _WORKER_CTX))
+
+
+def pages_per_second_all_cores(paths: list[Path], factory: Callable[[], ReadContext]) -> float:
+    """Pages per second reading ``paths`` with one process per core."""
+    if not paths:
+        return 0.0
+    cores = os.cpu_count() or 1
+    pool_ctx = multiprocessing.get_context("fork")
+    with pool_ctx.Pool(cores, initializer=_init_worker, initargs=(factory,)) as pool:
+        pool.map(_read_one, paths[:cores])  # warm up: models loaded, caches filled
+        started = time.perf_counter()
+        pages = sum(pool.map(_read_one, paths))
+        elapsed = time.perf_counter() - started
+    return round(pages / elapsed, 3) if elapsed > 0 else 0.0
+
+
+def _matching(forms: list[FormOutcome], directory: Path, template: FormTemplate) -> dict[str, Any]:
+    try:
+        from intake.matching.bench import match_metrics
+    except ImportError:
+        return {}
+    from intake.roster.csv_io import load_csv
+
+    roster_path = directory / "roster.csv"
+    if not roster_path.is_file():
+        return {}
+    roster = load_csv(roster_path).roster
+    reads = [o.form or FormRead(template.form_type, template.version, "", ()) for o in forms]
+    return dict(match_metrics(reads, [o.truth for o in forms], roster))
+
+
+def run_bench(
+    options: BenchOptions, factory: Callable[[], ReadContext], line_engine: Any
+) -> dict[str, Any]:
+    """Everything the benchmark reports, as one dictionary."""
+    ctx = factory()
+    with sample_set(options) as directory:
+        truths = load_truths(directory)
+        template = (
+            ctx.templates[truths[0].template] if truths else next(iter(ctx.templates.values()))
+        )
+        reset = _reset_peak_rss()
+        outcomes = [read_form(directory, truth, ctx) for truth in truths]
+        peak = peak_rss_mb(reset)
+        tally = Tally()
+        for outcome in outcomes:
+            score_form(
+                tally, template, outcome.truth, outcome.form, ctx.thresholds.auto_accept_confidence
+            )
+        page_seconds = [s for o in outcomes for s in o.page_seconds]
+        report: dict[str, Any] = summarise(tally)
+        report.update(
+            {
+                "sec_per_page_median": round(median(page_seconds), 4),
+                "sec_per_page_p95": round(percentile(page_seconds, 95), 4),
+                "peak_rss_mb": peak,
+                "forms": len(outcomes),
+                "pages": len(page_seconds),
+                "engine": ctx.engine.name,
+            }
+        )
+        pairs: list[tuple[str, str]] = []
+        baseline_seconds: list[float] = []
+        for outcome in outcomes[: options.baseline_forms]:
+            if outcome.form is None:
+                continue
+            for page, path in zip(
+                outcome.form.pages, page_files(directory, outcome.truth), strict=False
+            ):
+                source = directory / page.source
+                found, seconds = baseline_page(
+                    page,
+                    source if source.is_file() else path,
+                    template,
+                    outcome.truth,
+                    outcome.form,
+                    line_engine,
+                    ctx,
+                )
+                pairs += found
+                baseline_seconds.append(seconds)
+        ours = [
+            (o.truth.fields.get(f.field_id, ""), f.raw)
+            for o in outcomes[: options.baseline_forms]
+            if o.form
+            for f in o.form.fields.values()
+            if f.chars
+        ]
+        all_paths = [p for o in outcomes for p in page_files(directory, o.truth)]
+        report.update(
+            {
+                "baseline_char_accuracy": line_accuracy(pairs) if pairs else 0.0,
+                "baseline_sec_per_page_median": round(median(baseline_seconds), 4),
+                "baseline_forms": min(options.baseline_forms, len(outcomes)),
+                "char_accuracy_as_lines_on_baseline_forms": line_accuracy(
+                    (t, r) for t, r in ours if t.strip() or r.strip()
+                ),
+                "tesseract_whole_page_sec_median": whole_page_seconds(all_paths, ctx),
+                "pages_per_sec_all_cores": pages_per_second_all_cores(all_paths, factory),
+                "cores": os.cpu_count() or 1,
+            }
+        )
+        report.update(_matching(outcomes, directory, template))
+    return report
