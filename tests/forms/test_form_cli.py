@@ -29,6 +29,7 @@ def test_blank_form_and_pictures(tmp_path: Path,
     texts = pdf_pages(out)
     assert len(texts) == 2
     assert texts[0].startswith("Oakfield Community Academy Application for Parent Portal")
+    assert "return this form to the School Office, Oakfield Community Academy" in texts[1]
     pictures = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert pictures == ["form-page1.png", "form-page2.png"]
     assert (tmp_path / "png" / "form-page1.png").stat().st_size < 60_000
