@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ def _template(settings: Settings, name: str) -> FormTemplate:
               help="Form template name or .json path (default: the configured one).")
 @click.option("--png", "png_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write PNG pictures of the blank form's pages into this folder.")
+@click.option("--letter-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date printed on the pack's letter, YYYY-MM-DD (default: today).")
 @click.option("--dpi", default=100, show_default=True, type=click.IntRange(50, 600),
               help="Resolution of the --png pictures.")
 def form(
@@ -65,6 +68,7 @@ def form(
     out_dir: Path | None,
     template_name: str | None,
     png_dir: Path | None,
+    letter_date: datetime | None,
     dpi: int,
 ) -> None:
     """Write the blank A4 application form as PDF, or the pack a school posts (--pack)."""
@@ -79,7 +83,8 @@ def form(
     if out_dir is not None and not pack:
         raise click.UsageError("--out-dir goes with --pack or --roster")
     if pack:
-        _write_pack(template, settings, out, out_dir, roster_file)
+        when = letter_date.date() if letter_date else None
+        _write_pack(template, settings, out, out_dir, roster_file, when)
     else:
         from intake.forms.render import render_form_pdf
 
@@ -99,6 +104,7 @@ def _write_pack(
     out: Path | None,
     out_dir: Path | None,
     roster_file: Path | None,
+    letter_date: date | None,
 ) -> None:
     from intake.forms.pack import (
         PackRecipient,
@@ -120,10 +126,12 @@ def _write_pack(
     progress = _ClickProgress() if len(recipients) > 1 else None
     if out_dir is not None:
         written = render_packs_to_dir(
-            template, settings.school, out_dir, recipients, progress=progress
+            template, settings.school, out_dir, recipients, letter_date, progress=progress
         )
         click.echo(f"wrote {len(written)} pack(s) into {out_dir}")
         return
     target = out or Path("pack.pdf")
-    pages = render_pack_pdf(template, settings.school, target, recipients, progress=progress)
+    pages = render_pack_pdf(
+        template, settings.school, target, recipients, letter_date, progress=progress
+    )
     click.echo(f"wrote {target} ({len(recipients)} pack(s), {pages} pages)")

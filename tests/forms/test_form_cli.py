@@ -37,10 +37,11 @@ def test_blank_form_and_pictures(tmp_path: Path,
 
 def test_generic_pack(tmp_path: Path, pdf_pages: Callable[[Path], list[str]]) -> None:
     out = tmp_path / "pack.pdf"
-    result = _run(tmp_path, "--pack", "--out", str(out))
+    result = _run(tmp_path, "--pack", "--out", str(out), "--letter-date", "2026-09-07")
     assert result.exit_code == 0, result.output
     assert "1 pack(s)" in result.output
     text = " ".join(pdf_pages(out))
+    assert "7 September 2026" in text
     assert "Oakfield Academy Parent Portal Acceptable Use Policy" in text
 
 
