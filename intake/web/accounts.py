@@ -25,6 +25,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
 from intake.accounts.adapters import audit_recorder, context_from_db
 from intake.accounts.credentials import accounts_awaiting_letters, print_letters
@@ -76,7 +77,7 @@ def _text(name: str) -> str:
     return str(request.form.get(name, "")).strip()[:MAX_TEXT]
 
 
-def _pdf(body: bytes, filename: str) -> Response:
+def _pdf(body: bytes, filename: str) -> BaseResponse:
     """A PDF download that no cache keeps, under a fixed server-chosen name."""
     return Response(body, mimetype="application/pdf", headers={
         **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
@@ -188,7 +189,7 @@ def reject(form_id: str) -> Any:
 
 @bp.get("/rejection-letters/<letter_id>")
 @role_required("approver")
-def rejection_letter(letter_id: str) -> Response:
+def rejection_letter(letter_id: str) -> BaseResponse:
     session = db()
     letter = session.get(RejectionLetter, letter_id)
     if letter is None:
@@ -220,7 +221,7 @@ def show(account_id: str) -> str:
                            held=held)
 
 
-def _account_action(account_id: str, action: Any, message: str) -> Response:
+def _account_action(account_id: str, action: Any, message: str) -> BaseResponse:
     session = db()
     try:
         action(session, _ctx(session), account_id, current_user.id, _text("reason"))
@@ -234,14 +235,14 @@ def _account_action(account_id: str, action: Any, message: str) -> Response:
 @bp.post("/<account_id>/revoke")
 @role_required("approver")
 @fresh_login_required
-def revoke(account_id: str) -> Response:
+def revoke(account_id: str) -> BaseResponse:
     return _account_action(account_id, revoke_account, "Account revoked; it no longer works.")
 
 
 @bp.post("/<account_id>/reinstate")
 @role_required("approver")
 @fresh_login_required
-def reinstate(account_id: str) -> Response:
+def reinstate(account_id: str) -> BaseResponse:
     return _account_action(account_id, reinstate_account,
                            "Account reinstated; print a new letter to give access again.")
 
@@ -249,7 +250,7 @@ def reinstate(account_id: str) -> Response:
 @bp.post("/<account_id>/letter")
 @role_required("approver")
 @fresh_login_required
-def reissue_letter(account_id: str) -> Response:
+def reissue_letter(account_id: str) -> BaseResponse:
     """A new letter with a new password (the old password stops working)."""
     session = db()
     try:
@@ -264,13 +265,13 @@ def reissue_letter(account_id: str) -> Response:
 @bp.post("/letters")
 @role_required("approver")
 @fresh_login_required
-def print_batch() -> Response:
+def print_batch() -> BaseResponse:
     """Letters for every account that has none yet (new or reinstated), one PDF."""
     session = db()
     ids = [a.id for a in accounts_awaiting_letters(session)]
     if not ids:
         flash("There are no letters waiting to be printed.", "success")
-        return redirect(url_for("accounts.index"))  # type: ignore[return-value]
+        return redirect(url_for("accounts.index"))
     run = print_letters(session, _ctx(session), ids, current_user.id)
     _commit(session)
     return _pdf(run.pdf, "parent-portal-letters.pdf")
@@ -279,7 +280,7 @@ def print_batch() -> Response:
 @bp.post("/students/<student_id>/hold")
 @role_required("approver")
 @fresh_login_required
-def hold_child(student_id: str) -> Response:
+def hold_child(student_id: str) -> BaseResponse:
     """Revoke every account linked to the student pending an investigation."""
     session = db()
     try:
@@ -295,7 +296,7 @@ def hold_child(student_id: str) -> Response:
 @bp.post("/holds/<hold_id>/close")
 @role_required("approver")
 @fresh_login_required
-def close_hold(hold_id: str) -> Response:
+def close_hold(hold_id: str) -> BaseResponse:
     session = db()
     try:
         affected = close_child_hold(session, _ctx(session), hold_id, current_user.id,
@@ -311,7 +312,7 @@ def close_hold(hold_id: str) -> Response:
 @bp.get("/export.csv")
 @role_required("admin")
 @fresh_login_required
-def export_csv() -> Response:
+def export_csv() -> BaseResponse:
     session = db()
     result = export_accounts(session, audit_recorder, current_user.id, "csv")
     session.commit()
@@ -341,7 +342,7 @@ def token_create() -> tuple[str, int]:
 @bp.post("/api-tokens/<token_id>/revoke")
 @role_required("admin")
 @fresh_login_required
-def token_revoke(token_id: str) -> Response:
+def token_revoke(token_id: str) -> BaseResponse:
     session = db()
     try:
         revoke_api_token(session, _ctx(session), token_id, current_user.id)
@@ -354,7 +355,7 @@ def token_revoke(token_id: str) -> Response:
 
 @bp.get("/api/accounts")
 @limiter.limit("30/hour")
-def api_accounts() -> Response:
+def api_accounts() -> BaseResponse:
     """Read-only JSON export for one machine client: ``Authorization: Bearer <token>`` only."""
     if "token" in request.args or "access_token" in request.args:
         return _unauthorised("Send the token in the Authorization header, never in the URL.")
@@ -371,6 +372,6 @@ def api_accounts() -> Response:
         **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.json"'})
 
 
-def _unauthorised(message: str) -> Response:
+def _unauthorised(message: str) -> BaseResponse:
     return Response(json.dumps({"error": message}), status=401, mimetype="application/json",
                     headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="accounts"'})

@@ -124,12 +124,12 @@ def test_initial_password_expires_and_must_be_changed(factory, ctx, clock, monke
     with factory() as session, pytest.raises(LoginRefused, match="expired"):
         verify_login(session, ctx, account.username, CANARY)
     clock.now -= timedelta(days=2)
-    with transaction(factory) as session:
-        with pytest.raises(WorkflowError, match="name or username"):
-            change_password(session, ctx, account.id, CANARY, "Jones2026")
-    with transaction(factory) as session:
-        with pytest.raises(WorkflowError, match="not used before"):
-            change_password(session, ctx, account.id, CANARY, CANARY)
+    refused = pytest.raises(WorkflowError, match="name or username")
+    with transaction(factory) as session, refused:
+        change_password(session, ctx, account.id, CANARY, "Jones2026")
+    reused = pytest.raises(WorkflowError, match="not used before")
+    with transaction(factory) as session, reused:
+        change_password(session, ctx, account.id, CANARY, CANARY)
     with transaction(factory) as session:
         change_password(session, ctx, account.id, CANARY, "Heron-Lamp7")
     with factory() as session:

@@ -1,0 +1,314 @@
+"""The accounts screens through the real app: roles, CSRF, four-eyes, conflicts, letters,
+holds, export and the bearer-token JSON API."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.accounts import passwords as passwords_module
+from intake.config import Settings
+from intake.db.accounts import PortalAccount, RejectionLetter
+from intake.db.base import Base, make_engine, make_session_factory
+from intake.db.workflow import AuditEntry, Batch, Form
+from intake.roster.csv_io import RosterFile
+from intake.roster.store import SourceFile, import_roster
+from intake.storage import LocalStorage
+from intake.web import create_app, staff
+
+from .helpers import make_roster
+
+PASSWORD = "correct horse battery staple"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(passwords_module, "_hasher", cheap)
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path) -> Settings:
+    data = tmp_path / "data"
+    data.mkdir()
+    return Settings(data_dir=data, database_url=f"sqlite:///{data / 'web.sqlite3'}")
+
+
+@pytest.fixture
+def db(web_settings: Settings) -> sessionmaker[Session]:
+    import intake.db.roster  # noqa: F401 - registers the tables
+
+    engine = make_engine(web_settings.sqlalchemy_url)
+    Base.metadata.create_all(engine)
+    factory = make_session_factory(engine)
+    roster = make_roster()
+    with factory() as session, session.begin():
+        import_roster(session, [SourceFile("roster.csv", "0" * 64, RosterFile(roster))], full=True)
+    return factory
+
+
+@pytest.fixture
+def app(web_settings: Settings, db: sessionmaker[Session]) -> Flask:
+    return create_app({
+        "TESTING": True, "SECRET_KEY": "accounts-web-tests-secret-key",
+        "INTAKE_SETTINGS": web_settings, "INTAKE_QUEUE": object(),
+        "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
+        "RATELIMIT_ENABLED": False,
+    })
+
+
+@pytest.fixture
+def users(db: sessionmaker[Session]) -> dict[str, str]:
+    ids = {}
+    with db() as session:
+        for name, role in (("office1", "office"), ("approver1", "approver"),
+                           ("approver2", "approver"), ("admin1", "admin")):
+            user, _ = staff.create_staff(session, name, role)
+            user.password_hash = staff.hash_password(PASSWORD)
+            user.must_change_password = False
+            ids[name] = user.id
+        session.commit()
+    return ids
+
+
+def csrf(client: FlaskClient, path: str = "/accounts/") -> str:
+    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+@pytest.fixture
+def client_as(app: Flask, users: dict[str, str]):
+    def make(name: str) -> FlaskClient:
+        client = app.test_client()
+        page = client.get("/login")
+        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+        response = client.post("/login", data={"username": name, "password": PASSWORD,
+                                               "csrf_token": token})
+        assert response.status_code == 302
+        return client
+    return make
+
+
+def signed(slot: int) -> dict[str, Any]:
+    return {f"p{slot}_signature_agree": {"value": "signed"},
+            f"p{slot}_signature_confirm": {"value": "signed"},
+            f"p{slot}_forename": {"value": "JANE"}, f"p{slot}_surname": {"value": "SMITH"},
+            f"p{slot}_address1": {"value": "99 FORM STREET"}, f"p{slot}_postcode":
+            {"value": "FO1 1RM"}}
+
+
+def add_form(db: sessionmaker[Session], users: dict[str, str], contacts: dict[int, str],
+             students: dict[int, str], *, by: str = "office1", signed_slots=None) -> str:
+    values: dict[str, Any] = {}
+    for slot in contacts:
+        if signed_slots is None or slot in signed_slots:
+            values.update(signed(slot))
+        else:
+            values[f"p{slot}_forename"] = {"value": "JANE"}
+    for row in students:
+        values[f"child{row}_name"] = {"value": "CHILD"}
+    match = {"applicants": [{"party": f"parent{s}", "contact_id": c} for s, c in contacts.items()],
+             "children": [{"row": r, "student_id": s} for r, s in students.items()]}
+    with db() as session, session.begin():
+        batch = Batch(label="test")
+        session.add(batch)
+        session.flush()
+        form = Form(batch_id=batch.id, identity=f"serial:{uuid.uuid4().hex[:8]}", state="review",
+                    values=values, match=match, uploaded_by=users[by], last_edited_by=users[by])
+        session.add(form)
+        session.flush()
+        return form.id
+
+
+def count_accounts(db: sessionmaker[Session]) -> int:
+    with db() as session:
+        return session.scalar(select(func.count()).select_from(PortalAccount)) or 0
+
+
+def test_office_staff_cannot_use_accounts(client_as, db, users):
+    client = client_as("office1")
+    form_id = add_form(db, users, {1: "C1"}, {1: "S1"})
+    assert client.get("/accounts/").status_code == 403
+    token = csrf(client, "/review")
+    assert client.post(f"/accounts/forms/{form_id}/approve",
+                       data={"csrf_token": token}).status_code == 403
+    assert count_accounts(db) == 0
+
+
+def test_approve_twice_conflicts_and_state_changes_need_csrf(client_as, db, users):
+    client = client_as("approver1")
+    form_id = add_form(db, users, {1: "C1", 2: "C2"}, {1: "S1", 2: "S2"})
+    page = client.get(f"/accounts/forms/{form_id}")
+    assert page.status_code == 200 and "Approve and create accounts" in page.get_data(True)
+    assert client.post(f"/accounts/forms/{form_id}/approve").status_code == 400  # no CSRF
+    token = csrf(client)
+    first = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    assert first.status_code == 302
+    assert count_accounts(db) == 2
+    again = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert count_accounts(db) == 2
+    with db() as session:
+        assert session.get(Form, form_id).state == "accounts_created"
+
+
+def test_four_eyes_is_403_and_audited(client_as, db, users):
+    form_id = add_form(db, users, {1: "C1"}, {1: "S1"}, by="approver1")
+    client = client_as("approver1")
+    response = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": csrf(client)})
+    assert response.status_code == 403
+    assert count_accounts(db) == 0
+    with db() as session:
+        actions = set(session.scalars(select(AuditEntry.action)))
+    assert "form.approve_refused" in actions
+
+
+def test_no_pr_is_409_then_override_drops_it(client_as, db, users):
+    form_id = add_form(db, users, {1: "C1", 2: "C3"}, {1: "S1"})
+    client = client_as("approver1")
+    token = csrf(client)
+    blocked = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    assert blocked.status_code == 409
+    assert "no parental responsibility" in blocked.get_data(as_text=True)
+    ok = client.post(f"/accounts/forms/{form_id}/approve",
+                     data={"csrf_token": token, "override_reason": "Step-father, mother only"})
+    assert ok.status_code == 302
+    with db() as session:
+        assert set(session.scalars(select(PortalAccount.contact_id))) == {"C1"}
+
+
+def test_unsigned_form_is_refused(client_as, db, users):
+    form_id = add_form(db, users, {1: "C1"}, {1: "S1"}, signed_slots=())
+    client = client_as("approver1")
+    response = client.post(f"/accounts/forms/{form_id}/approve",
+                           data={"csrf_token": csrf(client), "override_reason": "please"})
+    assert response.status_code == 409 and "not signed" in response.get_data(as_text=True)
+    assert count_accounts(db) == 0
+
+
+def pdftotext(pdf: bytes, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    path = tmp_path / "l.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
+                          timeout=60).stdout.decode()
+
+
+def test_print_letters_streams_pdf_with_configured_url(client_as, db, users, tmp_path):
+    client = client_as("approver1")
+    form_id = add_form(db, users, {1: "C1"}, {1: "S1"})
+    token = csrf(client)
+    client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    session_cookie = client.get_cookie("intake_session")
+    assert session_cookie is not None
+    client.set_cookie("intake_session", session_cookie.value, domain="evil.example")
+    response = client.post("/accounts/letters", data={"csrf_token": token},
+                           headers={"Host": "evil.example"})
+    assert response.status_code == 200, response.get_data(as_text=True)[-800:]
+    assert response.mimetype == "application/pdf"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="parent-portal-letters.pdf"')
+    text = pdftotext(response.data, tmp_path)
+    assert "https://portal.belperschool.co.uk" in text and "evil.example" not in text
+    assert "12 Acacia Avenue" in text and "FORM STREET" not in text
+
+
+def test_revoke_hold_and_reinstate(client_as, db, users):
+    client = client_as("approver1")
+    token = csrf(client)
+    client.post(f"/accounts/forms/{add_form(db, users, {1: 'C1', 2: 'C2'}, {1: 'S1'})}/approve",
+                data={"csrf_token": token})
+    with db() as session:
+        ids = {c: i for c, i in session.execute(select(PortalAccount.contact_id,
+                                                       PortalAccount.id))}
+    assert client.get(f"/accounts/{ids['C1']}/revoke").status_code == 405
+    assert client.get(f"/accounts/{ids['C1']}").status_code == 200
+    response = client.post(f"/accounts/{ids['C1']}/revoke",
+                           data={"csrf_token": token, "reason": "Policy breach reported"})
+    assert response.status_code == 302
+    assert client.post(f"/accounts/{ids['C1']}/revoke",
+                       data={"csrf_token": token, "reason": "again and again"}).status_code == 409
+    hold = client.post("/accounts/students/S2/hold",
+                       data={"csrf_token": token, "reason": "Safeguarding concern raised"})
+    assert hold.status_code == 302
+    with db() as session:
+        statuses = {c: s for c, s in session.execute(select(PortalAccount.contact_id,
+                                                            PortalAccount.status))}
+    assert statuses == {"C1": "revoked", "C2": "revoked"}
+    reinstated = client.post(f"/accounts/{ids['C2']}/reinstate",
+                             data={"csrf_token": token, "reason": "Investigation closed"})
+    assert reinstated.status_code == 302
+    with db() as session:
+        account = session.get(PortalAccount, ids["C2"])
+        assert account.status == "active"
+        assert [c.student_id for c in account.children] == ["S1"]  # S2 stays held
+    assert client.get(f"/accounts/{uuid.uuid4()}").status_code == 404
+
+
+def test_reject_writes_letter(client_as, db, users, tmp_path):
+    client = client_as("approver1")
+    form_id = add_form(db, users, {1: "C1", 2: "X99"}, {1: "S1"})
+    response = client.post(f"/accounts/forms/{form_id}/reject",
+                           data={"csrf_token": csrf(client), "code": "NOT_FOUND"})
+    assert response.status_code == 302
+    with db() as session:
+        letters = session.scalars(select(RejectionLetter).order_by(RejectionLetter.slot)).all()
+        assert [(x.slot, x.addressed_to) for x in letters] == [(1, "file"), (2, "form")]
+        assert session.get(Form, form_id).state == "rejected"
+    pdf = client.get(f"/accounts/rejection-letters/{letters[1].id}")
+    assert pdf.status_code == 200 and "no-store" in pdf.headers["Cache-Control"]
+    text = pdftotext(pdf.data, tmp_path)
+    assert "99 FORM STREET" in text and "address written on your form" in text
+
+
+def test_export_and_json_api(client_as, db, users):
+    approver = client_as("approver1")
+    approver.post(f"/accounts/forms/{add_form(db, users, {1: 'C1'}, {1: 'S1'})}/approve",
+                  data={"csrf_token": csrf(approver)})
+    assert approver.get("/accounts/export.csv").status_code == 403  # export is for admins
+    admin = client_as("admin1")
+    csv_response = admin.get("/accounts/export.csv")
+    assert csv_response.status_code == 200 and "no-store" in csv_response.headers["Cache-Control"]
+    assert csv_response.data.decode("utf-8-sig").startswith("username,contact_id,student_ids")
+    created = admin.post("/accounts/api-tokens", data={
+        "csrf_token": csrf(admin, "/accounts/api-tokens"), "name": "MIS sync"})
+    assert created.status_code == 201
+    token = re.search(r"<code>(ppx_[^<]+)</code>", created.get_data(as_text=True)).group(1)
+    anonymous = admin.application.test_client()
+    assert anonymous.get(f"/accounts/api/accounts?token={token}").status_code == 401
+    assert anonymous.get("/accounts/api/accounts").status_code == 401
+    ok = anonymous.get("/accounts/api/accounts?callback=x",
+                       headers={"Authorization": f"Bearer {token}", "Origin": "null"})
+    assert ok.status_code == 200 and ok.mimetype == "application/json"
+    assert "attachment" in ok.headers["Content-Disposition"]
+    assert "Access-Control-Allow-Origin" not in ok.headers
+    assert not ok.get_data(as_text=True).startswith("x(")
+    data = json.loads(ok.data)
+    assert [a["contact_id"] for a in data["accounts"]] == ["C1"]
+    with db() as session:
+        exports = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "accounts.exported")).all()
+        assert [e.detail["via"] for e in exports] == ["staff", "api"]
+        token_id = session.scalar(select(AuditEntry.object_id).where(
+            AuditEntry.action == "api_token.created"))
+    admin.post(f"/accounts/api-tokens/{token_id}/revoke",
+               data={"csrf_token": csrf(admin, "/accounts/api-tokens")})
+    assert anonymous.get("/accounts/api/accounts",
+                         headers={"Authorization": f"Bearer {token}"}).status_code == 401
