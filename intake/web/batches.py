@@ -57,21 +57,23 @@ def index() -> str:
 @bp.post("/batches")
 @role_required("office")
 def upload() -> Response | tuple[str, int]:
-    files = [f for f in request.files.getlist("files") if f is not None]
-    if not files or all(not f.filename for f in files):
-        return _upload_refused("Choose at least one file to upload.")
+    files = request.files.getlist("files")
     if len(files) > MAX_FILES_PER_UPLOAD:
         return _upload_refused(f"Upload at most {MAX_FILES_PER_UPLOAD} files at a time.")
     max_bytes = _settings().limits.max_upload_mb * 1024 * 1024
     checked: list[tuple[bytes, str, str]] = []
     for item in files:
         data = item.read(max_bytes + 1)
+        if not item.filename and not data:
+            continue  # the empty part a browser sends when no file was chosen
         name = display_name(item.filename)
         try:
             kind = check_upload(data, max_bytes)
         except InputFileError as exc:
             return _upload_refused(f"{name}: {exc}.")
         checked.append((data, kind, name))
+    if not checked:
+        return _upload_refused("Choose at least one file to upload.")
     storage = current_app.extensions["intake_storage"]
     session = db()
     label = request.form.get("label", "").strip()[:120] or checked[0][2]

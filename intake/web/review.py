@@ -99,7 +99,7 @@ def queue() -> str:
     if batch_id:
         query = query.where(Form.batch_id == batch_id)
     rows = session.execute(
-        query.order_by(Form.doubt.desc(), Form.created_at).limit(QUEUE_PAGE_SIZE)
+        query.order_by(Form.doubt.desc(), Form.created_at, Form.id).limit(QUEUE_PAGE_SIZE)
     ).all()
     counts = dict(session.execute(select(Form.state, func.count()).group_by(Form.state)).all())
     batches = session.execute(
