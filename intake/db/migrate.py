@@ -54,7 +54,14 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def current_revisions(url: str) -> tuple[str, ...]:
-    """The revisions the database is at (empty: never migrated)."""
+    """The revisions the database is at (empty: never migrated, or no SQLite file yet)."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).expanduser().exists()
+    ):
+        return ()
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

@@ -43,8 +43,8 @@ HOUSE_NAMES = ("Rose Cottage", "The Old Forge", "Mill House", "Hillcrest", "The 
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # never C, I, K, M, O or V
 
 POSTCODE_RE = re.compile(
-    r"^(GIR 0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRV-Y])"
-    r" [0-9][ABD-HJLNP-UW-Z]{2})$"
+    r"^(GIR 0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
+    r"|[A-HK-Y][0-9][ABEHMNPRV-Y]) [0-9][ABD-HJLNP-UW-Z]{2})$"
 )
 
 
@@ -79,7 +79,9 @@ class PhoneBook:
     def __init__(self, rng: random.Random) -> None:
         self._mobiles = list(range(1000))
         rng.shuffle(self._mobiles)
-        self._landlines = [(area, block, n) for area, block in _DRAMA_LANDLINES for n in range(1000)]
+        self._landlines = [
+            (area, block, n) for area, block in _DRAMA_LANDLINES for n in range(1000)
+        ]
         rng.shuffle(self._landlines)
         self._next_mobile = 0
         self._next_landline = 0
@@ -105,8 +107,7 @@ def ascii_fold(text: str) -> str:
 
 def make_email(rng: random.Random, forename: str, surname: str, serial: int) -> str:
     first, last = ascii_fold(forename), ascii_fold(surname)
-    local = rng.choice(
-        (f"{first}.{last}", f"{first[:1]}{last}", f"{first}{last}", f"{last}.{first}")
-    )
+    local = rng.choice((f"{first}.{last}", f"{first[:1]}{last}", f"{first}{last}",
+                        f"{last}.{first}"))
     local = re.sub(r"\.{2,}", ".", local).strip(".-") or f"parent{serial}"
     return f"{local}{serial}@{rng.choice(EMAIL_DOMAINS)}"

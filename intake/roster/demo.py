@@ -153,7 +153,8 @@ class _Builder:
             address=address,
             home_phone=home_phone,
             mobile_phone=self.phones.mobile() if self.rng.random() < 0.95 else "",
-            email=make_email(self.rng, forename, surname, serial) if self.rng.random() < 0.92 else "",
+            email=(make_email(self.rng, forename, surname, serial)
+                   if self.rng.random() < 0.92 else ""),
         )
         made = _Adult(contact, sex)
         self.adults.append(made)

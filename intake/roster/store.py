@@ -95,11 +95,13 @@ def merge_files(files: list[SourceFile]) -> Roster:
         for student in roster.students:
             seen = students.setdefault(student.student_id, (source.name, student))
             if seen[1] != student:
-                problems.append(f"{source.name}: student {student.student_id} differs from {seen[0]}")
+                problems.append(
+                    f"{source.name}: student {student.student_id} differs from {seen[0]}")
         for contact in roster.contacts:
             seen_c = contacts.setdefault(contact.contact_id, (source.name, contact))
             if seen_c[1] != contact:
-                problems.append(f"{source.name}: contact {contact.contact_id} differs from {seen_c[0]}")
+                problems.append(
+                    f"{source.name}: contact {contact.contact_id} differs from {seen_c[0]}")
         for link in roster.relationships:
             if links.setdefault((link.student_id, link.contact_id), link) != link:
                 problems.append(f"{source.name}: link {link.student_id}-{link.contact_id} "
@@ -198,20 +200,21 @@ def _apply_students(
             row.on_roll, row.left_at, row.updated_at = False, now, now
         summary.students_left = len(leaving)
     for student in roster.students:
-        row = rows.get(student.student_id)
+        found = rows.get(student.student_id)
         values = _student_values(student)
-        if row is None:
-            row = StudentRow(student_id=student.student_id, created_at=now, updated_at=now,
-                             previous_tutor_group=student.previous_tutor_group, **values)
-            session.add(row)
-            rows[student.student_id] = row
+        if found is None:
+            rows[student.student_id] = StudentRow(
+                student_id=student.student_id, created_at=now, updated_at=now,
+                previous_tutor_group=student.previous_tutor_group, **values)
+            session.add(rows[student.student_id])
             summary.students_added += 1
             continue
+        row = found
         changed = [name for name, value in values.items() if getattr(row, name) != value]
         if "tutor_group" in changed:
             summary.tutor_groups_changed += 1
             row.previous_tutor_group = student.previous_tutor_group or row.tutor_group
-        elif student.previous_tutor_group and row.previous_tutor_group != student.previous_tutor_group:
+        elif student.previous_tutor_group not in ("", row.previous_tutor_group):
             row.previous_tutor_group = student.previous_tutor_group
             changed.append("previous_tutor_group")
         if not row.on_roll:
@@ -238,15 +241,16 @@ def _apply_contacts(
                 row.current, row.updated_at = False, now
                 summary.contacts_not_current += 1
     for contact in roster.contacts:
-        row = rows.get(contact.contact_id)
+        found = rows.get(contact.contact_id)
         values = _contact_values(contact)
-        if row is None:
-            row = ContactRow(contact_id=contact.contact_id, created_at=now, updated_at=now,
-                             current=True, **values)
-            session.add(row)
-            rows[contact.contact_id] = row
+        if found is None:
+            rows[contact.contact_id] = ContactRow(
+                contact_id=contact.contact_id, created_at=now, updated_at=now, current=True,
+                **values)
+            session.add(rows[contact.contact_id])
             summary.contacts_added += 1
             continue
+        row = found
         changed = [name for name, value in values.items() if getattr(row, name) != value]
         for name in changed:
             setattr(row, name, values[name])
@@ -313,9 +317,9 @@ def _apply_link(
         for name, words in _FLAGS:
             old, new = getattr(row, name), values[name]
             if old != new:
-                summary.flag_changes.append(FlagChange(
-                    student.student_id, contact.contact_id, f"{words} {'added' if new else 'removed'}"
-                ))
+                change = f"{words} {'added' if new else 'removed'}"
+                summary.flag_changes.append(
+                    FlagChange(student.student_id, contact.contact_id, change))
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     if changed or row.ended_at is not None:
         for name in changed:

@@ -8,6 +8,7 @@ the ini file's interpolation, which would mangle ``%`` in passwords).
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -27,7 +28,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(target_metadata=target_metadata, compare_type=True, **kwargs)
 
 
