@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import IntegrityError
 
 from intake.config import load_settings
 from intake.db.base import make_engine, make_session_factory
@@ -100,6 +101,10 @@ def import_command(files: tuple[Path, ...], tutor_groups: Path | None, full: boo
         with make_session_factory(engine)() as session:
             try:
                 summary = import_roster(session, sources, full, allow_mass_leavers)
+            except IntegrityError as exc:
+                session.rollback()
+                raise RosterError("the database refused the import (was another import running "
+                                  "at the same time?); nothing was imported") from exc
             except BaseException:
                 session.rollback()
                 raise

@@ -29,6 +29,7 @@ from intake.roster.names import (
     TITLES_MEN,
     TITLES_WOMEN,
     Culture,
+    surname_for,
 )
 from intake.roster.tutor_groups import TutorGroupPlan, assign_tutor_groups
 from intake.roster.upn import FICTIONAL_ESTABLISHMENT, make_upn
@@ -138,6 +139,7 @@ class _Builder:
         married: bool = False,
     ) -> _Adult:
         forename = self.rng.choice(culture.men if sex == "M" else culture.women)
+        surname = surname_for(culture, sex, surname)
         if self.rng.random() < 0.005:
             title = "Mx"
         elif sex == "M":
@@ -187,6 +189,7 @@ class _Builder:
             return None
         self.capacity[year] -= 1
         chosen = forename or self.forename(culture, sex, taken or set())
+        surname = surname_for(culture, sex, surname)
         child = _Child(chosen, surname, sex, year, dob or self.dob(year), links)
         if chosen in PREFERRED_FORENAMES and self.rng.random() < 0.5:
             child.preferred_forename = PREFERRED_FORENAMES[chosen]

@@ -173,6 +173,15 @@ CULTURES: tuple[Culture, ...] = (
     ),
 )
 
+def surname_for(culture: Culture, sex: str, surname: str) -> str:
+    """Polish surnames in -ski/-cki/-dzki take -ska/-cka/-dzka for women and girls."""
+    if culture.key != "polish" or sex != "F":
+        return surname
+    parts = [part[:-1] + "a" if part.endswith(("ski", "cki", "dzki")) else part
+             for part in surname.split("-")]
+    return "-".join(parts)
+
+
 #: Some children are known by a short or anglicised name: legal forename -> preferred forename.
 PREFERRED_FORENAMES: dict[str, str] = {
     "Alexander": "Alex", "Matthew": "Matt", "Benjamin": "Ben", "Samuel": "Sam",

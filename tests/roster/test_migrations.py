@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -50,6 +51,12 @@ def test_upgrade_creates_every_table_the_models_declare(db_url: str) -> None:
     _import_table_modules()
     assert set(Base.metadata.tables) <= tables, "a table module has no migration yet"
     assert _differences(db_url) == []
+
+
+@pytest.mark.postgres
+def test_a_bare_postgresql_url_uses_the_installed_driver(pg_database: str) -> None:
+    bare = "postgresql://" + pg_database.split("://", 1)[1]
+    assert set(current_revisions(bare)) == set(head_revisions())
 
 
 def test_downgrade_to_base_and_up_again(sqlite_url: str) -> None:
