@@ -21,6 +21,8 @@ Point = tuple[float, float]
 
 #: a matched point further than this from the fit (mm) is an outlier
 INLIER_MM = 2.5
+#: an affine fit this good (mm RMS) needs no perspective
+AFFINE_GOOD_MM = 0.5
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,25 @@ def match_points(
     return pairs
 
 
+def _residual_mm(
+    matrix: np.ndarray, src: np.ndarray, dst: np.ndarray, keep: np.ndarray, px_per_mm: float
+) -> float:
+    if not keep.any():
+        return float("inf")
+    moved = project(matrix, [(float(x), float(y)) for x, y in src[keep]])
+    residual = np.linalg.norm(moved - dst[keep], axis=1)
+    return float(np.sqrt(np.mean(residual**2))) / px_per_mm
+
+
 def fit_transform(
     template_points: Sequence[Point], scan_points: Sequence[Point], px_per_mm: float
 ) -> Fit | None:
     """Fit template mm -> scan px robustly; None with fewer than 3 points.
 
-    Four or more points: a RANSAC homography (survives one bad point among five or more); three:
-    an affine transform, exact and without a check, so its error is reported as unknown (0).
+    A flat scan is an affine map (skew, scale, shift); only where that leaves a residual (a phone
+    photo's perspective) and five or more points check it is a homography used instead. Both
+    are RANSAC fits, so one bad point among five or more is left out. Three points: an exact
+    affine map without a check, its error reported as unknown (0).
     """
     n = len(template_points)
     if n < 3 or n != len(scan_points):
@@ -121,18 +135,27 @@ def fit_transform(
     threshold = INLIER_MM * px_per_mm
     if n == 3:
         affine = cv2.getAffineTransform(src.astype(np.float32), dst.astype(np.float32))
+        return Fit(np.vstack([affine, [0, 0, 1]]), 3, 0.0, px_per_mm)
+    affine, mask = cv2.estimateAffine2D(src, dst, ransacReprojThreshold=threshold)
+    best: Fit | None = None
+    if affine is not None:
+        keep = mask.ravel().astype(bool)
         matrix = np.vstack([affine, [0, 0, 1]])
-        return Fit(matrix, 3, 0.0, px_per_mm)
-    matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, threshold, maxIters=500)
-    if matrix is None:
-        affine, mask = cv2.estimateAffine2D(src, dst, ransacReprojThreshold=threshold)
-        if affine is None:
-            return None
-        matrix = np.vstack([affine, [0, 0, 1]])
-    keep = mask.ravel().astype(bool) if mask is not None else np.ones(n, bool)
-    residual = np.linalg.norm(project(matrix, [tuple(p) for p in src[keep]]) - dst[keep], axis=1)
-    error = float(np.sqrt(np.mean(residual**2))) / px_per_mm if residual.size else 0.0
-    return Fit(matrix, int(keep.sum()), error, px_per_mm)
+        best = Fit(
+            matrix, int(keep.sum()), _residual_mm(matrix, src, dst, keep, px_per_mm), px_per_mm
+        )
+        if best.error_mm <= AFFINE_GOOD_MM and best.inliers >= n - 1:
+            return best
+    if n >= 5:
+        matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, threshold, maxIters=500)
+        if matrix is not None:
+            keep = mask.ravel().astype(bool)
+            fit = Fit(
+                matrix, int(keep.sum()), _residual_mm(matrix, src, dst, keep, px_per_mm), px_per_mm
+            )
+            if best is None or (fit.inliers, -fit.error_mm) > (best.inliers, -best.error_mm):
+                best = fit
+    return best
 
 
 def aligned_page(
