@@ -163,3 +163,25 @@ def test_iso_and_uk_dates_agree(day: date) -> None:
 )
 def test_year_labels(raw: str, year: int) -> None:
     assert parse_year(raw) == year
+
+
+_cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
+    max_size=30,
+).map(str.strip).filter(bool)
+
+
+@given(surname=_cell_text, forename=_cell_text, contact_surname=_cell_text, email=_cell_text)
+def test_any_names_survive_a_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, surname: str, forename: str,
+    contact_surname: str, email: str,
+) -> None:
+    from intake.roster.model import Address, Contact, Relationship, Student
+
+    student = Student("007", "", forename, surname, forename, surname, date(2012, 9, 1), 9, "9A")
+    contact = Contact("C1", "Mx", "Sam", contact_surname, Address(("1, \"The\" Row",), "DE56 1AA"),
+                      email=email)
+    roster = Roster((student,), (contact,), (Relationship("007", "C1", "CAR", True, 1),))
+    path = tmp_path_factory.mktemp("rt") / "roster.csv"
+    write_roster(roster, path)
+    assert read_roster(path) == roster
