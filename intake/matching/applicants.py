@@ -9,7 +9,7 @@ always goes to the address on file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -128,6 +128,14 @@ def _applicant_name(read: ApplicantRead) -> list[Folded]:
 
 
 
+def _standing_outcome(standing: ChildStanding) -> Outcome:
+    if standing.blocked:
+        return Outcome.BLOCKED
+    if not standing.relationship:
+        return Outcome.UNKNOWN_CONTACT
+    return Outcome.PR if standing.parental_responsibility else Outcome.NO_PR
+
+
 def _close(written: str, on_file: str, longer_than: int = 14) -> bool:
     """Equal but for one misread character (two in a long value such as an email)."""
     if not written or not on_file:
@@ -218,13 +226,15 @@ def _standings(
     return tuple(out)
 
 
-def _outcome(standings: Iterable[ChildStanding]) -> Outcome:
+def _outcome(standings: Sequence[ChildStanding]) -> Outcome:
+    """The worst standing decides. A contact of none of the children is unknown for them; a
+    contact of some but not all has no standing for the others (no parental responsibility)."""
+    if not any(s.relationship for s in standings):
+        return Outcome.UNKNOWN_CONTACT
     worst = Outcome.PR
     for standing in standings:
         if standing.blocked:
             this = Outcome.BLOCKED
-        elif not standing.relationship:
-            this = Outcome.UNKNOWN_CONTACT
         elif not standing.parental_responsibility:
             this = Outcome.NO_PR
         else:
@@ -291,7 +301,13 @@ def match_applicant(
                               ("more than one contact fits: a person chooses",), (), ranked, ())
     standings = _standings(best.contact_id, student_ids, index)
     outcome = _outcome(standings) if standings else Outcome.UNKNOWN_CONTACT
-    reasons = [s.reason for s in standings if _outcome([s]) is outcome]
+    if outcome is Outcome.PR:
+        reasons = ["parental responsibility for every child named"]
+    else:
+        reasons = [
+            f"student {s.student_id}: {s.reason}"
+            for s in standings if _standing_outcome(s) is not Outcome.PR
+        ]
     if not standings:
         reasons.append("no child on the form is linked to the roster")
     if not best.of_children:

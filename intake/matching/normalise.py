@@ -115,8 +115,6 @@ def _fold_char(char: str) -> str:
         return " "
     if char in _SPECIAL_LETTERS:
         return _SPECIAL_LETTERS[char]
-    if char in _LOOKALIKES or char.upper() in _LOOKALIKES:
-        return _LOOKALIKES.get(char, _LOOKALIKES.get(char.upper(), ""))
     out = []
     for part in unicodedata.normalize("NFKD", char):
         if unicodedata.combining(part):
@@ -126,6 +124,8 @@ def _fold_char(char: str) -> str:
                 out.append(folded)
             elif folded in _SPECIAL_LETTERS:
                 out.append(_SPECIAL_LETTERS[folded])
+            elif folded in _LOOKALIKES:
+                out.append(_LOOKALIKES[folded])
     return "".join(out)
 
 

@@ -137,12 +137,8 @@ def _proposals(
         if child.student_id is None:
             continue
         student = index.entry(child.student_id).student
-        chosen = child.chosen
-        if chosen is not None:
-            forename, surname = chosen.forename, chosen.surname
-        else:
-            forename = student.preferred_forename or student.legal_forename
-            surname = student.preferred_surname or student.legal_surname
+        # the MIS's legal name: what the account is for; a preferred name shows as a reason
+        forename, surname = student.legal_forename, student.legal_surname
         source = f"student {student.student_id}"
         name = " ".join(p for p in (forename, surname) if p).upper()
         out.append(ProposedValue(f"child{child.row}_name", read(f"child{child.row}_name"),
