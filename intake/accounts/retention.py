@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from intake.accounts.ports import AuditRecorder
@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 
 
 class ScanPurger(Protocol):
+    def rejected_before(self, session: Session, cutoff: datetime) -> list[str]:
+        """Forms rejected outside the accounts area (the review screen) before ``cutoff`` that
+        still hold scans or read values."""
+        ...
+
     def purge_form(self, session: Session, form_id: str) -> list[str]:
         """Clear the form's read values and image keys; return the storage keys to delete
         once the transaction has committed."""
@@ -80,29 +85,34 @@ def apply_retention(
                                    FormDecision.scans_purged_at.is_(None))
         .order_by(FormDecision.decided_at)))
     sources = _source_forms(session)
-    due = [d for d in candidates if d.form_id not in sources]
-    kept = len(candidates) - len(due)
+    due = [d.form_id for d in candidates if d.form_id not in sources]
+    decided = set(session.scalars(select(FormDecision.form_id)))
+    others = [f for f in purger.rejected_before(session, rejected_before) if f not in decided]
+    due += [f for f in others if f not in sources]
+    kept = len(candidates) + len(others) - len(due)
     letters = list(session.scalars(select(RejectionLetter.id).where(
         RejectionLetter.created_at < letters_before)))
     prints = list(session.scalars(select(LetterPrint.id).where(
         LetterPrint.printed_at < letters_before)))
     files: list[str] = []
     if not dry_run:
-        for decision in due:
-            files += purger.purge_form(session, decision.form_id)
-            decision.scans_purged_at = now
+        for form_id in due:
+            files += purger.purge_form(session, form_id)
+        for decision in candidates:
+            if decision.form_id in due:
+                decision.scans_purged_at = now
         if letters:
             session.execute(delete(RejectionLetter).where(RejectionLetter.id.in_(letters)))
         if prints:
             session.execute(delete(LetterPrint).where(LetterPrint.id.in_(prints)))
         audit(session, actor_id=actor_id or "system", action="retention.applied",
               object_type="retention", object_id=now.date().isoformat(),
-              detail={"forms": [d.form_id for d in due], "files": len(files),
+              detail={"forms": due, "files": len(files),
                       "rejection_letters": len(letters), "letter_prints": len(prints),
                       "kept_as_account_source": kept})
     log.info("retention%s: %d rejected forms, %d files, %d letters, %d print records",
              " (dry run)" if dry_run else "", len(due), len(files), len(letters), len(prints))
-    return RetentionReport(dry_run, tuple(d.form_id for d in due), tuple(files), len(letters),
+    return RetentionReport(dry_run, tuple(due), tuple(files), len(letters),
                            len(prints), kept)
 
 
@@ -115,6 +125,15 @@ def delete_files(storage: Storage, keys: tuple[str, ...]) -> int:
 
 class WorkflowScanPurger:
     """``ScanPurger`` over the web area's ``pages`` and ``forms`` tables."""
+
+    def rejected_before(self, session: Session, cutoff: datetime) -> list[str]:
+        from intake.db.workflow import Form, FormState, Page
+
+        with_scans = select(Page.form_id).where(or_(Page.scan_key != "", Page.image_key != ""))
+        rows = session.scalars(select(Form.id).where(
+            Form.state == FormState.REJECTED.value, Form.updated_at < cutoff,
+            Form.id.in_(with_scans)).order_by(Form.updated_at))
+        return list(rows)
 
     def purge_form(self, session: Session, form_id: str) -> list[str]:
         from intake.db.workflow import Form, Page

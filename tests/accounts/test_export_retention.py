@@ -117,6 +117,9 @@ class RecordingPurger:
     def __init__(self):
         self.forms: list[str] = []
 
+    def rejected_before(self, session, cutoff):
+        return []
+
     def purge_form(self, session, form_id):
         self.forms.append(form_id)
         return [f"scan-{form_id}", f"page-{form_id}"]

@@ -41,10 +41,13 @@ def test_initial_password_entropy_is_far_beyond_the_seed_policy():
     assert bits > 68  # the seed's 6-character minimum gives at most ~36 bits
 
 
-def test_hash_is_argon2id_and_verifies():
+def test_hash_is_argon2id_and_verifies(real_hasher):
     pw = generate_initial_password()
     hashed = hash_password(pw)
     assert hashed.startswith("$argon2id$")
+    # RFC 9106 low-memory profile: 64 MiB, 3 passes (well above OWASP's 19 MiB / 2 passes)
+    assert real_hasher.memory_cost >= 64 * 1024 and real_hasher.time_cost >= 3
+    assert "m=65536,t=3" in hashed
     assert pw not in hashed
     assert verify_password(hashed, pw)
     assert not verify_password(hashed, pw.lower())

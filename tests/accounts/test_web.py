@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +313,86 @@ def test_export_and_json_api(client_as, db, users):
                data={"csrf_token": csrf(admin, "/accounts/api-tokens")})
     assert anonymous.get("/accounts/api/accounts",
                          headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_retention_command_purges_rejected_scans_and_keeps_account_forms(
+        client_as, db, users, web_settings, monkeypatch):
+    import numpy as np
+    from click.testing import CliRunner
+
+    from intake.cli import cli
+    from intake.db.accounts import FormDecision
+    from intake.db.workflow import Page, Upload
+
+    storage = LocalStorage(web_settings.data_dir / "files")
+    client = client_as("approver1")
+    token = csrf(client)
+    by_accounts = add_form(db, users, {1: "C3"}, {1: "S1"})
+    by_review = add_form(db, users, {1: "C3"}, {1: "S2"})
+    approved = add_form(db, users, {1: "C1"}, {1: "S1"})
+    client.post(f"/accounts/forms/{by_accounts}/reject",
+                data={"csrf_token": token, "code": "NO_PR"})
+    client.post(f"/accounts/forms/{approved}/approve", data={"csrf_token": token})
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    keys: dict[str, list[str]] = {}
+    with db() as session, session.begin():
+        for i, form_id in enumerate((by_accounts, by_review, approved)):
+            form = session.get(Form, form_id)
+            upload = Upload(batch_id=form.batch_id, storage_key="orig", sha256="0" * 64, size=1,
+                            display_name="scan.pdf", kind="pdf")
+            session.add(upload)
+            session.flush()
+            keys[form_id] = [storage.put_page_image(np.zeros((8, 8), np.uint8)) for _ in range(2)]
+            session.add(Page(upload_id=upload.id, batch_id=form.batch_id, index=i, status="read",
+                             form_id=form_id, scan_key=keys[form_id][0],
+                             image_key=keys[form_id][1], fields={"p1_forename": {"value": "X"}}))
+        session.get(Form, by_review).state = "rejected"
+        for form in session.scalars(select(Form)):
+            form.updated_at = long_ago
+        for decision in session.scalars(select(FormDecision)):
+            decision.decided_at = long_ago
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(web_settings.data_dir))
+    monkeypatch.setenv("INTAKE_DATABASE_URL", web_settings.sqlalchemy_url)
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["retention", "apply", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would remove: scans and read values of 2 rejected form(s)" in dry.output
+    assert all(storage.path(k).exists() for ks in keys.values() for k in ks)
+    done = runner.invoke(cli, ["retention", "apply"])
+    assert done.exit_code == 0, done.output
+    assert "removed: scans and read values of 2 rejected form(s) (4 file(s))" in done.output
+    for form_id in (by_accounts, by_review):
+        assert not any(storage.path(k).exists() for k in keys[form_id])
+    assert all(storage.path(k).exists() for k in keys[approved])  # a live account's form
+    with db() as session:
+        assert session.get(Form, by_review).values == {}
+        assert session.get(Form, approved).values != {}
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "retention.applied")).one()
+        assert sorted(entry.detail["forms"]) == sorted([by_accounts, by_review])
+    again = runner.invoke(cli, ["retention", "apply"])
+    assert "of 0 rejected form(s)" in again.output
+
+
+def test_accounts_cli_export_token_and_sample_letter(client_as, db, users, web_settings,
+                                                     monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from intake.cli import cli
+
+    client = client_as("approver1")
+    client.post(f"/accounts/forms/{add_form(db, users, {1: 'C1'}, {1: 'S1'})}/approve",
+                data={"csrf_token": csrf(client)})
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(web_settings.data_dir))
+    monkeypatch.setenv("INTAKE_DATABASE_URL", web_settings.sqlalchemy_url)
+    runner = CliRunner()
+    out = tmp_path / "accounts.csv"
+    result = runner.invoke(cli, ["accounts", "export", "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 account(s) written" in result.output
+    assert out.read_text("utf-8-sig").splitlines()[1].startswith("jsmith")
+    created = runner.invoke(cli, ["accounts", "api-token", "create", "MIS sync"])
+    assert created.exit_code == 0 and "ppx_" in created.output
+    letter = tmp_path / "sample.pdf"
+    assert runner.invoke(cli, ["accounts", "sample-letter", str(letter)]).exit_code == 0
+    assert letter.read_bytes().startswith(b"%PDF")
