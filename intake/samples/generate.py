@@ -32,6 +32,7 @@ from intake.samples.draw import Writer, draw_page
 from intake.samples.fill import fill_form
 from intake.samples.handwriting import default_fonts, font_hand, fonts_in, glyph_hand
 from intake.samples.pen import random_pen
+from intake.samples.readme import samples_readme
 from intake.samples.scan import blank_back, choose_scan, photo_page, scan_page
 from intake.samples.truth import FormTruth, PageTruth
 from intake.template import load_template
@@ -155,9 +156,28 @@ def generate_samples(options: SampleOptions, progress: Progress | None = None) -
     for truth in truths:
         truth.save(out)
     _write_manifest(options, truths, batch_pages, fonts)
+    readme = samples_readme(truths, command_line(options), len(batch_pages))
+    (out / "README.md").write_text(readme, encoding="utf-8")
     seconds = time.perf_counter() - started
     log.info("generated %d forms in %.1f s", len(truths), seconds)
     return SampleSet(out, tuple(truths), seconds, len(batch_pages))
+
+
+def command_line(options: SampleOptions) -> str:
+    """The ``intake samples`` command that makes this set again."""
+    parts = ["intake samples", f"--count {options.count}", f"--seed {options.seed}"]
+    if options.fonts:
+        parts.append(f"--fonts {options.fonts}")
+    if options.glyphs:
+        parts.append(f"--glyphs {options.glyphs}")
+    if options.roster:
+        parts.append(f"--roster {options.roster}")
+    parts.append(f"--out {options.out}")
+    if options.batch_pdf:
+        parts.append("--batch-pdf")
+    if options.dpi:
+        parts.append(f"--dpi {options.dpi}")
+    return " ".join(parts)
 
 
 def _check(options: SampleOptions) -> None:
@@ -242,13 +262,8 @@ def _make_form(job: tuple[int, int]) -> _FormResult:
     swapped = bool(scan_rng.random() < SWAPPED_SHARE)
     pages: list[PageTruth] = []
     backs: dict[int, str] = {}
-    from intake.forms.render import render_page_image
-
     for page in context.template.pages:
-        blank = render_page_image(
-            context.template, page.number, context.school, dpi=plan.dpi, serial=serial, colour=True
-        )
-        image = cv2.cvtColor(blank, cv2.COLOR_BGR2RGB)  # the renderer speaks BGR
+        image = _blank_page(context, page.number, plan.dpi, serial)
         draw_page(image, page, fill, writers, ink_rng, plan.dpi, cross_ticks)
         scanned = (
             photo_page(image, plan, scan_rng) if plan.photo else scan_page(image, plan, scan_rng)
@@ -280,6 +295,17 @@ def _make_form(job: tuple[int, int]) -> _FormResult:
     )
     log.debug("form %s made", form_id)
     return _FormResult(truth, swapped, backs, plan.dpi)
+
+
+def _blank_page(context: _Context, page_number: int, dpi: int, serial: str) -> np.ndarray:
+    """The printed page with the family's serial in its QR, as RGB at ``dpi``. Rendered afresh:
+    serials differ from form to form, so a cache of page rasters would only hold memory."""
+    from intake.forms.raster import rasterise_pdf_page
+    from intake.forms.render import render_page_pdf_bytes
+
+    pdf = render_page_pdf_bytes(context.template, page_number, context.school, serial)
+    blank = rasterise_pdf_page(pdf, dpi=dpi, colour=True)
+    return np.asarray(cv2.cvtColor(blank, cv2.COLOR_BGR2RGB))  # the rasteriser speaks BGR
 
 
 @lru_cache(maxsize=1)
