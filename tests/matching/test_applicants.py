@@ -10,7 +10,10 @@ T = Thresholds()
 
 
 def match(
-    index: RosterIndex, read: ApplicantRead, students: list[str], existing: frozenset[str] = frozenset()
+    index: RosterIndex,
+    read: ApplicantRead,
+    students: list[str],
+    existing: frozenset[str] = frozenset(),
 ) -> ApplicantMatch:
     return match_applicant(read, students, index, T, existing)
 

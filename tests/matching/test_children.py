@@ -94,9 +94,9 @@ def test_a_misspelling_needs_the_family_to_link(index: RosterIndex) -> None:
 
 
 def test_ocr_confusions_weighted_by_confidence(index: RosterIndex) -> None:
-    doubtful = match_child(child("LILY EVAN5", "10B", [0.99] * 9 + [0.3]), index, T)
+    doubtful = match_child(child("LILY EVAN5", "10B", confidences=[0.99] * 9 + [0.3]), index, T)
     assert doubtful.student_id == "S07"
-    confident = match_child(child("LILY EVANX", "10B", [0.99] * 10), index, T)
+    confident = match_child(child("LILY EVANX", "10B", confidences=[0.99] * 10), index, T)
     assert confident.candidates[0].score < doubtful.candidates[0].score
 
 
