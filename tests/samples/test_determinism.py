@@ -25,6 +25,12 @@ def test_same_seed_gives_identical_files_on_one_or_two_processes(
     first = generate_samples(options(tmp_path / "a", small_roster_csv, batch_pdf=True))
     second = generate_samples(options(tmp_path / "b", small_roster_csv, batch_pdf=True, workers=2))
     a, b = _digests(first.out), _digests(second.out)
+    # the README quotes the command, whose --out differs; everything else must be identical
+    readme_a = a.pop("README.md")
+    readme_b = b.pop("README.md")
+    assert readme_a != readme_b
+    text = (second.out / "README.md").read_text("utf-8").replace(str(second.out), str(first.out))
+    assert text == (first.out / "README.md").read_text("utf-8")
     assert any(name.endswith((".jpg", ".png")) for name in a)
     assert "batch.pdf" in a and "manifest.json" in a
     assert a == b
