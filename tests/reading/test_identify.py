@@ -68,8 +68,9 @@ def test_skew_and_printer_scaling(template: FormTemplate, degrees: float, scale:
 
 
 @pytest.mark.parametrize("rotation", [0, 180, 90])
-def test_unreadable_qr_falls_back_on_marks_and_layout(template: FormTemplate,
-                                                      rotation: int) -> None:
+def test_unreadable_qr_falls_back_on_marks_and_layout(
+    template: FormTemplate, rotation: int
+) -> None:
     for number in (1, 2):
         image = _turn(_hide_qr(blank_page(number, dpi=DPI), template), rotation)
         found = identify_page(image, _templates(template), School(), DPI)
@@ -83,8 +84,10 @@ def test_mark_covered_by_scribble_and_cut_corner(template: FormTemplate) -> None
     mark = template.page(1).marks[0]
     centre = (px(mark.centre[0], DPI), px(mark.centre[1], DPI))
     for angle in range(0, 180, 15):
-        end = (int(centre[0] + 40 * np.cos(np.radians(angle))),
-               int(centre[1] + 40 * np.sin(np.radians(angle))))
+        end = (
+            int(centre[0] + 40 * np.cos(np.radians(angle))),
+            int(centre[1] + 40 * np.sin(np.radians(angle))),
+        )
         cv2.line(image, centre, end, (20, 20, 20), 6)
     h, w = image.shape[:2]
     image[int(h * 0.93) :, int(w * 0.8) :] = 255  # the bottom-right mark cut off by the copier
@@ -111,8 +114,15 @@ def test_blank_page(template: FormTemplate) -> None:
 def test_page_that_is_not_the_form(template: FormTemplate) -> None:
     image = np.full((1169, 827, 3), 255, np.uint8)
     for row in range(100, 1100, 30):
-        cv2.putText(image, "Dear parent, thank you for your letter", (60, row),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+        cv2.putText(
+            image,
+            "Dear parent, thank you for your letter",
+            (60, row),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.8,
+            (0, 0, 0),
+            2,
+        )
     found = identify_page(image, _templates(template), School(), DPI)
     assert found.status == "not_form"
     assert "not a page of the form" in found.reason

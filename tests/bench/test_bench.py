@@ -1,0 +1,140 @@
+"""Benchmark scoring, and one tiny run over a labelled set made here."""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from intake.bench.cli import format_table
+from intake.bench.metrics import (
+    Tally,
+    edit_distance,
+    line_accuracy,
+    percentile,
+    score_form,
+    summarise,
+)
+from intake.bench.run import BenchOptions, run_bench
+from intake.reading.pipeline import ReadContext
+from intake.reading.result import FieldRead, FormRead
+from intake.samples.truth import ApplicantTruth, ChildTruth, FormTruth, PageTruth
+from intake.template.load import load_template
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reading"))
+from reading_pages import HersheyEngine, fill_page
+
+TEMPLATE = load_template()
+
+
+def _truth(fields: dict[str, str], signatures: dict[str, bool]) -> FormTruth:
+    return FormTruth(
+        form_id="form-0001",
+        template=TEMPLATE.key,
+        serial="F00042",
+        family_serial="F00042",
+        pages=(PageTruth(1, "form-0001-p1.png"), PageTruth(2, "form-0001-p2.png")),
+        fields=fields,
+        ticks={"child1_has_account": True},
+        signatures=signatures,
+        children=(ChildTruth(1, "S1", "TOM SMITH", "10RWA"),),
+        applicants=(ApplicantTruth("parent1", "C1", "pr"),),
+    )
+
+
+def _read(field_id: str, raw: str, value: str, confidence: float = 0.99) -> FieldRead:
+    spec = TEMPLATE.field(field_id)
+    return FieldRead(field_id, spec.kind.value, 1, value, raw, confidence)
+
+
+def test_edit_distance_and_percentiles() -> None:
+    assert edit_distance("SMITH", "SMYTH") == 1
+    assert edit_distance("", "ABC") == 3
+    assert edit_distance("O'NEIL", "ONEIL") == 1
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([], 95) == 0.0
+    assert line_accuracy([("TOM  SMITH", "TOM SMITH")]) == 1.0
+
+
+def test_score_form_counts_chars_fields_ticks_and_signatures() -> None:
+    truth = _truth(
+        {"child1_name": "TOM SMITH", "p1_date": "12032024"},
+        {"p1_signature_agree": False, "p1_signature_confirm": True},
+    )
+    form = FormRead(
+        TEMPLATE.form_type,
+        TEMPLATE.version,
+        "F00042",
+        (),
+        fields={
+            "child1_name": _read("child1_name", "TOM SMYTH", "TOM SMYTH"),
+            "p1_date": _read("p1_date", "12032024", "2024-03-12"),
+            "child1_has_account": _read("child1_has_account", "0.2", "ticked"),
+            "p1_signature_agree": _read("p1_signature_agree", "0.0", ""),
+        },
+        problems=("unsigned",),
+    )
+    tally = Tally()
+    score_form(tally, TEMPLATE, truth, form, 0.9)
+    report = summarise(tally)
+    assert report["char_accuracy"] == round(1 - 1 / 17, 4)
+    assert report["field_accuracy"] == {"date": 1.0, "names": 0.0}
+    assert report["tick_accuracy"] == 1.0
+    assert report["signature_missing_recall"] == 1.0
+    assert report["auto_accept_rate"] == 1.0
+    assert report["auto_accept_error_rate"] == 0.5
+    assert report["straight_through_rate"] == 0.0
+
+
+def test_a_form_never_read_counts_as_wrong() -> None:
+    tally = Tally()
+    score_form(
+        tally, TEMPLATE, _truth({"child1_name": "AMY"}, {"p1_signature_agree": False}), None, 0.9
+    )
+    report = summarise(tally)
+    assert report["char_accuracy"] == 0.0
+    assert report["signature_missing_recall"] == 1.0
+
+
+@pytest.mark.slow
+def test_run_bench_on_a_tiny_set(tmp_path: Path) -> None:
+    page1 = {
+        "child1_name": "TOM SMITH",
+        "child1_tutor_group": "10RWA",
+        "p1_date": "12032024",
+        "p1_signature_agree": "x",
+        "child1_has_account": "x",
+    }
+    page2 = {"p1_forename": "ANN", "p1_surname": "SMITH", "p1_signature_confirm": "x"}
+    Image.fromarray(fill_page(1, page1)).save(tmp_path / "form-0001-p1.png")
+    Image.fromarray(fill_page(2, page2)).save(tmp_path / "form-0001-p2.png")
+    fields = {
+        k: v for k, v in {**page1, **page2}.items() if "signature" not in k and "has" not in k
+    }
+    _truth(fields, {"p1_signature_agree": True, "p1_signature_confirm": True}).save(tmp_path)
+
+    def factory() -> ReadContext:
+        return ReadContext(templates={TEMPLATE.key: TEMPLATE}, engine=HersheyEngine())
+
+    options = BenchOptions(samples=tmp_path, baseline_forms=0, whole_page_pages=0)
+    report = run_bench(options, partial(factory), line_engine=None)
+    assert (report["forms"], report["pages"]) == (1, 2)
+    assert report["char_accuracy"] > 0.9
+    assert report["tick_accuracy"] == 1.0
+    assert 0 < report["sec_per_page_median"] < 30
+    assert report["pages_per_sec_all_cores"] > 0
+    assert 0 < report["peak_rss_mb"] < 2000
+    for key in (
+        "field_accuracy",
+        "auto_accept_rate",
+        "auto_accept_error_rate",
+        "straight_through_rate",
+        "sec_per_page_p95",
+        "baseline_char_accuracy",
+        "baseline_sec_per_page_median",
+    ):
+        assert key in report
+    assert "character accuracy" in format_table(report)
