@@ -9,6 +9,7 @@ the last 15 minutes; state conflicts answer 409. The views only translate HTTP t
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from flask import (
@@ -62,11 +63,14 @@ from intake.web.database import db
 from intake.web.extensions import limiter
 from intake.web.security import fresh_login_required, role_required
 
+log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 SEARCH_LIMIT = 100
 MAX_TEXT = 1000
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+EXPORTS_PER_HOUR = "5/hour"  # per staff member; the 6th gets 429 and an alert in the audit log
+API_CALLS_PER_HOUR = "30/hour"  # per client address
 
 
 def _ctx(session: Session) -> AccountsContext:
@@ -309,7 +313,27 @@ def close_hold(hold_id: str) -> BaseResponse:
     return redirect(url_for("accounts.index"))
 
 
+def _caller() -> str:
+    """Rate-limit key: the staff member, else the client address."""
+    if current_user.is_authenticated:
+        return f"staff:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
+def _export_alert(limit: Any) -> None:
+    """An unusual number of exports: leave an alert in the audit log (the answer is 429)."""
+    session = db()
+    session.rollback()
+    actor = current_user.id if current_user.is_authenticated else "anonymous"
+    audit_recorder(session, actor_id=actor, action="accounts.export_rate_limited",
+                   object_type="export", object_id=request.endpoint or "export",
+                   detail={"limit": str(limit.limit).replace(" ", "_")[:80]})
+    session.commit()
+    log.warning("export rate limit reached on %s by %s", request.endpoint, actor)
+
+
 @bp.get("/export.csv")
+@limiter.limit(EXPORTS_PER_HOUR, key_func=_caller, on_breach=_export_alert)
 @role_required("admin")
 @fresh_login_required
 def export_csv() -> BaseResponse:
@@ -354,7 +378,7 @@ def token_revoke(token_id: str) -> BaseResponse:
 
 
 @bp.get("/api/accounts")
-@limiter.limit("30/hour")
+@limiter.limit(API_CALLS_PER_HOUR, on_breach=_export_alert)
 def api_accounts() -> BaseResponse:
     """Read-only JSON export for one machine client: ``Authorization: Bearer <token>`` only."""
     if "token" in request.args or "access_token" in request.args:

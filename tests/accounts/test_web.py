@@ -396,3 +396,22 @@ def test_accounts_cli_export_token_and_sample_letter(client_as, db, users, web_s
     letter = tmp_path / "sample.pdf"
     assert runner.invoke(cli, ["accounts", "sample-letter", str(letter)]).exit_code == 0
     assert letter.read_bytes().startswith(b"%PDF")
+
+
+def test_sixth_export_in_an_hour_is_429_with_an_alert(web_settings, db, users):
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "accounts-web-tests-secret-key",
+        "INTAKE_SETTINGS": web_settings, "INTAKE_QUEUE": object(),
+        "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
+        "RATELIMIT_ENABLED": True,
+    })
+    client = app.test_client()
+    page = client.get("/login")
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"username": "admin1", "password": PASSWORD, "csrf_token": token})
+    codes = [client.get("/accounts/export.csv").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    with db() as session:
+        actions = list(session.scalars(select(AuditEntry.action)))
+    assert actions.count("accounts.exported") == 5
+    assert actions.count("accounts.export_rate_limited") == 1
