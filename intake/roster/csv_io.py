@@ -19,7 +19,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from intake.errors import RosterError
 from intake.roster.contact_details import is_postcode, normalise_postcode
@@ -36,6 +36,7 @@ from intake.roster.values import (
     parse_year,
 )
 
+_CsvReader = Any  # the type of csv.reader(...), which the csv module does not export
 MAX_PROBLEMS = 200
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 T = TypeVar("T")
@@ -179,9 +180,17 @@ class _Rows:
 _CONTACT_COLUMNS = ("Title", "ContactForename", "ContactSurname", "Email", "Mobile", "Relationship")
 
 
+def csv_rows(text: str) -> _CsvReader:
+    """A reader for comma, semicolon (European Excel) or tab (SIMS text export) separated text,
+    the separator being the one the header line uses most."""
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
 def parse_roster_text(text: str, name: str) -> RosterFile:
     """Parse CSV text (already decoded); raises ``RosterError`` listing every problem."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv_rows(text)
     try:
         headers = next(reader, None)
     except csv.Error as exc:

@@ -25,7 +25,7 @@ in year 7. The tutor-group CSV's ``NCYear`` wins; otherwise 6 becomes 7 (with a 
 from __future__ import annotations
 
 import hashlib
-import io
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,11 +38,19 @@ from defusedxml.ElementTree import ParseError, fromstring
 from intake.errors import RosterError
 from intake.roster.contact_details import is_postcode, normalise_postcode
 from intake.roster.csv_columns import map_headers
-from intake.roster.csv_io import DEFAULT_MAX_BYTES, RosterFile, decode_text, read_bytes
+from intake.roster.csv_io import (
+    DEFAULT_MAX_BYTES,
+    RosterFile,
+    csv_rows,
+    decode_text,
+    read_bytes,
+)
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 from intake.roster.upn import check_upn
 from intake.roster.validate import student_warnings
 from intake.roster.values import parse_bool, parse_dob, parse_relationship, parse_sex, parse_year
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_VERSIONS = ("24", "25")
 
@@ -89,11 +97,9 @@ def parse_ctf_xml(data: bytes, name: str) -> Element:
 
 def read_tutor_groups(path: Path) -> list[TutorGroupEntry]:
     """The CSV beside a CTF: UPN and/or StudentID, RegGroup, optional NCYear/PreviousRegGroup."""
-    import csv
-
     text = decode_text(read_bytes(Path(path), DEFAULT_MAX_BYTES), Path(path).name)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    headers = next(reader, [])
+    reader = csv_rows(text)
+    headers: list[str] = next(reader, [])
     mapping, _unknown, _problems = map_headers(headers)
     problems = []
     if "RegGroup" not in mapping or not ({"UPN", "StudentID"} & set(mapping)):
@@ -306,6 +312,9 @@ def read_ctf_file(
                     tuple(sorted(contacts.values(), key=lambda c: c.contact_id)), tuple(links))
     warnings = pupils.warnings + [w for s in roster.students for w in student_warnings(s)
                                   if "tutor group" not in w or s.tutor_group]
+    log.info("CTF read: %d pupils, %d contacts, %d without a tutor group, %d warnings",
+             len(roster.students), len(roster.contacts),
+             sum(1 for s in roster.students if not s.tutor_group), len(warnings))
     return RosterFile(roster, tuple(warnings), "ctf", full)
 
 
@@ -330,8 +339,16 @@ def _tutor_group_warnings(
 
 
 def read_ctf(path: Path, tutor_groups_csv: Path | None = None) -> Roster:
-    """The roster in a CTF, tutor groups from ``tutor_groups_csv`` (see the module docstring)."""
-    return read_ctf_file(path, tutor_groups_csv).roster
+    """The roster in a CTF, tutor groups from ``tutor_groups_csv`` (see the module docstring).
+
+    Pupils without a tutor group are logged as a warning (a count, no names); use
+    ``read_ctf_file`` to get every warning."""
+    loaded = read_ctf_file(path, tutor_groups_csv)
+    missing = sum(1 for s in loaded.roster.students if not s.tutor_group)
+    if missing:
+        log.warning("CTF %s: %d pupil(s) have no tutor group; give a tutor-group CSV",
+                    Path(path).name, missing)
+    return loaded.roster
 
 
 def looks_like_xml(data: bytes) -> bool:

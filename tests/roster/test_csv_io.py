@@ -185,3 +185,12 @@ def test_any_names_survive_a_round_trip(
     path = tmp_path_factory.mktemp("rt") / "roster.csv"
     write_roster(roster, path)
     assert read_roster(path) == roster
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_and_tab_separated_exports(tmp_path: Path, separator: str) -> None:
+    text = SIMS_STYLE.replace(",", separator).replace(
+        f'"14 Acacia Avenue{separator} Milford"', '"14 Acacia Avenue, Milford"')
+    roster = read_roster(_write(tmp_path, text))
+    assert roster.student("001234").legal_surname == "O'Brien-Smith"
+    assert roster.contact("P77").address.lines == ("14 Acacia Avenue, Milford",)
