@@ -79,6 +79,7 @@ class ContactCandidate:
     score: float  # 0..100
     name_score: float
     forename_score: float
+    raw_score: float  # name score plus points per agreeing detail; contacts are ranked by it
     evidence: tuple[str, ...]  # "email", "phone", "postcode" that agree with the MIS
     of_children: bool  # a contact of one of the form's children
     accepted: bool  # good enough to be this applicant
@@ -165,7 +166,7 @@ def score_contact(
     evidence = _evidence(read, keys)
     if not of_children and not evidence:
         # another child's contact is only ever this applicant with a detail agreeing
-        return ContactCandidate(contact.contact_id, 0.0, 0.0, 0.0, (), False, False)
+        return ContactCandidate(contact.contact_id, 0.0, 0.0, 0.0, 0.0, (), False, False)
     target = keys.forename + keys.surname
     name_score = max((similarity(n, target) for n in _applicant_name(read)), default=0.0)
     forename_score = similarity(read.forename.compact(), keys.forename)
@@ -182,6 +183,7 @@ def score_contact(
         score=round(min(100.0, name_score + EVIDENCE_POINTS * len(evidence)), 1),
         name_score=round(name_score, 1),
         forename_score=round(forename_score, 1),
+        raw_score=round(name_score + EVIDENCE_POINTS * len(evidence), 2),
         evidence=evidence,
         of_children=of_children,
         accepted=accepted,
@@ -283,20 +285,21 @@ def match_applicant(
         for contact, _ in index.contacts_of.get(student_id, []):
             own[contact.contact_id] = contact
     scored = [score_contact(read, c, True, index) for c in own.values()]
-    accepted = sorted((c for c in scored if c.accepted), key=lambda c: -c.score)
+    accepted = sorted((c for c in scored if c.accepted), key=lambda c: -c.raw_score)
     if not accepted:
         if elsewhere is None:
             elsewhere = [
                 score_contact(read, c, False, index) for c in contacts_like(read, index, set())
             ]
         scored += [c for c in elsewhere if c.evidence and c.contact_id not in own]
-        accepted = sorted((c for c in scored if c.accepted), key=lambda c: -c.score)
-    ranked = tuple(sorted(scored, key=lambda c: (-c.accepted, -c.score, c.contact_id))[:5])
+        accepted = sorted((c for c in scored if c.accepted), key=lambda c: -c.raw_score)
+    ranked = tuple(sorted(scored, key=lambda c: (-c.accepted, -c.raw_score, c.contact_id))[:5])
     if not accepted:
         return ApplicantMatch(read.party, None, Outcome.UNKNOWN_CONTACT,
                               ("not a contact the MIS holds for these children",), (), ranked, ())
     best = accepted[0]
-    if len(accepted) > 1 and best.score - accepted[1].score < thresholds.match_auto_link_margin:
+    margin = best.raw_score - accepted[1].raw_score if len(accepted) > 1 else 100.0
+    if margin < thresholds.match_auto_link_margin:
         return ApplicantMatch(read.party, None, Outcome.UNKNOWN_CONTACT,
                               ("more than one contact fits: a person chooses",), (), ranked, ())
     standings = _standings(best.contact_id, student_ids, index)

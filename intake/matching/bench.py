@@ -10,8 +10,10 @@ Definitions (per truth child row / applicant; the run is fully automatic, no per
 - ``applicant_match_accuracy``: among truth applicants, the share matched to exactly the truth's
   contact (a truth of "not a contact the MIS holds" is right when no contact was matched).
 - ``blocked_applicant_recall``: among truth applicants whose outcome is ``no_pr``, ``blocked`` or
-  ``unknown_contact``, the share the matcher stopped: its outcome is not ``pr`` or it matched no
-  contact. Must be 1.0.
+  ``unknown_contact``, the share the matcher stopped: ``may_approve`` is false (its outcome is
+  not ``pr``, it matched no contact, or it is held for a person, e.g. while a child row waits).
+  Must be 1.0. ``blocked_outcome_recall`` is the stricter share whose *outcome* itself is not
+  ``pr`` (a held applicant is re-matched once a person links the child).
 - ``match_sec_per_1000_forms``: wall time of ``match_form`` per 1,000 forms (the roster index is
   built once, timed apart as ``index_build_sec``).
 """
@@ -67,6 +69,7 @@ def score_matches(matches: Sequence[FormMatch], truths: Sequence[FormTruth]) -> 
     """The metrics of already matched forms against their truths (paired by position)."""
     rows = right = wrong = review = absent = absent_right = 0
     applicants = applicants_right = to_stop = stopped = outcome_right = pr = pr_approvable = 0
+    outcome_stopped = 0
     wrong_applicant_ids: list[str] = []
     for match, truth in zip(matches, truths, strict=True):
         by_row = {c.row: c for c in match.children}
@@ -95,7 +98,10 @@ def score_matches(matches: Sequence[FormMatch], truths: Sequence[FormTruth]) -> 
             outcome_right += outcome == person.outcome
             if person.outcome in STOP_OUTCOMES:
                 to_stop += 1
-                stopped += found is None or found.outcome is not Outcome.PR or contact_id is None
+                stopped += found is None or not found.may_approve
+                outcome_stopped += (
+                    found is None or found.outcome is not Outcome.PR or contact_id is None
+                )
             else:
                 pr += 1
                 pr_approvable += bool(found and found.may_approve)
@@ -112,6 +118,7 @@ def score_matches(matches: Sequence[FormMatch], truths: Sequence[FormTruth]) -> 
         "applicant_outcome_agreement": _share(outcome_right, applicants),
         "applicants_to_stop": to_stop,
         "blocked_applicant_recall": _share(stopped, to_stop),
+        "blocked_outcome_recall": _share(outcome_stopped, to_stop),
         "pr_applicants_approvable": _share(pr_approvable, pr),
         "forms_needing_review": sum(m.needs_review for m in matches),
         "wrong_applicant_forms": sorted(set(wrong_applicant_ids))[:20],

@@ -211,18 +211,20 @@ def match_form(
     if choices:
         children = _apply_choices(children, choices, index)
     linked = [c.student_id for c in children if c.student_id]
-    provisional = [
-        c.candidates[0].student_id for c in children
-        if c.student_id is None and c.candidates and c.row not in (choices or {})
-    ]
-    student_ids = list(dict.fromkeys(linked + provisional))
+    waiting = [c for c in children if c.student_id is None and c.row not in (choices or {})]
+    # standing is judged on the linked children; with none linked, on the best candidates, so
+    # that the reviewer sees a likely outcome (never an approval: the rows wait for a person)
+    student_ids = list(dict.fromkeys(
+        linked or [c.candidates[0].student_id for c in waiting if c.candidates]
+    ))
     applicants = []
     for party in parties:
         match = match_applicant(
             party, student_ids, index, limits, existing, elsewhere[party.party]
         )
-        if provisional:
-            match = replace(match, held=(*match.held, "a child row is not linked yet"))
+        if waiting:
+            numbers = ", ".join(str(c.row) for c in waiting)
+            match = replace(match, held=(*match.held, f"child row {numbers} is not linked yet"))
         applicants.append(match)
     review, approve = _decision(children, applicants, rows_read=len(rows))
     warnings = [w for a in applicants for w in (f"{a.party}: {x}" for x in a.warnings)]
