@@ -70,3 +70,21 @@ def test_downgrade_to_base_and_up_again(sqlite_url: str) -> None:
     engine.dispose()
     upgrade(sqlite_url)
     assert set(current_revisions(sqlite_url)) == set(head_revisions())
+
+
+def test_revision_helper_chains_after_the_head(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from intake.db import migrate
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
+    (head,) = migrate.head_revisions()
+    path = migrate.new_revision("nothing new")
+    text = path.read_text("utf-8")
+    assert path.parent == scripts / "versions"
+    assert f"down_revision: str | Sequence[str] | None = '{head}'" in text
+    upgrade_body = text.split("def upgrade() -> None:")[1].split("def downgrade")[0]
+    assert "op." not in upgrade_body  # the models and the migrations agree
+    assert migrate.head_revisions() == (f"{int(head) + 1:04d}",)
