@@ -68,7 +68,7 @@ def export_command(fmt: str, out: Path) -> None:
 
 @accounts.group("api-token")
 def api_token() -> None:
-    """Bearer tokens for the read-only JSON export (GET /accounts/api/accounts)."""
+    """Bearer tokens for the read-only JSON export (GET /api/accounts)."""
 
 
 @api_token.command("create")

@@ -64,13 +64,14 @@ from intake.web.extensions import limiter
 from intake.web.security import fresh_login_required, role_required
 
 log = logging.getLogger(__name__)
-bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+bp = Blueprint("accounts", __name__)
 
 SEARCH_LIMIT = 100
 MAX_TEXT = 1000
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 EXPORTS_PER_HOUR = "5/hour"  # per staff member; the 6th gets 429 and an alert in the audit log
 API_CALLS_PER_HOUR = "30/hour"  # per client address
+LETTERS_PER_RUN = 100
 
 
 def _ctx(session: Session) -> AccountsContext:
@@ -95,7 +96,7 @@ def _commit(session: Session) -> None:
         raise
 
 
-@bp.get("/")
+@bp.get("/accounts")
 @role_required("approver")
 def index() -> str:
     """Search accounts; forms waiting for a decision; letters to print; open holds."""
@@ -122,7 +123,7 @@ def index() -> str:
                            awaiting=len(accounts_awaiting_letters(session)), holds=holds)
 
 
-@bp.get("/forms/<form_id>")
+@bp.get("/accounts/forms/<form_id>")
 @role_required("approver")
 def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = None) -> Any:
     """What approving the form would do, its issues, and the approve / reject buttons."""
@@ -143,7 +144,7 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
     ), status
 
 
-@bp.post("/forms/<form_id>/approve")
+@bp.post("/accounts/forms/<form_id>/approve")
 @role_required("approver")
 @fresh_login_required
 def approve(form_id: str) -> Any:
@@ -169,7 +170,7 @@ def approve(form_id: str) -> Any:
     return redirect(url_for("accounts.decide", form_id=form_id))
 
 
-@bp.post("/forms/<form_id>/reject")
+@bp.post("/accounts/forms/<form_id>/reject")
 @role_required("approver")
 @fresh_login_required
 def reject(form_id: str) -> Any:
@@ -191,7 +192,7 @@ def reject(form_id: str) -> Any:
     return redirect(url_for("accounts.decide", form_id=form_id))
 
 
-@bp.get("/rejection-letters/<letter_id>")
+@bp.get("/accounts/rejection-letters/<letter_id>")
 @role_required("approver")
 def rejection_letter(letter_id: str) -> BaseResponse:
     session = db()
@@ -204,7 +205,7 @@ def rejection_letter(letter_id: str) -> BaseResponse:
     return _pdf(letter.pdf, "parent-portal-application.pdf")
 
 
-@bp.get("/<account_id>")
+@bp.get("/accounts/<account_id>")
 @role_required("approver")
 def show(account_id: str) -> str:
     """One account: its children, the form it came from, its history of letters."""
@@ -236,14 +237,14 @@ def _account_action(account_id: str, action: Any, message: str) -> BaseResponse:
     return redirect(url_for("accounts.show", account_id=account_id))
 
 
-@bp.post("/<account_id>/revoke")
+@bp.post("/accounts/<account_id>/revoke")
 @role_required("approver")
 @fresh_login_required
 def revoke(account_id: str) -> BaseResponse:
     return _account_action(account_id, revoke_account, "Account revoked; it no longer works.")
 
 
-@bp.post("/<account_id>/reinstate")
+@bp.post("/accounts/<account_id>/reinstate")
 @role_required("approver")
 @fresh_login_required
 def reinstate(account_id: str) -> BaseResponse:
@@ -251,7 +252,7 @@ def reinstate(account_id: str) -> BaseResponse:
                            "Account reinstated; print a new letter to give access again.")
 
 
-@bp.post("/<account_id>/letter")
+@bp.post("/accounts/<account_id>/letter")
 @role_required("approver")
 @fresh_login_required
 def reissue_letter(account_id: str) -> BaseResponse:
@@ -266,13 +267,14 @@ def reissue_letter(account_id: str) -> BaseResponse:
     return _pdf(run.pdf, "parent-portal-letter.pdf")
 
 
-@bp.post("/letters")
+@bp.post("/accounts/letters")
 @role_required("approver")
 @fresh_login_required
 def print_batch() -> BaseResponse:
-    """Letters for every account that has none yet (new or reinstated), one PDF."""
+    """Letters for accounts that have none yet (new or reinstated), one PDF of at most
+    ``LETTERS_PER_RUN`` pages (about 15 s of work on a busy server); click again for the next."""
     session = db()
-    ids = [a.id for a in accounts_awaiting_letters(session)]
+    ids = [a.id for a in accounts_awaiting_letters(session)][:LETTERS_PER_RUN]
     if not ids:
         flash("There are no letters waiting to be printed.", "success")
         return redirect(url_for("accounts.index"))
@@ -281,7 +283,7 @@ def print_batch() -> BaseResponse:
     return _pdf(run.pdf, "parent-portal-letters.pdf")
 
 
-@bp.post("/students/<student_id>/hold")
+@bp.post("/accounts/students/<student_id>/hold")
 @role_required("approver")
 @fresh_login_required
 def hold_child(student_id: str) -> BaseResponse:
@@ -297,7 +299,7 @@ def hold_child(student_id: str) -> BaseResponse:
     return redirect(url_for("accounts.index"))
 
 
-@bp.post("/holds/<hold_id>/close")
+@bp.post("/accounts/holds/<hold_id>/close")
 @role_required("approver")
 @fresh_login_required
 def close_hold(hold_id: str) -> BaseResponse:
@@ -332,7 +334,7 @@ def _export_alert(limit: Any) -> None:
     log.warning("export rate limit reached on %s by %s", request.endpoint, actor)
 
 
-@bp.get("/export.csv")
+@bp.get("/accounts/export.csv")
 @limiter.limit(EXPORTS_PER_HOUR, key_func=_caller, on_breach=_export_alert)
 @role_required("admin")
 @fresh_login_required
@@ -344,14 +346,14 @@ def export_csv() -> BaseResponse:
         **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.csv"'})
 
 
-@bp.get("/api-tokens")
+@bp.get("/accounts/api-tokens")
 @role_required("admin")
 def tokens() -> str:
     rows = db().scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
     return render_template("accounts/tokens.html", tokens=rows, new_token=None)
 
 
-@bp.post("/api-tokens")
+@bp.post("/accounts/api-tokens")
 @role_required("admin")
 @fresh_login_required
 def token_create() -> tuple[str, int]:
@@ -363,7 +365,7 @@ def token_create() -> tuple[str, int]:
     return body, 201
 
 
-@bp.post("/api-tokens/<token_id>/revoke")
+@bp.post("/accounts/api-tokens/<token_id>/revoke")
 @role_required("admin")
 @fresh_login_required
 def token_revoke(token_id: str) -> BaseResponse:
@@ -380,13 +382,18 @@ def token_revoke(token_id: str) -> BaseResponse:
 @bp.get("/api/accounts")
 @limiter.limit(API_CALLS_PER_HOUR, on_breach=_export_alert)
 def api_accounts() -> BaseResponse:
-    """Read-only JSON export for one machine client: ``Authorization: Bearer <token>`` only."""
+    """Read-only JSON export for one machine client: ``Authorization: Bearer <token>`` only.
+
+    No token: 401. A token in the URL: 401. A staff session without a token: 403 (the API is
+    not a staff screen; admins export CSV from the accounts screen)."""
     if "token" in request.args or "access_token" in request.args:
         return _unauthorised("Send the token in the Authorization header, never in the URL.")
     session = db()
     token = authenticate_bearer(session, request.headers.get("Authorization"))
     if token is None:
         session.rollback()
+        if current_user.is_authenticated:
+            abort(403)
         return _unauthorised("A valid bearer token is needed.")
     status = request.args.get("status")
     result = export_accounts(session, audit_recorder, token.id, "json", via="api",
@@ -394,6 +401,11 @@ def api_accounts() -> BaseResponse:
     session.commit()
     return Response(result.body, mimetype="application/json", headers={
         **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.json"'})
+
+
+# For the app's access matrix: no staff role reaches this view (a staff session gets 403);
+# admins manage its tokens. It is authenticated by bearer token only.
+api_accounts.required_roles = ("admin",)  # type: ignore[attr-defined]
 
 
 def _unauthorised(message: str) -> BaseResponse:

@@ -86,7 +86,7 @@ def users(db: sessionmaker[Session]) -> dict[str, str]:
     return ids
 
 
-def csrf(client: FlaskClient, path: str = "/accounts/") -> str:
+def csrf(client: FlaskClient, path: str = "/accounts") -> str:
     match = CSRF_RE.search(client.get(path).get_data(as_text=True))
     assert match, path
     return match.group(1)
@@ -144,7 +144,7 @@ def count_accounts(db: sessionmaker[Session]) -> int:
 def test_office_staff_cannot_use_accounts(client_as, db, users):
     client = client_as("office1")
     form_id = add_form(db, users, {1: "C1"}, {1: "S1"})
-    assert client.get("/accounts/").status_code == 403
+    assert client.get("/accounts").status_code == 403
     token = csrf(client, "/review")
     assert client.post(f"/accounts/forms/{form_id}/approve",
                        data={"csrf_token": token}).status_code == 403
@@ -293,9 +293,9 @@ def test_export_and_json_api(client_as, db, users):
     assert created.status_code == 201
     token = re.search(r"<code>(ppx_[^<]+)</code>", created.get_data(as_text=True)).group(1)
     anonymous = admin.application.test_client()
-    assert anonymous.get(f"/accounts/api/accounts?token={token}").status_code == 401
-    assert anonymous.get("/accounts/api/accounts").status_code == 401
-    ok = anonymous.get("/accounts/api/accounts?callback=x",
+    assert anonymous.get(f"/api/accounts?token={token}").status_code == 401
+    assert anonymous.get("/api/accounts").status_code == 401
+    ok = anonymous.get("/api/accounts?callback=x",
                        headers={"Authorization": f"Bearer {token}", "Origin": "null"})
     assert ok.status_code == 200 and ok.mimetype == "application/json"
     assert "attachment" in ok.headers["Content-Disposition"]
@@ -311,7 +311,7 @@ def test_export_and_json_api(client_as, db, users):
             AuditEntry.action == "api_token.created"))
     admin.post(f"/accounts/api-tokens/{token_id}/revoke",
                data={"csrf_token": csrf(admin, "/accounts/api-tokens")})
-    assert anonymous.get("/accounts/api/accounts",
+    assert anonymous.get("/api/accounts",
                          headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
