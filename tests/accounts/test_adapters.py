@@ -1,0 +1,48 @@
+"""How a forms row (values, matcher proposals, reviewer's confirmed links) becomes the approver's
+view of the form."""
+
+from __future__ import annotations
+
+from intake.accounts.adapters import form_for_approval
+
+
+def v(value: str) -> dict[str, str]:
+    return {"value": value}
+
+
+def test_sections_signatures_and_links():
+    values = {
+        "p1_forename": v("JANE"), "p1_surname": v("SMITH"), "p1_address1": v("1 HIGH ST"),
+        "p1_postcode": v("DE56 1AA"),
+        "p1_signature_agree": v("signed"), "p1_signature_confirm": v("signed"),
+        "p2_forename": v("JOHN"), "p2_signature_agree": v("signed"),  # confirmation missing
+        "child1_name": v("AMY SMITH"), "child1_has_account": v("ticked"),
+        "child2_name": v("BEN SMITH"),
+        "child3_name": v(""),
+    }
+    proposed = {"children": [{"row": 1, "student_id": "S1"}, {"row": 2, "student_id": None}],
+                "applicants": [{"party": "parent1", "contact_id": "C1", "outcome": "pr"},
+                               {"party": "parent2", "contact_id": None}]}
+    confirmed = {"children": [{"row": 2, "student_id": "S2"}]}  # the reviewer chose Ben
+    form = form_for_approval("F1", "review", "u1", "u2", values, proposed, confirmed)
+    assert [(a.slot, a.contact_id, a.signed) for a in form.applicants] == [
+        (1, "C1", True), (2, None, False)]
+    assert form.applicants[0].written_address == ("1 HIGH ST",)
+    assert form.applicants[0].written_postcode == "DE56 1AA"
+    assert [(c.row, c.student_id, c.already_has_account) for c in form.children] == [
+        (1, "S1", True), (2, "S2", False)]
+
+
+def test_empty_second_section_is_not_an_applicant():
+    values = {"p1_print_name": v("JANE SMITH"), "p1_signature_agree": v("signed"),
+              "p1_signature_confirm": v("signed")}
+    form = form_for_approval("F1", "review", None, None, values, {}, {})
+    assert [a.slot for a in form.applicants] == [1]
+    assert form.children == ()
+
+
+def test_plain_string_values_are_accepted():
+    form = form_for_approval("F1", "checked", None, None,
+                             {"p1_forename": "JANE", "p1_signature_agree": "signed",
+                              "p1_signature_confirm": "signed"}, {}, {})
+    assert form.applicants[0].signed
