@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m intake.matching.bench --roster R.csv --samples DIR`` (or ``--demo N``)."""
     parser = argparse.ArgumentParser(prog="python -m intake.matching.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--roster", type=Path, help="roster CSV (the README's format)")
+    parser.add_argument("--roster", type=Path,
+                        help="roster CSV (the README's format); default: SAMPLES/roster.csv")
     parser.add_argument("--samples", type=Path, help="folder of <form_id>.json truths")
     parser.add_argument("--demo", type=int, default=0,
                         help="no files: a demo roster of this many students and 1,000 forms")
@@ -154,14 +155,19 @@ def main(argv: list[str] | None = None) -> int:
 
         roster = make_demo_roster(args.demo)
         truths = synthetic_truths(roster, args.forms, seed=args.seed)
-    elif args.roster and args.samples:
+    elif args.samples:
         from intake.roster.csv_io import read_roster
         from intake.samples.truth import load_truths
 
-        roster = read_roster(args.roster)
+        roster_path = args.roster or args.samples / "roster.csv"
+        if not roster_path.is_file():
+            parser.error(f"no roster: {roster_path} is not a file (give --roster)")
+        roster = read_roster(roster_path)
         truths = load_truths(args.samples)
+        if not truths:
+            parser.error(f"no <form_id>.json truths in {args.samples}")
     else:
-        parser.error("give --roster and --samples, or --demo N")
+        parser.error("give --samples DIR (and --roster R.csv), or --demo N")
     metrics = simulated_metrics(roster, truths, args.seed, args.confusion_rate)
     json.dump(metrics, sys.stdout, indent=1)
     sys.stdout.write("\n")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,26 @@ def test_issue_4_targets_on_a_generated_roster(capsys: pytest.CaptureFixture[str
     assert metrics["blocked_applicant_recall"] == 1.0
     assert metrics["applicants_to_stop"] > 10
     assert metrics["match_sec_per_1000_forms"] < 60
+
+
+def test_the_script_reads_a_roster_and_a_samples_folder(
+    tmp_path: Path, roster: Roster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from intake.roster.csv_io import write_roster
+
+    write_roster(roster, tmp_path / "roster.csv")
+    truth(
+        [ChildTruth(1, "S07", "LILY EVANS", "10B")], [ApplicantTruth("parent1", "C07", "pr")],
+        {"child1_name": "LILY EVANS", "child1_tutor_group": "10B", "p1_forename": "RACHEL",
+         "p1_surname": "EVANS", "p1_mobile_tel": "07700900007"},
+    ).save(tmp_path)
+    assert main(["--samples", str(tmp_path), "--confusion-rate", "0"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["forms"] == 1
+    assert metrics["child_link_accuracy"] == 1.0
+    assert metrics["applicant_match_accuracy"] == 1.0
+
+
+def test_the_script_says_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["--samples", str(tmp_path)])
