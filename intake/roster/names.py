@@ -80,27 +80,32 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "south_asian", 0.10,
+        "south_asian", 0.06,  # Pakistani and Bangladeshi heritage
         _t(
-            "Muhammad, Mohammed, Ibrahim, Yusuf, Zayan, Ayaan, Arjun, Rohan, Aarav, Harjot,"
-            " Gurpreet, Hamza, Bilal, Zain, Rayyan, Arian, Vihaan, Ishaan, Sahil, Anas, Tahmid"
+            "Muhammad, Mohammed, Ibrahim, Yusuf, Zayan, Ayaan, Hamza, Bilal, Zain, Rayyan,"
+            " Arian, Anas, Tahmid, Abdullah, Haris, Musa, Ismail"
         ),
         _t(
-            "Aisha, Maryam, Zainab, Fatima, Hafsa, Anaya, Priya, Simran, Amara, Inaaya, Aaliyah,"
-            " Noor, Khadija, Jasleen, Diya, Saanvi, Riya, Safa, Ayesha, Tahmina, Nusrat"
+            "Aisha, Maryam, Zainab, Fatima, Hafsa, Anaya, Amara, Inaaya, Aaliyah, Noor,"
+            " Khadija, Safa, Ayesha, Tahmina, Nusrat, Eshal, Hania"
+        ),
+        _t("Imran, Tariq, Asif, Shahid, Faisal, Abdul, Mohammed, Nadeem, Arif, Zahid, Rashid"),
+        _t(
+            "Nasreen, Shabana, Rubina, Parveen, Farzana, Nazia, Sadia, Rukhsana, Shazia,"
+            " Ruksana, Samina"
         ),
         _t(
-            "Imran, Tariq, Asif, Shahid, Rajesh, Sanjay, Vikram, Harjinder, Kulwinder, Faisal,"
-            " Abdul, Mohammed, Nadeem, Arif, Sunil, Manpreet"
+            "Khan, Hussain, Ahmed, Ali, Begum, Iqbal, Rahman, Akhtar, Chaudhry, Mahmood,"
+            " Bibi, Islam, Uddin, Chowdhury, Shah, Butt, Miah"
         ),
-        _t(
-            "Nasreen, Shabana, Rubina, Sunita, Anjali, Parveen, Farzana, Harpreet, Kiran,"
-            " Nazia, Sadia, Rukhsana, Meena, Amandeep, Shazia, Ruksana"
-        ),
-        _t(
-            "Khan, Hussain, Ahmed, Ali, Patel, Begum, Singh, Kaur, Shah, Iqbal, Rahman, Akhtar,"
-            " Chaudhry, Sharma, Gill, Sandhu, Mahmood, Bibi, Islam, Uddin, Mistry, Chowdhury"
-        ),
+    ),
+    Culture(
+        "indian", 0.04,  # Indian heritage, Hindu and Sikh families
+        _t("Arjun, Rohan, Aarav, Harjot, Gurpreet, Vihaan, Ishaan, Sahil, Dev, Jaskaran, Krish"),
+        _t("Priya, Simran, Jasleen, Diya, Saanvi, Riya, Anika, Navneet, Isha, Kavya, Harleen"),
+        _t("Rajesh, Sanjay, Vikram, Harjinder, Kulwinder, Sunil, Manpreet, Ravinder, Ashok"),
+        _t("Sunita, Anjali, Harpreet, Kiran, Meena, Amandeep, Rupinder, Neeta, Pooja"),
+        _t("Patel, Singh, Sharma, Gill, Sandhu, Mistry, Kumar, Joshi, Sidhu, Bains, Parmar"),
     ),
     Culture(
         "polish", 0.05,
@@ -174,7 +179,10 @@ CULTURES: tuple[Culture, ...] = (
 )
 
 def surname_for(culture: Culture, sex: str, surname: str) -> str:
-    """Polish surnames in -ski/-cki/-dzki take -ska/-cka/-dzka for women and girls."""
+    """Polish surnames in -ski/-cki/-dzki take -ska/-cka/-dzka for women and girls; in Sikh
+    families women and girls are often Kaur where men and boys are Singh."""
+    if culture.key == "indian" and surname in {"Singh", "Kaur"}:
+        return "Kaur" if sex == "F" else "Singh"
     if culture.key != "polish" or sex != "F":
         return surname
     parts = [part[:-1] + "a" if part.endswith(("ski", "cki", "dzki")) else part

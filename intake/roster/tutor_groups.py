@@ -44,7 +44,7 @@ class TutorGroupPlan:
             return [f"{year}{s}" for s in self.suffixes[:count]]
         # a very large year: two groups per house or letter, "7B1", "7B2"
         per = math.ceil(count / len(self.suffixes))
-        return [f"{year}{s}{n}" for s in self.suffixes for n in range(1, per + 1)][:count]
+        return [f"{year}{s}{n}" for n in range(1, per + 1) for s in self.suffixes][:count]
 
 
 def assign_tutor_groups(
