@@ -10,10 +10,11 @@ always goes to the address on file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from intake.config import Thresholds
+from intake.errors import WorkflowError
 from intake.matching.fuzzy import edit_distance, nearest, similarity
 from intake.matching.index import ContactKeys, RosterIndex
 from intake.matching.normalise import (
@@ -274,12 +275,16 @@ def match_applicant(
     thresholds: Thresholds,
     existing_account_contact_ids: frozenset[str] = frozenset(),
     elsewhere: list[ContactCandidate] | None = None,
+    chosen_contact_id: str | None = None,
 ) -> ApplicantMatch:
     """Match one applicant to a contact of the children ``student_ids``, else to any contact.
 
     ``elsewhere``: this applicant scored against ``contacts_like`` already (``match_form`` does
-    it once, before the children are matched).
+    it once, before the children are matched). ``chosen_contact_id``: the contact a person chose
+    for this applicant; its standing is then judged as for a match.
     """
+    if chosen_contact_id is not None:
+        return _chosen(read, chosen_contact_id, student_ids, index, existing_account_contact_ids)
     own: dict[str, Contact] = {}
     for student_id in student_ids:
         for contact, _ in index.contacts_of.get(student_id, []):
@@ -302,6 +307,29 @@ def match_applicant(
     if margin < thresholds.match_auto_link_margin:
         return ApplicantMatch(read.party, None, Outcome.UNKNOWN_CONTACT,
                               ("more than one contact fits: a person chooses",), (), ranked, ())
+    return _judged(read, best, ranked, student_ids, index, existing_account_contact_ids)
+
+
+def _chosen(
+    read: ApplicantRead, contact_id: str, student_ids: Sequence[str], index: RosterIndex,
+    existing: frozenset[str],
+) -> ApplicantMatch:
+    if contact_id not in index.contact_keys:
+        raise WorkflowError(f"{read.party}: contact {contact_id} is not on the roster")
+    of_children = any(
+        c.contact_id == contact_id for sid in student_ids for c, _ in index.contacts_of.get(sid, [])
+    )
+    candidate = score_contact(read, index.roster.contact(contact_id), True, index)
+    candidate = replace(candidate, of_children=of_children, accepted=True)
+    match = _judged(read, candidate, (candidate,), student_ids, index, existing)
+    return replace(match, reasons=("chosen by a person", *match.reasons))
+
+
+def _judged(
+    read: ApplicantRead, best: ContactCandidate, ranked: tuple[ContactCandidate, ...],
+    student_ids: Sequence[str], index: RosterIndex, existing_account_contact_ids: frozenset[str],
+) -> ApplicantMatch:
+    """The applicant as contact ``best``: standing for each child, outcome, differences."""
     standings = _standings(best.contact_id, student_ids, index)
     outcome = _outcome(standings) if standings else Outcome.UNKNOWN_CONTACT
     if outcome is Outcome.PR:

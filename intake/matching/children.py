@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from intake.config import Thresholds
 from intake.matching.fuzzy import nearest, similarity
 from intake.matching.index import LEGAL, PREFERRED, RosterIndex, StudentEntry
-from intake.matching.normalise import Folded, shape_key, year_of_tutor_group
+from intake.matching.normalise import Folded, fold, shape_key, year_of_tutor_group
 
 #: how many rapidfuzz neighbours of the read name are scored in full
 NEIGHBOURS = 25
@@ -295,3 +295,18 @@ def _contacts_decide(
     return of_applicant(student_id) and not any(
         of_applicant(index.entries[o].student.student_id) for o in others
     )
+
+
+def search_students(
+    index: RosterIndex, name: str, tutor_group: str = "", limit: int = KEPT_CANDIDATES
+) -> list[Candidate]:
+    """Students like a typed name (and tutor group), best first: the reviewer's search box."""
+    read = ChildRead(0, fold(name, mac=False), fold(tutor_group, mac=False))
+    if not read.name.text:
+        return []
+    pool = _retrieve(read, index, (), [])
+    ranked = sorted(
+        (score_candidate(read, index, i, frozenset(), []) for i in pool),
+        key=lambda c: (-c.raw_score, c.student_id),
+    )
+    return ranked[:limit]

@@ -193,10 +193,12 @@ def match_form(
     existing_account_contact_ids: frozenset[str] | set[str] = frozenset(),
     thresholds: Thresholds | None = None,
     choices: Mapping[int, str | None] | None = None,
+    contact_choices: Mapping[str, str] | None = None,
 ) -> FormMatch:
     """Match a read form to the roster: candidates, links, applicant outcomes, proposed values.
 
-    ``choices`` maps a child row to the student a person chose (``None``: not on the roll).
+    ``choices`` maps a child row to the student a person chose (``None``: not on the roll);
+    ``contact_choices`` maps a party ("parent1", "parent2") to the contact a person chose.
     """
     started = time.perf_counter()
     limits = thresholds or Thresholds()
@@ -220,7 +222,8 @@ def match_form(
     applicants = []
     for party in parties:
         match = match_applicant(
-            party, student_ids, index, limits, existing, elsewhere[party.party]
+            party, student_ids, index, limits, existing, elsewhere[party.party],
+            (contact_choices or {}).get(party.party),
         )
         if waiting:
             numbers = ", ".join(str(c.row) for c in waiting)

@@ -146,3 +146,11 @@ def test_cut_short_names_match_as_far_as_they_go(index: RosterIndex) -> None:
     assert "name cut short by the boxes" in match.candidates[0].reasons
     uncut = ChildRead(1, fold("ALEXANDRA FEATHERSTONE"), fold("9C"))
     assert match_child(uncut, index, T).student_id is None
+
+
+def test_the_reviewers_search_box(index: RosterIndex) -> None:
+    from intake.matching.children import search_students
+
+    found = search_students(index, "jack o'brien", "11r")
+    assert [c.student_id for c in found[:2]] == ["S04", "S03"]
+    assert search_students(index, "   ") == []

@@ -104,3 +104,34 @@ def test_an_access_restriction_on_another_contact_is_shown(
     result = match_form(make_form([("LILY EVANS", "10B")], p1=RACHEL), index)
     assert any("access restriction" in w for w in result.warnings)
     assert result.may_approve  # Rachel's own standing is unaffected
+
+
+def test_a_persons_choice_of_contact(index: RosterIndex, make_form: FormBuilder) -> None:
+    # two contacts fit nobody: the person says the applicant is Lily's mother after all
+    form = make_form([("LILY EVANS", "10B")], p1={"forename": "R", "surname": "EVANS-WOOD"})
+    first = match_form(form, index)
+    assert first.applicants[0].contact_id is None
+    chosen = match_form(form, index, contact_choices={"parent1": "C07"})
+    applicant = chosen.applicants[0]
+    assert (applicant.contact_id, applicant.outcome) == ("C07", Outcome.PR)
+    assert applicant.reasons[0] == "chosen by a person"
+    step = match_form(form, index, contact_choices={"parent1": "C08"})
+    assert step.applicants[0].outcome is Outcome.NO_PR
+    with pytest.raises(WorkflowError, match="C99 is not on the roster"):
+        match_form(form, index, contact_choices={"parent1": "C99"})
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["%" * 5000, ".*" * 40, "\u202e\u202dX" * 30, "\x00\x01\x02", "Ω" * 200, "👪" * 50],
+)
+def test_hostile_fields_never_crash_or_link(
+    index: RosterIndex, make_form: FormBuilder, hostile: str
+) -> None:
+    form = make_form([(hostile, hostile)],
+                     p1={"forename": hostile, "surname": hostile, "email": hostile,
+                         "mobile_tel": hostile, "postcode": hostile})
+    result = match_form(form, index)
+    assert all(c.student_id is None for c in result.children)
+    assert not result.may_approve
+    assert all(not a.may_approve for a in result.applicants)
