@@ -134,7 +134,8 @@ def show() -> None:
     click.echo(f"students on roll: {total} ({overview.leavers} leavers kept)")
     for year, count in overview.students_by_year.items():
         click.echo(f"  year {year:>2}: {count}")
-    click.echo(f"  without a tutor group: {overview.without_tutor_group}")
+    click.echo(f"tutor groups: {overview.tutor_groups} ({overview.without_tutor_group} students "
+               "without one)")
     click.echo(f"contacts: {overview.contacts}, links: {overview.links} "
                f"({overview.links_with_pr} with parental responsibility)")
     click.echo(f"students with no contact holding parental responsibility: "

@@ -269,7 +269,7 @@ def _family(builder: _Builder, kind: str, culture: Culture, script: _Script | No
         away, away_home = builder.household()
         mother = builder.adult(culture, "F", mother_surname, away, away_home)
         links = [_Link(grandmother, "FAM", True), _Link(mother, "PAM", True, lives_with=False,
-                                                         no_contact=rng.random() < 0.5)]
+                                                         no_contact=rng.random() < 0.25)]
     else:  # foster: the local authority holds parental responsibility, carers do not
         carer_surname = builder.surname(culture)
         mum = builder.adult(culture, "F", carer_surname, address, home, married=True)

@@ -416,6 +416,7 @@ class RosterOverview:
 
     students_by_year: dict[int, int]
     leavers: int
+    tutor_groups: int
     without_tutor_group: int
     contacts: int
     links: int
@@ -435,6 +436,7 @@ def roster_overview(session: Session) -> RosterOverview:
     return RosterOverview(
         students_by_year=dict(sorted(Counter(s.year for s in roster.students).items())),
         leavers=session.scalar(select(func.count()).where(StudentRow.on_roll.is_(False))) or 0,
+        tutor_groups=len({s.tutor_group for s in roster.students if s.tutor_group}),
         without_tutor_group=sum(1 for s in roster.students if not s.tutor_group),
         contacts=len(roster.contacts),
         links=len(roster.relationships),
