@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import re
 import shutil
 import time
 from dataclasses import dataclass, replace
@@ -118,6 +119,7 @@ def generate_samples(options: SampleOptions, progress: Progress | None = None) -
     _check(options)
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
+    _remove_old_forms(out)
     roster = _roster(options)
     from intake.roster.families import families as find_families
 
@@ -189,6 +191,19 @@ def _check(options: SampleOptions) -> None:
         raise InputFileError(
             f"--dpi {options.dpi} is out of range (100 to 600; scanners use 200-300)"
         )
+
+
+_FORM_FILE = re.compile(r"^form-\d{4,}(-p\d+\.(jpg|png)|\.json)$")
+
+
+def _remove_old_forms(out: Path) -> None:
+    """Delete forms an earlier run left in ``out`` (only the generator's own file names), so a
+    smaller run does not leave stale truths beside its own."""
+    old = [p for p in out.iterdir() if p.is_file() and _FORM_FILE.match(p.name)]
+    for path in old:
+        path.unlink()
+    if old:
+        log.info("removed %d files of an earlier sample run", len(old))
 
 
 def _roster(options: SampleOptions) -> Roster:

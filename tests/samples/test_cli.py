@@ -55,3 +55,14 @@ def test_glyph_folders_write_with_real_glyph_images(tmp_path: Path, small_roster
     writer = result.truths[0].writer
     assert writer["glyphs"] == "glyphs" and writer["glyph_writer"] == "c74k_w001"
     assert writer["fallback_font"]
+
+
+def test_a_smaller_run_leaves_no_stale_forms(tmp_path: Path, small_roster_csv: Path) -> None:
+    (tmp_path / "form-0009.json").write_text("{}", "utf-8")
+    (tmp_path / "form-0009-p1.jpg").write_bytes(b"old")
+    (tmp_path / "notes.txt").write_text("mine", "utf-8")
+    generate_samples(options(tmp_path, small_roster_csv, count=1))
+    assert not (tmp_path / "form-0009.json").exists()
+    assert not (tmp_path / "form-0009-p1.jpg").exists()
+    assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
+    assert (tmp_path / "form-0001.json").is_file()
