@@ -3,6 +3,9 @@
 Shared by the generator (writes it), the benchmark (scores the reader against it) and the
 matching tests. Character fields hold the *box string*: one character per box, a space for an
 empty box, trailing empty boxes dropped; that is what ``FieldRead.raw`` is scored against.
+A letter a parent wrote in lower case is its upper case here (what it means). A character the
+parent struck through is an empty box (``' '``) here and its box index is in ``crossed_out``;
+the parent carried on in the next box, so the value meant is the box string without those boxes.
 """
 
 from __future__ import annotations
