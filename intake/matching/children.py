@@ -27,7 +27,7 @@ SHORTLIST_BELOW_BEST = 30.0
 #: candidates kept on a ChildMatch for the reviewer
 KEPT_CANDIDATES = 5
 #: points for a child of a contact who matched one of the applicants
-CONTACT_BONUS = 8.0
+CONTACT_BONUS = 12.0
 #: points off for a surname written as the applicant's rather than the child's
 APPLICANT_SURNAME_PENALTY = 4.0
 MIDDLE_NAME_PENALTY = 6.0
