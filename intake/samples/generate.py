@@ -117,6 +117,13 @@ def generate_samples(options: SampleOptions, progress: Progress | None = None) -
     progress = progress or NullProgress()
     started = time.perf_counter()
     _check(options)
+    fonts = tuple(fonts_in(options.fonts) if options.fonts else default_fonts())
+    if not fonts:
+        raise InputFileError(
+            "no handwriting fonts found: install fonts-dkg-handwriting or pass --fonts"
+        )
+    if options.glyphs:
+        glyph_hand(options.glyphs)  # fail early on a bad folder
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     _remove_old_forms(out)
@@ -126,13 +133,6 @@ def generate_samples(options: SampleOptions, progress: Progress | None = None) -
     households = tuple(find_families(roster))
     if not households:
         raise InputFileError("the roster has no family to fill a form for (no contacts?)")
-    fonts = tuple(fonts_in(options.fonts) if options.fonts else default_fonts())
-    if not fonts:
-        raise InputFileError(
-            "no handwriting fonts found: install fonts-dkg-handwriting or pass --fonts"
-        )
-    if options.glyphs:
-        glyph_hand(options.glyphs)  # fail early on a bad folder
     context = _Context(
         options, load_template(options.template), roster, households, fonts, School()
     )
@@ -187,6 +187,8 @@ def _check(options: SampleOptions) -> None:
         raise InputFileError("--count must be 1 or more")
     if options.fonts and options.glyphs:
         raise InputFileError("give either --fonts or --glyphs, not both")
+    if options.roster is not None and not options.roster.is_file():
+        raise InputFileError(f"roster file {options.roster} does not exist")
     if options.dpi is not None and not 100 <= options.dpi <= 600:
         raise InputFileError(
             f"--dpi {options.dpi} is out of range (100 to 600; scanners use 200-300)"
