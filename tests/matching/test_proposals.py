@@ -135,3 +135,19 @@ def test_hostile_fields_never_crash_or_link(
     assert all(c.student_id is None for c in result.children)
     assert not result.may_approve
     assert all(not a.may_approve for a in result.applicants)
+
+
+def test_twins_on_their_parents_form(index: RosterIndex, make_form: FormBuilder) -> None:
+    result = match_form(make_form([("AMY SMITH", "7A"), ("ANNA SMITH", "7A")], p1=KAREN), index)
+    assert [c.student_id for c in result.children] == ["S01", "S02"]
+    assert result.may_approve
+    # the family bonus goes to both twins, so a doubtful forename still waits for a person
+    doubtful = make_form([("AMNA SMITH", "7A")], p1=KAREN)
+    field = doubtful.fields["child1_name"]
+    chars = tuple(
+        type(c)(c.char, 0.2 if i in (2, 3) else c.confidence) for i, c in enumerate(field.chars)
+    )
+    doubtful.fields["child1_name"] = type(field)(
+        field.field_id, field.kind, field.page, field.value, field.raw, 0.2, chars
+    )
+    assert match_form(doubtful, index).children[0].student_id is None
