@@ -26,7 +26,7 @@ from intake.roster.contact_details import is_postcode, normalise_postcode
 from intake.roster.csv_columns import CONTACT_REQUIRED, WRITE_ORDER, map_headers
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 from intake.roster.upn import check_upn
-from intake.roster.validate import student_warnings
+from intake.roster.validate import combined_contact, student_warnings
 from intake.roster.values import (
     parse_bool,
     parse_dob,
@@ -147,6 +147,9 @@ class _Rows:
         )
 
     def contact(self) -> Contact:
+        if combined_contact(self.cell("ContactForename"), self.cell("ContactSurname")):
+            self.warnings.append(f"line {self.line}: contact {self.cell('ContactID')} names two "
+                                 "people; each parent needs their own contact record")
         return Contact(
             contact_id=self.cell("ContactID"),
             title=self.cell("Title"),
@@ -188,8 +191,10 @@ def csv_rows(text: str) -> _CsvReader:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def parse_roster_text(text: str, name: str) -> RosterFile:
-    """Parse CSV text (already decoded); raises ``RosterError`` listing every problem."""
+def parse_roster_text(text: str, name: str, academic_year: int | None = None) -> RosterFile:
+    """Parse CSV text (already decoded); raises ``RosterError`` listing every problem.
+
+    ``academic_year`` (its start year; default: today's) is what DOBs are checked against."""
     reader = csv_rows(text)
     try:
         headers = next(reader, None)
@@ -231,7 +236,9 @@ def parse_roster_text(text: str, name: str) -> RosterFile:
         tuple(sorted((c for _, c in contacts.values()), key=lambda c: c.contact_id)),
         tuple(sorted((r for _, r in links.values()), key=lambda r: (r.student_id, r.priority))),
     )
-    warnings = rows.warnings + [w for s in roster.students for w in student_warnings(s)]
+    warnings = rows.warnings + [
+        w for s in roster.students for w in student_warnings(s, academic_year)
+    ]
     return RosterFile(roster, tuple(warnings), "csv", True)
 
 
@@ -300,10 +307,13 @@ def _check_unique_upns(rows: _Rows, students: dict[str, tuple[int, Student]]) ->
         seen.setdefault(student.upn, student.student_id)
 
 
-def load_csv(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RosterFile:
+def load_csv(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, academic_year: int | None = None
+) -> RosterFile:
     """Read a roster CSV with its warnings; raises ``RosterError`` on any problem."""
     path = Path(path)
-    return parse_roster_text(decode_text(read_bytes(path, max_bytes), path.name), path.name)
+    text = decode_text(read_bytes(path, max_bytes), path.name)
+    return parse_roster_text(text, path.name, academic_year)
 
 
 def read_roster(path: Path) -> Roster:

@@ -30,6 +30,20 @@ def tutor_group_year(group: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def name_case_doubtful(name: str) -> bool:
+    """ALL CAPS or all lower case: re-casing is lossy (McDONALD, MacHin), so only warn."""
+    letters = [c for c in name if c.isalpha()]
+    if len(letters) < 2 or name.startswith("ff"):  # ffrench, fforde are lower case by tradition
+        return False
+    return name == name.upper() or name == name.lower()
+
+
+def combined_contact(forename: str, surname: str) -> bool:
+    """``Mr and Mrs`` / ``John & Jane``: two people in one contact record."""
+    text = f" {forename} {surname} ".lower()
+    return " and " in text or "&" in text or "+" in text
+
+
 def student_warnings(student: Student, academic_year: int | None = None) -> list[str]:
     """Doubts about one student, naming the student id only."""
     year_now = academic_year if academic_year is not None else academic_year_of(date.today())
@@ -41,6 +55,10 @@ def student_warnings(student: Student, academic_year: int | None = None) -> list
                 f"student {student.student_id}: date of birth fits year {expected}, "
                 f"not year {student.year}"
             )
+    for label, name in (("surname", student.legal_surname), ("forename", student.legal_forename)):
+        if name_case_doubtful(name):
+            warnings.append(f"student {student.student_id}: legal {label} is all capitals or "
+                            "all lower case; check its spelling in the MIS (not changed here)")
     group_year = tutor_group_year(student.tutor_group)
     if group_year is not None and student.year and group_year != student.year:
         warnings.append(

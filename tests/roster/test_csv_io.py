@@ -38,7 +38,9 @@ def test_round_trip_keeps_everything(tmp_path: Path, demo_roster: Roster) -> Non
     path = tmp_path / "roster.csv"
     write_roster(demo_roster, path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbfStudentID,UPN,")
-    assert read_roster(path) == demo_roster
+    loaded = load_csv(path, academic_year=2026)
+    assert loaded.roster == demo_roster
+    assert loaded.warnings == ()  # the demo school's data is clean for the 2026/27 year
 
 
 @pytest.mark.parametrize("bom", [False, True])
@@ -194,3 +196,18 @@ def test_semicolon_and_tab_separated_exports(tmp_path: Path, separator: str) -> 
     roster = read_roster(_write(tmp_path, text))
     assert roster.student("001234").legal_surname == "O'Brien-Smith"
     assert roster.contact("P77").address.lines == ("14 Acacia Avenue, Milford",)
+
+
+def test_doubtful_names_are_warned_not_changed(tmp_path: Path) -> None:
+    text = (
+        "StudentID,LegalSurname,LegalForename,DOB,NCYear,RegGroup,ContactID,Relationship,"
+        "ParentalResponsibility,ContactForename,ContactSurname\n"
+        "S1,MCDONALD,Eilidh,2014-10-01,7,7A,C1,PAM,Y,Mr and Mrs,Bloggs\n"
+        "S2,ffrench,Jo,2014-10-01,7,7A,,,,,\n"
+    )
+    loaded = load_csv(_write(tmp_path, text))
+    assert loaded.roster.student("S1").legal_surname == "MCDONALD"
+    warnings = "\n".join(loaded.warnings)
+    assert "student S1: legal surname is all capitals" in warnings
+    assert "line 2: contact C1 names two people" in warnings
+    assert "S2" not in warnings
