@@ -63,7 +63,9 @@ def text(form: FormRead, field_id: str) -> str:
 
 
 def ticked(form: FormRead, field_id: str) -> bool:
-    return text(form, field_id).lower() in _TICKED
+    """A tick box's value says ticked (the reader writes "ticked"; its raw is an ink share)."""
+    read = form.fields.get(field_id)
+    return read is not None and read.value.strip().lower() in _TICKED
 
 
 def child_reads(form: FormRead) -> list[ChildRead]:

@@ -107,8 +107,9 @@ class RosterIndex:
             self._add_student(student)
         self.contacts_of: dict[str, list[tuple[Contact, Relationship]]] = defaultdict(list)
         self.children_of: dict[str, list[tuple[str, Relationship]]] = defaultdict(list)
+        known_contacts = {c.contact_id for c in roster.contacts}
         for rel in roster.relationships:
-            if rel.student_id in self.entry_of and rel.contact_id in roster._by_contact:
+            if rel.student_id in self.entry_of and rel.contact_id in known_contacts:
                 self.contacts_of[rel.student_id].append((roster.contact(rel.contact_id), rel))
                 self.children_of[rel.contact_id].append((rel.student_id, rel))
         self.contact_name_shapes: list[str] = []
