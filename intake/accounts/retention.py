@@ -45,6 +45,10 @@ class ScanPurger(Protocol):
         still hold scans or read values."""
         ...
 
+    def is_rejected(self, session: Session, form_id: str) -> bool:
+        """The form is still rejected now (a reopened form is not purged)."""
+        ...
+
     def purge_form(self, session: Session, form_id: str) -> list[str]:
         """Clear the form's read values and image keys; return the storage keys to delete
         once the transaction has committed."""
@@ -85,10 +89,11 @@ def apply_retention(
                                    FormDecision.scans_purged_at.is_(None))
         .order_by(FormDecision.decided_at)))
     sources = _source_forms(session)
+    candidates = [d for d in candidates if purger.is_rejected(session, d.form_id)]
     due = [d.form_id for d in candidates if d.form_id not in sources]
     decided = set(session.scalars(select(FormDecision.form_id)))
     others = [f for f in purger.rejected_before(session, rejected_before) if f not in decided]
-    due += [f for f in others if f not in sources]
+    due = list(dict.fromkeys([*due, *(f for f in others if f not in sources)]))
     kept = len(candidates) + len(others) - len(due)
     letters = list(session.scalars(select(RejectionLetter.id).where(
         RejectionLetter.created_at < letters_before)))
@@ -125,6 +130,12 @@ def delete_files(storage: Storage, keys: tuple[str, ...]) -> int:
 
 class WorkflowScanPurger:
     """``ScanPurger`` over the web area's ``pages`` and ``forms`` tables."""
+
+    def is_rejected(self, session: Session, form_id: str) -> bool:
+        from intake.db.workflow import Form, FormState
+
+        form = session.get(Form, form_id)
+        return form is not None and form.state == FormState.REJECTED.value
 
     def rejected_before(self, session: Session, cutoff: datetime) -> list[str]:
         from intake.db.workflow import Form, FormState, Page

@@ -92,11 +92,13 @@ def _claim_decision(
     session: Session, ctx: AccountsContext, form_id: str, decision: str, actor_id: str,
     **extra: str | None,
 ) -> FormDecision:
-    """Insert the form's single decision row first: the unique constraint is the lock."""
+    """Insert the decision row first: for an approval its unique key is the lock; a rejection
+    relies on the form's row lock and state check that follow."""
     # A plain flush, not a savepoint: this is the transaction's first write (pysqlite only
     # nests savepoints correctly inside a transaction it has begun itself).
     row = FormDecision(form_id=form_id, decision=decision, decided_by=actor_id,
-                       decided_at=ctx.clock(), **extra)
+                       decided_at=ctx.clock(), **extra,
+                       approval_key=form_id if decision == DECISION_APPROVED else None)
     session.add(row)
     try:
         session.flush()

@@ -105,13 +105,16 @@ class AccountChild(Base):
 
 
 class FormDecision(Base):
-    """The one approval or rejection of a form. Its unique ``form_id`` makes approval idempotent:
-    a second approver, a double click or a re-processed batch hits the constraint."""
+    """An approval or rejection of a form. ``approval_key`` (the form id on an approval, NULL on
+    a rejection) is unique, so a form is approved at most once: a second approver, a double
+    click or a re-processed batch hits the constraint. A rejected form that the review screen
+    reopens can still be approved later."""
 
     __tablename__ = "form_decisions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    form_id: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    form_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    approval_key: Mapped[str | None] = mapped_column(String(36), unique=True)
     decision: Mapped[str] = mapped_column(String(16), nullable=False)
     decided_by: Mapped[str] = mapped_column(String(64), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -38,7 +38,7 @@ from intake.accounts.export import (
     revoke_api_token,
 )
 from intake.accounts.letters import REJECTION_TEXT
-from intake.accounts.ports import AccountsContext
+from intake.accounts.ports import APPROVABLE_STATES, REJECTABLE_STATES, AccountsContext
 from intake.accounts.rejection import reject_with_letters
 from intake.accounts.service import (
     REJECTION_CODES,
@@ -112,12 +112,10 @@ def index() -> str:
                 AccountChild.student_id == q)),
         ))
     accounts = session.scalars(query.limit(SEARCH_LIMIT)).all()
-    decided = select(FormDecision.form_id)
     from intake.db.workflow import Form
 
-    waiting = session.scalars(select(Form).where(
-        Form.state.in_(("review", "checked")), Form.id.not_in(decided))
-        .order_by(Form.created_at).limit(SEARCH_LIMIT)).all()
+    waiting = session.scalars(select(Form).where(Form.state.in_(APPROVABLE_STATES))
+                              .order_by(Form.created_at).limit(SEARCH_LIMIT)).all()
     holds = session.scalars(select(ChildHold).where(ChildHold.closed_at.is_(None))).all()
     return render_template("accounts/index.html", q=q, accounts=accounts, waiting=waiting,
                            awaiting=len(accounts_awaiting_letters(session)), holds=holds)
@@ -134,13 +132,15 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
     except NotFoundError:
         abort(404)
     plan = plan_for(session, ctx, form)
-    decision = session.scalar(select(FormDecision).where(FormDecision.form_id == form_id))
+    decision = session.scalars(select(FormDecision).where(FormDecision.form_id == form_id)
+                               .order_by(FormDecision.decided_at.desc())).first()
     letters = session.scalars(select(RejectionLetter).where(
         RejectionLetter.form_id == form_id)).all()
     session.rollback()  # the lock was only for a consistent read
     return render_template(
         "accounts/decide.html", form=form, plan=plan, ctx=ctx, decision=decision,
         letters=letters, codes=REJECTION_CODES, reasons=REJECTION_TEXT, blocked=blocked,
+        approvable=APPROVABLE_STATES, rejectable=REJECTABLE_STATES,
     ), status
 
 

@@ -225,6 +225,26 @@ def test_rejection_records_decision_and_blocks_later_approval(factory, ctx):
     assert account_count(factory) == 0
 
 
+def test_rejected_form_reopened_by_review_can_be_approved_once(factory, ctx):
+    form_id = smith_form(factory)
+    with transaction(factory) as session:
+        reject_form(session, ctx, form_id, "approver1", "OTHER")
+    with pytest.raises(ConflictError, match="only forms in review"), transaction(factory) as s:
+        reject_form(s, ctx, form_id, "approver1", "OTHER")  # a double click
+    with transaction(factory) as session:  # the review screen reopens it
+        row = session.get(FakeForm, form_id)
+        assert row is not None
+        row.state = "review"
+    approve(factory, ctx, form_id)
+    assert account_count(factory) == 2
+    with factory() as session:
+        session.get(FakeForm, form_id).state = "review"  # type: ignore[union-attr]
+        session.commit()
+    with pytest.raises(ConflictError, match="already been decided"):
+        approve(factory, ctx, form_id, approver="approver2")
+    assert account_count(factory) == 2
+
+
 def test_email_scheme_falls_back_when_shared(factory, ctx):
     from dataclasses import replace
 

@@ -120,6 +120,9 @@ class RecordingPurger:
     def rejected_before(self, session, cutoff):
         return []
 
+    def is_rejected(self, session, form_id):
+        return True
+
     def purge_form(self, session, form_id):
         self.forms.append(form_id)
         return [f"scan-{form_id}", f"page-{form_id}"]

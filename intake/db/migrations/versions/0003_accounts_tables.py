@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28 17:40:00.285150
+Create Date: 2026-11-28 17:57:52.849472
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def upgrade() -> None:
         "form_decisions",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("form_id", sa.String(length=36), nullable=False),
+        sa.Column("approval_key", sa.String(length=36), nullable=True),
         sa.Column("decision", sa.String(length=16), nullable=False),
         sa.Column("decided_by", sa.String(length=64), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
@@ -60,8 +61,11 @@ def upgrade() -> None:
         sa.Column("rejection_note", sa.Text(), nullable=True),
         sa.Column("scans_purged_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_form_decisions")),
-        sa.UniqueConstraint("form_id", name=op.f("uq_form_decisions_form_id")),
+        sa.UniqueConstraint("approval_key", name=op.f("uq_form_decisions_approval_key")),
     )
+    with op.batch_alter_table("form_decisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_form_decisions_form_id"), ["form_id"], unique=False)
+
     op.create_table(
         "portal_accounts",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -178,6 +182,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_portal_accounts_source_form_id"))
 
     op.drop_table("portal_accounts")
+    with op.batch_alter_table("form_decisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_form_decisions_form_id"))
+
     op.drop_table("form_decisions")
     with op.batch_alter_table("child_holds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_child_holds_student_id"))
