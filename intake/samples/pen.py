@@ -110,7 +110,21 @@ def write_char(
     patch = cv2.warpAffine(
         glyph.alpha, matrix, (span, span), flags=cv2.INTER_LINEAR, borderValue=0.0
     )
+    patch = _wobble(patch, rng, 0.5 + 0.025 * bh * pen.jitter)
     lay_ink(page, np.clip(patch, 0.0, 1.0), ox, oy, pen)
+
+
+def _wobble(patch: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
+    """A hand is never the same twice: bend the strokes by a smooth random field of
+    ``amplitude`` pixels, and let the ink lie a little unevenly along them."""
+    h, w = patch.shape
+    coarse = rng.normal(0.0, 1.0, (3, 4, 4)).astype(np.float32)
+    dx = cv2.resize(coarse[0], (w, h), interpolation=cv2.INTER_CUBIC) * amplitude
+    dy = cv2.resize(coarse[1], (w, h), interpolation=cv2.INTER_CUBIC) * amplitude
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    bent = cv2.remap(patch, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=0.0)
+    density = cv2.resize(coarse[2], (w, h), interpolation=cv2.INTER_CUBIC)
+    return np.asarray(bent * np.clip(0.88 + 0.08 * density, 0.7, 1.0))
 
 
 def stroke(
