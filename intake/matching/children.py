@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from intake.config import Thresholds
 from intake.matching.fuzzy import nearest, similarity
 from intake.matching.index import LEGAL, PREFERRED, RosterIndex, StudentEntry
-from intake.matching.normalise import Folded, fold, shape_key, year_of_tutor_group
+from intake.matching.normalise import (
+    Folded,
+    fold,
+    shape_key,
+    tutor_group_read,
+    year_of_tutor_group,
+)
 
 #: how many rapidfuzz neighbours of the read name are scored in full
 NEIGHBOURS = 25
@@ -188,7 +194,7 @@ def score_candidate(
     reasons = [name_reason] if name_reason else []
     if name_score < 100 - 1e-9 and not name_reason:
         reasons.append("spelling differs")
-    group = read.tutor_group.compact()
+    group = tutor_group_read(read.tutor_group)
     adjustment, tg_reason = _tutor_group_adjustment(group, year_of_tutor_group(group.text), entry)
     reasons.append(tg_reason)
     score = name_score + adjustment
@@ -272,7 +278,7 @@ def _auto_link_blockers(
 def _tutor_group_decides(read: ChildRead, index: RosterIndex, top: int, others: list[int]) -> bool:
     """A same-name pair is told apart by a tutor group that is this student's (this year's or
     last year's) and none of the others'."""
-    tg = read.tutor_group.compact()
+    tg = tutor_group_read(read.tutor_group)
     if not tg.text:
         return False
 

@@ -263,9 +263,21 @@ def shape_key(key: str) -> str:
     return key.translate(_SHAPE)
 
 
+_YEAR_PREFIX = re.compile(r"^(?:YEAR|YR|Y) ?(?=[0-9])")
+
+
 def tutor_group_key(text: str) -> str:
-    """A tutor group's key: letters and digits only, upper case (``12-smi`` -> ``12SMI``)."""
-    return name_key(text).replace(" ", "")
+    """A tutor group's key: letters and digits only, upper case, without a "Y"/"Year" before
+    the year (``12-smi`` -> ``12SMI``, ``Year 9 Oak`` -> ``9OAK``)."""
+    return _YEAR_PREFIX.sub("", name_key(text)).replace(" ", "")
+
+
+def tutor_group_read(folded: Folded) -> Folded:
+    """A tutor group as read, compact and without a "Y"/"Year" before the year."""
+    prefix = _YEAR_PREFIX.match(folded.text)
+    if prefix:
+        folded = folded._take(list(range(prefix.end(), len(folded.text))))
+    return folded.compact()
 
 
 def year_of_tutor_group(text: str) -> int | None:

@@ -121,3 +121,9 @@ def test_suspicious_names_are_held_for_a_person(index: RosterIndex) -> None:
     result = match(index, applicant("K\u0410REN", "SMITH", email="k.smith@example.org"), ["S01"])
     assert result.outcome is Outcome.PR
     assert not result.may_approve and result.held
+
+
+def test_the_print_name_alone_with_a_title(index: RosterIndex) -> None:
+    read = applicant("", "", print_name="MRS RACHEL EVANS", email="rachel@example.org")
+    result = match(index, read, ["S07"])
+    assert (result.contact_id, result.outcome) == ("C07", Outcome.PR)

@@ -154,3 +154,9 @@ def test_the_reviewers_search_box(index: RosterIndex) -> None:
     found = search_students(index, "jack o'brien", "11r")
     assert [c.student_id for c in found[:2]] == ["S04", "S03"]
     assert search_students(index, "   ") == []
+
+
+def test_a_year_prefix_on_the_tutor_group(index: RosterIndex) -> None:
+    match = linked(index, "LILY EVANS", "Y10B")
+    assert match.student_id == "S07"
+    assert "tutor group matches" in match.candidates[0].reasons
