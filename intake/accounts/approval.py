@@ -19,7 +19,7 @@ Rules (the seed's policy, made exact):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from intake.accounts.ports import FormForApproval, RosterLookup
@@ -55,6 +55,8 @@ class Grant:
 class ApprovalPlan:
     issues: tuple[Issue, ...]
     grants: tuple[Grant, ...]
+    #: things the approver should look at that do not block approval (ids only)
+    warnings: tuple[str, ...] = ()
 
     @property
     def fatal(self) -> tuple[Issue, ...]:
@@ -151,13 +153,40 @@ def _applicant_issues(
     return issues, grants
 
 
+def _warnings(
+    form: FormForApproval,
+    grants: list[Grant],
+    account_status: Mapping[str, str],
+    namesakes: Mapping[str, Sequence[str]],
+) -> tuple[str, ...]:
+    """Signs that a new account might belong to somebody who already has one (a second MIS
+    record for the same person, or the applicant matched to the wrong record)."""
+    out: list[str] = []
+    new = [g for g in grants if g.contact_id not in account_status]
+    ticked = [c.row for c in form.children if c.already_has_account]
+    if ticked and new:
+        out.append(
+            f"Child row(s) {', '.join(map(str, ticked))} ticked 'already have an account', but "
+            f"contact(s) {', '.join(g.contact_id for g in new)} have none: check the applicant is "
+            "matched to the right contact record, or a second account will be made.")
+    for grant in new:
+        others = namesakes.get(grant.contact_id, ())
+        if others:
+            out.append(
+                f"Contact {grant.contact_id} has the same name as the holder of account(s) "
+                f"{', '.join(others)} (another contact record): is it the same person?")
+    return tuple(out)
+
+
 def evaluate(
     form: FormForApproval,
     roster: RosterLookup,
     held_students: Set[str],
     account_status: Mapping[str, str],
+    namesakes: Mapping[str, Sequence[str]] | None = None,
 ) -> ApprovalPlan:
-    """The plan for approving ``form``: its issues, and the grants that approval would make."""
+    """The plan for approving ``form``: its issues, the grants that approval would make, and
+    warnings. ``namesakes`` maps a contact id to accounts of other contacts with its name."""
     issues: list[Issue] = []
     if not form.applicants:
         issues.append(Issue("NO_APPLICANT", "No Parent/Carer section is filled in."))
@@ -185,4 +214,5 @@ def evaluate(
             "NOTHING_TO_GRANT",
             "No applicant on this form can be given access; reject the form instead.",
         ))
-    return ApprovalPlan(tuple(issues), tuple(grants))
+    warnings = _warnings(form, grants, account_status, namesakes or {})
+    return ApprovalPlan(tuple(issues), tuple(grants), warnings)

@@ -15,7 +15,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,12 +79,32 @@ def account_status_by_contact(session: Session, contact_ids: list[str]) -> dict[
     return {contact_id: status for contact_id, status in rows}
 
 
+def namesake_accounts(
+    session: Session, ctx: AccountsContext, contact_ids: list[str]
+) -> dict[str, list[str]]:
+    """Accounts of *other* contacts with the same forename and surname as each contact."""
+    out: dict[str, list[str]] = {}
+    for contact_id in contact_ids:
+        contact = ctx.roster.contact(contact_id)
+        if contact is None or not contact.surname:
+            continue
+        rows = session.scalars(select(PortalAccount.id).where(
+            func.lower(PortalAccount.surname) == contact.surname.lower(),
+            func.lower(PortalAccount.forename) == contact.forename.lower(),
+            PortalAccount.contact_id != contact_id))
+        found = list(rows)
+        if found:
+            out[contact_id] = found
+    return out
+
+
 def plan_for(session: Session, ctx: AccountsContext, form: FormForApproval) -> ApprovalPlan:
     """What approving ``form`` would do now (the review screen shows this before the click)."""
     contact_ids = [a.contact_id for a in form.applicants if a.contact_id]
     return evaluate(
         form, ctx.roster, open_hold_students(session),
         account_status_by_contact(session, contact_ids),
+        namesake_accounts(session, ctx, contact_ids),
     )
 
 

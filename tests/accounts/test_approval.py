@@ -245,6 +245,33 @@ def test_rejected_form_reopened_by_review_can_be_approved_once(factory, ctx):
     assert account_count(factory) == 2
 
 
+def test_warnings_for_ticked_rows_and_namesake_accounts(factory, ctx):
+    from dataclasses import replace
+
+    from intake.accounts.service import plan_for
+    from intake.roster.model import Contact, Relationship, Roster
+
+    from .helpers import FakeFormStore, make_roster
+
+    base = make_roster()
+    # the MIS holds Mrs Jane Smith twice (C1 and C9): a classic source of duplicate accounts
+    twin = Contact("C9", "Mrs", "Jane", "Smith", base.contacts[0].address)
+    roster = Roster(base.students, (*base.contacts, twin),
+                    (*base.relationships, Relationship("S2", "C9", "PAM", True, 3)))
+    from intake.accounts.ports import RosterInMemory
+
+    ctx = replace(ctx, roster=RosterInMemory(roster))
+    approve(factory, ctx, add_form(factory, [applicant(1, "C1")], [ChildOnForm(1, "S1")]))
+    second = add_form(factory, [applicant(1, "C9")],
+                      [ChildOnForm(1, "S2", already_has_account=True)])
+    with factory() as session:
+        plan = plan_for(session, ctx, FakeFormStore().lock(session, second))
+    assert len(plan.warnings) == 2
+    assert "ticked 'already have an account'" in plan.warnings[0]
+    assert "same name as the holder" in plan.warnings[1]
+    assert plan.issues == ()  # warnings never block; the approver decides
+
+
 def test_email_scheme_falls_back_when_shared(factory, ctx):
     from dataclasses import replace
 
