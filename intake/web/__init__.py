@@ -21,6 +21,7 @@ from intake.jobs import build_queue
 from intake.storage import local_storage
 from intake.web import database, headers, sessions
 from intake.web.extensions import csrf, limiter
+from intake.web.images import PageCache
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     objects = test_config or {}
     app.extensions["intake_storage"] = objects.get("INTAKE_STORAGE") or local_storage(settings)
     app.extensions["intake_queue"] = objects.get("INTAKE_QUEUE") or build_queue(settings)
+    app.extensions["intake_page_cache"] = PageCache()
     csrf.init_app(app)
     limiter.init_app(app)
     sessions.init_app(app)

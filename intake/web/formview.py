@@ -7,6 +7,7 @@ them (approver, admin); office staff see "restricted – refer".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,11 @@ class Viewer:
     can_decide: bool  # approve / reject
 
 
+def _short_label(label: str) -> str:
+    """"Date (Parent/Carer 1) DD MM YYYY" -> "Date DD MM YYYY": the party is the heading."""
+    return " ".join(re.sub(r"\((Parent/Carer|Child) ?\d\)", "", label).split())
+
+
 def _party_title(party: str) -> str:
     if party.startswith("child"):
         return f"Child {party[5:]}"
@@ -61,6 +67,9 @@ def is_doubtful(read: FieldRead, thresholds: Thresholds) -> bool:
 
 
 def _chars(read: FieldRead, thresholds: Thresholds) -> list[dict[str, Any]]:
+    """The characters as read, each marked when doubtful; empty when none is (no noise)."""
+    if not any(c.char and c.confidence < thresholds.doubtful_char_confidence for c in read.chars):
+        return []
     return [
         {"c": c.char or "\u00b7", "doubtful": bool(c.char) and c.confidence < thresholds.doubtful_char_confidence}
         for c in read.chars
@@ -77,7 +86,7 @@ def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer
         read = values.get(spec.id)
         kind = str(spec.kind)
         entry: dict[str, Any] = {
-            "id": spec.id, "label": spec.label, "kind": kind, "party": spec.party,
+            "id": spec.id, "label": _short_label(spec.label), "kind": kind, "party": spec.party,
             "party_title": _party_title(spec.party), "page": page_number,
             "has_crop": read is not None and read.box_mm[2] > 0,
         }

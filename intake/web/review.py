@@ -30,7 +30,9 @@ from intake import audit
 from intake.db.workflow import QUEUE_STATES, Batch, Form, FormEdit, FormState, Page
 from intake.errors import ConflictError
 from intake.fieldjson import field_from_json, field_to_json
+from intake.reading.result import FieldRead
 from intake.template.load import load_template
+from intake.template.model import CharField
 from intake.web.database import db
 from intake.web.formview import TEXT_KINDS, Viewer, form_view
 from intake.web.images import crop_png, send_png
@@ -174,11 +176,28 @@ def crop(form_id: str, field_id: str) -> Response:
     if page is None or read.box_mm[2] <= 0:
         abort(404)
     storage = current_app.extensions["intake_storage"]
+    picture = current_app.extensions["intake_page_cache"].get(page.image_key, storage.get)
     try:
-        png = crop_png(storage.get(page.image_key), read.box_mm, _template().page_w)
+        png = crop_png(picture, _written_part(read), _template().page_w)
     except ValueError:
         abort(404)
     return send_png(png)
+
+
+def _written_part(read: FieldRead) -> tuple[float, float, float, float]:
+    """The field's box up to two boxes past the last character read, so that a long row of
+    empty boxes does not shrink the writing to nothing on screen."""
+    try:
+        spec = _template().field(read.field_id)
+    except KeyError:
+        return read.box_mm
+    if not isinstance(spec, CharField):
+        return read.box_mm
+    rects = spec.box_rects()
+    used = max(len(read.chars), len(read.raw), len(read.value), 3)
+    last = rects[min(used + 1, len(rects) - 1)]
+    x, y, _w, h = read.box_mm
+    return (x, y, max(last.x + last.w - x, 1.0), h)
 
 
 def _payload() -> dict[str, Any]:

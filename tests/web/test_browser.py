@@ -1,0 +1,85 @@
+"""Real-browser flow through Debian's Chromium: sign in, upload a sample batch, watch it being
+read, review from the keyboard, see the forms leave the queue. Prints the figures for the
+closing note (key presses, time per form)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from intake.db.workflow import Form, FormEdit
+
+from .browser_flow import (
+    CHROMIUM_ARGS,
+    Figures,
+    ensure_chromium,
+    live_app,
+    review_everything,
+    sample_files,
+    sample_folder,
+    sign_in,
+    upload_and_wait,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+FORMS = 4
+
+
+@pytest.fixture(scope="module")
+def chromium_executable() -> str:
+    path = ensure_chromium()
+    if not path:
+        from tests.conftest import service_missing  # type: ignore[import-not-found]
+
+        service_missing("Debian's chromium is missing and could not be installed "
+                        "(apt-get install -y chromium needs root)")
+    return path
+
+
+def test_upload_review_and_accept_from_the_keyboard(tmp_path: Path, chromium_executable) -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder = sample_folder()
+    if folder is None:
+        pytest.skip("the sample scans (samples/) are not in this checkout")
+    files = sample_files(folder, FORMS)
+    figures = Figures()
+    with live_app(tmp_path / "data", folder) as app, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
+            sign_in(page, app.url)
+            cookie = next(c for c in page.context.cookies() if c["name"] == "intake_session")
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+            progress = upload_and_wait(page, app.url, files)
+            assert "pages read" in progress
+            queue_html = page.goto(f"{app.url}/review").text()
+            assert "@" not in queue_html.split("<main", 1)[1]  # no email addresses in the list
+            with app.sessions() as session:
+                forms = session.scalars(select(Form)).all()
+                assert len(forms) == FORMS and all(f.state == "review" for f in forms)
+            shot = tmp_path / "review-screen.png"
+            review_everything(page, app.url, app.reader, figures, screenshot=shot)
+            assert Image.open(io.BytesIO(shot.read_bytes())).size == (1440, 900)
+            assert page.url.endswith("/review")  # back at the queue: every form left it
+            assert "Nothing here" in page.content()
+        finally:
+            browser.close()
+        with app.sessions() as session:
+            states = {f.state for f in session.scalars(select(Form))}
+            edits = session.scalars(select(FormEdit)).all()
+        assert states == {"checked"}
+        assert len(edits) == figures.corrected_fields > 0
+        assert all(app.reader.truth_value(_serial(app, e.form_id), e.field_id) == e.new_value
+                   for e in edits)
+    assert figures.keys_clean_forms and set(figures.keys_clean_forms) == {1}
+    print("\nREVIEW FIGURES:", figures.report())
+
+
+def _serial(app, form_id: str) -> str:
+    with app.sessions() as session:
+        return session.get(Form, form_id).serial
