@@ -93,6 +93,20 @@ def _box_residue(rng: np.random.Generator, heavy: bool) -> tuple[np.ndarray, np.
     return residue, erased
 
 
+#: share of crops given the reader's clean-up (training; measurement always gets it)
+READER_CLEANING_SHARE = 0.5
+#: the reader keeps pixels this much darker than the paper, and those next to them
+_READER_INK_CONTRAST = 85
+
+
+def reader_cleaning(image: np.ndarray) -> np.ndarray:
+    """Imitate ``intake.reading.boxes.cut_box``: keep ink and its 1 px halo, whiten the rest."""
+    paper = float(np.percentile(image, 90))
+    ink = image < min(paper - _READER_INK_CONTRAST, 170)
+    keep = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(keep, image, 255).astype(np.uint8)
+
+
 def compose(source: InkSource, rng: np.random.Generator, heavy: bool = True) -> np.ndarray:
     """One glyph crop (uint8, ``CROP_H`` x ``CROP_W``, ink dark) holding ``source``."""
     matrix = _placement(source, rng, heavy)
@@ -107,7 +121,12 @@ def compose(source: InkSource, rng: np.random.Generator, heavy: bool = True) -> 
     paper = rng.uniform(205, 255) if heavy else rng.uniform(230, 255)
     marks = np.maximum(ink * darkness, residue)
     image = paper * (1.0 - np.clip(marks, 0.0, 1.0))
-    return _degrade(image.astype(np.float32), rng, heavy)
+    out = _degrade(image.astype(np.float32), rng, heavy)
+    if not heavy or rng.random() < READER_CLEANING_SHARE:
+        cleaned = reader_cleaning(out)
+        if cleaned.min() < 200:  # the reader would have called a box this faint empty
+            out = cleaned
+    return out
 
 
 def _degrade(image: np.ndarray, rng: np.random.Generator, heavy: bool) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Glyph-level measurement of the character engines on writing never used in training.
 
     python -m intake.training.evaluate [--model intake/models/charnet.onnx] [--repeats 2]
-        [--seed 11] [--tesseract-max N] [--no-tesseract] [--json]
+        [--seed 11] [--tesseract-max N] [--engine charnet|tesseract]... [--forms DIR]... [--json]
 
 Two sets, both put into boxes by the glyph contract (``boxes.compose`` in its plain "good scan"
 setting): the held-out handwriting fonts (``fonts.HELD_OUT_GLOBS``) and the real handwriting of
@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, LETTERS, CharEngine
+from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, LETTERS, CharEngine, CharGuess
 from intake.engines.charnet import DEFAULT_MODEL, CharNetEngine
 from intake.engines.tesseract import TesseractEngine
 from intake.template.model import FieldKind
 from intake.training import fonts
 from intake.training.boxes import compose
+from intake.training.formcrops import harvest_glyphs
 from intake.training.sources import font_sources, hand_samples, hand_source
 
 
@@ -41,6 +42,7 @@ class LabelledGlyphs:
     glyphs: list[np.ndarray]
     truth: list[str]
     origins: list[str]
+    alphabets: list[str] | None = None  # each glyph's field alphabet; None: ``field_alphabet``
 
 
 def field_alphabet(char: str) -> str:
@@ -76,27 +78,36 @@ def handwriting_test_glyphs(seed: int) -> LabelledGlyphs:
     return LabelledGlyphs("handwriting/test", glyphs, truth, origins)
 
 
-def _read(
-    engine: CharEngine, glyphs: Sequence[np.ndarray], truth: Sequence[str], open_alphabet: bool
-):
+def form_glyphs(samples_dir: Path) -> LabelledGlyphs:
+    """Boxes cut by the reader from forms that ``intake samples`` wrote with unseen handwriting."""
+    glyphs, chars, alphabets = harvest_glyphs(samples_dir)
+    name = f"forms {samples_dir.name}"
+    return LabelledGlyphs(name, glyphs, chars, [samples_dir.name] * len(chars), alphabets)
+
+
+def _read(engine: CharEngine, data: LabelledGlyphs, open_alphabet: bool) -> list[CharGuess]:
     """Guesses for every glyph, one engine call per alphabet (a batch each)."""
-    guesses: list = [None] * len(glyphs)
+    guesses: list[CharGuess | None] = [None] * len(data.glyphs)
     by_alphabet: dict[str, list[int]] = {}
-    for index, char in enumerate(truth):
-        alphabet = ALL_CHARS if open_alphabet else field_alphabet(char)
+    for index, char in enumerate(data.truth):
+        if open_alphabet:
+            alphabet = ALL_CHARS
+        elif data.alphabets is not None:
+            alphabet = data.alphabets[index]
+        else:
+            alphabet = field_alphabet(char)
         by_alphabet.setdefault(alphabet, []).append(index)
     for alphabet, indices in by_alphabet.items():
-        for index, guess in zip(
-            indices, engine.classify([glyphs[i] for i in indices], alphabet), strict=True
-        ):
+        answers = engine.classify([data.glyphs[i] for i in indices], alphabet)
+        for index, guess in zip(indices, answers, strict=True):
             guesses[index] = guess
-    return guesses
+    return [g for g in guesses if g is not None]
 
 
 def score(engine: CharEngine, data: LabelledGlyphs, open_alphabet: bool) -> dict[str, object]:
     """Accuracy (overall and by origin), speed, confidence figures and the commonest confusions."""
     started = time.perf_counter()
-    guesses = _read(engine, data.glyphs, data.truth, open_alphabet)
+    guesses = _read(engine, data, open_alphabet)
     seconds = time.perf_counter() - started
     right = np.array([g.char == t for g, t in zip(guesses, data.truth, strict=True)])
     confidence = np.array([g.confidence for g in guesses])
@@ -131,18 +142,28 @@ def _subset(data: LabelledGlyphs, limit: int | None, seed: int) -> LabelledGlyph
         [data.glyphs[i] for i in keep],
         [data.truth[i] for i in keep],
         [data.origins[i] for i in keep],
+        None if data.alphabets is None else [data.alphabets[i] for i in keep],
     )
 
 
 def evaluate(
-    model: Path, repeats: int, seed: int, tesseract_max: int | None, with_tesseract: bool
+    model: Path,
+    repeats: int,
+    seed: int,
+    tesseract_max: int | None,
+    engine_names: Sequence[str],
+    forms: Sequence[Path] = (),
 ) -> dict[str, dict[str, object]]:
     """Scores of CharNet (and Tesseract) on both sets, field and open alphabets."""
-    engines: list[tuple[CharEngine, int | None]] = [(CharNetEngine(model), None)]
-    if with_tesseract:
+    engines: list[tuple[CharEngine, int | None]] = []
+    if "charnet" in engine_names:
+        engines.append((CharNetEngine(model), None))
+    if "tesseract" in engine_names:
         engines.append((TesseractEngine(), tesseract_max))
     results: dict[str, dict[str, object]] = {}
-    for data in (held_out_font_glyphs(repeats, seed), handwriting_test_glyphs(seed)):
+    sets = [held_out_font_glyphs(repeats, seed), handwriting_test_glyphs(seed)]
+    sets += [form_glyphs(folder) for folder in forms]
+    for data in sets:
         for engine, limit in engines:
             subset = _subset(data, limit, seed)
             for open_alphabet in (False, True):
@@ -165,11 +186,29 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="read only this many glyphs per set with Tesseract (it is slow)",
     )
-    parser.add_argument("--no-tesseract", action="store_true")
+    parser.add_argument(
+        "--engine",
+        action="append",
+        choices=["charnet", "tesseract"],
+        help="engine to measure (repeatable; default: both)",
+    )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--forms",
+        type=Path,
+        action="append",
+        default=[],
+        help="also score boxes cut from a folder written by `intake samples` with UNSEEN "
+        "handwriting (--fonts of held-out fonts, or --glyphs handwriting/test); repeatable",
+    )
     args = parser.parse_args(argv)
     results = evaluate(
-        args.model, args.repeats, args.seed, args.tesseract_max, not args.no_tesseract
+        args.model,
+        args.repeats,
+        args.seed,
+        args.tesseract_max,
+        args.engine or ["charnet", "tesseract"],
+        args.forms,
     )
     if args.json:
         print(json.dumps(results, indent=2))

@@ -27,7 +27,8 @@ from torch import nn
 from intake.engines.base import ALL_CHARS
 from intake.engines.glyph import INPUT_HEIGHT, INPUT_WIDTH
 from intake.training import fonts
-from intake.training.dataset import SOURCE_MIX, GlyphSet, cached
+from intake.training.dataset import DATA_VERSION, SOURCE_MIX, GlyphSet, cached
+from intake.training.formcrops import harvest
 from intake.training.model import CharNet
 
 log = logging.getLogger("intake.training.train")
@@ -52,6 +53,24 @@ def _shift(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.roll(batch, shifts=(dy, dx), dims=(2, 3))
 
 
+def _with_form_crops(glyphs: GlyphSet, forms_dir: Path, cache: Path, repeats: int) -> GlyphSet:
+    """Add the boxes of generated sample forms (training handwriting only), ``repeats`` times."""
+    truths = len(list(forms_dir.glob("form-*.json")))
+    path = cache / f"forms-v{DATA_VERSION}-{forms_dir.name}-{truths}.npz"
+    if path.exists():
+        crops = GlyphSet.load(path)
+    else:
+        crops = GlyphSet(*harvest(forms_dir))
+        crops.save(path)
+    log.info("%d form crops from %s", len(crops.labels), forms_dir.name)
+    if not len(crops.labels):
+        return glyphs
+    return GlyphSet(
+        np.concatenate([glyphs.inputs, *[crops.inputs] * repeats]),
+        np.concatenate([glyphs.labels, *[crops.labels] * repeats]),
+    )
+
+
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     """The softmax temperature that minimises validation negative log-likelihood."""
     best, best_loss = 1.0, float("inf")
@@ -68,11 +87,14 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     cache = Path(args.cache)
     started = time.monotonic()
-    train_set = cached(cache / f"train-{args.count}-{args.seed}.npz", args.count, args.seed, False)
+    stem = f"v{DATA_VERSION}-{args.seed}"
+    train_set = cached(cache / f"train-{stem}-{args.count}.npz", args.count, args.seed, False)
     val_set = cached(
-        cache / f"val-{args.val_count}-{args.seed}.npz", args.val_count, args.seed + 1, True
+        cache / f"val-{stem}-{args.val_count}.npz", args.val_count, args.seed + 1, True
     )
-    log.info("data ready in %.0f s", time.monotonic() - started)
+    for forms_dir in args.forms:
+        train_set = _with_form_crops(train_set, Path(forms_dir), cache, args.form_repeats)
+    log.info("data ready in %.0f s (%d samples)", time.monotonic() - started, len(train_set.labels))
     train_x, train_y = _tensors(train_set)
     val_x, val_y = _tensors(val_set)
 
@@ -165,6 +187,8 @@ def _export(
             "validation_fonts": sorted(fonts.VALIDATION_FONT_NAMES),
             "held_out_fonts_never_used": [p.name for p in fonts.held_out_fonts()],
             "handwriting": "shared/handwriting/train, writers split by is_validation_writer",
+            "sample_forms": [Path(d).name for d in args.forms],
+            "form_repeats": args.form_repeats,
             "torch": torch.__version__,
         },
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
@@ -176,14 +200,22 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="intake/models/charnet.onnx")
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--count", type=int, default=90_000, help="training samples")
     parser.add_argument("--val-count", type=int, default=6_000, help="validation samples")
-    parser.add_argument("--width", type=int, default=32, help="channels of the first stage")
+    parser.add_argument("--width", type=int, default=16, help="channels of the first stage")
     parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--threads", type=int, default=2)
+    # one thread: on a busy shared 2-core machine it trained ~4x more samples per CPU second
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--cache", default="/tmp/intake-charnet-cache")
+    parser.add_argument(
+        "--forms",
+        action="append",
+        default=[],
+        help="folder written by `intake samples` with TRAINING handwriting (repeatable)",
+    )
+    parser.add_argument("--form-repeats", type=int, default=3, help="copies of each form crop")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train(args)

@@ -1,0 +1,52 @@
+"""The training side's promises: a clean font split and glyphs made to the glyph contract."""
+
+import numpy as np
+
+from intake.engines.base import ALIGNED_PX_PER_MM, ALL_CHARS, DIGITS, LETTERS
+from intake.training import fonts
+from intake.training.boxes import CROP_H, CROP_W, compose, reader_cleaning
+from intake.training.sources import hand_samples, is_validation_writer
+from intake.training.strokes import SKELETONS, stroke_source
+
+
+def test_held_out_fonts_are_never_training_or_validation_fonts():
+    held = set(fonts.held_out_fonts())
+    assert {p.name for p in held} >= {"Humor-Sans.ttf", "BecauseWeLearn-Regular.otf"}
+    assert held.isdisjoint(fonts.training_fonts())
+    assert held.isdisjoint(fonts.validation_fonts())
+    assert set(fonts.training_fonts()).isdisjoint(fonts.validation_fonts())
+
+
+def test_crops_follow_the_glyph_contract():
+    assert (round(6 * ALIGNED_PX_PER_MM), round(7 * ALIGNED_PX_PER_MM)) == (CROP_W, CROP_H)
+    rng = np.random.default_rng(1)
+    crop = compose(stroke_source("K", rng), rng, heavy=True)
+    assert crop.shape == (CROP_H, CROP_W)
+    assert crop.dtype == np.uint8
+    assert crop.min() < 128 < np.percentile(crop, 90)
+
+
+def test_compose_is_reproducible_from_the_seed():
+    first = compose(stroke_source("8", np.random.default_rng(5)), np.random.default_rng(6))
+    again = compose(stroke_source("8", np.random.default_rng(5)), np.random.default_rng(6))
+    assert np.array_equal(first, again)
+
+
+def test_strokes_cover_every_letter_and_digit():
+    assert set(SKELETONS) == set(LETTERS + DIGITS)
+    assert set(ALL_CHARS) - set(SKELETONS) == set("'-,./&@_+")
+
+
+def test_reader_cleaning_whitens_paper_and_keeps_ink():
+    image = np.full((CROP_H, CROP_W), 235, np.uint8)
+    image[30:50, 30:34] = 40
+    image[5, 5] = 200  # faint speck: paper to the reader
+    cleaned = reader_cleaning(image)
+    assert cleaned[5, 5] == 255
+    assert (cleaned[30:50, 30:34] == 40).all()
+
+
+def test_validation_writers_are_a_minority_of_the_training_split():
+    samples = hand_samples("train")
+    share = np.mean([is_validation_writer(s) for s in samples])
+    assert 0.08 < share < 0.3
