@@ -269,7 +269,11 @@ def approve_form(
     created: list[str] = []
     linked: list[str] = []
     new_links = 0
-    for grant in plan.grants:
+    # Locks in one global order (students, then contacts by id): two approvals can then wait
+    # for each other but never deadlock.
+    for student_id in sorted({s for g in plan.grants for s in g.student_ids}):
+        lock_student(session, student_id)
+    for grant in sorted(plan.grants, key=lambda g: g.contact_id):
         account, was_created, links = _apply_grant(session, ctx, grant, form_id, approver_id)
         (created if was_created else linked).append(account.id)
         new_links += links

@@ -133,3 +133,15 @@ def test_hold_and_approval_at_once_never_leave_an_active_link_to_a_held_child(an
                 select(AccountChild.id).join(PortalAccount).where(
                     AccountChild.student_id == "S3", PortalAccount.status == "active")).all()
         assert active_links == []
+
+
+def test_forms_naming_parents_in_opposite_order_never_deadlock(any_factory, ctx):
+    forms = []
+    for i in range(6):
+        first, second = ("C1", "C2") if i % 2 else ("C2", "C1")
+        rows = [ChildOnForm(1, "S1"), ChildOnForm(2, "S2")]
+        forms.append(add_form(any_factory, [applicant(1, first), applicant(2, second)],
+                              rows if i % 2 else rows[::-1]))
+    results = race([approver(any_factory, ctx, f, f"a{i}") for i, f in enumerate(forms)])
+    assert all(type(r).__name__ == "ApprovalResult" for r in results), results
+    assert counts(any_factory) == (2, 4, 6)
