@@ -107,7 +107,7 @@ class _FormResult:
 _CONTEXT: _Context | None = None  # one per worker process, set by _init_worker
 
 
-def _init_worker(context: _Context) -> None:
+def _init_worker(context: _Context | None) -> None:
     global _CONTEXT
     _CONTEXT = context
 
@@ -150,9 +150,12 @@ def generate_samples(options: SampleOptions, progress: Progress | None = None) -
                 progress.advance()
     else:
         _init_worker(context)
-        for job in jobs:
-            results.append(_make_form(job))
-            progress.advance()
+        try:
+            for job in jobs:
+                results.append(_make_form(job))
+                progress.advance()
+        finally:
+            _init_worker(None)  # the roster is not kept alive in the caller's process
     progress.finish()
     truths, batch_pages = _finish(options, results)
     for truth in truths:
