@@ -22,13 +22,17 @@ OUTLINE_SEARCH_MM = 1.0
 #: half-width (mm) of the band along the outline treated as print
 OUTLINE_BAND_MM = 0.45
 #: ink blobs smaller than this (mm²) are scanner dust
-DUST_MM2 = 0.12
+DUST_MM2 = 0.08
 #: a pixel this much darker than the paper is ink (grey levels)
 INK_CONTRAST = 85
 #: ... and on the outline band, darker than this absolute grey level
 INK_ON_LINE_GREY = 110
 #: red minus green above this is the printed outline colour in colour scans
 RED_PRINT = 30
+#: a dark straight run this long (mm) on the outline band is the outline, not ink
+OUTLINE_RUN_MM = 2.0
+#: a full stop's blob is between these sizes (mm) across
+FULL_STOP_MM = (0.25, 1.2)
 #: a struck-through box holds at least this share of ink
 CROSSED_MIN_INK = 0.12
 #: ink runs per row across the box's middle that make a scribble rather than a letter
@@ -95,7 +99,8 @@ def _print_map(ink: PageInk, x: int, y: int, w: int, h: int) -> np.ndarray:
     grey = ink.grey[y : y + h, x : x + w].astype(np.float32)
     if ink.red is not None:
         return ink.red[y : y + h, x : x + w].astype(np.float32)
-    darkness = np.clip(ink.paper - grey, 0, 255)
+    paper = float(np.percentile(grey, 90)) if grey.size else ink.paper
+    darkness = np.clip(paper - grey, 0, 255)
     # ink is darker than the light outline: damp it so that letters do not pull the fit
     return np.where(grey < INK_ON_LINE_GREY, darkness * 0.25, darkness)
 
@@ -158,12 +163,29 @@ def refine_offset(ink: PageInk, rects: list[Rect]) -> tuple[int, int]:
 def ink_mask(ink: PageInk, x: int, y: int, w: int, h: int, band: np.ndarray) -> np.ndarray:
     """bool mask of ink (not print) in a window; ``band`` marks the outline's known position."""
     grey = ink.grey[y : y + h, x : x + w]
-    dark = grey < min(ink.paper - INK_CONTRAST, 170)
+    # paper is measured here, not over the page: phone photos and shadows light it unevenly
+    paper = float(np.percentile(grey, 90)) if grey.size else ink.paper
+    dark = grey < min(paper - INK_CONTRAST, 170)
     if ink.red is not None:
         dark &= ~ink.red[y : y + h, x : x + w]
     on_line = band.astype(bool)
     dark &= ~on_line | (grey < INK_ON_LINE_GREY)
+    if ink.red is None:
+        dark &= ~_dark_outline(dark & on_line)
     return _drop_dust(dark)
+
+
+def _dark_outline(on_band: np.ndarray) -> np.ndarray:
+    """Straight runs of dark pixels along the outline band: the printed outline where a
+    black-and-white scan made it black. Ink that crosses the line leaves only a short run."""
+    if not on_band.any():
+        return on_band
+    length = max(3, round(OUTLINE_RUN_MM * PX))
+    closed = cv2.morphologyEx(on_band.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    rows = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    cols = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    lines = cv2.dilate(rows | cols, np.ones((3, 3), np.uint8))
+    return lines.astype(bool)
 
 
 def _drop_dust(mask: np.ndarray) -> np.ndarray:
@@ -178,14 +200,14 @@ def _drop_dust(mask: np.ndarray) -> np.ndarray:
 
 
 def _diagonal_struck(box_ink: np.ndarray, rising: bool) -> bool:
-    """A stroke from corner to corner: letters seldom reach a box's corners, strikes do."""
+    """A stroke from corner to corner: letters stay clear of a box's corners, strikes do not."""
     h, w = box_ink.shape
-    near = cv2.dilate(box_ink.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    steps = np.linspace(0.04, 0.96, 24)
+    near = cv2.dilate(box_ink.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    steps = np.linspace(0.03, 0.97, 32)
     hits = np.array(
         [near[int(((1 - t) if rising else t) * (h - 1)), int(t * (w - 1))] for t in steps]
     )
-    return bool(hits.mean() >= 0.85 and hits[:4].mean() >= 0.5 and hits[-4:].mean() >= 0.5)
+    return bool(hits.mean() >= 0.9 and hits[:3].all() and hits[-3:].all())
 
 
 def _scribbled(box_ink: np.ndarray) -> bool:
@@ -199,13 +221,32 @@ def _scribbled(box_ink: np.ndarray) -> bool:
 
 
 def crossed_out(box_ink: np.ndarray) -> bool:
-    """A character struck through: a corner-to-corner stroke, a cross, or a scribble."""
+    """A character struck through with a cross, or scribbled over. (A single diagonal stroke
+    is left alone: bold letters reach across a box too often to tell it apart safely.)"""
     h, w = box_ink.shape
     if h < 8 or w < 8 or float(box_ink.mean()) < CROSSED_MIN_INK:
         return False
-    return (
-        _diagonal_struck(box_ink, True) or _diagonal_struck(box_ink, False) or _scribbled(box_ink)
+    return (_diagonal_struck(box_ink, True) and _diagonal_struck(box_ink, False)) or _scribbled(
+        box_ink
     )
+
+
+def has_full_stop(box_ink: np.ndarray) -> bool:
+    """A small round blob low in the box: a full stop, too small to pass the ink share."""
+    h = box_ink.shape[0]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(box_ink.astype(np.uint8), connectivity=8)
+    low, high = FULL_STOP_MM[0] * PX, FULL_STOP_MM[1] * PX
+    for index in range(1, count):
+        x, y, w, bh, area = stats[index]
+        if (
+            low <= w <= high
+            and low <= bh <= high
+            and max(w, bh) <= 2.5 * min(w, bh)
+            and area >= 0.4 * w * bh
+            and y >= 0.45 * h
+        ):
+            return True
+    return False
 
 
 def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: float) -> BoxCut:
@@ -231,13 +272,15 @@ def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: fl
         max(0, iy0) : max(0, iy0 + bh - 2 * inset), max(0, ix0) : max(0, ix0 + bw - 2 * inset)
     ]
     ratio = float(inside.mean()) if inside.size else 0.0
-    written = ratio >= written_ratio
-    margin = abs(np.log((ratio + 1e-4) / written_ratio))
-    confidence = float(min(0.999, 0.5 + 0.5 * min(1.0, margin / np.log(2.5))))
     box_ink = mask[
         max(0, by + offset[1] - y) : max(0, by + offset[1] - y + bh),
         max(0, bx + offset[0] - x) : max(0, bx + offset[0] - x + bw),
     ]
+    written = ratio >= written_ratio or (box_ink.size > 0 and has_full_stop(box_ink))
+    if written and ratio < written_ratio:
+        ratio = written_ratio  # a full stop: written, with the least confidence a mark earns
+    margin = abs(np.log((ratio + 1e-4) / written_ratio))
+    confidence = float(min(0.999, 0.5 + 0.5 * min(1.0, margin / np.log(2.5))))
     crossed = written and box_ink.size > 0 and crossed_out(box_ink)
     return BoxCut(glyph, ratio, written, confidence, crossed, (gx, gy, gw, gh))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -41,6 +42,10 @@ QR_SEARCH_PX_PER_MM = 4.0
 FIRST_MATCH_MM = 30.0
 #: ... and from where the first fit puts it
 SECOND_MATCH_MM = 5.0
+#: a mark counts as matched by a two-mark guess within this distance (mm)
+PAIR_MATCH_MM = 15.0
+#: guesses refined per layout, best first
+MAX_HYPOTHESES = 12
 #: resolution at which a scan is compared with the blank pages
 COMPARE_DPI = 40
 
@@ -89,9 +94,16 @@ def find_qr(grey: np.ndarray, px_per_mm: float) -> QrFind | None:
     factor = min(1.0, QR_SEARCH_PX_PER_MM / px_per_mm)
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     _, otsu = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    for image, scale in ((small, factor), (otsu, factor), (grey, 1.0)):
+    attempts: list[tuple[Any, np.ndarray, float]] = [
+        (detector, small, factor),
+        (detector, otsu, factor),
+        (detector, grey, 1.0),
+    ]
+    if hasattr(cv2, "QRCodeDetectorAruco"):
+        attempts.append((cv2.QRCodeDetectorAruco(), grey, 1.0))
+    for finder, image, scale in attempts:
         try:
-            text, points, _ = detector.detectAndDecode(image)
+            text, points, _ = finder.detectAndDecode(image)
         except cv2.error:
             continue
         if text and points is not None:
@@ -203,23 +215,67 @@ def _retry_qr(grey: np.ndarray, homography: np.ndarray, page: Page) -> QrFind | 
     return QrFind(found.text, found.corners) if found else None
 
 
+def _pair_hypotheses(
+    page: Page,
+    candidates: list[Point],
+    px_per_mm: float,
+) -> list[tuple[int, np.ndarray]]:
+    """Similarity transforms that put two template marks on two candidates, with the number of
+    template marks each then lands on a candidate: works wherever the page lies in the image."""
+    marks = np.asarray([m.centre for m in page.marks], dtype=np.float64)
+    cands = np.asarray(candidates, dtype=np.float64)
+    if len(cands) < 3:
+        return []
+    tolerance = PAIR_MATCH_MM * px_per_mm
+    found: list[tuple[int, np.ndarray]] = []
+    n = len(marks)
+    for i in range(n):
+        for j in range(i + 1, n):
+            src = marks[j] - marks[i]
+            src_len = float(np.hypot(*src))
+            for a in range(len(cands)):
+                for b in range(len(cands)):
+                    if a == b:
+                        continue
+                    dst = cands[b] - cands[a]
+                    scale = float(np.hypot(*dst)) / src_len
+                    if not 0.6 * px_per_mm < scale < 1.6 * px_per_mm:
+                        continue
+                    angle = np.arctan2(dst[1], dst[0]) - np.arctan2(src[1], src[0])
+                    cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+                    rot = np.array([[cos, -sin], [sin, cos]])
+                    shift = cands[a] - rot @ marks[i]
+                    moved = marks @ rot.T + shift
+                    gaps = np.linalg.norm(moved[:, None, :] - cands[None, :, :], axis=2).min(axis=1)
+                    hits = int(np.count_nonzero(gaps < tolerance * scale / px_per_mm))
+                    if hits >= 3:
+                        found.append(
+                            (hits, np.vstack([np.hstack([rot, shift[:, None]]), [0, 0, 1]]))
+                        )
+    found.sort(key=lambda item: -item[0])
+    return found[:MAX_HYPOTHESES]
+
+
 def _align_without_qr(
     grey: np.ndarray,
     templates: Mapping[str, FormTemplate],
     px_per_mm: float,
 ) -> tuple[FormTemplate, Page, Fit] | None:
-    """Try every template layout at every quarter turn; keep the fit with most marks."""
-    h, w = grey.shape
+    """Fit every template's mark layout to the marks found; keep the fit with most marks."""
     best: tuple[tuple[int, float], FormTemplate, Page, Fit] | None = None
     cache: dict[float, list[Point]] = {}
+    layouts: set[tuple[tuple[float, float, float], ...]] = set()
     for template in templates.values():
         for page in template.pages:
+            layout = tuple((m.x, m.y, m.size) for m in page.marks)
+            if layout in layouts:
+                continue  # pages with the same marks are told apart later, by their print
+            layouts.add(layout)
             size = page.marks[0].size
             if size not in cache:
                 cache[size] = find_mark_candidates(grey, px_per_mm, size)
-            for rotation in (0, 90, 180, 270):
-                first = nominal_transform(rotation, w, h, template.page_w, template.page_h)
-                fit = _refit(first, page, cache[size], px_per_mm, None)
+            for _, first in _pair_hypotheses(page, cache[size], px_per_mm):
+                fit = _refit(first, page, cache[size], scale_of(first, (105.0, 148.0)), None)
                 if fit is None or fit.inliers < 3:
                     continue
                 score = (fit.inliers, -fit.error_mm)

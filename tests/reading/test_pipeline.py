@@ -185,6 +185,7 @@ def test_outline_removed_in_grey_scans(template: FormTemplate) -> None:
 def test_crossed_out_box() -> None:
     box = np.zeros((60, 48), bool)
     cv2.line(box.view(np.uint8), (0, 59), (47, 0), 1, 4)
+    cv2.line(box.view(np.uint8), (0, 0), (47, 59), 1, 4)
     cv2.putText(box.view(np.uint8), "A", (10, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 1, 4)
     assert crossed_out(box)
     letter = np.zeros((60, 48), np.uint8)
