@@ -184,7 +184,7 @@ def _dark_outline(on_band: np.ndarray) -> np.ndarray:
     closed = cv2.morphologyEx(on_band.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     rows = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     cols = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    lines = cv2.dilate(rows | cols, np.ones((3, 3), np.uint8))
+    lines = cv2.dilate(np.maximum(rows, cols), np.ones((3, 3), np.uint8))
     return lines.astype(bool)
 
 
@@ -237,7 +237,7 @@ def has_full_stop(box_ink: np.ndarray) -> bool:
     count, _, stats, _ = cv2.connectedComponentsWithStats(box_ink.astype(np.uint8), connectivity=8)
     low, high = FULL_STOP_MM[0] * PX, FULL_STOP_MM[1] * PX
     for index in range(1, count):
-        x, y, w, bh, area = stats[index]
+        _, y, w, bh, area = stats[index]
         if (
             low <= w <= high
             and low <= bh <= high

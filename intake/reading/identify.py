@@ -25,7 +25,6 @@ from intake.reading.align import (
     aligned_page,
     fit_transform,
     match_points,
-    nominal_transform,
     project,
     rotation_of,
     scale_of,
