@@ -28,18 +28,26 @@ class PageCache:
         self.size = size
         self._pages: OrderedDict[str, Image.Image] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def get(self, key: str, load: Callable[[str], bytes]) -> Image.Image:
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key]
-        with Image.open(io.BytesIO(load(key))) as picture:
-            page = picture.convert("RGB")
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            # one decode per page even when thirty crops of it are asked for at once
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:
+            with self._lock:
+                if key in self._pages:
+                    return self._pages[key]
+            with Image.open(io.BytesIO(load(key))) as picture:
+                page = picture.convert("RGB")
+            with self._lock:
+                self._pages[key] = page
+                self._loading.pop(key, None)
+                while len(self._pages) > self.size:
+                    self._pages.popitem(last=False)
         return page
 
 

@@ -128,6 +128,8 @@ class Figures:
     keys_clean_forms: list[int] = field(default_factory=list)
     keys_total: int = 0
     seconds_per_form: list[float] = field(default_factory=list)
+    #: from the Enter key to the next form on screen (the app's own share of the time)
+    seconds_enter_to_next: list[float] = field(default_factory=list)
 
     def report(self) -> str:
         per_field = self.keys_for_corrections / max(self.corrected_fields, 1)
@@ -138,7 +140,44 @@ class Figures:
                 f"{per_field:.1f} key presses per corrected field (typing the value + Tab); "
                 f"total key presses {self.keys_total}; scripted reviewer "
                 f"{mean:.2f} s per form (min {min(self.seconds_per_form, default=0):.2f}, "
-                f"max {max(self.seconds_per_form, default=0):.2f})")
+                f"max {max(self.seconds_per_form, default=0):.2f}); Enter to next form on "
+                f"screen: median {_median(self.seconds_enter_to_next):.2f} s")
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+#: each doubtful field in Tab order: its id, its value and the selection focus will make
+_DOUBTFUL_FIELDS = """() => Array.from(document.querySelectorAll("input[data-doubtful='1']")).map(
+  input => {
+    const marks = Array.from(input.parentNode.querySelector('.chars').children)
+      .map(s => s.className === 'doubt');
+    const first = marks.indexOf(true), last = marks.lastIndexOf(true);
+    const run = first >= 0 && marks.length === input.value.length
+      && !marks.slice(first, last + 1).includes(false) ? [first, last + 1] : null;
+    return [input.name.slice(6), input.value, run];
+  })"""
+
+
+def _keys_to_fix(page: Any, value: str, run: list[int] | None, truth: str) -> int:
+    """Type the fix into the focused field; returns the key presses it took."""
+    if run is not None:
+        start, end = run
+        if len(truth) >= start and truth[:start] == value[:start] and \
+                truth.endswith(value[end:]) and len(truth) - len(value[end:]) >= start:
+            replacement = truth[start:len(truth) - len(value[end:])]
+            if not replacement:
+                page.keyboard.press("Delete")
+                return 1
+            page.keyboard.type(replacement)  # replaces the selected doubtful characters
+            return len(replacement)
+        page.keyboard.press("Control+a")
+        page.keyboard.type(truth)
+        return 1 + len(truth)
+    page.keyboard.type(truth)  # the whole value is selected: typing overwrites it
+    return len(truth)
 
 
 def sign_in(page: Any, url: str) -> None:
@@ -183,23 +222,23 @@ def review_everything(page: Any, url: str, reader: TruthReader, figures: Figures
         if first and screenshot is not None:
             page.screenshot(path=str(screenshot), full_page=False)
         first = False
-        inputs = page.locator("input[data-doubtful='1']")
+        state = page.evaluate(_DOUBTFUL_FIELDS)
         plan = []
-        for i in range(inputs.count()):
-            field_id = (inputs.nth(i).get_attribute("name") or "")[len("value:"):]
+        for field_id, value, run in state:
             truth = reader.truth_value(serial, field_id) if serial else ""
-            plan.append((truth, inputs.nth(i).input_value() != truth and truth != ""))
-        last_fix = max((i for i, (_t, fix) in enumerate(plan) if fix), default=-1)
+            plan.append((value, run, truth, value != truth and truth != ""))
+        last_fix = max((i for i, step in enumerate(plan) if step[3]), default=-1)
         keys = 0
-        for i, (truth, fix) in enumerate(plan[: last_fix + 1]):
+        for i, (value, run, truth, fix) in enumerate(plan[: last_fix + 1]):
             if fix:
-                page.keyboard.type(truth)
-                keys += len(truth)
+                typed = _keys_to_fix(page, value, run, truth)
+                keys += typed
                 figures.corrected_fields += 1
-                figures.keys_for_corrections += len(truth) + 1  # the value and one Tab or Enter
+                figures.keys_for_corrections += typed + 1  # the fix and one Tab or Enter
             if i < last_fix:
                 page.keyboard.press("Tab")
                 keys += 1
+        shown = time.perf_counter()
         page.keyboard.press("Enter")
         keys += 1
         if last_fix < 0:
@@ -210,6 +249,7 @@ def review_everything(page: Any, url: str, reader: TruthReader, figures: Figures
             "ref => { const el = document.getElementById('form-ref');"
             " return !el || el.textContent !== ref; }", arg=ref, timeout=15000)
         figures.seconds_per_form.append(time.perf_counter() - started)
+        figures.seconds_enter_to_next.append(time.perf_counter() - shown)
         if "/review/" not in page.url:
             break
         page.wait_for_selector("#fields .field")

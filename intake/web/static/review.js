@@ -314,8 +314,25 @@
     }
   });
 
+  // Typing overwrites: focus selects the doubtful characters when the doubt sits in one place
+  // (one key fixes a misread character), else the whole value.
+  function doubtfulRun(input) {
+    var row = input.parentNode.querySelector(".chars");
+    if (!row) { return null; }
+    var marks = Array.prototype.map.call(row.children, function (span) { return span.className === "doubt"; });
+    if (marks.length !== input.value.length) { return null; }
+    var first = marks.indexOf(true);
+    var last = marks.lastIndexOf(true);
+    if (first < 0 || marks.slice(first, last + 1).indexOf(false) >= 0) { return null; }
+    if (input.value !== input.getAttribute("data-original")) { return null; }
+    return [first, last + 1];
+  }
+
   formEl.addEventListener("focusin", function (event) {
-    if (event.target.tagName === "INPUT" && event.target.type !== "hidden") { event.target.select(); }
+    var input = event.target;
+    if (input.tagName !== "INPUT" || input.type === "hidden") { return; }
+    var run = doubtfulRun(input);
+    if (run) { input.setSelectionRange(run[0], run[1]); } else { input.select(); }
   });
   formEl.addEventListener("submit", function (event) { event.preventDefault(); accept(); });
   document.getElementById("hold").addEventListener("click", hold);
