@@ -32,7 +32,6 @@ from intake.accounts.ports import (
 from intake.accounts.usernames import choose_username
 from intake.db.accounts import (
     ACCOUNT_ACTIVE,
-    ACCOUNT_REVOKED,
     DECISION_APPROVED,
     DECISION_REJECTED,
     AccountChild,
@@ -56,7 +55,7 @@ class ApprovalResult:
     overridden: tuple[str, ...]  # issue codes dropped under the override
 
 
-def _require_reason(reason: str | None, what: str) -> str:
+def require_reason(reason: str | None, what: str) -> str:
     text = (reason or "").strip()
     if len(text) < 5:
         raise WorkflowError(f"{what} needs a reason of at least a few words.")
@@ -263,7 +262,7 @@ def approve_form(
                 "This form needs an override with a reason; the parts at issue will be left out.",
                 plan.droppable,
             )
-        decision.override_reason = _require_reason(override_reason, "An override")
+        decision.override_reason = require_reason(override_reason, "An override")
         overridden = tuple(sorted({i.code for i in plan.droppable}))
         decision.overridden = " ".join(overridden)
     created: list[str] = []
@@ -312,117 +311,3 @@ def reject_form(
     ctx.audit(session, actor_id=approver_id, action="form.rejected", object_type="form",
               object_id=form_id, detail={"code": code})
     return form
-
-
-def get_account(session: Session, account_id: str) -> PortalAccount:
-    account = session.get(PortalAccount, account_id)
-    if account is None:
-        raise NotFoundError("No such account.")
-    return account
-
-
-def _revoke(account: PortalAccount, ctx: AccountsContext, actor_id: str, reason: str,
-            hold_id: str | None) -> None:
-    account.status = ACCOUNT_REVOKED
-    account.revoked_at = ctx.clock()
-    account.revoked_by = actor_id
-    account.revoked_reason = reason
-    account.revoked_by_hold_id = hold_id
-    account.password_hash = None  # the old credentials never work again
-    account.session_epoch += 1
-
-
-def revoke_account(
-    session: Session, ctx: AccountsContext, account_id: str, actor_id: str, reason: str
-) -> PortalAccount:
-    """Revoke one account at once (sessions end, password cleared); the reason is audited."""
-    reason = _require_reason(reason, "Revoking an account")
-    account = get_account(session, account_id)
-    if account.status == ACCOUNT_REVOKED:
-        raise ConflictError("This account is already revoked.")
-    _revoke(account, ctx, actor_id, reason, None)
-    ctx.audit(session, actor_id=actor_id, action="account.revoked",
-              object_type="portal_account", object_id=account.id)
-    return account
-
-
-def open_child_hold(
-    session: Session, ctx: AccountsContext, student_id: str, actor_id: str, reason: str
-) -> tuple[ChildHold, list[str]]:
-    """Revoke every account linked to a student pending an investigation (the seed's
-    child-protection rule); no account can be linked to the student while the hold is open."""
-    reason = _require_reason(reason, "A child-protection hold")
-    if ctx.roster.student(student_id) is None:
-        raise NotFoundError("No such student in the roster.")
-    lock_student(session, student_id)
-    if student_id in open_hold_students(session):
-        raise ConflictError("This student already has an open hold.")
-    hold = ChildHold(student_id=student_id, reason=reason, opened_by=actor_id,
-                     opened_at=ctx.clock())
-    session.add(hold)
-    session.flush()
-    accounts = session.scalars(
-        select(PortalAccount).join(AccountChild).where(AccountChild.student_id == student_id)
-        .with_for_update()
-    ).all()
-    revoked = []
-    for account in accounts:
-        if account.status == ACCOUNT_ACTIVE:
-            _revoke(account, ctx, actor_id, reason, hold.id)
-            revoked.append(account.id)
-            ctx.audit(session, actor_id=actor_id, action="account.revoked",
-                      object_type="portal_account", object_id=account.id,
-                      detail={"hold_id": hold.id})
-    ctx.audit(session, actor_id=actor_id, action="child_hold.opened", object_type="student",
-              object_id=student_id, detail={"hold_id": hold.id, "revoked": revoked})
-    return hold, revoked
-
-
-def close_child_hold(
-    session: Session, ctx: AccountsContext, hold_id: str, actor_id: str, note: str
-) -> list[str]:
-    """Close a hold; returns the accounts it revoked, which stay revoked until reinstated."""
-    note = _require_reason(note, "Closing a hold")
-    hold = session.get(ChildHold, hold_id)
-    if hold is None:
-        raise NotFoundError("No such hold.")
-    if hold.closed_at is not None:
-        raise ConflictError("This hold is already closed.")
-    hold.closed_at, hold.closed_by, hold.closed_note = ctx.clock(), actor_id, note
-    affected = list(session.scalars(
-        select(PortalAccount.id).where(PortalAccount.revoked_by_hold_id == hold.id)))
-    ctx.audit(session, actor_id=actor_id, action="child_hold.closed", object_type="student",
-              object_id=hold.student_id, detail={"hold_id": hold.id, "accounts": affected})
-    return affected
-
-
-def reinstate_account(
-    session: Session, ctx: AccountsContext, account_id: str, actor_id: str, reason: str
-) -> PortalAccount:
-    """Reinstate a revoked account after checking every link against the roster again: links
-    without PR, with a blocking flag or under an open hold are removed. A new credential
-    letter is needed afterwards (revocation cleared the password)."""
-    reason = _require_reason(reason, "Reinstating an account")
-    account = get_account(session, account_id)
-    if account.status != ACCOUNT_REVOKED:
-        raise ConflictError("Only a revoked account can be reinstated.")
-    from intake.accounts.approval import linkable_students
-
-    allowed = set(linkable_students(ctx.roster, account.contact_id, open_hold_students(session)))
-    removed = [link.student_id for link in account.children if link.student_id not in allowed]
-    if len(removed) == len(account.children):
-        raise WorkflowError("No child may be linked to this account now (no parental "
-                            "responsibility, a flag or an open hold), so it stays revoked.")
-    for link in list(account.children):
-        if link.student_id in removed:
-            account.children.remove(link)
-    account.status = ACCOUNT_ACTIVE
-    account.revoked_at = account.revoked_by = account.revoked_reason = None
-    account.revoked_by_hold_id = None
-    account.must_change_password = True
-    account.reinstated_at, account.reinstated_by = ctx.clock(), actor_id
-    account.reinstated_reason = reason
-    ctx.audit(session, actor_id=actor_id, action="account.reinstated",
-              object_type="portal_account", object_id=account.id,
-              detail={"links_removed": removed})
-    return account

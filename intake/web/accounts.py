@@ -40,16 +40,14 @@ from intake.accounts.export import (
 from intake.accounts.letters import REJECTION_TEXT
 from intake.accounts.ports import APPROVABLE_STATES, REJECTABLE_STATES, AccountsContext
 from intake.accounts.rejection import reject_with_letters
-from intake.accounts.service import (
-    REJECTION_CODES,
-    approve_form,
+from intake.accounts.revocation import (
     close_child_hold,
     get_account,
     open_child_hold,
-    plan_for,
     reinstate_account,
     revoke_account,
 )
+from intake.accounts.service import REJECTION_CODES, approve_form, plan_for
 from intake.db.accounts import (
     AccountChild,
     ApiToken,

@@ -8,12 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.accounts.errors import ApprovalBlocked, FourEyesError
 from intake.accounts.ports import AccountsContext, ChildOnForm
-from intake.accounts.service import (
-    approve_form,
-    reinstate_account,
-    reject_form,
-    revoke_account,
-)
+from intake.accounts.revocation import reinstate_account, revoke_account
+from intake.accounts.service import approve_form, reject_form
 from intake.db.accounts import AccountChild, FormDecision, PortalAccount
 from intake.db.base import transaction
 from intake.errors import ConflictError

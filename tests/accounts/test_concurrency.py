@@ -111,7 +111,7 @@ def test_no_pr_race_with_overrides_never_links(any_factory, ctx):
 def test_hold_and_approval_at_once_never_leave_an_active_link_to_a_held_child(any_factory, ctx):
     """Without the per-student lock, PostgreSQL left an active link to a held child in 5 of
     15 such races (write skew under READ COMMITTED)."""
-    from intake.accounts.service import open_child_hold
+    from intake.accounts.revocation import open_child_hold
     from intake.db.accounts import ChildHold
 
     def hold() -> object:

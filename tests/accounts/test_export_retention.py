@@ -22,7 +22,8 @@ from intake.accounts.export import (
 )
 from intake.accounts.ports import ChildOnForm
 from intake.accounts.retention import apply_retention
-from intake.accounts.service import approve_form, reject_form, revoke_account
+from intake.accounts.revocation import revoke_account
+from intake.accounts.service import approve_form, reject_form
 from intake.db.accounts import (
     ApiToken,
     LetterPrint,

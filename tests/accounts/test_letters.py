@@ -21,7 +21,8 @@ from intake.accounts.credentials import (
 )
 from intake.accounts.errors import LoginRefused
 from intake.accounts.ports import AccountsContext, ChildOnForm
-from intake.accounts.service import approve_form, revoke_account
+from intake.accounts.revocation import revoke_account
+from intake.accounts.service import approve_form
 from intake.db.accounts import PortalAccount
 from intake.db.base import transaction
 from intake.errors import ConflictError, WorkflowError
