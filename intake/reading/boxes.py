@@ -83,6 +83,47 @@ def page_ink(aligned: np.ndarray) -> PageInk:
     return PageInk(grey, red, paper)
 
 
+def page_ink_from_scan(
+    image: np.ndarray,
+    homography: np.ndarray,
+    rows_mm: tuple[float, float],
+    page_w: float,
+    page_h: float,
+) -> PageInk:
+    """Like ``page_ink(aligned_page(...))`` but cheaper: grey and red print are found at scan
+    resolution, and only the rows ``rows_mm`` (where the fields are) are warped; the rest of the
+    aligned page is left white."""
+    red_scan: np.ndarray | None = None
+    if image.ndim == 3:
+        grey_scan = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        redness = cv2.subtract(image[..., 0], image[..., 1])
+        red_scan = (redness > RED_PRINT).astype(np.uint8) * 255
+        if float(np.mean(red_scan[::4, ::4] > 0)) < RED_PAGE_SHARE:
+            red_scan = None
+    else:
+        grey_scan = image
+    width, height = round(page_w * PX), round(page_h * PX)
+    top = max(0, int(rows_mm[0] * PX))
+    bottom = min(height, int(np.ceil(rows_mm[1] * PX)))
+    scan_from_band = homography @ np.array([[1 / PX, 0, 0], [0, 1 / PX, top / PX], [0, 0, 1]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    grey = np.full((height, width), 255, np.uint8)
+    grey[top:bottom] = cv2.warpPerspective(
+        grey_scan, scan_from_band, (width, bottom - top), flags=flags, borderValue=255
+    )
+    red = None
+    if red_scan is not None:
+        red = np.zeros((height, width), bool)
+        red[top:bottom] = (
+            cv2.warpPerspective(
+                red_scan, scan_from_band, (width, bottom - top), flags=flags, borderValue=0
+            )
+            > 127
+        )
+    paper = float(np.percentile(grey[top:bottom:8, ::8], 90)) if bottom > top else 255.0
+    return PageInk(grey, red, paper)
+
+
 def _px(rect: Rect) -> tuple[int, int, int, int]:
     return (round(rect.x * PX), round(rect.y * PX), round(rect.w * PX), round(rect.h * PX))
 
@@ -249,33 +290,37 @@ def has_full_stop(box_ink: np.ndarray) -> bool:
     return False
 
 
-def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: float) -> BoxCut:
-    """Cut one box (grown by ``GLYPH_MARGIN_MM``), remove its outline, decide if it is written."""
-    grown = rect.grown(GLYPH_MARGIN_MM)
-    gx, gy, gw, gh = _px(grown)
+def _box_cut(
+    ink: PageInk,
+    window: tuple[int, int, int, int],
+    mask: np.ndarray,
+    band: np.ndarray,
+    rect: Rect,
+    offset: tuple[int, int],
+    written_ratio: float,
+) -> BoxCut:
+    """One box's glyph and decision, sliced from its field's window (x, y, w, h on the page)."""
+    wx, wy, ww, wh = window
+    gx, gy, gw, gh = _px(rect.grown(GLYPH_MARGIN_MM))
     gx, gy = gx + offset[0], gy + offset[1]
-    x, y, w, h = _clip(ink, gx, gy, gw, gh)
-    if w < 4 or h < 4:
-        blank = np.full((max(gh, 4), max(gw, 4)), 255, np.uint8)
-        return BoxCut(blank, 0.0, False, 0.5, False, (gx, gy, gw, gh))
-    bx, by, bw, bh = _px(rect)
-    band = outline_mask([rect], (x - offset[0], y - offset[1]), (w, h))
-    mask = ink_mask(ink, x, y, w, h, band)
-    keep = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    keep &= ~band.astype(bool) | mask
+    x0, y0 = max(gx, wx), max(gy, wy)
+    x1, y1 = min(gx + gw, wx + ww), min(gy + gh, wy + wh)
     glyph = np.full((gh, gw), 255, np.uint8)
-    grey = ink.grey[y : y + h, x : x + w]
-    glyph[y - gy : y - gy + h, x - gx : x - gx + w] = np.where(keep, grey, 255)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return BoxCut(glyph, 0.0, False, 0.5, False, (gx, gy, gw, gh))
+    sub = (slice(y0 - wy, y1 - wy), slice(x0 - wx, x1 - wx))
+    box_mask, box_band = mask[sub], band[sub]
+    keep = cv2.dilate(box_mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    keep &= ~box_band | box_mask
+    glyph[y0 - gy : y1 - gy, x0 - gx : x1 - gx] = np.where(keep, ink.grey[y0:y1, x0:x1], 255)
+    bx, by, bw, bh = _px(rect)
+    bx, by = bx + offset[0] - wx, by + offset[1] - wy
     inset = round(OUTLINE_BAND_MM * PX)
-    ix0, iy0 = bx + offset[0] + inset - x, by + offset[1] + inset - y
     inside = mask[
-        max(0, iy0) : max(0, iy0 + bh - 2 * inset), max(0, ix0) : max(0, ix0 + bw - 2 * inset)
+        max(0, by + inset) : max(0, by + bh - inset), max(0, bx + inset) : max(0, bx + bw - inset)
     ]
     ratio = float(inside.mean()) if inside.size else 0.0
-    box_ink = mask[
-        max(0, by + offset[1] - y) : max(0, by + offset[1] - y + bh),
-        max(0, bx + offset[0] - x) : max(0, bx + offset[0] - x + bw),
-    ]
+    box_ink = mask[max(0, by) : max(0, by + bh), max(0, bx) : max(0, bx + bw)]
     written = ratio >= written_ratio or (box_ink.size > 0 and has_full_stop(box_ink))
     if written and ratio < written_ratio:
         ratio = written_ratio  # a full stop: written, with the least confidence a mark earns
@@ -283,6 +328,41 @@ def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: fl
     confidence = float(min(0.999, 0.5 + 0.5 * min(1.0, margin / np.log(2.5))))
     crossed = written and box_ink.size > 0 and crossed_out(box_ink)
     return BoxCut(glyph, ratio, written, confidence, crossed, (gx, gy, gw, gh))
+
+
+def cut_boxes(
+    ink: PageInk, rects: list[Rect], offset: tuple[int, int], written_ratio: float
+) -> list[BoxCut]:
+    """Cut a field's boxes (each grown by ``GLYPH_MARGIN_MM``), outline removed, each decided
+    written or empty. The ink is found once over the field's window, then sliced per box."""
+    grown = [_px(r.grown(GLYPH_MARGIN_MM)) for r in rects]
+    left = min(g[0] for g in grown) + offset[0]
+    top = min(g[1] for g in grown) + offset[1]
+    right = max(g[0] + g[2] for g in grown) + offset[0]
+    bottom = max(g[1] + g[3] for g in grown) + offset[1]
+    window = _clip(ink, left, top, right - left, bottom - top)
+    wx, wy, ww, wh = window
+    if ww < 4 or wh < 4:
+        return [
+            _box_cut(
+                ink,
+                window,
+                np.zeros((1, 1), bool),
+                np.zeros((1, 1), bool),
+                r,
+                offset,
+                written_ratio,
+            )
+            for r in rects
+        ]
+    band = outline_mask(rects, (wx - offset[0], wy - offset[1]), (ww, wh)).astype(bool)
+    mask = ink_mask(ink, wx, wy, ww, wh, band)
+    return [_box_cut(ink, window, mask, band, r, offset, written_ratio) for r in rects]
+
+
+def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: float) -> BoxCut:
+    """Cut one box (grown by ``GLYPH_MARGIN_MM``), remove its outline, decide if it is written."""
+    return cut_boxes(ink, [rect], offset, written_ratio)[0]
 
 
 def cut_region(ink: PageInk, rect: Rect, inset_mm: float) -> tuple[np.ndarray, float]:

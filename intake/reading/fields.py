@@ -17,7 +17,7 @@ import numpy as np
 
 from intake.config import Thresholds
 from intake.engines.base import ALPHABETS, CharEngine, CharGuess
-from intake.reading.boxes import BoxCut, PageInk, cut_box, refine_offset
+from intake.reading.boxes import BoxCut, PageInk, cut_boxes, refine_offset
 from intake.reading.result import CharRead, FieldRead, Problem
 from intake.reading.validate import check
 from intake.template.model import CharField
@@ -40,7 +40,7 @@ def cut_field(ink: PageInk, field: CharField, page: int, thresholds: Thresholds)
     """Cut every box of ``field`` after finding its printed outline near the expected place."""
     rects = field.box_rects()
     offset = refine_offset(ink, rects)
-    cuts = tuple(cut_box(ink, rect, offset, thresholds.box_ink_ratio) for rect in rects)
+    cuts = tuple(cut_boxes(ink, rects, offset, thresholds.box_ink_ratio))
     return FieldCuts(field, page, cuts, offset)
 
 

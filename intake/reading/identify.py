@@ -19,6 +19,7 @@ import numpy as np
 
 from intake.config import School
 from intake.errors import PageError
+from intake.forms.qr import QrPayload
 from intake.reading.align import (
     Fit,
     Point,
@@ -291,59 +292,108 @@ def _plausible(fit: Fit, grey: np.ndarray, template: FormTemplate) -> bool:
     return 0.7 < diagonal / max(expected, 1e-9) < 1.4 and fit.error_mm < 4.0
 
 
+def _decode(found: QrFind | None) -> tuple[QrPayload | None, str]:
+    """The payload of a QR find, or None and why not."""
+    if found is None:
+        return None, ""
+    from intake.forms.qr import decode_payload
+
+    try:
+        return decode_payload(found.text), ""
+    except PageError as exc:
+        return None, str(exc)
+
+
+def _unsupported(payload: QrPayload, templates: Mapping[str, FormTemplate]) -> Identified | None:
+    """A ``not_form`` answer when the QR names a form or page this reader does not know."""
+    template = templates.get(payload.template_key)
+    if template is None:
+        known = {t.form_type for t in templates.values()}
+        what = (
+            f"form version {payload.version} is not supported"
+            if payload.form_type in known
+            else f"form type {payload.form_type!r} is not supported"
+        )
+        return Identified(
+            "not_form",
+            what,
+            form_type=payload.form_type,
+            version=payload.version,
+            page_number=payload.page,
+            serial=payload.serial,
+            qr_read=True,
+        )
+    if not 1 <= payload.page <= len(template.pages):
+        return Identified(
+            "not_form",
+            f"the QR names page {payload.page}, which {template.key} does not have",
+            qr_read=True,
+        )
+    return None
+
+
+def _read(
+    template: FormTemplate, number: int, serial: str, fit: Fit, qr_read: bool, reason: str = ""
+) -> Identified:
+    return Identified(
+        "read",
+        reason,
+        template.key,
+        template.form_type,
+        template.version,
+        number,
+        serial,
+        fit.homography,
+        rotation_of(fit.homography, template.page_w, template.page_h),
+        round(fit.error_mm, 3),
+        qr_read=qr_read,
+    )
+
+
+def _align_by_qr(
+    grey: np.ndarray, found: QrFind, template: FormTemplate, number: int, px_per_mm: float
+) -> Fit | None:
+    """Align from the QR's corners and the marks near where they put them."""
+    page = template.page(number)
+    first = _similarity(np.asarray(_qr_corners_mm(page)), found.corners)
+    if first is None:
+        return None
+    px_per_mm = scale_of(first, (page.qr.x, page.qr.y))
+    candidates = find_mark_candidates(grey, px_per_mm, page.marks[0].size)
+    fit = _refit(first, page, candidates, px_per_mm, found.corners)
+    return fit if fit is not None and _plausible(fit, grey, template) else None
+
+
 def identify_page(
     image: np.ndarray,
     templates: Mapping[str, FormTemplate],
     school: School,
     dpi: float | None = None,
 ) -> Identified:
-    """Identify and align one page image (RGB or grey) against the known templates."""
+    """Identify and align one page image (RGB or grey) against the known templates.
+
+    Marks first (cheap, and they give the orientation), then the QR read from its expected
+    place on the upright page; a search of the whole page for the QR only when that fails.
+    """
     grey = to_grey(image)
     h, w = grey.shape
     px_per_mm = dpi / 25.4 if dpi else max(h, w) / 297.0
-    found = find_qr(grey, px_per_mm)
-    qr_problem = ""
-    payload = None
-    if found is not None:
-        from intake.forms.qr import decode_payload
-
-        try:
-            payload = decode_payload(found.text)
-        except PageError as exc:
-            qr_problem = str(exc)
-    if payload is not None and found is not None:
-        template = templates.get(payload.template_key)
-        if template is None:
-            known = {t.form_type for t in templates.values()}
-            what = (
-                f"form version {payload.version} is not supported"
-                if payload.form_type in known
-                else f"form type {payload.form_type!r} is not supported"
-            )
-            return Identified(
-                "not_form",
-                what,
-                form_type=payload.form_type,
-                version=payload.version,
-                page_number=payload.page,
-                serial=payload.serial,
-                qr_read=True,
-            )
-        if not 1 <= payload.page <= len(template.pages):
-            return Identified(
-                "not_form",
-                f"the QR names page {payload.page}, which {template.key} does not have",
-                qr_read=True,
-            )
-        page = template.page(payload.page)
-        corners_mm = np.asarray(_qr_corners_mm(page))
-        first = _similarity(corners_mm, found.corners)
-        fit = None
-        if first is not None:
-            px_per_mm = scale_of(first, (page.qr.x, page.qr.y))
-            candidates = find_mark_candidates(grey, px_per_mm, page.marks[0].size)
-            fit = _refit(first, page, candidates, px_per_mm, found.corners)
-        if fit is None or not _plausible(fit, grey, template):
+    by_marks = _align_without_qr(grey, templates, px_per_mm)
+    if by_marks is not None and not _plausible(by_marks[2], grey, by_marks[0]):
+        by_marks = None
+    found = _retry_qr(grey, by_marks[2].homography, by_marks[1]) if by_marks else None
+    if found is None:
+        found = find_qr(grey, px_per_mm)
+    payload, qr_problem = _decode(found)
+    if payload is not None:
+        refused = _unsupported(payload, templates)
+        if refused is not None:
+            return refused
+        template = templates[payload.template_key]
+        if by_marks is not None and by_marks[0].key == template.key:
+            return _read(template, payload.page, payload.serial, by_marks[2], True)
+        fit = _align_by_qr(grey, found, template, payload.page, px_per_mm) if found else None
+        if fit is None:
             return Identified(
                 "unreadable",
                 "the registration marks (black squares in the corners) could not be found; "
@@ -355,60 +405,24 @@ def identify_page(
                 payload.serial,
                 qr_read=True,
             )
-        return Identified(
-            "read",
-            "",
-            template.key,
-            template.form_type,
-            template.version,
-            payload.page,
-            payload.serial,
-            fit.homography,
-            rotation_of(fit.homography, template.page_w, template.page_h),
-            round(fit.error_mm, 3),
-            qr_read=True,
-        )
-    aligned = _align_without_qr(grey, templates, px_per_mm)
-    if aligned is None or not _plausible(aligned[2], grey, aligned[0]):
+        return _read(template, payload.page, payload.serial, fit, True)
+    if by_marks is None:
         if ink_share(grey) < BLANK_INK_SHARE:
             return Identified("blank", "the page is blank")
         reason = "no registration marks or QR code found: this page is not a page of the form"
         if qr_problem:
             reason = f"{qr_problem}; no registration marks found either"
         return Identified("not_form", reason)
-    template, page, fit = aligned
-    number, serial = page.number, ""
-    retry = _retry_qr(grey, fit.homography, page)
-    if retry is not None:
-        from intake.forms.qr import decode_payload
-
-        try:
-            late = decode_payload(retry.text)
-        except PageError:
-            late = None
-        if late is not None and late.template_key == template.key:
-            number, serial = late.page, late.serial
-        elif late is not None:
-            return Identified(
-                "not_form",
-                f"form version {late.version} is not supported",
-                form_type=late.form_type,
-                version=late.version,
-                qr_read=True,
-            )
-    elif len(template.pages) > 1:
+    template, page, fit = by_marks
+    number = page.number
+    if len(template.pages) > 1:
         number = _page_by_blank(grey, fit.homography, template, school)
         log.info("QR unreadable: page %d chosen by comparing with the blank pages", number)
-    return Identified(
-        "read",
-        "" if retry else "the QR code could not be read; page identified from its layout",
-        template.key,
-        template.form_type,
-        template.version,
+    return _read(
+        template,
         number,
-        serial,
-        fit.homography,
-        rotation_of(fit.homography, template.page_w, template.page_h),
-        round(fit.error_mm, 3),
-        qr_read=retry is not None,
+        "",
+        fit,
+        False,
+        "the QR code could not be read; page identified from its layout",
     )

@@ -18,7 +18,7 @@ import numpy as np
 from intake.config import Limits, School, Thresholds
 from intake.engines.base import CharEngine
 from intake.reading.align import aligned_page, homography_tuple
-from intake.reading.boxes import page_ink
+from intake.reading.boxes import PageInk, page_ink_from_scan
 from intake.reading.fields import read_char_fields
 from intake.reading.forms import PageResult, group_forms
 from intake.reading.identify import identify_page
@@ -29,6 +29,9 @@ from intake.reading.ticks import read_tick
 from intake.template.model import CharField, FormTemplate, SignatureField, TickField
 
 log = logging.getLogger(__name__)
+
+#: room above and below the fields (mm) when only their rows of a page are aligned
+FIELD_ROWS_MARGIN_MM = 4.0
 
 __all__ = ["ReadContext", "aligned_page", "read_file", "read_files", "read_page"]
 
@@ -44,11 +47,21 @@ class ReadContext:
     school: School = field(default_factory=School)
 
 
+def fields_rows_mm(template: FormTemplate, page_number: int) -> tuple[float, float]:
+    """The band of the page (top, bottom in mm) that holds every field, with room to spare."""
+    rects = [f.rect for f in template.page(page_number).fields]
+    if not rects:
+        return (0.0, 0.0)
+    return (
+        min(r.y for r in rects) - FIELD_ROWS_MARGIN_MM,
+        max(r.y + r.h for r in rects) + FIELD_ROWS_MARGIN_MM,
+    )
+
+
 def read_fields(
-    aligned: np.ndarray, template: FormTemplate, page_number: int, ctx: ReadContext
+    ink: PageInk, template: FormTemplate, page_number: int, ctx: ReadContext
 ) -> dict[str, FieldRead]:
-    """Every field of one aligned page."""
-    ink = page_ink(aligned)
+    """Every field of one page, from its aligned ink."""
     page = template.page(page_number)
     char_fields = [f for f in page.fields if isinstance(f, CharField)]
     reads = read_char_fields(ink, char_fields, page_number, ctx.engine, ctx.thresholds)
@@ -74,9 +87,15 @@ def read_page(
     reads: dict[str, FieldRead] = {}
     if found.status == "read" and found.homography is not None:
         template = ctx.templates[found.template_key]
-        aligned = aligned_page(image, found.homography, template.page_w, template.page_h)
-        reads = read_fields(aligned, template, found.page_number, ctx)
-        del aligned
+        ink = page_ink_from_scan(
+            image,
+            found.homography,
+            fields_rows_mm(template, found.page_number),
+            template.page_w,
+            template.page_h,
+        )
+        reads = read_fields(ink, template, found.page_number, ctx)
+        del ink
     reason = "; ".join(part for part in (found.reason, note) if part)
     page = PageRead(
         index_in_file=index,
