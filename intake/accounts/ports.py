@@ -124,3 +124,6 @@ class RosterInMemory:
 
     def relationships_of_student(self, student_id: str) -> list[Relationship]:
         return [r for r in self._roster.relationships if r.student_id == student_id]
+
+    def students(self) -> tuple[Student, ...]:
+        return self._roster.students

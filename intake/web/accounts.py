@@ -101,13 +101,15 @@ def index() -> str:
     session = db()
     q = request.args.get("q", "").strip()[:100]
     query = select(PortalAccount).order_by(PortalAccount.surname, PortalAccount.forename)
+    students: list[Any] = []
     if q:
+        students = _students_like(_ctx(session), q)
         like = f"%{q.casefold()}%"
         query = query.where(or_(
             PortalAccount.username_key.like(like), PortalAccount.contact_id == q,
             PortalAccount.surname.ilike(like), PortalAccount.id == q,
             PortalAccount.id.in_(select(AccountChild.account_id).where(
-                AccountChild.student_id == q)),
+                AccountChild.student_id.in_([q, *(s.student_id for s in students)]))),
         ))
     accounts = session.scalars(query.limit(SEARCH_LIMIT)).all()
     from intake.db.workflow import Form
@@ -116,7 +118,22 @@ def index() -> str:
                               .order_by(Form.created_at).limit(SEARCH_LIMIT)).all()
     holds = session.scalars(select(ChildHold).where(ChildHold.closed_at.is_(None))).all()
     return render_template("accounts/index.html", q=q, accounts=accounts, waiting=waiting,
-                           awaiting=len(accounts_awaiting_letters(session)), holds=holds)
+                           awaiting=len(accounts_awaiting_letters(session)), holds=holds,
+                           students=students, held={h.student_id for h in holds})
+
+
+def _students_like(ctx: AccountsContext, q: str) -> list[Any]:
+    """Students on roll whose id, UPN or name matches ``q`` (to find every account of a child,
+    or to open a hold on a child who has no account yet)."""
+    words = q.casefold().split()
+    roster = ctx.roster
+    found = []
+    for student in getattr(roster, "students", lambda: [])():
+        names = " ".join((student.legal_forename, student.legal_surname,
+                          student.preferred_forename, student.preferred_surname)).casefold()
+        if q in (student.student_id, student.upn) or (words and all(w in names for w in words)):
+            found.append(student)
+    return found[:20]
 
 
 @bp.get("/accounts/forms/<form_id>")

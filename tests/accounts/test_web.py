@@ -415,3 +415,30 @@ def test_sixth_export_in_an_hour_is_429_with_an_alert(web_settings, db, users):
         actions = list(session.scalars(select(AuditEntry.action)))
     assert actions.count("accounts.exported") == 5
     assert actions.count("accounts.export_rate_limited") == 1
+
+
+def test_search_by_child_name_finds_accounts_and_offers_a_hold(client_as, db, users):
+    client = client_as("approver1")
+    client.post(f"/accounts/forms/{add_form(db, users, {1: 'C1', 2: 'C2'}, {1: 'S1'})}/approve",
+                data={"csrf_token": csrf(client)})
+    page = client.get("/accounts?q=amy smith").get_data(as_text=True)
+    assert "Revoke all for this child" in page and "S1" in page
+    assert page.count("/accounts/") >= 2
+    with db() as session:
+        ids = list(session.scalars(select(PortalAccount.id)))
+    assert all(i in page for i in ids)  # both parents' accounts are listed
+    hold = client.post("/accounts/students/S3/hold",  # Cara has no account yet
+                       data={"csrf_token": csrf(client), "reason": "Court ruling pending"})
+    assert hold.status_code == 302
+    form_id = add_form(db, users, {1: "C4"}, {1: "S3"})
+    token = csrf(client)
+    blocked = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    assert blocked.status_code == 409 and "child-protection hold" in blocked.get_data(True)
+    # with an override the held child is left out; Dana's other child (S4) is linked
+    approved = client.post(f"/accounts/forms/{form_id}/approve",
+                           data={"csrf_token": token, "override_reason": "Cara is held; Dan only"})
+    assert approved.status_code == 302
+    with db() as session:
+        account = session.scalars(select(PortalAccount).where(
+            PortalAccount.contact_id == "C4")).one()
+        assert [c.student_id for c in account.children] == ["S4"]
