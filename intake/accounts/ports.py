@@ -70,6 +70,8 @@ class RosterLookup(Protocol):
 
     def relationships_of_student(self, student_id: str) -> list[Relationship]: ...
 
+    def students(self) -> tuple[Student, ...]: ...
+
 
 class FormStore(Protocol):
     """The forms table: locked for the length of the caller's transaction."""

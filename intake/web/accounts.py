@@ -126,9 +126,8 @@ def _students_like(ctx: AccountsContext, q: str) -> list[Any]:
     """Students on roll whose id, UPN or name matches ``q`` (to find every account of a child,
     or to open a hold on a child who has no account yet)."""
     words = q.casefold().split()
-    roster = ctx.roster
     found = []
-    for student in getattr(roster, "students", lambda: [])():
+    for student in ctx.roster.students():
         names = " ".join((student.legal_forename, student.legal_surname,
                           student.preferred_forename, student.preferred_surname)).casefold()
         if q in (student.student_id, student.upn) or (words and all(w in names for w in words)):
