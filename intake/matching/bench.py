@@ -129,11 +129,13 @@ def score_matches(matches: Sequence[FormMatch], truths: Sequence[FormTruth]) -> 
 
 def simulated_metrics(
     roster: Roster, truths: Sequence[FormTruth], seed: int = 11, confusion_rate: float = 0.03,
+    alternatives: bool = True,
 ) -> dict[str, Any]:
     """``match_metrics`` over reads simulated from the truths' box strings (no reader needed)."""
     from intake.matching.simulate import Noise, simulate_reads
 
-    forms = simulate_reads(truths, seed, Noise(confusion_rate=confusion_rate))
+    noise = Noise(confusion_rate=confusion_rate, alternatives=alternatives)
+    forms = simulate_reads(truths, seed, noise)
     return match_metrics(forms, truths, roster)
 
 
@@ -149,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forms", type=int, default=1000, help="forms for --demo")
     parser.add_argument("--confusion-rate", type=float, default=0.03,
                         help="simulated reader: share of characters misread (low confidence)")
+    parser.add_argument("--no-alternatives", action="store_true",
+                        help="simulated reader: offer no second guess for a confused character")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
     if args.demo:
@@ -170,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no <form_id>.json truths in {args.samples}")
     else:
         parser.error("give --samples DIR (and --roster R.csv), or --demo N")
-    metrics = simulated_metrics(roster, truths, args.seed, args.confusion_rate)
+    metrics = simulated_metrics(
+        roster, truths, args.seed, args.confusion_rate, not args.no_alternatives
+    )
     json.dump(metrics, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0

@@ -34,6 +34,8 @@ class Noise:
 
     confusion_rate: float = 0.03  # a confusable character, read with low confidence
     confident_error_rate: float = 0.002  # any wrong character, read with high confidence
+    #: a confused character carries the right one as the reader's second guess
+    alternatives: bool = True
 
 
 def _kinds() -> dict[str, str]:
@@ -50,7 +52,8 @@ def _read_char(char: str, kind: str, rng: random.Random, noise: Noise) -> CharRe
         if (kind not in LETTERS_ONLY or c.isalpha()) and (kind not in DIGITS_ONLY or c.isdigit())
     ]
     if roll < noise.confusion_rate and options:
-        return CharRead(rng.choice(options), round(rng.uniform(0.25, 0.7), 3), ((char, 0.3),))
+        second = ((char, 0.3),) if noise.alternatives else ()
+        return CharRead(rng.choice(options), round(rng.uniform(0.25, 0.7), 3), second)
     if roll < noise.confusion_rate + noise.confident_error_rate:
         alphabet = "0123456789" if kind in DIGITS_ONLY else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         wrong = rng.choice([c for c in alphabet if c != char])
