@@ -109,7 +109,7 @@ def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> 
         else f"{contact.forename} {contact.surname}".strip(),
         address=contact.address, username=account.username, password=password,
         expires_on=expires.date(), children=tuple(sorted(first_names)),
-        letter_date=ctx.clock().date(),
+        letter_date=ctx.clock().date(), password_profile=ctx.settings.password_profile,
     )
 
 

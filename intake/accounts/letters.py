@@ -57,6 +57,7 @@ class CredentialLetter:
     expires_on: date
     children: tuple[str, ...]  # first names of the linked children
     letter_date: date
+    password_profile: str = "school"  # noqa: S105 - a profile name (PASSWORD_RULES), no secret
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ class RejectionLetterContent:
     reason_code: str
     letter_date: date
 
+
+#: how each password profile is explained to parents
+PASSWORD_RULES = {
+    "school": "It must have at least 6 characters, a number or symbol, upper and lower case "
+              "letters, and must not be like your name or username.",
+    "ncsc": "It must have at least 12 characters; three random words make a strong password "
+            "that is easy to remember. Do not use your name, your username or the school's "
+            "name, or a common password.",
+}
 
 REJECTION_TEXT: dict[str, tuple[str, str]] = {
     "UNSIGNED": (
@@ -231,9 +241,9 @@ def _credential_page(letter: CredentialLetter, school: School, st: _Styles) -> l
         Paragraph(f"1. Go to <b>{url}</b> in your web browser.", st.body),
         Paragraph("2. Enter the username and password above.", st.body),
         Paragraph(
-            "3. Choose your own new password when asked. It must have at least 6 characters, "
-            "a number or symbol, upper and lower case letters, and must not be like your name "
-            "or username.", st.body),
+            "3. Choose your own new password when asked. "
+            + _text(PASSWORD_RULES.get(letter.password_profile, PASSWORD_RULES["school"])),
+            st.body),
         Paragraph(
             "This password works only until "
             f"<b>{_text(long_date(letter.expires_on))}</b>. If it has expired, or you "

@@ -69,6 +69,7 @@ def test_letter_text_has_address_on_file_username_password_and_school(
     assert "Amy, Ben" in text  # first names only
     assert "Smith" in text and "7B" not in text  # no tutor groups or other child data
     assert "28 September 2026" in text  # expiry: 21 days after 7 September
+    assert "at least 6 characters" in text  # the school profile's rules
 
 
 def test_one_page_per_account(factory, ctx, tmp_path):
