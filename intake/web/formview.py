@@ -79,6 +79,10 @@ def _chars(read: FieldRead, thresholds: Thresholds) -> list[dict[str, Any]]:
 def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer: Viewer) -> dict[str, Any]:
     """Everything the review screen needs for ``form``, as JSON-able data."""
     values = {fid: field_from_json(data) for fid, data in (form.values or {}).items()}
+    active = {"parent1", "child1"} | {
+        spec.party for _, spec in template.fields()
+        if str(spec.kind) in TEXT_KINDS and values.get(spec.id) and values[spec.id].value
+    }
     fields: list[dict[str, Any]] = []
     signatures: list[dict[str, Any]] = []
     ticks: list[dict[str, Any]] = []
@@ -91,6 +95,8 @@ def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer
             "has_crop": read is not None and read.box_mm[2] > 0,
         }
         if kind == "signature":
+            if spec.party not in active:
+                continue
             entry["present"] = bool(read and read.value)
             signatures.append(entry)
             continue
@@ -98,7 +104,7 @@ def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer
             entry["ticked"] = bool(read and read.value)
             ticks.append(entry)
             continue
-        if read is None and spec.party not in ("parent1", "child1"):
+        if spec.party not in active:
             continue  # empty second-parent and child rows stay out of the way
         entry.update(
             value=read.value if read else "",

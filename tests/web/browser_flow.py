@@ -220,6 +220,8 @@ def review_everything(page: Any, url: str, reader: TruthReader, figures: Figures
         meta = page.text_content("#form-meta") or ""
         serial = meta.split("serial ")[1].split(" ")[0] if "serial " in meta else ""
         if first and screenshot is not None:
+            page.wait_for_function(
+                "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
             page.screenshot(path=str(screenshot), full_page=False)
         first = False
         state = page.evaluate(_DOUBTFUL_FIELDS)
