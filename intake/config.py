@@ -139,7 +139,10 @@ def _from_environ(environ: dict[str, str]) -> dict[str, Any]:
     """``INTAKE_DATA_DIR=x`` -> data_dir; ``INTAKE_SCHOOL__NAME=y`` -> school.name."""
     out: dict[str, Any] = {}
     for name, value in environ.items():
-        if not name.startswith("INTAKE_") or name == "INTAKE_CONFIG":
+        # INTAKE_TEST_* name the test services (CI), not settings
+        if not name.startswith("INTAKE_") or name == "INTAKE_CONFIG" or name.startswith(
+            "INTAKE_TEST_"
+        ):
             continue
         path = name[len("INTAKE_") :].lower().split("__")
         target = out
