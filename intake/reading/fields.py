@@ -19,11 +19,19 @@ from intake.config import Thresholds
 from intake.engines.base import ALPHABETS, CharEngine, CharGuess
 from intake.reading.boxes import BoxCut, PageInk, cut_boxes, refine_offset
 from intake.reading.result import CharRead, FieldRead, Problem
-from intake.reading.validate import check
-from intake.template.model import CharField
+from intake.reading.validate import Checked, check
+from intake.template.model import CharField, FieldKind
 
 #: confidence of a struck-through box, read as empty: a person must look
 CROSSED_OUT_CONFIDENCE = 0.5
+#: field kinds whose check is strict enough that a second guess making them valid is evidence
+REPAIRABLE = frozenset(
+    {FieldKind.DATE, FieldKind.PHONE, FieldKind.POSTCODE, FieldKind.TUTOR_GROUP, FieldKind.EMAIL}
+)
+#: characters (least sure first) whose second guess is tried
+REPAIR_POSITIONS = 3
+#: most a repaired field can score: it always goes to a person
+REPAIRED_CONFIDENCE = 0.6
 #: confidence of a field whose value fails its check
 INVALID_CONFIDENCE = 0.3
 
@@ -75,6 +83,30 @@ def _char_read(cut: BoxCut, guess: CharGuess | None) -> CharRead:
     return CharRead(guess.char, round(confidence, 4), guess.alternatives)
 
 
+def _repair(
+    kind: FieldKind,
+    chars: tuple[CharRead, ...],
+) -> tuple[tuple[CharRead, ...], str, Checked] | None:
+    """Swap in the engine's second guess at the least sure characters until the value checks."""
+    doubtful = sorted(
+        (i for i, c in enumerate(chars) if c.char and c.alternatives),
+        key=lambda i: chars[i].confidence,
+    )[:REPAIR_POSITIONS]
+    for index in doubtful:
+        for alternative, probability in chars[index].alternatives[:2]:
+            if not alternative:
+                continue
+            trial = list(chars)
+            trial[index] = CharRead(
+                alternative, round(probability, 4), ((chars[index].char, chars[index].confidence),)
+            )
+            raw = "".join(c.char or " " for c in trial).rstrip(" ")
+            checked = check(kind, raw)
+            if not checked.problem:
+                return tuple(trial), raw, checked
+    return None
+
+
 def assemble_field(
     item: FieldCuts, guesses: Sequence[CharGuess | None], thresholds: Thresholds
 ) -> FieldRead:
@@ -84,6 +116,12 @@ def assemble_field(
     checked = check(item.field.kind, raw)
     confidence = math.prod(c.confidence for c in chars)
     problems: list[str] = []
+    if checked.problem == Problem.INVALID_VALUE and item.field.kind in REPAIRABLE:
+        repaired = _repair(item.field.kind, chars)
+        if repaired is not None:
+            # the value a second guess makes valid is the best offer, never auto-accepted
+            chars, raw, checked = repaired
+            confidence = min(math.prod(c.confidence for c in chars), REPAIRED_CONFIDENCE)
     if checked.problem:
         problems.append(str(checked.problem))
         confidence = min(confidence, INVALID_CONFIDENCE)

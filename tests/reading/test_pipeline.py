@@ -218,3 +218,20 @@ def test_signature_decision_never_passes_doubt() -> None:
 
 def test_px_helper() -> None:
     assert px(25.4, 100) == 100
+
+
+def test_invalid_value_repaired_from_second_guess(template: FormTemplate) -> None:
+    from intake.engines.base import CharGuess
+    from intake.reading.boxes import BoxCut
+    from intake.reading.fields import FieldCuts, assemble_field
+
+    spec = template.field("p1_date")
+    assert isinstance(spec, CharField)
+    cut = BoxCut(np.zeros((4, 4), np.uint8), 0.2, True, 0.999, False, (0, 0, 4, 4))
+    guesses = [CharGuess(c, 0.99) for c in "12132024"]
+    guesses[2] = CharGuess("1", 0.55, (("0", 0.44),))  # month 13 is no month; 03 is
+    item = FieldCuts(spec, 1, tuple([cut] * 8), (0, 0))
+    read = assemble_field(item, guesses, Thresholds())
+    assert (read.raw, read.value) == ("12032024", "2024-03-12")
+    assert read.confidence <= 0.6
+    assert Problem.LOW_CONFIDENCE.value in read.problems
