@@ -28,9 +28,9 @@ from intake.accounts.ports import (
     ApplicantOnForm,
     ChildOnForm,
     FormForApproval,
-    RosterInMemory,
 )
 from intake.config import Settings
+from intake.roster.model import Address, Contact, Relationship, Student
 
 SIGNED = "signed"
 TICKED = "ticked"
@@ -132,10 +132,83 @@ def audit_recorder(
            object_id=object_id, detail=detail)
 
 
+class RosterFromDb:
+    """``RosterLookup`` over the roster tables, one small query per id (cached for the life of
+    the object: one request or command). Links an import ended are not relationships."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._contacts: dict[str, Contact | None] = {}
+        self._students: dict[str, Student | None] = {}
+
+    def contact(self, contact_id: str) -> Contact | None:
+        from intake.db.roster import ContactRow
+
+        if contact_id not in self._contacts:
+            row = self._session.scalars(
+                select(ContactRow).where(ContactRow.contact_id == contact_id)).one_or_none()
+            self._contacts[contact_id] = None if row is None else Contact(
+                contact_id=row.contact_id, title=row.title, forename=row.forename,
+                surname=row.surname,
+                address=Address(tuple(filter(None, row.address_lines.split("\n"))), row.postcode),
+                home_phone=row.home_phone, mobile_phone=row.mobile_phone, email=row.email)
+        return self._contacts[contact_id]
+
+    def student(self, student_id: str) -> Student | None:
+        from intake.db.roster import StudentRow
+
+        if student_id not in self._students:
+            row = self._session.scalars(
+                select(StudentRow).where(StudentRow.student_id == student_id)).one_or_none()
+            self._students[student_id] = None if row is None else _student(row)
+        return self._students[student_id]
+
+    def _relationships(self, where: Any) -> list[Relationship]:
+        from intake.db.roster import ContactRow, StudentContactRow, StudentRow
+
+        rows = self._session.execute(
+            select(StudentContactRow, StudentRow.student_id, ContactRow.contact_id)
+            .join(StudentRow, StudentRow.id == StudentContactRow.student_pk)
+            .join(ContactRow, ContactRow.id == StudentContactRow.contact_pk)
+            .where(StudentContactRow.ended_at.is_(None), where)
+            .order_by(StudentRow.student_id, StudentContactRow.priority))
+        return [
+            Relationship(student_id=student_id, contact_id=contact_id,
+                         relationship=link.relationship_code,
+                         parental_responsibility=link.parental_responsibility,
+                         priority=link.priority, court_order=link.court_order,
+                         no_contact=link.no_contact, lives_with_pupil=link.lives_with_pupil)
+            for link, student_id, contact_id in rows
+        ]
+
+    def relationships_of_contact(self, contact_id: str) -> list[Relationship]:
+        from intake.db.roster import ContactRow
+
+        return self._relationships(ContactRow.contact_id == contact_id)
+
+    def relationships_of_student(self, student_id: str) -> list[Relationship]:
+        from intake.db.roster import StudentRow
+
+        return self._relationships(StudentRow.student_id == student_id)
+
+    def students(self) -> tuple[Student, ...]:
+        from intake.db.roster import StudentRow
+
+        rows = self._session.scalars(select(StudentRow).where(StudentRow.on_roll.is_(True))
+                                     .order_by(StudentRow.student_id))
+        return tuple(_student(row) for row in rows)
+
+
+def _student(row: Any) -> Student:
+    return Student(
+        student_id=row.student_id, upn=row.upn, legal_forename=row.legal_forename,
+        legal_surname=row.legal_surname, preferred_forename=row.preferred_forename,
+        preferred_surname=row.preferred_surname, dob=row.dob, year=row.year,
+        tutor_group=row.tutor_group, sex=row.sex,
+        previous_tutor_group=row.previous_tutor_group, on_roll=row.on_roll)
+
+
 def context_from_db(session: Session, settings: Settings) -> AccountsContext:
     """The context for one request or command: the roster as the database holds it now."""
-    from intake.roster.store import load_roster_from_db
-
-    roster = load_roster_from_db(session, include_leavers=True)
-    return AccountsContext(settings=settings, roster=RosterInMemory(roster),
+    return AccountsContext(settings=settings, roster=RosterFromDb(session),
                            forms=WorkflowFormStore(), audit=audit_recorder)

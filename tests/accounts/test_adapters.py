@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from intake.accounts.adapters import form_for_approval
 
+from .test_web import db, web_settings
+
+__all__ = ["db", "web_settings"]
+
 
 def v(value: str) -> dict[str, str]:
     return {"value": value}
@@ -46,3 +50,24 @@ def test_plain_string_values_are_accepted():
                              {"p1_forename": "JANE", "p1_signature_agree": "signed",
                               "p1_signature_confirm": "signed"}, {}, {})
     assert form.applicants[0].signed
+
+
+def test_roster_from_db_answers_like_the_roster_it_was_imported_from(db):
+    from intake.accounts.adapters import RosterFromDb
+    from intake.accounts.ports import RosterInMemory
+
+    from .helpers import make_roster
+
+    roster = make_roster()
+    memory = RosterInMemory(roster)
+    with db() as session:
+        stored = RosterFromDb(session)
+        for contact in roster.contacts:
+            assert stored.contact(contact.contact_id) == contact
+            assert sorted(stored.relationships_of_contact(contact.contact_id), key=repr) == sorted(
+                memory.relationships_of_contact(contact.contact_id), key=repr)
+        for student in roster.students:
+            assert stored.relationships_of_student(student.student_id) and stored.student(
+                student.student_id).legal_forename == student.legal_forename
+        assert stored.contact("nobody") is None and stored.student("nobody") is None
+        assert stored.relationships_of_contact("nobody") == []
