@@ -4,8 +4,10 @@ staff users of every role, and a logged-in client per role."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,17 +37,29 @@ def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-def _database_url(data_dir: Path) -> str:
-    return os.environ.get("INTAKE_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'test.sqlite3'}"
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """SQLite in tmp_path, or a fresh schema of the PostgreSQL at INTAKE_TEST_DATABASE_URL."""
+    base = os.environ.get("INTAKE_TEST_DATABASE_URL", "")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    schema = f"web_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in base else "?"
+    yield f"{base}{joiner}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    return load_settings(
-        environ={"INTAKE_DATA_DIR": str(data_dir)}, database_url=_database_url(data_dir)
-    )
+    return load_settings(environ={"INTAKE_DATA_DIR": str(data_dir)}, database_url=database_url)
 
 
 @pytest.fixture
@@ -53,15 +67,9 @@ def db_factory(settings: Settings) -> Iterator:
     import intake.db.workflow  # noqa: F401 - registers the tables
 
     for module in ("intake.db.roster", "intake.db.accounts"):
-        try:
+        with contextlib.suppress(ImportError):
             __import__(module)
-        except ImportError:
-            pass
     engine = make_engine(settings.sqlalchemy_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
     Base.metadata.create_all(engine)
     yield make_session_factory(engine)
     engine.dispose()
