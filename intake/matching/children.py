@@ -36,7 +36,7 @@ KEPT_CANDIDATES = 5
 CONTACT_BONUS = 12.0
 #: points off for a surname written as the applicant's rather than the child's
 APPLICANT_SURNAME_PENALTY = 4.0
-MIDDLE_NAME_PENALTY = 6.0
+MIDDLE_NAME_PENALTY = 10.0
 #: points off a name matched only as far as the boxes allowed (the rest cut off)
 TRUNCATED_PENALTY = 2.0
 #: a cut-off name must still have this many key characters to be compared as a prefix
@@ -70,7 +70,7 @@ class Candidate:
     name_score: float  # the name alone, 0..100
     raw_score: float  # before clipping to 0..100; candidates are ranked by it
     reasons: tuple[str, ...]
-    forename: str  # the roster's name, as the matched variant writes it (name keys)
+    forename: str  # the roster's spelling of the name in the variant that matched
     surname: str
     tutor_group: str  # the student's tutor group, as the roster has it
 
@@ -130,7 +130,6 @@ def _name_score(
                     variant.surname,
                 )
     return best
-
 
 
 def _tutor_group_adjustment(

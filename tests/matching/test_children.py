@@ -160,3 +160,11 @@ def test_a_year_prefix_on_the_tutor_group(index: RosterIndex) -> None:
     match = linked(index, "LILY EVANS", "Y10B")
     assert match.student_id == "S07"
     assert "tutor group matches" in match.candidates[0].reasons
+
+
+def test_a_middle_name_written(index: RosterIndex) -> None:
+    match = linked(index, "LILY ROSE EVANS", "10B", contact_ids=frozenset({"C07"}))
+    assert match.student_id == "S07"
+    assert "middle name ignored" in match.candidates[0].reasons
+    assert linked(index, "LILY ROSE EVANS", "10B").student_id == "S07"  # the group agrees
+    assert linked(index, "LILY ROSE EVANS", "10Q").student_id is None  # nothing agrees
