@@ -55,12 +55,17 @@ def identity_of(account: PortalAccount, ctx: AccountsContext) -> PasswordIdentit
                             (school.name, school.short_name))
 
 
-def accounts_awaiting_letters(session: Session) -> list[PortalAccount]:
-    """Active accounts with no password yet: new, or reinstated after a revocation."""
+def accounts_awaiting_letters(
+    session: Session, form_ids: Sequence[str] | None = None
+) -> list[PortalAccount]:
+    """Active accounts with no password yet: new, or reinstated after a revocation; only those
+    created from ``form_ids`` (one batch's forms) when given."""
+    query = select(PortalAccount).where(PortalAccount.status == ACCOUNT_ACTIVE,
+                                        PortalAccount.password_hash.is_(None))
+    if form_ids is not None:
+        query = query.where(PortalAccount.source_form_id.in_(list(form_ids)))
     return list(session.scalars(
-        select(PortalAccount).where(PortalAccount.status == ACCOUNT_ACTIVE,
-                                    PortalAccount.password_hash.is_(None))
-        .order_by(PortalAccount.surname, PortalAccount.forename, PortalAccount.id)))
+        query.order_by(PortalAccount.surname, PortalAccount.forename, PortalAccount.id)))
 
 
 def _new_password(account: PortalAccount, ctx: AccountsContext) -> str:

@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -57,6 +57,7 @@ from intake.db.accounts import (
     PortalAccount,
     RejectionLetter,
 )
+from intake.db.workflow import Batch, Form
 from intake.web.database import db
 from intake.web.extensions import limiter
 from intake.web.security import fresh_login_required, role_required
@@ -112,14 +113,20 @@ def index() -> str:
                 AccountChild.student_id.in_([q, *(s.student_id for s in students)]))),
         ))
     accounts = session.scalars(query.limit(SEARCH_LIMIT)).all()
-    from intake.db.workflow import Form
-
     waiting = session.scalars(select(Form).where(Form.state.in_(APPROVABLE_STATES))
                               .order_by(Form.created_at).limit(SEARCH_LIMIT)).all()
     holds = session.scalars(select(ChildHold).where(ChildHold.closed_at.is_(None))).all()
+    by_batch = session.execute(
+        select(Batch.id, Batch.label, Batch.created_at, func.count(PortalAccount.id))
+        .join(Form, Form.batch_id == Batch.id)
+        .join(PortalAccount, PortalAccount.source_form_id == Form.id)
+        .where(PortalAccount.status == "active", PortalAccount.password_hash.is_(None))
+        .group_by(Batch.id, Batch.label, Batch.created_at)
+        .order_by(Batch.created_at.desc())).all()
     return render_template("accounts/index.html", q=q, accounts=accounts, waiting=waiting,
                            awaiting=len(accounts_awaiting_letters(session)), holds=holds,
-                           students=students, held={h.student_id for h in holds})
+                           students=students, held={h.student_id for h in holds},
+                           by_batch=by_batch)
 
 
 def _students_like(ctx: AccountsContext, q: str) -> list[Any]:
@@ -288,7 +295,11 @@ def print_batch() -> BaseResponse:
     """Letters for accounts that have none yet (new or reinstated), one PDF of at most
     ``LETTERS_PER_RUN`` pages (about 15 s of work on a busy server); click again for the next."""
     session = db()
-    ids = [a.id for a in accounts_awaiting_letters(session)][:LETTERS_PER_RUN]
+    batch_id = _text("batch_id")
+    form_ids = None
+    if batch_id:
+            form_ids = list(session.scalars(select(Form.id).where(Form.batch_id == batch_id)))
+    ids = [a.id for a in accounts_awaiting_letters(session, form_ids)][:LETTERS_PER_RUN]
     if not ids:
         flash("There are no letters waiting to be printed.", "success")
         return redirect(url_for("accounts.index"))

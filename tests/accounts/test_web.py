@@ -442,3 +442,22 @@ def test_search_by_child_name_finds_accounts_and_offers_a_hold(client_as, db, us
         account = session.scalars(select(PortalAccount).where(
             PortalAccount.contact_id == "C4")).one()
         assert [c.student_id for c in account.children] == ["S4"]
+
+
+def test_print_one_batch_of_letters(client_as, db, users):
+    client = client_as("approver1")
+    token = csrf(client)
+    first = add_form(db, users, {1: "C1"}, {1: "S1"})
+    second = add_form(db, users, {1: "C4"}, {1: "S3"})
+    for form_id in (first, second):
+        client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    with db() as session:
+        batch_id = session.get(Form, first).batch_id
+    page = client.get("/accounts").get_data(as_text=True)
+    assert "Print this batch" in page and batch_id in page
+    response = client.post("/accounts/letters", data={"csrf_token": token, "batch_id": batch_id})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    with db() as session:
+        printed = {a.contact_id: a.password_hash is not None
+                   for a in session.scalars(select(PortalAccount))}
+    assert printed == {"C1": True, "C4": False}
