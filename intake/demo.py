@@ -33,8 +33,9 @@ def _samples(settings: Settings) -> Path:
     if (out / "batch.pdf").is_file() and (out / "roster.csv").is_file():
         return out
     click.echo(f"Making {SAMPLE_COUNT} sample scans and their demo roster in {out} ...")
-    generate_samples(SampleOptions(out=out, count=SAMPLE_COUNT, seed=SAMPLE_SEED,
-                                   batch_pdf=True, workers=1))
+    generate_samples(
+        SampleOptions(out=out, count=SAMPLE_COUNT, seed=SAMPLE_SEED, batch_pdf=True, workers=1)
+    )
     return out
 
 
@@ -47,8 +48,10 @@ def _import_roster(settings: Settings, roster_csv: Path) -> None:
         if roster_overview(session).imports:
             return
         counts = import_roster_bytes(session, roster_csv, settings)
-    click.echo(f"Imported the demo roster: {counts['students_added']} students, "
-               f"{counts['contacts_added']} contacts.")
+    click.echo(
+        f"Imported the demo roster: {counts['students_added']} students, "
+        f"{counts['contacts_added']} contacts."
+    )
 
 
 def _queue_batch(settings: Settings, batch_pdf: Path) -> str | None:
@@ -66,11 +69,24 @@ def _queue_batch(settings: Settings, batch_pdf: Path) -> str | None:
         batch = Batch(label=DEMO_BATCH_LABEL)
         session.add(batch)
         session.flush()
-        session.add(Upload(batch_id=batch.id, storage_key=stored.key, size=stored.size,
-                           sha256=hashlib.sha256(data).hexdigest(), display_name="batch.pdf",
-                           kind="pdf"))
-        audit.record(session, actor_id=None, action="batch.upload", object_type="batch",
-                     object_id=batch.id, detail={"files": 1, "demo": True})
+        session.add(
+            Upload(
+                batch_id=batch.id,
+                storage_key=stored.key,
+                size=stored.size,
+                sha256=hashlib.sha256(data).hexdigest(),
+                display_name="batch.pdf",
+                kind="pdf",
+            )
+        )
+        audit.record(
+            session,
+            actor_id=None,
+            action="batch.upload",
+            object_type="batch",
+            object_id=batch.id,
+            detail={"files": 1, "demo": True},
+        )
         return batch.id
 
 

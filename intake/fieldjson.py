@@ -11,7 +11,11 @@ from intake.reading.result import CharRead, FieldRead
 def field_to_json(read: FieldRead) -> dict[str, Any]:
     data = asdict(read)
     data["chars"] = [
-        {"char": c.char, "confidence": c.confidence, "alternatives": [list(a) for a in c.alternatives]}
+        {
+            "char": c.char,
+            "confidence": c.confidence,
+            "alternatives": [list(a) for a in c.alternatives],
+        }
         for c in read.chars
     ]
     data["box_mm"] = list(read.box_mm)

@@ -87,8 +87,9 @@ def build_queue(
         log.info("job: page %s", page_id)
         reprocess_page(current(), page_id)
 
-    return JobQueue(huey=queue_huey, enqueue_batch=process_batch_task,
-                    enqueue_page=reprocess_page_task)
+    return JobQueue(
+        huey=queue_huey, enqueue_batch=process_batch_task, enqueue_page=reprocess_page_task
+    )
 
 
 def start_consumer_in_process(queue: JobQueue, workers: int = 2) -> Consumer:
@@ -103,7 +104,9 @@ def start_consumer_in_process(queue: JobQueue, workers: int = 2) -> Consumer:
 
 def run_consumer_processes(workers: int) -> None:
     """Entry point of the separate consumer (Redis mode): several worker processes."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = load_settings()
     queue = build_queue(settings)
     queue.huey.create_consumer(workers=workers, worker_type="process", periodic=False).run()

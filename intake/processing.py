@@ -101,14 +101,22 @@ def _read_one(ctx: BatchContext, item: PageImage, source: str) -> PageOutcome:
     except Exception as exc:  # one bad page never stops the batch
         log.warning("page %s of upload %s failed: %s", item.index, source, type(exc).__name__)
         return PageOutcome(
-            page=PageRead(index_in_file=item.index, source=source, status="unreadable",
-                          reason=f"the page could not be read ({type(exc).__name__})"),
+            page=PageRead(
+                index_in_file=item.index,
+                source=source,
+                status="unreadable",
+                reason=f"the page could not be read ({type(exc).__name__})",
+            ),
         )
 
 
 def _store_page(
-    ctx: BatchContext, upload: Upload, index: int, outcome: PageOutcome | None,
-    item: PageImage | None, failure_reason: str,
+    ctx: BatchContext,
+    upload: Upload,
+    index: int,
+    outcome: PageOutcome | None,
+    item: PageImage | None,
+    failure_reason: str,
 ) -> Page:
     page = Page(upload_id=upload.id, batch_id=upload.batch_id, index=index)
     if outcome is None:
@@ -163,8 +171,13 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
             session.add(page)
             _count(session, upload.batch_id, failed=page.status != PageStatus.READ)
             session.commit()
-            log.info("batch %s upload %s page %s: %s", upload.batch_id, upload.id,
-                     page.index, page.status)
+            log.info(
+                "batch %s upload %s page %s: %s",
+                upload.batch_id,
+                upload.id,
+                page.index,
+                page.status,
+            )
         upload.status = "done"
         session.commit()
 
@@ -184,8 +197,9 @@ def count_pages(path: Path, kind: str, settings: Settings) -> int:
 
         try:
             with Image.open(path) as picture:
-                return max(1, min(int(getattr(picture, "n_frames", 1)),
-                                  settings.limits.max_tiff_frames))
+                return max(
+                    1, min(int(getattr(picture, "n_frames", 1)), settings.limits.max_tiff_frames)
+                )
         except Exception:
             return 1
     return 1
@@ -226,8 +240,9 @@ def group_pages(pages: list[Page]) -> dict[str, list[Page]]:
     return groups
 
 
-def doubt_score(values: dict[str, FieldRead], problems: list[str], proposed: dict[str, Any],
-                settings: Settings) -> float:
+def doubt_score(
+    values: dict[str, FieldRead], problems: list[str], proposed: dict[str, Any], settings: Settings
+) -> float:
     """Higher means a person is more needed: weak fields, doubtful characters, form problems,
     and children the matcher could not link with confidence."""
     score = 0.0
@@ -235,7 +250,9 @@ def doubt_score(values: dict[str, FieldRead], problems: list[str], proposed: dic
         if read.confidence < settings.thresholds.auto_accept_confidence and not read.empty:
             score += 1.0 - read.confidence
         score += 0.1 * sum(
-            1 for c in read.chars if c.char and c.confidence < settings.thresholds.doubtful_char_confidence
+            1
+            for c in read.chars
+            if c.char and c.confidence < settings.thresholds.doubtful_char_confidence
         )
         score += 0.5 * len(read.problems)
     score += 1.0 * len(problems)
@@ -249,21 +266,36 @@ def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
         batch = session.get(Batch, batch_id)
         if batch is None:
             return 0
-        pages = list(session.scalars(
-            select(Page).join(Upload, Upload.id == Page.upload_id)
-            .where(Page.batch_id == batch_id).order_by(Upload.created_at, Upload.id, Page.index)
-        ))
+        pages = list(
+            session.scalars(
+                select(Page)
+                .join(Upload, Upload.id == Page.upload_id)
+                .where(Page.batch_id == batch_id)
+                .order_by(Upload.created_at, Upload.id, Page.index)
+            )
+        )
         for identity, group in group_pages(pages).items():
             form = session.scalar(
                 select(Form).where(Form.batch_id == batch_id, Form.identity == identity)
             )
             if form is None:
-                form = Form(batch_id=batch_id, identity=identity, serial=group[0].serial,
-                            form_type=group[0].form_type, uploaded_by=batch.created_by)
+                form = Form(
+                    batch_id=batch_id,
+                    identity=identity,
+                    serial=group[0].serial,
+                    form_type=group[0].form_type,
+                    uploaded_by=batch.created_by,
+                )
                 session.add(form)
                 session.flush()
-                audit.record(session, actor_id=None, action="form.created", object_type="form",
-                             object_id=form.id, detail={"batch": batch_id})
+                audit.record(
+                    session,
+                    actor_id=None,
+                    action="form.created",
+                    object_type="form",
+                    object_id=form.id,
+                    detail={"batch": batch_id},
+                )
             for page in group:
                 page.form_id = form.id
             if form.state != FormState.PROCESSING:
@@ -284,17 +316,25 @@ def _fill_form(ctx: BatchContext, form: Form, group: list[Page]) -> None:
     template = load_template(ctx.settings.form_template)
     by_number = {
         page.page_number: PageResult(
-            PageRead(index_in_file=page.index, source=page.upload_id, status=page.status,
-                     page_number=page.page_number, serial=page.serial),
+            PageRead(
+                index_in_file=page.index,
+                source=page.upload_id,
+                status=page.status,
+                page_number=page.page_number,
+                serial=page.serial,
+            ),
             {},
         )
         for page in group
     }
     problems = form_problems(template, by_number, values)  # also marks empty required fields
     read = FormRead(
-        form_type=template.form_type, version=template.version, serial=form.serial,
+        form_type=template.form_type,
+        version=template.version,
+        serial=form.serial,
         pages=tuple(result.page for _, result in sorted(by_number.items())),
-        fields=values, problems=tuple(problems),
+        fields=values,
+        problems=tuple(problems),
     )
     try:
         proposed = ctx.matcher(read)
@@ -316,9 +356,11 @@ def process_batch(ctx: BatchContext, batch_id: str) -> None:
             log.warning("batch %s is gone", batch_id)
             return
         batch.status = BatchStatus.PROCESSING.value
-        uploads = list(session.scalars(
-            select(Upload.id).where(Upload.batch_id == batch_id).order_by(Upload.created_at)
-        ))
+        uploads = list(
+            session.scalars(
+                select(Upload.id).where(Upload.batch_id == batch_id).order_by(Upload.created_at)
+            )
+        )
         session.commit()
     try:
         for upload_id in uploads:
@@ -338,8 +380,14 @@ def process_batch(ctx: BatchContext, batch_id: str) -> None:
         if batch is not None:
             batch.status = BatchStatus.DONE.value
             batch.finished_at = datetime.now(UTC)
-            audit.record(session, actor_id=None, action="batch.processed", object_type="batch",
-                         object_id=batch_id, detail={"forms": forms, "pages": batch.pages_done})
+            audit.record(
+                session,
+                actor_id=None,
+                action="batch.processed",
+                object_type="batch",
+                object_id=batch_id,
+                detail={"forms": forms, "pages": batch.pages_done},
+            )
             session.commit()
 
 
@@ -359,13 +407,26 @@ def reprocess_page(ctx: BatchContext, page_id: str) -> None:
             return
         turns = (page.manual_rotation // 90) % 4
         # np.rot90 turns anticlockwise; a manual rotation is clockwise
-        turned = PageImage(index=item.index, image=np.ascontiguousarray(np.rot90(item.image, -turns)),
-                           dpi=item.dpi, note=item.note)
+        turned = PageImage(
+            index=item.index,
+            image=np.ascontiguousarray(np.rot90(item.image, -turns)),
+            dpi=item.dpi,
+            note=item.note,
+        )
         was_failed = page.status != PageStatus.READ
         outcome = _read_one(ctx, turned, upload.id)
         fresh = _store_page(ctx, upload, page.index, outcome, turned, "")
-        for column in ("status", "reason", "page_number", "serial", "rotation", "form_type",
-                       "fields", "image_key", "scan_key"):
+        for column in (
+            "status",
+            "reason",
+            "page_number",
+            "serial",
+            "rotation",
+            "form_type",
+            "fields",
+            "image_key",
+            "scan_key",
+        ):
             setattr(page, column, getattr(fresh, column))
         batch = session.get(Batch, page.batch_id)
         if batch is not None and was_failed and page.status == PageStatus.READ:

@@ -44,7 +44,9 @@ def default_reader(settings: Settings) -> PageReader:
             template = context.templates.get(f"{page.form_type}-v{page.version}")
             if template is not None:
                 aligned = aligned_page(
-                    image.image, homography_array(page.homography), template.page_w,
+                    image.image,
+                    homography_array(page.homography),
+                    template.page_w,
                     template.page_h,
                 )
         return PageOutcome(page=page, fields=dict(fields), aligned=aligned)

@@ -170,9 +170,7 @@ class Form(Base):
     doubt: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")  # rejection or hold reason
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
-    last_edited_by: Mapped[str | None] = mapped_column(
-        ForeignKey("staff_users.id"), nullable=True
-    )
+    last_edited_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
     checked_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

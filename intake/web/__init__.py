@@ -25,7 +25,7 @@ from intake.web.images import PageCache
 
 log = logging.getLogger(__name__)
 
-SECRET_FILE = "secret_key"
+SECRET_FILE = "secret_key"  # noqa: S105 - the name of the file that holds it
 _WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me"}
 #: test_config keys that carry objects rather than Flask settings
 _OBJECTS = {"INTAKE_QUEUE", "INTAKE_STORAGE"}
@@ -133,8 +133,10 @@ def _register_blueprints(app: Flask) -> None:
     def accounts_home() -> str:
         """The accounts area's start page, if the accounts blueprint has one."""
         for rule in app.url_map.iter_rules():
-            if rule.endpoint.startswith("accounts.") and not rule.arguments and "GET" in (
-                rule.methods or ()
+            if (
+                rule.endpoint.startswith("accounts.")
+                and not rule.arguments
+                and "GET" in (rule.methods or ())
             ):
                 return url_for(rule.endpoint)
         return ""

@@ -46,14 +46,17 @@ def staff_create() -> Response | str | tuple[str, int]:
     session = db()
     try:
         user, password = staff.create_staff(
-            session, request.form.get("username", ""), request.form.get("role", ""),
+            session,
+            request.form.get("username", ""),
+            request.form.get("role", ""),
             actor_id=current_user.id,
         )
     except IntakeError as exc:
         session.rollback()
         users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
-        return render_template("admin/staff.html", users=users, roles=list(Role),
-                               error=str(exc)), 422
+        return render_template(
+            "admin/staff.html", users=users, roles=list(Role), error=str(exc)
+        ), 422
     session.commit()
     # shown once, on this page only: never flashed (the flash lives in the cookie)
     return render_template("admin/one_time_password.html", user=user, password=password)
@@ -115,8 +118,9 @@ def roster_form() -> str:
 def roster_import() -> str | tuple[str, int]:
     upload = request.files.get("roster")
     if upload is None or not upload.filename:
-        return render_template("admin/roster.html", result=None,
-                               error="Choose the roster CSV exported from the MIS."), 422
+        return render_template(
+            "admin/roster.html", result=None, error="Choose the roster CSV exported from the MIS."
+        ), 422
     from intake.web.roster_import import import_roster_bytes
 
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
@@ -129,10 +133,17 @@ def roster_import() -> str | tuple[str, int]:
         except IntakeError as exc:
             db().rollback()
             problems = getattr(exc, "problems", [])[:50]
-            return render_template("admin/roster.html", result=None, error=str(exc),
-                                   problems=problems), 422
-    audit.record(db(), actor_id=current_user.id, action="roster.import", object_type="roster",
-                 object_id="roster", detail={k: v for k, v in result.items() if isinstance(v, int)})
+            return render_template(
+                "admin/roster.html", result=None, error=str(exc), problems=problems
+            ), 422
+    audit.record(
+        db(),
+        actor_id=current_user.id,
+        action="roster.import",
+        object_type="roster",
+        object_id="roster",
+        detail={k: v for k, v in result.items() if isinstance(v, int)},
+    )
     db().commit()
     return render_template("admin/roster.html", result=result, error=None)
 
@@ -163,11 +174,13 @@ def settings_view() -> str:
 @role_required("admin")
 def audit_log() -> str:
     entries = audit.recent(
-        db(), limit=300,
+        db(),
+        limit=300,
         action=request.args.get("action") or None,
         object_id=request.args.get("object") or None,
         actor_id=request.args.get("actor") or None,
     )
     names = dict(db().execute(select(StaffUser.id, StaffUser.username)).all())
-    return render_template("admin/audit.html", entries=entries, names=names,
-                           action=request.args.get("action", ""))
+    return render_template(
+        "admin/audit.html", entries=entries, names=names, action=request.args.get("action", "")
+    )

@@ -26,7 +26,12 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
         return url_for("index")
     if "\\" in target or any(ord(c) < 32 for c in target):
         return url_for("index")
@@ -71,8 +76,13 @@ def logout() -> Response:
         if user is not None:
             # the signed cookie cannot be recalled: a new version makes every copy of it void
             user.session_version += 1
-        audit.record(db(), actor_id=current_user.id, action="logout",
-                     object_type="staff_user", object_id=current_user.id)
+        audit.record(
+            db(),
+            actor_id=current_user.id,
+            action="logout",
+            object_type="staff_user",
+            object_id=current_user.id,
+        )
         db().commit()
     logout_user()
     session.clear()
@@ -120,8 +130,13 @@ def reauth() -> Response | str | tuple[str, int]:
         assert user is not None
         if staff.verify_password(user, request.form.get("password", "")):
             mark_fresh()
-            audit.record(db(), actor_id=user.id, action="login.step_up",
-                         object_type="staff_user", object_id=user.id)
+            audit.record(
+                db(),
+                actor_id=user.id,
+                action="login.step_up",
+                object_type="staff_user",
+                object_id=user.id,
+            )
             db().commit()
             return redirect(safe_next(request.args.get("next")))
         return render_template("auth/reauth.html", error="The password is not right."), 401

@@ -82,12 +82,25 @@ def upload() -> Response | tuple[str, int]:
     session.flush()
     for data, kind, name in checked:
         stored = storage.put_original(data)  # the original, unchanged, before anything else
-        session.add(Upload(
-            batch_id=batch.id, storage_key=stored.key, sha256=stored.sha256, size=stored.size,
-            display_name=name, kind=kind, uploaded_by=current_user.id,
-        ))
-    audit.record(session, actor_id=current_user.id, action="batch.upload", object_type="batch",
-                 object_id=batch.id, detail={"files": len(checked)})
+        session.add(
+            Upload(
+                batch_id=batch.id,
+                storage_key=stored.key,
+                sha256=stored.sha256,
+                size=stored.size,
+                display_name=name,
+                kind=kind,
+                uploaded_by=current_user.id,
+            )
+        )
+    audit.record(
+        session,
+        actor_id=current_user.id,
+        action="batch.upload",
+        object_type="batch",
+        object_id=batch.id,
+        detail={"files": len(checked)},
+    )
     session.commit()
     _queue().enqueue_batch(batch.id)
     flash(f"Uploaded {len(checked)} file(s). Reading has started.", "success")
@@ -101,9 +114,11 @@ def _upload_refused(message: str) -> tuple[str, int]:
 
 def progress_of(batch: Batch) -> dict[str, Any]:
     states = dict(
-        db().execute(
+        db()
+        .execute(
             select(Form.state, func.count()).where(Form.batch_id == batch.id).group_by(Form.state)
-        ).all()
+        )
+        .all()
     )
     return {
         "id": batch.id,
@@ -126,17 +141,28 @@ def show(batch_id: str) -> str:
         select(Form).where(Form.batch_id == batch.id).order_by(Form.doubt.desc())
     ).all()
     problem_pages = session.scalars(
-        select(Page).where(Page.batch_id == batch.id, Page.status != PageStatus.READ.value)
+        select(Page)
+        .where(Page.batch_id == batch.id, Page.status != PageStatus.READ.value)
         .order_by(Page.created_at)
     ).all()
     uploads = session.scalars(select(Upload).where(Upload.batch_id == batch.id)).all()
     upload_names = {u.id: u.display_name for u in uploads}
-    audit.record(session, actor_id=current_user.id, action="batch.view", object_type="batch",
-                 object_id=batch.id)
+    audit.record(
+        session,
+        actor_id=current_user.id,
+        action="batch.view",
+        object_type="batch",
+        object_id=batch.id,
+    )
     session.commit()
     return render_template(
-        "batches/show.html", batch=batch, forms=forms, problem_pages=problem_pages,
-        uploads=uploads, upload_names=upload_names, progress=progress_of(batch),
+        "batches/show.html",
+        batch=batch,
+        forms=forms,
+        problem_pages=problem_pages,
+        uploads=uploads,
+        upload_names=upload_names,
+        progress=progress_of(batch),
         rotations=ROTATIONS,
     )
 
@@ -170,8 +196,14 @@ def rotate_page(page_id: str) -> Response:
     if degrees not in ROTATIONS:
         abort(400)
     page.manual_rotation = (page.manual_rotation + degrees) % 360
-    audit.record(db(), actor_id=current_user.id, action="page.rotate", object_type="page",
-                 object_id=page.id, detail={"degrees": degrees})
+    audit.record(
+        db(),
+        actor_id=current_user.id,
+        action="page.rotate",
+        object_type="page",
+        object_id=page.id,
+        detail={"degrees": degrees},
+    )
     db().commit()
     current_app.extensions["intake_queue"].enqueue_page(page.id)
     flash("The page is being read again.", "success")
@@ -190,8 +222,14 @@ def assign_page(page_id: str) -> Response:
         abort(404)
     page.form_id = form.id
     page.assigned_identity = form.identity
-    audit.record(session, actor_id=current_user.id, action="page.assign", object_type="page",
-                 object_id=page.id, detail={"form": form.id})
+    audit.record(
+        session,
+        actor_id=current_user.id,
+        action="page.assign",
+        object_type="page",
+        object_id=page.id,
+        detail={"form": form.id},
+    )
     session.commit()
     flash("The page now belongs to that form.", "success")
     return redirect(url_for("batches.show", batch_id=page.batch_id))

@@ -21,8 +21,12 @@ def staff() -> None:
 
 @staff.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["office", "approver", "admin"]), default="office",
-              show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["office", "approver", "admin"]),
+    default="office",
+    show_default=True,
+)
 def create(username: str, role: str) -> None:
     """Create a staff user and print a one-time password (changed at first sign-in)."""
     from intake.db.base import make_engine, make_session_factory, transaction

@@ -47,7 +47,7 @@ class Viewer:
 
 
 def _short_label(label: str) -> str:
-    """"Date (Parent/Carer 1) DD MM YYYY" -> "Date DD MM YYYY": the party is the heading."""
+    """ "Date (Parent/Carer 1) DD MM YYYY" -> "Date DD MM YYYY": the party is the heading."""
     return " ".join(re.sub(r"\((Parent/Carer|Child) ?\d\)", "", label).split())
 
 
@@ -71,16 +71,22 @@ def _chars(read: FieldRead, thresholds: Thresholds) -> list[dict[str, Any]]:
     if not any(c.char and c.confidence < thresholds.doubtful_char_confidence for c in read.chars):
         return []
     return [
-        {"c": c.char or "\u00b7", "doubtful": bool(c.char) and c.confidence < thresholds.doubtful_char_confidence}
+        {
+            "c": c.char or "\u00b7",
+            "doubtful": bool(c.char) and c.confidence < thresholds.doubtful_char_confidence,
+        }
         for c in read.chars
     ]
 
 
-def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer: Viewer) -> dict[str, Any]:
+def form_view(
+    form: Form, template: FormTemplate, thresholds: Thresholds, viewer: Viewer
+) -> dict[str, Any]:
     """Everything the review screen needs for ``form``, as JSON-able data."""
     values = {fid: field_from_json(data) for fid, data in (form.values or {}).items()}
     active = {"parent1", "child1"} | {
-        spec.party for _, spec in template.fields()
+        spec.party
+        for _, spec in template.fields()
         if str(spec.kind) in TEXT_KINDS and values.get(spec.id) and values[spec.id].value
     }
     fields: list[dict[str, Any]] = []
@@ -90,8 +96,12 @@ def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer
         read = values.get(spec.id)
         kind = str(spec.kind)
         entry: dict[str, Any] = {
-            "id": spec.id, "label": _short_label(spec.label), "kind": kind, "party": spec.party,
-            "party_title": _party_title(spec.party), "page": page_number,
+            "id": spec.id,
+            "label": _short_label(spec.label),
+            "kind": kind,
+            "party": spec.party,
+            "party_title": _party_title(spec.party),
+            "page": page_number,
             "has_crop": read is not None and read.box_mm[2] > 0,
         }
         if kind == "signature":
@@ -134,7 +144,7 @@ def form_view(form: Form, template: FormTemplate, thresholds: Thresholds, viewer
 
 
 def _children(proposed: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for child in proposed.get("children", []) or []:
         candidates = [
             {
@@ -145,18 +155,20 @@ def _children(proposed: dict[str, Any]) -> list[dict[str, Any]]:
             }
             for c in (child.get("candidates") or [])[:3]
         ]
-        out.append({
-            "row": child.get("row", len(out) + 1),
-            "linked": child.get("student_id") or "",
-            "auto_linked": bool(child.get("auto_linked")),
-            "reasons": [str(r).replace("_", " ") for r in child.get("reasons", [])],
-            "candidates": candidates,
-        })
+        out.append(
+            {
+                "row": child.get("row", len(out) + 1),
+                "linked": child.get("student_id") or "",
+                "auto_linked": bool(child.get("auto_linked")),
+                "reasons": [str(r).replace("_", " ") for r in child.get("reasons", [])],
+                "candidates": candidates,
+            }
+        )
     return out
 
 
 def _applicants(proposed: dict[str, Any], viewer: Viewer) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for applicant in proposed.get("applicants", []) or []:
         outcome = str(applicant.get("outcome", ""))
         standings = []
@@ -165,22 +177,28 @@ def _applicants(proposed: dict[str, Any], viewer: Viewer) -> list[dict[str, Any]
             reason = str(standing.get("reason", ""))
             if blocked and not viewer.can_see_restricted:
                 reason = RESTRICTED
-            standings.append({
-                "student_id": standing.get("student_id", ""),
-                "pr": bool(standing.get("parental_responsibility")),
-                "blocked": blocked,
-                "reason": reason,
-            })
-        warnings = [WARNING_TEXT.get(w, str(w).replace("_", " ")) for w in applicant.get("warnings", [])]
+            standings.append(
+                {
+                    "student_id": standing.get("student_id", ""),
+                    "pr": bool(standing.get("parental_responsibility")),
+                    "blocked": blocked,
+                    "reason": reason,
+                }
+            )
+        warnings = [
+            WARNING_TEXT.get(w, str(w).replace("_", " ")) for w in applicant.get("warnings", [])
+        ]
         if outcome in ("no_pr", "blocked", "unknown_contact"):
             warnings.insert(0, WARNING_TEXT[outcome])
-        out.append({
-            "party": applicant.get("party", ""),
-            "party_title": _party_title(str(applicant.get("party", ""))),
-            "contact_id": applicant.get("contact_id") or "",
-            "outcome": outcome,
-            "warnings": warnings,
-            "standings": standings,
-            "existing_account": bool(applicant.get("link_existing_account")),
-        })
+        out.append(
+            {
+                "party": applicant.get("party", ""),
+                "party_title": _party_title(str(applicant.get("party", ""))),
+                "contact_id": applicant.get("contact_id") or "",
+                "outcome": outcome,
+                "warnings": warnings,
+                "standings": standings,
+                "existing_account": bool(applicant.get("link_existing_account")),
+            }
+        )
     return out

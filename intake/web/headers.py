@@ -89,6 +89,8 @@ def register_error_pages(app: Flask) -> None:
         incident = uuid.uuid4().hex[:12]
         log.exception("incident %s on %s %s", incident, request.method, request.endpoint)
         return _page(
-            500, "Something went wrong",
-            "Something went wrong. Quote the incident id to your administrator.", incident,
+            500,
+            "Something went wrong",
+            "Something went wrong. Quote the incident id to your administrator.",
+            incident,
         )

@@ -73,15 +73,18 @@ def _form_or_404(form_id: str) -> Form:
 
 def _view_data(form: Form) -> dict[str, Any]:
     data = form_view(form, _template(), _settings().thresholds, _viewer())
-    audit.record(db(), actor_id=current_user.id, action="form.view", object_type="form",
-                 object_id=form.id)
+    audit.record(
+        db(), actor_id=current_user.id, action="form.view", object_type="form", object_id=form.id
+    )
     return data
 
 
 def _next_form(exclude: list[str]) -> Form | None:
     query = (
-        select(Form).where(Form.state == FormState.REVIEW.value)
-        .order_by(Form.doubt.desc(), Form.created_at, Form.id).limit(1)
+        select(Form)
+        .where(Form.state == FormState.REVIEW.value)
+        .order_by(Form.doubt.desc(), Form.created_at, Form.id)
+        .limit(1)
     )
     if exclude:
         query = query.where(Form.id.not_in(exclude[:50]))
@@ -95,8 +98,10 @@ def queue() -> str:
     state = request.args.get("state", "")
     batch_id = request.args.get("batch", "")
     states = [state] if state in {s.value for s in FormState} else [s.value for s in QUEUE_STATES]
-    query = select(Form, Batch.label).join(Batch, Batch.id == Form.batch_id).where(
-        Form.state.in_(states)
+    query = (
+        select(Form, Batch.label)
+        .join(Batch, Batch.id == Form.batch_id)
+        .where(Form.state.in_(states))
     )
     if batch_id:
         query = query.where(Form.batch_id == batch_id)
@@ -108,8 +113,13 @@ def queue() -> str:
         select(Batch.id, Batch.label).order_by(Batch.created_at.desc()).limit(50)
     ).all()
     return render_template(
-        "review/queue.html", rows=rows, counts=counts, states=list(FormState),
-        state=state, batch_id=batch_id, batches=batches,
+        "review/queue.html",
+        rows=rows,
+        counts=counts,
+        states=list(FormState),
+        state=state,
+        batch_id=batch_id,
+        batches=batches,
     )
 
 
@@ -128,7 +138,9 @@ def open_next() -> Response:
 def screen(form_id: str) -> str:
     form = _form_or_404(form_id)
     data = _view_data(form)
-    pages = db().scalars(select(Page).where(Page.form_id == form.id).order_by(Page.page_number)).all()
+    pages = (
+        db().scalars(select(Page).where(Page.form_id == form.id).order_by(Page.page_number)).all()
+    )
     db().commit()
     return render_template("review/screen.html", form=data, pages=pages)
 
@@ -170,8 +182,9 @@ def crop(form_id: str, field_id: str) -> Response:
         abort(404)
     read = field_from_json(data)
     page = db().scalar(
-        select(Page).where(Page.form_id == form.id, Page.page_number == read.page,
-                           Page.image_key != "")
+        select(Page).where(
+            Page.form_id == form.id, Page.page_number == read.page, Page.image_key != ""
+        )
     )
     if page is None or read.box_mm[2] <= 0:
         abort(404)
@@ -209,7 +222,9 @@ def _payload() -> dict[str, Any]:
     return {
         "row_version": request.form.get("row_version"),
         "reason": request.form.get("reason", ""),
-        "values": {k[len("value:"):]: v for k, v in request.form.items() if k.startswith("value:")},
+        "values": {
+            k[len("value:") :]: v for k, v in request.form.items() if k.startswith("value:")
+        },
     }
 
 
@@ -241,14 +256,28 @@ def _apply_corrections(form: Form, corrections: Any) -> list[str]:
         spec = template.field(field_id)
         page_number = next(n for n, f in template.fields() if f.id == field_id)
         base = values.get(field_id) or {
-            "field_id": field_id, "kind": str(spec.kind), "page": page_number, "raw": "",
+            "field_id": field_id,
+            "kind": str(spec.kind),
+            "page": page_number,
+            "raw": "",
         }
-        updated = dict(base, value=new, confidence=1.0, problems=[], chars=[
-            {"char": c, "confidence": 1.0, "alternatives": []} for c in new
-        ])
+        updated = dict(
+            base,
+            value=new,
+            confidence=1.0,
+            problems=[],
+            chars=[{"char": c, "confidence": 1.0, "alternatives": []} for c in new],
+        )
         values[field_id] = field_to_json(field_from_json(updated))
-        db().add(FormEdit(form_id=form.id, actor_id=current_user.id, field_id=field_id,
-                          old_value=old, new_value=new))
+        db().add(
+            FormEdit(
+                form_id=form.id,
+                actor_id=current_user.id,
+                field_id=field_id,
+                old_value=old,
+                new_value=new,
+            )
+        )
         changed.append(field_id)
     if changed:
         form.values = values
@@ -283,10 +312,22 @@ def accept(form_id: str) -> Response:
     form.checked_by = current_user.id
     form.reason = ""
     if changed:
-        audit.record(db(), actor_id=current_user.id, action="form.edit", object_type="form",
-                     object_id=form.id, detail={"fields": sorted(changed)})
-    audit.record(db(), actor_id=current_user.id, action="form.accept", object_type="form",
-                 object_id=form.id, detail={"corrected": len(changed)})
+        audit.record(
+            db(),
+            actor_id=current_user.id,
+            action="form.edit",
+            object_type="form",
+            object_id=form.id,
+            detail={"fields": sorted(changed)},
+        )
+    audit.record(
+        db(),
+        actor_id=current_user.id,
+        action="form.accept",
+        object_type="form",
+        object_id=form.id,
+        detail={"corrected": len(changed)},
+    )
     _commit_or_conflict()
     return _done(form, "Form accepted.")
 
@@ -301,8 +342,9 @@ def hold(form_id: str) -> Response:
     _apply_corrections(form, payload.get("values"))
     form.move_to(FormState.HELD)
     form.reason = str(payload.get("reason", ""))[:MAX_REASON_CHARS]
-    audit.record(db(), actor_id=current_user.id, action="form.hold", object_type="form",
-                 object_id=form.id)
+    audit.record(
+        db(), actor_id=current_user.id, action="form.hold", object_type="form", object_id=form.id
+    )
     _commit_or_conflict()
     return _done(form, "Form held.")
 
@@ -314,8 +356,9 @@ def release(form_id: str) -> Response:
     form = _form_or_404(form_id)
     _check_version(form, _payload())
     form.move_to(FormState.REVIEW)
-    audit.record(db(), actor_id=current_user.id, action="form.release", object_type="form",
-                 object_id=form.id)
+    audit.record(
+        db(), actor_id=current_user.id, action="form.release", object_type="form", object_id=form.id
+    )
     _commit_or_conflict()
     return _done(form, "Form back in the queue.")
 
@@ -332,7 +375,8 @@ def reject(form_id: str) -> Response:
         abort(422, description="Give a reason for the rejection.")
     form.move_to(FormState.REJECTED)
     form.reason = reason
-    audit.record(db(), actor_id=current_user.id, action="form.reject", object_type="form",
-                 object_id=form.id)
+    audit.record(
+        db(), actor_id=current_user.id, action="form.reject", object_type="form", object_id=form.id
+    )
     _commit_or_conflict()
     return _done(form, "Form rejected.")

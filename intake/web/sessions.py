@@ -43,8 +43,11 @@ class StaffPrincipal(UserMixin):
 
 def principal_of(user: StaffUser) -> StaffPrincipal:
     return StaffPrincipal(
-        id=user.id, username=user.username, role=user.role,
-        session_version=user.session_version, must_change_password=user.must_change_password,
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        session_version=user.session_version,
+        must_change_password=user.must_change_password,
     )
 
 

@@ -6,6 +6,7 @@ written to the audit log by the caller's transaction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -108,14 +109,21 @@ def create_staff(
         raise IntakeError(f"a staff user called {username!r} already exists")
     password = one_time_password()
     user = StaffUser(
-        username=username, role=role, password_hash=hash_password(password),
-        must_change_password=True, active=True,
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        must_change_password=True,
+        active=True,
     )
     session.add(user)
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="staff.create", object_type="staff_user",
-        object_id=user.id, detail={"role": role},
+        session,
+        actor_id=actor_id,
+        action="staff.create",
+        object_type="staff_user",
+        object_id=user.id,
+        detail={"role": role},
     )
     return user, password
 
@@ -134,17 +142,25 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
     """Check a login; count failures and make the account wait longer after each one."""
     user = find_by_username(session, username)
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
-        audit.record(session, actor_id=None, action="login.failed", object_type="staff_user",
-                     object_id="unknown")
+        audit.record(
+            session,
+            actor_id=None,
+            action="login.failed",
+            object_type="staff_user",
+            object_id="unknown",
+        )
         raise LoginRefused("wrong username or password")
     locked = _aware(user.locked_until)
     if locked is not None and locked > _now():
-        audit.record(session, actor_id=None, action="login.locked", object_type="staff_user",
-                     object_id=user.id)
+        audit.record(
+            session,
+            actor_id=None,
+            action="login.locked",
+            object_type="staff_user",
+            object_id=user.id,
+        )
         raise LoginRefused("wrong username or password")
     try:
         _hasher.verify(user.password_hash, password)
@@ -154,20 +170,32 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
             extra = user.failed_logins - LOCK_AFTER_FAILURES
             wait = min(LOCK_BASE_SECONDS * (2**extra), LOCK_MAX_SECONDS)
             user.locked_until = _now() + timedelta(seconds=wait)
-        audit.record(session, actor_id=None, action="login.failed", object_type="staff_user",
-                     object_id=user.id, detail={"failures": user.failed_logins})
+        audit.record(
+            session,
+            actor_id=None,
+            action="login.failed",
+            object_type="staff_user",
+            object_id=user.id,
+            detail={"failures": user.failed_logins},
+        )
         raise LoginRefused("wrong username or password") from None
     if not user.active:
-        audit.record(session, actor_id=None, action="login.disabled", object_type="staff_user",
-                     object_id=user.id)
+        audit.record(
+            session,
+            actor_id=None,
+            action="login.disabled",
+            object_type="staff_user",
+            object_id=user.id,
+        )
         raise LoginRefused("wrong username or password")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = _now()
-    audit.record(session, actor_id=user.id, action="login", object_type="staff_user",
-                 object_id=user.id)
+    audit.record(
+        session, actor_id=user.id, action="login", object_type="staff_user", object_id=user.id
+    )
     return LoginResult(user.id, user.must_change_password, user.session_version)
 
 
@@ -187,25 +215,40 @@ def change_password(session: Session, user: StaffUser, new_password: str) -> Non
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.session_version += 1
-    audit.record(session, actor_id=user.id, action="staff.password_changed",
-                 object_type="staff_user", object_id=user.id)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="staff.password_changed",
+        object_type="staff_user",
+        object_id=user.id,
+    )
 
 
 def set_role(session: Session, user: StaffUser, role: str, *, actor_id: str) -> None:
     """Change a user's role; their sessions end so the new role applies at once."""
     user.role = Role(role).value
     user.session_version += 1
-    audit.record(session, actor_id=actor_id, action="staff.role_changed",
-                 object_type="staff_user", object_id=user.id, detail={"role": user.role})
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="staff.role_changed",
+        object_type="staff_user",
+        object_id=user.id,
+        detail={"role": user.role},
+    )
 
 
 def set_active(session: Session, user: StaffUser, active: bool, *, actor_id: str) -> None:
     """Disable or re-enable a user; disabling ends their sessions at once."""
     user.active = active
     user.session_version += 1
-    audit.record(session, actor_id=actor_id,
-                 action="staff.enabled" if active else "staff.disabled",
-                 object_type="staff_user", object_id=user.id)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="staff.enabled" if active else "staff.disabled",
+        object_type="staff_user",
+        object_id=user.id,
+    )
 
 
 def reset_password(session: Session, user: StaffUser, *, actor_id: str) -> str:
@@ -216,6 +259,11 @@ def reset_password(session: Session, user: StaffUser, *, actor_id: str) -> str:
     user.failed_logins = 0
     user.locked_until = None
     user.session_version += 1
-    audit.record(session, actor_id=actor_id, action="staff.password_reset",
-                 object_type="staff_user", object_id=user.id)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="staff.password_reset",
+        object_type="staff_user",
+        object_id=user.id,
+    )
     return password

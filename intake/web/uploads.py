@@ -9,7 +9,9 @@ from intake.errors import InputFileError
 from intake.reading.ingest import sniff_type
 
 MAX_NAME_CHARS = 120
-_BIDI_AND_CONTROL = re.compile(r"[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_BIDI_AND_CONTROL = re.compile(
+    r"[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def display_name(filename: str | None) -> str:

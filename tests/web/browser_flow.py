@@ -28,8 +28,15 @@ from intake.web import create_app, staff
 from .truth_reader import TruthReader, load_truths
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 REVIEWER = "reviewer"
 REVIEWER_PASSWORD = "violet tractor ocean plum"
 
@@ -38,10 +45,17 @@ def ensure_chromium() -> str:
     """Debian's Chromium, installed with apt when we are root and it is missing; '' if not."""
     if Path(CHROMIUM).exists():
         return CHROMIUM
-    if shutil.which("apt-get") and hasattr(__import__("os"), "geteuid") and \
-            __import__("os").geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "chromium"], check=False,  # noqa: S603,S607
-                       capture_output=True, timeout=900)
+    if (
+        shutil.which("apt-get")
+        and hasattr(__import__("os"), "geteuid")
+        and __import__("os").geteuid() == 0
+    ):
+        subprocess.run(
+            ["apt-get", "install", "-y", "chromium"],
+            check=False,
+            capture_output=True,
+            timeout=900,
+        )
     return CHROMIUM if Path(CHROMIUM).exists() else ""
 
 
@@ -55,8 +69,9 @@ def sample_files(folder: Path, forms: int) -> list[Path]:
     """Page images of the first ``forms`` sample forms."""
     files: list[Path] = []
     for truth in sorted(folder.glob("form-*.json"))[:forms]:
-        files.extend(sorted(p for p in folder.glob(f"{truth.stem}-p*.*")
-                            if p.suffix in (".png", ".jpg")))
+        files.extend(
+            sorted(p for p in folder.glob(f"{truth.stem}-p*.*") if p.suffix in (".png", ".jpg"))
+        )
     return files
 
 
@@ -101,14 +116,24 @@ def live_app(data_dir: Path, folder: Path) -> Iterator[LiveApp]:
         user.must_change_password = False
         session.commit()
     reader = TruthReader(load_truths(folder))
-    ctx = BatchContext(settings=settings, sessions=sessions,
-                       storage=LocalStorage(data_dir / "files"), reader=reader,
-                       matcher=_matcher(settings, folder))
+    ctx = BatchContext(
+        settings=settings,
+        sessions=sessions,
+        storage=LocalStorage(data_dir / "files"),
+        reader=reader,
+        matcher=_matcher(settings, folder),
+    )
     queue = build_queue(settings, huey=MemoryHuey("browser"), context=lambda: ctx)
     consumer = start_consumer_in_process(queue, workers=1)
-    app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret-key-0123456789",
-                      "INTAKE_SETTINGS": settings, "INTAKE_QUEUE": queue,
-                      "INTAKE_STORAGE": ctx.storage})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret-key-0123456789",
+            "INTAKE_SETTINGS": settings,
+            "INTAKE_QUEUE": queue,
+            "INTAKE_STORAGE": ctx.storage,
+        }
+    )
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -135,13 +160,15 @@ class Figures:
         per_field = self.keys_for_corrections / max(self.corrected_fields, 1)
         clean = sorted(set(self.keys_clean_forms))
         mean = sum(self.seconds_per_form) / max(len(self.seconds_per_form), 1)
-        return (f"forms reviewed: {self.forms}; key presses to accept a form needing no "
-                f"correction: {clean}; corrected fields: {self.corrected_fields}, "
-                f"{per_field:.1f} key presses per corrected field (typing the value + Tab); "
-                f"total key presses {self.keys_total}; scripted reviewer "
-                f"{mean:.2f} s per form (min {min(self.seconds_per_form, default=0):.2f}, "
-                f"max {max(self.seconds_per_form, default=0):.2f}); Enter to next form on "
-                f"screen: median {_median(self.seconds_enter_to_next):.2f} s")
+        return (
+            f"forms reviewed: {self.forms}; key presses to accept a form needing no "
+            f"correction: {clean}; corrected fields: {self.corrected_fields}, "
+            f"{per_field:.1f} key presses per corrected field (typing the value + Tab); "
+            f"total key presses {self.keys_total}; scripted reviewer "
+            f"{mean:.2f} s per form (min {min(self.seconds_per_form, default=0):.2f}, "
+            f"max {max(self.seconds_per_form, default=0):.2f}); Enter to next form on "
+            f"screen: median {_median(self.seconds_enter_to_next):.2f} s"
+        )
 
 
 def _median(values: list[float]) -> float:
@@ -165,9 +192,13 @@ def _keys_to_fix(page: Any, value: str, run: list[int] | None, truth: str) -> in
     """Type the fix into the focused field; returns the key presses it took."""
     if run is not None:
         start, end = run
-        if len(truth) >= start and truth[:start] == value[:start] and \
-                truth.endswith(value[end:]) and len(truth) - len(value[end:]) >= start:
-            replacement = truth[start:len(truth) - len(value[end:])]
+        if (
+            len(truth) >= start
+            and truth[:start] == value[:start]
+            and truth.endswith(value[end:])
+            and len(truth) - len(value[end:]) >= start
+        ):
+            replacement = truth[start : len(truth) - len(value[end:])]
             if not replacement:
                 page.keyboard.press("Delete")
                 return 1
@@ -207,8 +238,9 @@ def upload_and_wait(page: Any, url: str, files: list[Path], timeout_s: float = 1
     return "\n".join(sorted(seen))
 
 
-def review_everything(page: Any, url: str, reader: TruthReader, figures: Figures,
-                      screenshot: Path | None = None) -> None:
+def review_everything(
+    page: Any, url: str, reader: TruthReader, figures: Figures, screenshot: Path | None = None
+) -> None:
     """The scripted reviewer: fix what differs from the truth, from the keyboard only."""
     page.goto(f"{url}/review")
     page.click("#start-review")
@@ -221,7 +253,8 @@ def review_everything(page: Any, url: str, reader: TruthReader, figures: Figures
         serial = meta.split("serial ")[1].split(" ")[0] if "serial " in meta else ""
         if first and screenshot is not None:
             page.wait_for_function(
-                "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+                "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
+            )
             page.screenshot(path=str(screenshot), full_page=False)
         first = False
         state = page.evaluate(_DOUBTFUL_FIELDS)
@@ -249,7 +282,10 @@ def review_everything(page: Any, url: str, reader: TruthReader, figures: Figures
         figures.forms += 1
         page.wait_for_function(
             "ref => { const el = document.getElementById('form-ref');"
-            " return !el || el.textContent !== ref; }", arg=ref, timeout=15000)
+            " return !el || el.textContent !== ref; }",
+            arg=ref,
+            timeout=15000,
+        )
         figures.seconds_per_form.append(time.perf_counter() - started)
         figures.seconds_enter_to_next.append(time.perf_counter() - shown)
         if "/review/" not in page.url:

@@ -34,7 +34,9 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with small costs in tests (the real parameters are tested on their own)."""
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -82,9 +84,13 @@ def reader() -> FakeReader:
 
 @pytest.fixture
 def batch_ctx(settings: Settings, db_factory, reader: FakeReader) -> BatchContext:
-    return BatchContext(settings=settings, sessions=db_factory,
-                        storage=LocalStorage(settings.data_dir / "files"),
-                        reader=reader, matcher=fake_matcher)
+    return BatchContext(
+        settings=settings,
+        sessions=db_factory,
+        storage=LocalStorage(settings.data_dir / "files"),
+        reader=reader,
+        matcher=fake_matcher,
+    )
 
 
 @pytest.fixture
@@ -94,14 +100,16 @@ def queue(settings: Settings, batch_ctx: BatchContext) -> JobQueue:
 
 @pytest.fixture
 def app(settings: Settings, batch_ctx: BatchContext, queue: JobQueue) -> Flask:
-    return create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-for-the-web-tests",
-        "INTAKE_SETTINGS": settings,
-        "INTAKE_QUEUE": queue,
-        "INTAKE_STORAGE": batch_ctx.storage,
-        "RATELIMIT_ENABLED": True,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-for-the-web-tests",
+            "INTAKE_SETTINGS": settings,
+            "INTAKE_QUEUE": queue,
+            "INTAKE_STORAGE": batch_ctx.storage,
+            "RATELIMIT_ENABLED": True,
+        }
+    )
 
 
 @pytest.fixture
@@ -127,8 +135,9 @@ def csrf_from(client: FlaskClient, path: str) -> str:
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD):
     token = csrf_from(client, "/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token})
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
 
 
 @pytest.fixture

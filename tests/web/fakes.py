@@ -51,8 +51,14 @@ class FakeReader:
         self.calls += 1
         r, g, b = (int(x) for x in image.image[0, 0][:3])
         if b != MARKER:
-            return PageOutcome(page=PageRead(index_in_file=image.index, source=source,
-                                             status="blank", reason="the page is blank"))
+            return PageOutcome(
+                page=PageRead(
+                    index_in_file=image.index,
+                    source=source,
+                    status="blank",
+                    reason="the page is blank",
+                )
+            )
         if (r, g) in self.fail_on:
             raise RuntimeError("simulated reader crash")
         template = load_template("parent-portal-v1")
@@ -65,12 +71,24 @@ class FakeReader:
             rect = spec.rect
             conf = 0.6 if doubtful else 0.98
             fields[spec.id] = FieldRead(
-                field_id=spec.id, kind=str(spec.kind), page=g, value=value, raw=value,
-                confidence=conf, chars=_chars(value, doubtful) if spec.kind not in ("tick", "signature") else (),
+                field_id=spec.id,
+                kind=str(spec.kind),
+                page=g,
+                value=value,
+                raw=value,
+                confidence=conf,
+                chars=_chars(value, doubtful) if spec.kind not in ("tick", "signature") else (),
                 box_mm=(rect.x, rect.y, rect.w, rect.h),
             )
-        page = PageRead(index_in_file=image.index, source=source, status="read",
-                        form_type="parent-portal", version=1, page_number=g, serial=serial)
+        page = PageRead(
+            index_in_file=image.index,
+            source=source,
+            status="read",
+            form_type="parent-portal",
+            version=1,
+            page_number=g,
+            serial=serial,
+        )
         aligned = np.asarray(Image.fromarray(image.image).resize((420, 594)))
         return PageOutcome(page=page, fields=fields, aligned=aligned)
 
@@ -95,14 +113,39 @@ def fake_matcher(form: FormRead) -> dict:
     return {
         "status": "ok",
         "unresolved": 0,
-        "children": [{
-            "row": 1, "student_id": "S1", "auto_linked": True, "reasons": ["name and tutor group"],
-            "candidates": [{"student_id": "S1", "forename": "Tom", "surname": "Smith",
-                            "tutor_group": "7A", "score": 96.0}],
-        }] if name else [],
-        "applicants": [{
-            "party": "parent1", "contact_id": "C1", "outcome": "pr", "warnings": ["address_differs"],
-            "standings": [{"student_id": "S1", "parental_responsibility": True, "blocked": False,
-                           "reason": ""}],
-        }],
+        "children": [
+            {
+                "row": 1,
+                "student_id": "S1",
+                "auto_linked": True,
+                "reasons": ["name and tutor group"],
+                "candidates": [
+                    {
+                        "student_id": "S1",
+                        "forename": "Tom",
+                        "surname": "Smith",
+                        "tutor_group": "7A",
+                        "score": 96.0,
+                    }
+                ],
+            }
+        ]
+        if name
+        else [],
+        "applicants": [
+            {
+                "party": "parent1",
+                "contact_id": "C1",
+                "outcome": "pr",
+                "warnings": ["address_differs"],
+                "standings": [
+                    {
+                        "student_id": "S1",
+                        "parental_responsibility": True,
+                        "blocked": False,
+                        "reason": "",
+                    }
+                ],
+            }
+        ],
     }

@@ -22,13 +22,16 @@ def upload_fake_batch(client: FlaskClient, forms: int = 2, *, blank: int = 0):
     for i in range(blank):
         files.append((io.BytesIO(scan_png(0, 0, blank=True)), f"blank{i}.png"))
     token = csrf_from(client, "/batches")
-    return client.post("/batches", data={"csrf_token": token, "files": files},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/batches", data={"csrf_token": token, "files": files}, content_type="multipart/form-data"
+    )
 
 
 def forms_in_review(db_factory) -> list[Form]:
     with db_factory() as session:
-        return list(session.scalars(select(Form).order_by(Form.doubt.desc(), Form.created_at, Form.id)))
+        return list(
+            session.scalars(select(Form).order_by(Form.doubt.desc(), Form.created_at, Form.id))
+        )
 
 
 def set_value(db_factory, form_id: str, field_id: str, value: str) -> None:

@@ -36,16 +36,18 @@ def main(out: Path) -> int:
         return 1
     out.mkdir(parents=True, exist_ok=True)
     figures = Figures()
-    with tempfile.TemporaryDirectory() as tmp, live_app(Path(tmp) / "data", folder) as app, \
-            sync_playwright() as p:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        live_app(Path(tmp) / "data", folder) as app,
+        sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         sign_in(page, app.url)
         upload_and_wait(page, app.url, sample_files(folder, 100))
         page.goto(f"{app.url}/review")
         page.screenshot(path=str(out / "review-queue.png"))
-        review_everything(page, app.url, app.reader, figures,
-                          screenshot=out / "review-screen.png")
+        review_everything(page, app.url, app.reader, figures, screenshot=out / "review-screen.png")
         browser.close()
     print("REVIEW FIGURES:", figures.report())
     return 0

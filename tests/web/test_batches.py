@@ -20,8 +20,9 @@ from .helpers import upload_fake_batch
 
 def _post_files(client, files):
     token = csrf_from(client, "/batches")
-    return client.post("/batches", data={"csrf_token": token, "files": files},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/batches", data={"csrf_token": token, "files": files}, content_type="multipart/form-data"
+    )
 
 
 def test_upload_reads_pages_into_forms(client_as, db_factory) -> None:
@@ -30,12 +31,18 @@ def test_upload_reads_pages_into_forms(client_as, db_factory) -> None:
     assert response.status_code == 302
     with db_factory() as session:
         batch = session.scalar(select(Batch))
-        assert (batch.status, batch.pages_total, batch.pages_done, batch.pages_failed,
-                batch.forms_found) == ("done", 5, 5, 1, 2)
+        assert (
+            batch.status,
+            batch.pages_total,
+            batch.pages_done,
+            batch.pages_failed,
+            batch.forms_found,
+        ) == ("done", 5, 5, 1, 2)
         forms = session.scalars(select(Form)).all()
         assert sorted(f.serial for f in forms) == ["F0001", "F0002"]
-        assert all(len(session.scalars(select(Page).where(Page.form_id == f.id)).all()) == 2
-                   for f in forms)
+        assert all(
+            len(session.scalars(select(Page).where(Page.form_id == f.id)).all()) == 2 for f in forms
+        )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Pages that could not be read" in page and "the page is blank" in page
     progress = client.get(f"/api/batches/{batch.id}/progress").get_json()
@@ -69,8 +76,16 @@ def test_too_large_upload_is_refused_before_the_view(app, client_as) -> None:
     assert _post_files(client_as("office"), [(big, "big.pdf")]).status_code == 413
 
 
-@pytest.mark.parametrize("name", ["../../app/config.py", "..\\..\\win.ini", "a.pdf\x00.php",
-                                  '"><img src=x onerror=alert(1)>.png', "scan\u202efdp.exe"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../app/config.py",
+        "..\\..\\win.ini",
+        "a.pdf\x00.php",
+        '"><img src=x onerror=alert(1)>.png',
+        "scan\u202efdp.exe",
+    ],
+)
 def test_hostile_file_names_are_stored_under_uuids(client_as, db_factory, settings, name) -> None:
     client = client_as("office")
     response = _post_files(client, [(io.BytesIO(scan_png(1, 1)), name)])
@@ -95,14 +110,18 @@ def test_rerunning_a_batch_adds_nothing(client_as, db_factory, batch_ctx, reader
     upload_fake_batch(client, forms=2, blank=1)
     with db_factory() as session:
         batch_id = session.scalar(select(Batch.id))
-        before = (session.scalar(select(func.count()).select_from(Form)),
-                  session.scalar(select(func.count()).select_from(Page)))
+        before = (
+            session.scalar(select(func.count()).select_from(Form)),
+            session.scalar(select(func.count()).select_from(Page)),
+        )
     calls = reader.calls
     process_batch(batch_ctx, batch_id)
     process_batch(batch_ctx, batch_id)
     with db_factory() as session:
-        after = (session.scalar(select(func.count()).select_from(Form)),
-                 session.scalar(select(func.count()).select_from(Page)))
+        after = (
+            session.scalar(select(func.count()).select_from(Form)),
+            session.scalar(select(func.count()).select_from(Page)),
+        )
         batch = session.get(Batch, batch_id)
         assert batch.pages_done == 5 and batch.forms_found == 2
     assert after == before == (2, 5)
@@ -123,8 +142,9 @@ def test_a_crashing_page_does_not_stop_the_batch(client_as, db_factory, reader) 
     assert "page_missing" not in problems["F0002"]
 
 
-def test_a_worker_that_died_half_way_finishes_on_rerun(client_as, db_factory, batch_ctx,
-                                                      reader) -> None:
+def test_a_worker_that_died_half_way_finishes_on_rerun(
+    client_as, db_factory, batch_ctx, reader
+) -> None:
     reader.fail_on.add((2, 1))
     client = client_as("office")
     upload_fake_batch(client, forms=2)
@@ -146,12 +166,18 @@ def test_rotate_reads_the_page_again(client_as, db_factory) -> None:
     with db_factory() as session:
         blank = session.scalar(select(Page).where(Page.status == "blank"))
     token = csrf_from(client, "/batches")
-    response = client.post(f"/pages/{blank.id}/rotate", data={"csrf_token": token, "degrees": "180"})
+    response = client.post(
+        f"/pages/{blank.id}/rotate", data={"csrf_token": token, "degrees": "180"}
+    )
     assert response.status_code == 302
     with db_factory() as session:
         assert session.get(Page, blank.id).manual_rotation == 180
-    assert client.post(f"/pages/{blank.id}/rotate", data={"csrf_token": token,
-                                                          "degrees": "45"}).status_code == 400
+    assert (
+        client.post(
+            f"/pages/{blank.id}/rotate", data={"csrf_token": token, "degrees": "45"}
+        ).status_code
+        == 400
+    )
 
 
 def test_assign_a_page_to_a_form(client_as, db_factory) -> None:
@@ -161,8 +187,9 @@ def test_assign_a_page_to_a_form(client_as, db_factory) -> None:
         blank = session.scalar(select(Page).where(Page.status == "blank"))
         form = session.scalar(select(Form))
     token = csrf_from(client, "/batches")
-    response = client.post(f"/pages/{blank.id}/assign", data={"csrf_token": token,
-                                                              "form_id": form.id})
+    response = client.post(
+        f"/pages/{blank.id}/assign", data={"csrf_token": token, "form_id": form.id}
+    )
     assert response.status_code == 302
     with db_factory() as session:
         assert session.get(Page, blank.id).form_id == form.id

@@ -35,8 +35,10 @@ def chromium_executable() -> str:
     if not path:
         from tests.conftest import service_missing  # type: ignore[import-not-found]
 
-        service_missing("Debian's chromium is missing and could not be installed "
-                        "(apt-get install -y chromium needs root)")
+        service_missing(
+            "Debian's chromium is missing and could not be installed "
+            "(apt-get install -y chromium needs root)"
+        )
     return path
 
 
@@ -74,8 +76,10 @@ def test_upload_review_and_accept_from_the_keyboard(tmp_path: Path, chromium_exe
             edits = session.scalars(select(FormEdit)).all()
         assert states == {"checked"}
         assert len(edits) == figures.corrected_fields > 0
-        assert all(app.reader.truth_value(_serial(app, e.form_id), e.field_id) == e.new_value
-                   for e in edits)
+        assert all(
+            app.reader.truth_value(_serial(app, e.form_id), e.field_id) == e.new_value
+            for e in edits
+        )
     assert figures.keys_clean_forms and set(figures.keys_clean_forms) == {1}
     print("\nREVIEW FIGURES:", figures.report())
 

@@ -13,9 +13,11 @@ from .helpers import forms_in_review, set_value, upload_fake_batch
 
 def _accept(client, form: Form, values: dict | None = None, **extra):
     token = csrf_from(client, "/review")
-    return client.post(f"/forms/{form.id}/accept",
-                       json={"row_version": form.row_version, "values": values or {}, **extra},
-                       headers={"X-CSRFToken": token})
+    return client.post(
+        f"/forms/{form.id}/accept",
+        json={"row_version": form.row_version, "values": values or {}, **extra},
+        headers={"X-CSRFToken": token},
+    )
 
 
 def test_queue_lists_most_doubtful_first_with_minimal_fields(client_as, db_factory) -> None:
@@ -39,7 +41,9 @@ def test_values_are_escaped(client_as, db_factory) -> None:
     set_value(db_factory, form.id, "p1_surname", "{{ 7*7 }}")
     html = client.get(f"/review/{form.id}").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;@x.com" in html
-    assert "<svg onload" not in html and "&#34;&gt;&lt;svg onload=alert(document.domain)&gt;" in html
+    assert (
+        "<svg onload" not in html and "&#34;&gt;&lt;svg onload=alert(document.domain)&gt;" in html
+    )
     assert "{{ 7*7 }}" in html and ">49<" not in html
     data = client.get(f"/api/forms/{form.id}")
     assert data.headers["Content-Type"] == "application/json"
@@ -58,7 +62,9 @@ def test_accept_saves_corrections_history_and_audit(client_as, db_factory, users
         assert stored.values["p1_surname"]["value"] == "SMITH"
         assert stored.last_edited_by == users["office"] and stored.checked_by == users["office"]
         edits = session.scalars(select(FormEdit).where(FormEdit.form_id == form.id)).all()
-        assert [(e.field_id, e.old_value, e.new_value) for e in edits] == [("p1_surname", "SM1TH", "SMITH")]
+        assert [(e.field_id, e.old_value, e.new_value) for e in edits] == [
+            ("p1_surname", "SM1TH", "SMITH")
+        ]
         audit = session.scalars(select(AuditEntry).where(AuditEntry.object_id == form.id)).all()
         actions = [a.action for a in audit]
         assert "form.edit" in actions and "form.accept" in actions
@@ -74,8 +80,11 @@ def test_every_view_is_audited(client_as, db_factory, users) -> None:
     client.get(f"/review/{form.id}")
     client.get(f"/api/forms/{form.id}")
     with db_factory() as session:
-        views = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "form.view", AuditEntry.object_id == form.id)).all()
+        views = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "form.view", AuditEntry.object_id == form.id
+            )
+        ).all()
     assert len(views) == 2 and all(v.actor_id == users["office"] for v in views)
 
 
@@ -96,11 +105,20 @@ def test_mass_assignment_is_ignored(client_as, db_factory) -> None:
     upload_fake_batch(client, forms=1)
     form = forms_in_review(db_factory)[0]
     token = csrf_from(client, "/review")
-    response = client.post(f"/forms/{form.id}/hold", data={
-        "csrf_token": token, "row_version": form.row_version, "reason": "call parent",
-        "state": "approved", "role": "admin", "doubt": "0", "value:uploaded_by": "x",
-        "value:p1_signature_agree": "signed", "value:no_such_field": "x",
-    })
+    response = client.post(
+        f"/forms/{form.id}/hold",
+        data={
+            "csrf_token": token,
+            "row_version": form.row_version,
+            "reason": "call parent",
+            "state": "approved",
+            "role": "admin",
+            "doubt": "0",
+            "value:uploaded_by": "x",
+            "value:p1_signature_agree": "signed",
+            "value:no_such_field": "x",
+        },
+    )
     assert response.status_code == 302
     with db_factory() as session:
         stored = session.get(Form, form.id)
@@ -116,11 +134,19 @@ def test_reject_needs_an_approver_and_a_reason(client_as, db_factory) -> None:
     form = forms_in_review(db_factory)[0]
     token = csrf_from(office, "/review")
     body = {"row_version": form.row_version, "reason": "not signed"}
-    assert office.post(f"/forms/{form.id}/reject", json=body,
-                       headers={"X-CSRFToken": token}).status_code == 403
+    assert (
+        office.post(
+            f"/forms/{form.id}/reject", json=body, headers={"X-CSRFToken": token}
+        ).status_code
+        == 403
+    )
     token = csrf_from(approver, "/review")
-    assert approver.post(f"/forms/{form.id}/reject", json={**body, "reason": " "},
-                         headers={"X-CSRFToken": token}).status_code == 422
+    assert (
+        approver.post(
+            f"/forms/{form.id}/reject", json={**body, "reason": " "}, headers={"X-CSRFToken": token}
+        ).status_code
+        == 422
+    )
     ok = approver.post(f"/forms/{form.id}/reject", json=body, headers={"X-CSRFToken": token})
     assert ok.status_code == 200 and ok.get_json()["state"] == "rejected"
 
@@ -130,11 +156,17 @@ def test_hold_and_release(client_as, db_factory) -> None:
     upload_fake_batch(client, forms=1)
     form = forms_in_review(db_factory)[0]
     token = csrf_from(client, "/review")
-    held = client.post(f"/forms/{form.id}/hold", json={"row_version": form.row_version,
-                       "reason": "ring home"}, headers={"X-CSRFToken": token})
+    held = client.post(
+        f"/forms/{form.id}/hold",
+        json={"row_version": form.row_version, "reason": "ring home"},
+        headers={"X-CSRFToken": token},
+    )
     assert held.status_code == 200
-    released = client.post(f"/forms/{form.id}/release", json={
-        "row_version": held.get_json()["row_version"]}, headers={"X-CSRFToken": token})
+    released = client.post(
+        f"/forms/{form.id}/release",
+        json={"row_version": held.get_json()["row_version"]},
+        headers={"X-CSRFToken": token},
+    )
     assert released.status_code == 200 and released.get_json()["state"] == "review"
 
 
@@ -180,8 +212,11 @@ def test_doubtful_characters_are_marked(client_as, db_factory) -> None:
     form = forms_in_review(db_factory)[0]
     data = client.get(f"/api/forms/{form.id}").get_json()
     surname = next(f for f in data["fields"] if f["id"] == "p1_surname")
-    assert forename_chars_empty(data) and surname["doubtful"] and [c["doubtful"] for c in surname["chars"]] == [
-        False, False, True, False, False]
+    assert (
+        forename_chars_empty(data)
+        and surname["doubtful"]
+        and [c["doubtful"] for c in surname["chars"]] == [False, False, True, False, False]
+    )
     forename = next(f for f in data["fields"] if f["id"] == "p1_forename")
     assert not forename["doubtful"]
     html = client.get(f"/review/{form.id}").get_data(as_text=True)
@@ -195,10 +230,21 @@ def test_court_order_details_only_for_approvers(app: Flask, client_as, db_factor
     with db_factory() as session:
         stored = session.get(Form, form.id)
         proposed = dict(stored.proposed)
-        proposed["applicants"] = [{"party": "parent1", "outcome": "blocked", "warnings": [],
-                                   "standings": [{"student_id": "S1", "blocked": True,
-                                                  "parental_responsibility": True,
-                                                  "reason": "Court order 2024 no contact"}]}]
+        proposed["applicants"] = [
+            {
+                "party": "parent1",
+                "outcome": "blocked",
+                "warnings": [],
+                "standings": [
+                    {
+                        "student_id": "S1",
+                        "blocked": True,
+                        "parental_responsibility": True,
+                        "reason": "Court order 2024 no contact",
+                    }
+                ],
+            }
+        ]
         stored.proposed = proposed
         session.commit()
     office_html = office.get(f"/review/{form.id}").get_data(as_text=True)
@@ -212,8 +258,10 @@ def test_html_fallback_accept_without_javascript(client_as, db_factory) -> None:
     upload_fake_batch(client, forms=2)
     form = forms_in_review(db_factory)[0]
     token = csrf_from(client, f"/review/{form.id}")
-    response = client.post(f"/forms/{form.id}/accept", data={
-        "csrf_token": token, "row_version": form.row_version, "value:p1_surname": "SMITH"})
+    response = client.post(
+        f"/forms/{form.id}/accept",
+        data={"csrf_token": token, "row_version": form.row_version, "value:p1_surname": "SMITH"},
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/review/next")
     nxt = client.get("/review/next")
     assert nxt.status_code == 302 and "/review/" in nxt.headers["Location"]

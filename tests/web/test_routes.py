@@ -53,8 +53,7 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         path = rule.rule
         for arg in rule.arguments:
-            path = path.replace(f"<{arg}>", str(uuid.uuid4())).replace(
-                f"<path:{arg}>", "app.css")
+            path = path.replace(f"<{arg}>", str(uuid.uuid4())).replace(f"<path:{arg}>", "app.css")
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             out.append((rule.endpoint, method, path))
     return out
@@ -115,6 +114,9 @@ def test_allowed_roles_reach_the_view(app: Flask, client_as) -> None:
         ):
             continue
         response = client.open(path, method=method, data={"csrf_token": token})
-        assert response.status_code in (200, 302, 400, 404, 422), (endpoint, method,
-                                                                    response.status_code)
+        assert response.status_code in (200, 302, 400, 404, 422), (
+            endpoint,
+            method,
+            response.status_code,
+        )
         assert response.status_code != 500

@@ -22,7 +22,9 @@ def test_csrf_is_enforced_on_posts(app: Flask, client_as) -> None:
     client = client_as("office")
     assert client.post("/batches", data={}).status_code == 400
     assert client.post("/logout").status_code == 400
-    assert client.post("/login", data={"username": "office1", "password": PASSWORD}).status_code == 400
+    assert (
+        client.post("/login", data={"username": "office1", "password": PASSWORD}).status_code == 400
+    )
     json_call = client.post(f"/forms/{'0' * 8}/accept", json={"row_version": 1})
     assert json_call.status_code == 400
 
@@ -35,8 +37,16 @@ def test_state_changes_are_post_only(client_as) -> None:
 
 def test_security_headers_on_every_page(client_as) -> None:
     client = client_as("admin")
-    for path in ("/login", "/review", "/batches", "/admin/staff", "/admin/audit",
-                 "/admin/settings", "/static/app.css", "/no-such-page"):
+    for path in (
+        "/login",
+        "/review",
+        "/batches",
+        "/admin/staff",
+        "/admin/audit",
+        "/admin/settings",
+        "/static/app.css",
+        "/no-such-page",
+    ):
         response = client.get(path)
         assert response.headers["Content-Security-Policy"] == CSP, path
         assert "'unsafe-inline'" not in CSP and "script-src" not in CSP.replace("default-src", "")
@@ -65,11 +75,18 @@ def test_session_cookie_flags(app: Flask, users) -> None:
     assert "remember_token" not in str(response.headers)
 
 
-def test_https_deployments_use_host_prefixed_secure_cookies(settings: Settings, users, queue) -> None:
+def test_https_deployments_use_host_prefixed_secure_cookies(
+    settings: Settings, users, queue
+) -> None:
     from dataclasses import replace
 
-    app = create_app({"TESTING": True, "INTAKE_SETTINGS": replace(settings, public_https=True),
-                      "INTAKE_QUEUE": queue})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INTAKE_SETTINGS": replace(settings, public_https=True),
+            "INTAKE_QUEUE": queue,
+        }
+    )
     client = app.test_client()
     response = login(client, "office1")
     cookie = response.headers["Set-Cookie"]
@@ -145,20 +162,38 @@ def test_first_login_forces_a_password_change(app: Flask, db_factory) -> None:
     assert response.headers["Location"].endswith("/password")
     assert client.get("/review").headers["Location"].endswith("/password")
     token = csrf_from(client, "/password")
-    short = client.post("/password", data={"csrf_token": token, "current_password": one_time,
-                                           "new_password": "short", "confirm_password": "short"})
+    short = client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current_password": one_time,
+            "new_password": "short",
+            "confirm_password": "short",
+        },
+    )
     assert short.status_code == 422 and "at least 12" in short.get_data(as_text=True)
     good = "plum tractor violet ocean"
-    ok = client.post("/password", data={"csrf_token": token, "current_password": one_time,
-                                        "new_password": good, "confirm_password": good})
+    ok = client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current_password": one_time,
+            "new_password": good,
+            "confirm_password": good,
+        },
+    )
     assert ok.status_code == 302
     assert client.get("/review").status_code == 200
 
 
 @pytest.mark.parametrize(
     ("password", "reason"),
-    [("elevenchars", "at least 12"), ("StMarysAdmissions2025", "admissions"),
-     ("password1234", "password"), ("aaaaaaaaaaaaaaaa", "too few")],
+    [
+        ("elevenchars", "at least 12"),
+        ("StMarysAdmissions2025", "admissions"),
+        ("password1234", "password"),
+        ("aaaaaaaaaaaaaaaa", "too few"),
+    ],
 )
 def test_password_policy(password: str, reason: str) -> None:
     with pytest.raises(staff.PasswordPolicyError, match=reason):
@@ -181,8 +216,10 @@ def test_open_redirects_are_refused(app: Flask, users) -> None:
     for target in ("//evil.example", "https://evil.example/", "/\\evil.example"):
         client = app.test_client()
         token = csrf_from(client, "/login")
-        response = client.post(f"/login?next={target}", data={
-            "username": "office1", "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            f"/login?next={target}",
+            data={"username": "office1", "password": PASSWORD, "csrf_token": token},
+        )
         assert response.headers["Location"] == "/", target
 
 
@@ -191,13 +228,15 @@ def test_step_up_needed_for_staff_changes(app: Flask, client_as) -> None:
     with client.session_transaction() as session:
         session["fresh_at"] = int(time.time()) - 16 * 60
     token = csrf_from(client, "/admin/staff")
-    response = client.post("/admin/staff", data={"csrf_token": token, "username": "x1",
-                                                 "role": "office"})
+    response = client.post(
+        "/admin/staff", data={"csrf_token": token, "username": "x1", "role": "office"}
+    )
     assert response.status_code == 302 and "/reauth" in response.headers["Location"]
     again = client.post("/reauth", data={"csrf_token": token, "password": PASSWORD})
     assert again.status_code == 302
-    created = client.post("/admin/staff", data={"csrf_token": token, "username": "x1",
-                                                "role": "office"})
+    created = client.post(
+        "/admin/staff", data={"csrf_token": token, "username": "x1", "role": "office"}
+    )
     assert created.status_code == 200 and "One-time password" in created.get_data(as_text=True)
 
 
@@ -224,10 +263,17 @@ def test_weak_secret_key_refused_outside_tests(settings: Settings, queue) -> Non
 def test_untrusted_host_refused(settings: Settings, queue) -> None:
     from dataclasses import replace
 
-    app = create_app({"TESTING": True, "INTAKE_QUEUE": queue,
-                      "INTAKE_SETTINGS": replace(settings, trusted_hosts=("intake.school.test",))})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INTAKE_QUEUE": queue,
+            "INTAKE_SETTINGS": replace(settings, trusted_hosts=("intake.school.test",)),
+        }
+    )
     assert app.test_client().get("/login", headers={"Host": "evil.example"}).status_code == 400
-    assert app.test_client().get("/login", headers={"Host": "intake.school.test"}).status_code == 200
+    assert (
+        app.test_client().get("/login", headers={"Host": "intake.school.test"}).status_code == 200
+    )
 
 
 def test_errors_show_an_incident_id_and_nothing_else(app: Flask, client_as, monkeypatch) -> None:

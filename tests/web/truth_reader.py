@@ -65,17 +65,23 @@ class TruthReader:
         if value[at] == " ":
             at = 0
         if _roll(serial, field_id, "wrong") % 2:
-            value = value[:at] + _wrong(value[at]) + value[at + 1:]
+            value = value[:at] + _wrong(value[at]) + value[at + 1 :]
         return value, (at,)
 
     def __call__(self, image: PageImage, source: str) -> PageOutcome:
         found = identify_page(image.image, self.templates, School(), image.dpi)
-        page = PageRead(index_in_file=image.index, source=source, status=found.status,
-                        reason=found.reason, form_type=found.form_type, version=found.version,
-                        page_number=found.page_number, serial=found.serial,
-                        rotation=found.rotation,
-                        homography=homography_tuple(found.homography)
-                        if found.homography is not None else ())
+        page = PageRead(
+            index_in_file=image.index,
+            source=source,
+            status=found.status,
+            reason=found.reason,
+            form_type=found.form_type,
+            version=found.version,
+            page_number=found.page_number,
+            serial=found.serial,
+            rotation=found.rotation,
+            homography=homography_tuple(found.homography) if found.homography is not None else (),
+        )
         if found.status != "read" or found.homography is None or found.serial not in self.truths:
             return PageOutcome(page=page)
         truth = self.truths[found.serial]
@@ -88,19 +94,22 @@ class TruthReader:
             kind = str(spec.kind)
             if kind == "signature":
                 signed = truth["signatures"].get(spec.id, False)
-                fields[spec.id] = FieldRead(spec.id, kind, number, "signed" if signed else "",
-                                            "", 0.97, box_mm=box)
+                fields[spec.id] = FieldRead(
+                    spec.id, kind, number, "signed" if signed else "", "", 0.97, box_mm=box
+                )
                 continue
             if kind == "tick":
                 ticked = truth["ticks"].get(spec.id, False)
-                fields[spec.id] = FieldRead(spec.id, kind, number, "yes" if ticked else "",
-                                            "", 0.97, box_mm=box)
+                fields[spec.id] = FieldRead(
+                    spec.id, kind, number, "yes" if ticked else "", "", 0.97, box_mm=box
+                )
                 continue
             value, doubtful = self.read_value(found.serial, spec.id)
-            chars = tuple(CharRead(c, 0.42 if i in doubtful else 0.97)
-                          for i, c in enumerate(value))
-            fields[spec.id] = FieldRead(spec.id, kind, number, value, value,
-                                        0.6 if doubtful else 0.97, chars, box)
-        aligned = aligned_page(image.image, found.homography, self.template.page_w,
-                               self.template.page_h)
+            chars = tuple(CharRead(c, 0.42 if i in doubtful else 0.97) for i, c in enumerate(value))
+            fields[spec.id] = FieldRead(
+                spec.id, kind, number, value, value, 0.6 if doubtful else 0.97, chars, box
+            )
+        aligned = aligned_page(
+            image.image, found.homography, self.template.page_w, self.template.page_h
+        )
         return PageOutcome(page=page, fields=fields, aligned=aligned)
