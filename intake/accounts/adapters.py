@@ -30,6 +30,7 @@ from intake.accounts.ports import (
     FormForApproval,
 )
 from intake.config import Settings
+from intake.errors import ConfigError
 from intake.roster.model import Address, Contact, Relationship, Student
 
 SIGNED = "signed"
@@ -208,7 +209,29 @@ def _student(row: Any) -> Student:
         previous_tutor_group=row.previous_tutor_group, on_roll=row.on_roll)
 
 
+def check_settings(settings: Settings) -> None:
+    """Refuse an accounts configuration that cannot work, with the setting's name."""
+    from intake.accounts.passwords import PROFILES
+    from intake.accounts.usernames import SCHEMES
+
+    if settings.username_scheme not in SCHEMES:
+        raise ConfigError(f"username_scheme must be one of {', '.join(SCHEMES)}, "
+                          f"not {settings.username_scheme!r}")
+    if settings.password_profile not in PROFILES:
+        raise ConfigError(f"password_profile must be one of {', '.join(PROFILES)}, "
+                          f"not {settings.password_profile!r}")
+    if settings.initial_password_days < 1 or settings.initial_password_days > 90:
+        raise ConfigError("initial_password_days must be between 1 and 90")
+    if settings.retention_rejected_days < 1 or settings.retention_letters_days < 1:
+        raise ConfigError("retention_rejected_days and retention_letters_days must be at least 1")
+    url = settings.school.portal_url
+    if not url.startswith(("https://", "http://localhost", "http://127.0.0.1")):
+        raise ConfigError("school.portal_url must be an https:// address (it is printed on "
+                          "every credential letter); plain http only for a local demo")
+
+
 def context_from_db(session: Session, settings: Settings) -> AccountsContext:
     """The context for one request or command: the roster as the database holds it now."""
+    check_settings(settings)
     return AccountsContext(settings=settings, roster=RosterFromDb(session),
                            forms=WorkflowFormStore(), audit=audit_recorder)

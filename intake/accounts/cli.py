@@ -29,11 +29,12 @@ def retention() -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would be removed; change nothing.")
 def retention_apply(dry_run: bool) -> None:
     """Apply retention_rejected_days and retention_letters_days from the configuration."""
-    from intake.accounts.adapters import audit_recorder
+    from intake.accounts.adapters import audit_recorder, check_settings
     from intake.accounts.retention import WorkflowScanPurger, apply_retention, delete_files
     from intake.storage import local_storage
 
     settings = load_settings()
+    check_settings(settings)
     with transaction(_factory(settings)) as session:
         report = apply_retention(session, settings, WorkflowScanPurger(), audit_recorder,
                                  CLI_ACTOR, datetime.now(UTC), dry_run=dry_run)

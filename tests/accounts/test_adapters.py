@@ -71,3 +71,25 @@ def test_roster_from_db_answers_like_the_roster_it_was_imported_from(db):
                 student.student_id).legal_forename == student.legal_forename
         assert stored.contact("nobody") is None and stored.student("nobody") is None
         assert stored.relationships_of_contact("nobody") == []
+
+
+def test_check_settings_names_the_bad_setting(tmp_path):
+    from dataclasses import replace
+
+    import pytest
+
+    from intake.accounts.adapters import check_settings
+    from intake.config import School, Settings
+    from intake.errors import ConfigError
+
+    good = Settings(data_dir=tmp_path)
+    check_settings(good)
+    for bad, name in [
+        (replace(good, username_scheme="childname"), "username_scheme"),
+        (replace(good, password_profile="weak"), "password_profile"),
+        (replace(good, initial_password_days=0), "initial_password_days"),
+        (replace(good, retention_letters_days=0), "retention_letters_days"),
+        (replace(good, school=School(portal_url="http://portal.example")), "portal_url"),
+    ]:
+        with pytest.raises(ConfigError, match=name):
+            check_settings(bad)
