@@ -31,9 +31,14 @@ class Writing:
     struck: tuple[tuple[int, str], ...] = ()
 
 
+#: letters that carry a stroke rather than a combining accent, so NFKD leaves them whole
+_STROKED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "SS"})
+
+
 def fold(text: str) -> str:
-    """Upper case without accents, as a parent writes it in block capitals (``ZOË`` -> ``ZOE``)."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Upper case without accents, as a parent writes it in block capitals (``ZOË`` -> ``ZOE``,
+    ``ŁUKASZ`` -> ``LUKASZ``)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_STROKED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
 
