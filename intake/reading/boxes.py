@@ -31,6 +31,8 @@ INK_ON_LINE_GREY = 110
 RED_PRINT = 30
 #: a dark straight run this long (mm) on the outline band is the outline, not ink
 OUTLINE_RUN_MM = 2.0
+#: an ink share this many times above (or below) the written threshold is a sure decision
+EMPTY_SURE_FACTOR = 2.5
 #: a full stop's blob is between these sizes (mm) across
 FULL_STOP_MM = (0.25, 1.2)
 #: a struck-through box holds at least this share of ink
@@ -325,7 +327,7 @@ def _box_cut(
     if written and ratio < written_ratio:
         ratio = written_ratio  # a full stop: written, with the least confidence a mark earns
     margin = abs(np.log((ratio + 1e-4) / written_ratio))
-    confidence = float(min(0.999, 0.5 + 0.5 * min(1.0, margin / np.log(2.5))))
+    confidence = 0.5 + 0.4999 * min(1.0, margin / np.log(EMPTY_SURE_FACTOR))
     crossed = written and box_ink.size > 0 and crossed_out(box_ink)
     return BoxCut(glyph, ratio, written, confidence, crossed, (gx, gy, gw, gh))
 
