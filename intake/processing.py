@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 UNREAD_PAGE_MAX_PX = 1400
 #: resolution of the stored aligned page that the review screen shows and cuts crops from
 REVIEW_PX_PER_MM = 8
+#: forms are put together every this many pages, so reviewers can start before the batch ends
+ASSEMBLE_EVERY_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
             log.warning("upload %s is gone", upload_id)
             return
         done = set(session.scalars(select(Page.index).where(Page.upload_id == upload_id)))
+        read_now = 0
         path = ctx.storage.path(upload.storage_key)
         if upload.page_count == 0:
             upload.page_count = count_pages(path, upload.kind, ctx.settings)
@@ -171,6 +174,9 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
             session.add(page)
             _count(session, upload.batch_id, failed=page.status != PageStatus.READ)
             session.commit()
+            read_now += 1
+            if read_now % ASSEMBLE_EVERY_PAGES == 0:
+                assemble_forms(ctx, upload.batch_id)  # the first forms reach the queue early
             log.info(
                 "batch %s upload %s page %s: %s",
                 upload.batch_id,
@@ -296,16 +302,28 @@ def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
                     object_id=form.id,
                     detail={"batch": batch_id},
                 )
+            before = {p.id for p in pages if p.form_id == form.id}
             for page in group:
                 page.form_id = form.id
-            if form.state != FormState.PROCESSING:
-                continue  # a person has it already: never overwrite their work
-            _fill_form(ctx, form, group)
+            if form.state == FormState.PROCESSING:
+                _fill_form(ctx, form, group)
+            elif _untouched(form) and before != {p.id for p in group}:
+                _fill_form(ctx, form, group)  # a page of it arrived later in the batch
         session.flush()
         count = len(list(session.scalars(select(Form.id).where(Form.batch_id == batch_id))))
         batch.forms_found = count
         session.commit()
         return count
+
+
+def _untouched(form: Form) -> bool:
+    """In review and nobody has changed, accepted or parked it: safe to fill again."""
+    return (
+        form.state == FormState.REVIEW
+        and form.last_edited_by is None
+        and form.checked_by is None
+        and not form.reason
+    )
 
 
 def _fill_form(ctx: BatchContext, form: Form, group: list[Page]) -> None:
@@ -345,7 +363,8 @@ def _fill_form(ctx: BatchContext, form: Form, group: list[Page]) -> None:
     form.problems = problems
     form.proposed = proposed
     form.doubt = doubt_score(values, problems, proposed, ctx.settings)
-    form.move_to(FormState.REVIEW)
+    if form.state == FormState.PROCESSING:
+        form.move_to(FormState.REVIEW)
 
 
 def process_batch(ctx: BatchContext, batch_id: str) -> None:

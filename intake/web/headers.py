@@ -13,7 +13,7 @@ from intake.errors import ConflictError, IntakeError, WorkflowError
 log = logging.getLogger(__name__)
 
 CSP = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "default-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
 

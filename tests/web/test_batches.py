@@ -203,3 +203,55 @@ def test_page_images_are_private(client_as, db_factory) -> None:
     image = client.get(f"/pages/{page.id}/image")
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert image.headers["Cache-Control"].startswith("no-store")
+
+
+def _add_upload(db_factory, storage, batch_id: str, png: bytes) -> None:
+    with db_factory() as session:
+        stored = storage.put_original(png)
+        session.add(
+            Upload(
+                batch_id=batch_id,
+                storage_key=stored.key,
+                sha256=stored.sha256,
+                size=stored.size,
+                display_name="late.png",
+                kind="png",
+            )
+        )
+        session.commit()
+
+
+def test_a_page_arriving_later_completes_an_untouched_form(client_as, db_factory, batch_ctx):
+    client = client_as("office")
+    token = csrf_from(client, "/batches")
+    client.post(
+        "/batches",
+        data={
+            "csrf_token": token,
+            "files": [
+                (io.BytesIO(scan_png(1, 1)), "p1.png"),
+                (io.BytesIO(scan_png(2, 1)), "q1.png"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+    with db_factory() as session:
+        batch_id = session.scalar(select(Batch.id))
+        forms = {f.serial: f for f in session.scalars(select(Form))}
+    assert all("page_missing" in f.problems for f in forms.values())
+    # a person corrects form 2; form 1 stays untouched
+    token = csrf_from(client, "/review")
+    client.post(
+        f"/forms/{forms['F0002'].id}/hold",
+        headers={"X-CSRFToken": token},
+        json={"row_version": forms["F0002"].row_version, "reason": "x"},
+    )
+    _add_upload(db_factory, batch_ctx.storage, batch_id, scan_png(1, 2))
+    _add_upload(db_factory, batch_ctx.storage, batch_id, scan_png(2, 2))
+    process_batch(batch_ctx, batch_id)
+    with db_factory() as session:
+        after = {f.serial: f for f in session.scalars(select(Form))}
+    assert "page_missing" not in after["F0001"].problems and after["F0001"].state == "review"
+    assert "p1_email" in after["F0001"].values
+    assert "page_missing" in after["F0002"].problems  # held by a person: left alone
+    assert len(after) == 2
