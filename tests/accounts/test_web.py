@@ -4,10 +4,12 @@ holds, export and the bearer-token JSON API."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.accounts import passwords as passwords_module
@@ -43,14 +45,27 @@ def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def web_settings(tmp_path: Path) -> Settings:
+def web_settings(tmp_path: Path) -> Iterator[Settings]:
+    """SQLite in tmp_path, or a fresh schema of the PostgreSQL at INTAKE_TEST_DATABASE_URL."""
     data = tmp_path / "data"
     data.mkdir()
-    return Settings(data_dir=data, database_url=f"sqlite:///{data / 'web.sqlite3'}")
+    base = os.environ.get("INTAKE_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield Settings(data_dir=data, database_url=f"sqlite:///{data / 'web.sqlite3'}")
+        return
+    schema = f"accounts_web_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in base else "?"
+    yield Settings(data_dir=data, database_url=f"{base}{joiner}options=-csearch_path%3D{schema}")
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture
-def db(web_settings: Settings) -> sessionmaker[Session]:
+def db(web_settings: Settings) -> Iterator[sessionmaker[Session]]:
     import intake.db.roster  # noqa: F401 - registers the tables
 
     engine = make_engine(web_settings.sqlalchemy_url)
@@ -59,17 +74,20 @@ def db(web_settings: Settings) -> sessionmaker[Session]:
     roster = make_roster()
     with factory() as session, session.begin():
         import_roster(session, [SourceFile("roster.csv", "0" * 64, RosterFile(roster))], full=True)
-    return factory
+    yield factory
+    engine.dispose()
 
 
 @pytest.fixture
-def app(web_settings: Settings, db: sessionmaker[Session]) -> Flask:
-    return create_app({
+def app(web_settings: Settings, db: sessionmaker[Session]) -> Iterator[Flask]:
+    flask_app = create_app({
         "TESTING": True, "SECRET_KEY": "accounts-web-tests-secret-key",
         "INTAKE_SETTINGS": web_settings, "INTAKE_QUEUE": object(),
         "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
         "RATELIMIT_ENABLED": False,
     })
+    yield flask_app
+    flask_app.extensions["intake_engine"].dispose()
 
 
 @pytest.fixture
@@ -415,6 +433,7 @@ def test_sixth_export_in_an_hour_is_429_with_an_alert(web_settings, db, users):
         actions = list(session.scalars(select(AuditEntry.action)))
     assert actions.count("accounts.exported") == 5
     assert actions.count("accounts.export_rate_limited") == 1
+    app.extensions["intake_engine"].dispose()
 
 
 def test_search_by_child_name_finds_accounts_and_offers_a_hold(client_as, db, users):
