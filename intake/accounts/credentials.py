@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,6 +151,11 @@ def print_letters(
     return PrintRun(run_id, tuple(a.id for a in accounts), pdf)
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(generate_initial_password())
+
+
 @dataclass(frozen=True)
 class LoginResult:
     account_id: str
@@ -166,6 +172,8 @@ def verify_login(
         select(PortalAccount).where(PortalAccount.username_key == username.strip().casefold())
     ).one_or_none()
     if account is None or account.status != ACCOUNT_ACTIVE or not account.password_hash:
+        # spend the same time as a real check, so timing does not tell which usernames exist
+        verify_password(_dummy_hash(), password)
         raise refused
     if not verify_password(account.password_hash, password):
         raise refused
