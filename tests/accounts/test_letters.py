@@ -89,9 +89,15 @@ def test_markup_in_roster_names_prints_literally(factory, ctx, tmp_path):
     assert "Dr O'Brien-Núñez" in text
 
 
-def test_password_exists_only_in_the_letter(factory, ctx, tmp_path, monkeypatch, engine):
+def test_password_exists_only_in_the_letter(factory, ctx, tmp_path, monkeypatch, engine,
+                                            caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: CANARY)
-    approve_and_print(factory, ctx, smith_form(factory))
+    run = approve_and_print(factory, ctx, smith_form(factory))
+    assert CANARY in pdf_text(run.pdf, tmp_path)
+    assert CANARY not in caplog.text and "print run" in caplog.text
     engine.dispose()
     for path in tmp_path.glob("accounts.sqlite3*"):
         assert CANARY.encode() not in path.read_bytes()
