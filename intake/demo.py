@@ -112,7 +112,6 @@ def _demo_admin(settings: Settings) -> str | None:
 def demo(host: str, port: int) -> None:
     """Set up a demo school (roster, sample scans, an admin) and serve the app."""
     from intake.db.migrate import upgrade
-    from intake.jobs import build_queue
     from intake.web import ensure_secret_key, read_secret_key
     from intake.web.cli import run_server
 
@@ -126,8 +125,7 @@ def demo(host: str, port: int) -> None:
     _import_roster(settings, samples / "roster.csv")
     batch_id = _queue_batch(settings, samples / "batch.pdf")
     if batch_id:
-        build_queue(settings).enqueue_batch(batch_id)
-        click.echo("Queued the sample batch for reading (watch it under Batches).")
+        click.echo("The sample batch will be read as the app starts (watch it under Batches).")
     password = _demo_admin(settings)
     click.echo("")
     if password:

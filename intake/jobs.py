@@ -92,6 +92,30 @@ def build_queue(
     )
 
 
+def requeue_unfinished(settings: Settings, queue: JobQueue) -> int:
+    """Queue again every batch left queued or half-read (a stopped or crashed worker); the job
+    is idempotent, so a batch that was still waiting in the queue is merely a no-op twice."""
+    from sqlalchemy import select
+
+    from intake.db.workflow import Batch, BatchStatus
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            unfinished = list(
+                session.scalars(
+                    select(Batch.id).where(
+                        Batch.status.in_([BatchStatus.QUEUED.value, BatchStatus.PROCESSING.value])
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
+    for batch_id in unfinished:
+        queue.enqueue_batch(batch_id)
+    return len(unfinished)
+
+
 def start_consumer_in_process(queue: JobQueue, workers: int = 2) -> Consumer:
     """Worker threads inside this process (the default single-school mode)."""
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=False)

@@ -48,7 +48,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     from waitress import serve as waitress_serve
 
     from intake.db.migrate import upgrade
-    from intake.jobs import build_queue, start_consumer_in_process
+    from intake.jobs import build_queue, requeue_unfinished, start_consumer_in_process
     from intake.web import create_app, ensure_secret_key, read_secret_key
 
     upgrade(settings.sqlalchemy_url)
@@ -56,6 +56,11 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         path = ensure_secret_key(settings)
         click.echo(f"Created a secret key in {path} (mode 0600).")
     queue = build_queue(settings)
+    # every unfinished batch is in the database: queue each once, whatever the queue held
+    queue.huey.storage.flush_queue()
+    again = requeue_unfinished(settings, queue)
+    if again:
+        click.echo(f"Reading {again} unfinished batch(es) again where they stopped.")
     app = create_app({"INTAKE_SETTINGS": settings, "INTAKE_QUEUE": queue})
     consumer = None
     worker_process = None
@@ -76,7 +81,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         pass
     finally:
         if consumer is not None:
-            consumer.stop(graceful=True)
+            consumer.stop(graceful=False)  # a half-read batch resumes at the next start
         if worker_process is not None:
             worker_process.terminate()
             worker_process.wait(timeout=30)
