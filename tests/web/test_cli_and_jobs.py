@@ -126,3 +126,33 @@ def test_upload_view_only_queues(settings, db_factory, batch_ctx, users) -> None
     with db_factory() as session:
         assert session.scalar(select(Batch.status)) == "queued"
     assert huey.pending_count() == 1
+
+
+def test_unfinished_batches_are_queued_again(settings, db_factory, batch_ctx) -> None:
+    from intake.jobs import requeue_unfinished
+
+    batch_id = _store_batch(db_factory, batch_ctx.storage)
+    with db_factory() as session:
+        done = Batch(label="finished", status="done")
+        session.add(done)
+        session.commit()
+    huey = make_huey(replace(settings, redis_url=""))
+    queue = build_queue(settings, huey=huey, context=lambda: batch_ctx)
+    assert requeue_unfinished(settings, queue) == 1
+    task = huey.dequeue()
+    assert task.args == (batch_id,)
+    huey.execute(task)
+    with db_factory() as session:
+        assert session.get(Batch, batch_id).status == "done"
+
+
+def test_local_secret_key_file(settings, queue) -> None:
+    import stat
+
+    from intake.web import create_app, ensure_secret_key
+
+    path = ensure_secret_key(settings)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(path.read_text()) >= 48
+    app = create_app({"INTAKE_SETTINGS": settings, "INTAKE_QUEUE": queue})
+    assert app.config["SECRET_KEY"] == path.read_text().strip()
+    assert app.config["SESSION_COOKIE_NAME"] == "intake_session"  # the local http exception
