@@ -134,9 +134,3 @@ def run_consumer_processes(workers: int) -> None:
     settings = load_settings()
     queue = build_queue(settings)
     queue.huey.create_consumer(workers=workers, worker_type="process", periodic=False).run()
-
-
-if __name__ == "__main__":
-    import sys
-
-    run_consumer_processes(int(sys.argv[1]) if len(sys.argv) > 1 else 2)

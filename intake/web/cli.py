@@ -13,6 +13,10 @@ from intake.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
+CONSUMER_COMMAND = (
+    "from intake.jobs import run_consumer_processes; run_consumer_processes({workers})"
+)
+
 
 @click.group()
 def staff() -> None:
@@ -67,7 +71,9 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     if settings.redis_url:
         # several worker processes consume the Redis queue, the same task code
         worker_process = subprocess.Popen(  # noqa: S603 - our own module, no shell
-            [sys.executable, "-m", "intake.jobs", str(workers)], env=dict(os.environ)
+            # imported, not run as __main__, so the task names match the web process's
+            [sys.executable, "-c", CONSUMER_COMMAND.format(workers=int(workers))],
+            env=dict(os.environ),
         )
         click.echo(f"Job queue on Redis with {workers} worker processes.")
     else:

@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import replace
 
+import pytest
 from click.testing import CliRunner
 from huey import RedisHuey
 from sqlalchemy import func, inspect, select
@@ -156,3 +157,42 @@ def test_local_secret_key_file(settings, queue) -> None:
     app = create_app({"INTAKE_SETTINGS": settings, "INTAKE_QUEUE": queue})
     assert app.config["SECRET_KEY"] == path.read_text().strip()
     assert app.config["SESSION_COOKIE_NAME"] == "intake_session"  # the local http exception
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_worker_processes_on_redis_run_the_web_process_tasks(settings, db_factory, batch_ctx):
+    """``intake serve`` with Redis starts this consumer; a batch queued by the web process is
+    read by its worker processes (same task names, ids-only payload)."""
+    import subprocess
+    import sys
+    import time
+
+    from intake.web.cli import CONSUMER_COMMAND
+
+    redis_url = os.environ.get("INTAKE_TEST_REDIS_URL", "")
+    if not redis_url:
+        pytest.skip("INTAKE_TEST_REDIS_URL is not set")
+    on_redis = replace(settings, redis_url=redis_url)
+    queue = build_queue(on_redis)
+    queue.huey.storage.flush_queue()
+    batch_id = _store_batch(db_factory, batch_ctx.storage)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(
+        INTAKE_DATA_DIR=str(settings.data_dir),
+        INTAKE_REDIS_URL=redis_url,
+        INTAKE_DATABASE_URL=settings.sqlalchemy_url,
+    )
+    worker = subprocess.Popen([sys.executable, "-c", CONSUMER_COMMAND.format(workers=2)], env=env)
+    try:
+        queue.enqueue_batch(batch_id)
+        deadline = time.monotonic() + 120
+        status = ""
+        while time.monotonic() < deadline and status != "done":
+            time.sleep(0.5)
+            with db_factory() as session:
+                status = session.get(Batch, batch_id).status
+        assert status == "done"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
