@@ -10,11 +10,6 @@ from datetime import date
 import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
-
-from intake.accounts import passwords
-from intake.roster.csv_io import RosterFile
-from intake.roster.model import Address, Contact, Relationship, Roster, Student
-from intake.roster.store import SourceFile, import_roster
 from web.conftest import (  # noqa: F401 - fixtures re-used by the security tests
     PASSWORD,
     app,
@@ -31,6 +26,11 @@ from web.conftest import (  # noqa: F401 - fixtures re-used by the security test
     users,
 )
 
+from intake.accounts import passwords
+from intake.roster.csv_io import RosterFile
+from intake.roster.model import Address, Contact, Relationship, Roster, Student
+from intake.roster.store import SourceFile, import_roster
+
 #: the CVE-2023-33733 payload shape and other markup, as names in the school's records
 LETTER_MARKUP = '<img src="/etc/passwd"/>'
 FONT_PAYLOAD = "<font color=\"[[[getattr(pow, Word('__globals__'))['os'].system('id')]]]\">x</font>"
@@ -43,13 +43,28 @@ def hostile_roster() -> Roster:
     home = Address(("12 Acacia Avenue", "Belper"), "DE56 1AA")
     students = (
         Student("S1", "A123456789012", "Tom", "Smith", "Tom", "Smith", date(2013, 3, 4), 7, "7A"),
-        Student("S2", "B123456789012", LETTER_MARKUP, "Tester", LETTER_MARKUP, "Tester",
-                date(2012, 5, 6), 8, "8B"),
+        Student(
+            "S2",
+            "B123456789012",
+            LETTER_MARKUP,
+            "Tester",
+            LETTER_MARKUP,
+            "Tester",
+            date(2012, 5, 6),
+            8,
+            "8B",
+        ),
     )
     contacts = (
         Contact("C1", "Mrs", FORMULA, "+447700900123", home, email="@SUM(1+1)@example.org"),
-        Contact("C2", "Dr", FONT_PAYLOAD, "-2+3", Address(("\t9 Tab Street",), "DE56 2BB"),
-                email="c2@example.org"),
+        Contact(
+            "C2",
+            "Dr",
+            FONT_PAYLOAD,
+            "-2+3",
+            Address(("\t9 Tab Street",), "DE56 2BB"),
+            email="c2@example.org",
+        ),
     )
     relationships = (
         Relationship("S1", "C1", "PAM", True, 1),
