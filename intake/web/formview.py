@@ -48,7 +48,9 @@ class Viewer:
 
 def _short_label(label: str) -> str:
     """ "Date (Parent/Carer 1) DD MM YYYY" -> "Date DD MM YYYY": the party is the heading."""
-    return " ".join(re.sub(r"\((Parent/Carer|Child) ?\d\)", "", label).split())
+    label = re.sub(r"^Child \d+:\s*", "", label)
+    label = " ".join(re.sub(r"\((Parent/Carer|Child) ?\d\)", "", label).split())
+    return label[:1].upper() + label[1:]
 
 
 def _party_title(party: str) -> str:
