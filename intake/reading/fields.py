@@ -18,6 +18,7 @@ import numpy as np
 from intake.config import Thresholds
 from intake.engines.base import ALPHABETS, CharEngine, CharGuess
 from intake.reading.boxes import BoxCut, PageInk, cut_boxes, refine_offset
+from intake.reading.context import apply_context
 from intake.reading.result import CharRead, FieldRead, Problem
 from intake.reading.validate import Checked, check
 from intake.template.model import CharField, FieldKind
@@ -84,27 +85,31 @@ def _char_read(cut: BoxCut, guess: CharGuess | None) -> CharRead:
 
 
 def _repair(
-    kind: FieldKind,
-    chars: tuple[CharRead, ...],
+    kind: FieldKind, chars: tuple[CharRead, ...]
 ) -> tuple[tuple[CharRead, ...], str, Checked] | None:
-    """Swap in the engine's second guess at the least sure characters until the value checks."""
+    """Swap in the engine's second guesses at the least sure characters (one or two of them)
+    until the value checks; the likeliest such value wins."""
     doubtful = sorted(
         (i for i, c in enumerate(chars) if c.char and c.alternatives),
         key=lambda i: chars[i].confidence,
     )[:REPAIR_POSITIONS]
-    for index in doubtful:
-        for alternative, probability in chars[index].alternatives[:2]:
-            if not alternative:
-                continue
-            trial = list(chars)
+    swaps = [(i, alt, p) for i in doubtful for alt, p in chars[i].alternatives[:2] if alt]
+    trials = [[s] for s in swaps] + [
+        [a, b] for n, a in enumerate(swaps) for b in swaps[n + 1 :] if a[0] != b[0]
+    ]
+    best: tuple[float, tuple[CharRead, ...], str, Checked] | None = None
+    for trial_swaps in trials:
+        trial = list(chars)
+        for index, alternative, probability in trial_swaps:
             trial[index] = CharRead(
                 alternative, round(probability, 4), ((chars[index].char, chars[index].confidence),)
             )
-            raw = "".join(c.char or " " for c in trial).rstrip(" ")
-            checked = check(kind, raw)
-            if not checked.problem:
-                return tuple(trial), raw, checked
-    return None
+        raw = "".join(c.char or " " for c in trial).rstrip(" ")
+        checked = check(kind, raw)
+        likelihood = math.prod(c.confidence for c in trial)
+        if not checked.problem and (best is None or likelihood > best[0]):
+            best = (likelihood, tuple(trial), raw, checked)
+    return None if best is None else best[1:]
 
 
 def assemble_field(
@@ -112,6 +117,7 @@ def assemble_field(
 ) -> FieldRead:
     """Characters -> raw box string -> checked value, confidence and problems."""
     chars = tuple(_char_read(cut, guess) for cut, guess in zip(item.cuts, guesses, strict=True))
+    chars = apply_context(chars)
     raw = "".join(c.char or " " for c in chars).rstrip(" ")
     checked = check(item.field.kind, raw)
     confidence = math.prod(c.confidence for c in chars)

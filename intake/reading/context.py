@@ -1,0 +1,71 @@
+"""Letters and digits that look alike, told apart by their neighbours.
+
+``O``/``0``, ``I``/``1``, ``S``/``5``... look the same in many hands; inside a word of letters
+a letter is far more likely, inside a run of digits a digit. Each character's engine
+probabilities (its guess and alternatives) are weighed by that prior and renormalised, so the
+confidence stays a probability. Only the immediate neighbours in the same field count, and only
+when they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from intake.reading.result import CharRead
+
+#: prior share of the character class the neighbours agree on
+NEIGHBOUR_PRIOR = 0.9
+
+
+def _kind(char: str) -> str:
+    if char.isdigit():
+        return "digit"
+    if char.isalpha():
+        return "letter"
+    return ""
+
+
+def _neighbour_kind(chars: Sequence[CharRead], index: int) -> str:
+    kinds = set()
+    for step in (-1, 1):
+        j = index + step
+        if 0 <= j < len(chars) and chars[j].char:
+            kinds.add(_kind(chars[j].char))
+    kinds.discard("")
+    return kinds.pop() if len(kinds) == 1 else ""
+
+
+def _reweigh(read: CharRead, context: str) -> CharRead:
+    options = [(read.char, read.confidence), *read.alternatives]
+    if {_kind(c) for c, _ in options} & {"letter", "digit"} != {"letter", "digit"}:
+        return read  # no look-alike of the other kind among the guesses: nothing to weigh
+    listed = sum(p for _, p in options)
+    rest = max(0.0, 1.0 - listed) * 0.5
+    weights = [
+        (
+            c,
+            p
+            * (
+                NEIGHBOUR_PRIOR if _kind(c) == context else 1 - NEIGHBOUR_PRIOR if _kind(c) else 0.5
+            ),
+        )
+        for c, p in options
+    ]
+    total = sum(w for _, w in weights) + rest
+    if total <= 0:
+        return read
+    ranked = sorted(((c, w / total) for c, w in weights), key=lambda item: -item[1])
+    best, confidence = ranked[0]
+    return CharRead(best, round(confidence, 4), tuple((c, round(p, 4)) for c, p in ranked[1:]))
+
+
+def apply_context(chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
+    """Each written character reweighed by what its neighbours are (as first read)."""
+    out = list(chars)
+    for index, read in enumerate(chars):
+        if not read.char or not read.alternatives:
+            continue
+        context = _neighbour_kind(chars, index)
+        if context:
+            out[index] = _reweigh(read, context)
+    return tuple(out)
