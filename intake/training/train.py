@@ -1,13 +1,27 @@
 """Trains the character model and writes the ONNX file and its JSON sidecar.
 
     python -m intake.training.train --out intake/models/charnet.onnx [--epochs N] [--seed S]
+        [--forms DIR]... [--form-repeats K]
 
-Needs the ``train`` extra (PyTorch, CPU build). The generated glyph sets are cached under
+Needs the ``train`` extra (PyTorch CPU build, onnx). The synthetic glyph sets are cached under
 ``--cache`` (default ``/tmp/intake-charnet-cache``), so a rerun with the same seed and sizes
 trains on identical data. The epoch kept is the one with the best validation accuracy
 (validation fonts and writers are never trained on); the confidence temperature is fitted on
 the same validation set. Held-out fonts and ``handwriting/test`` are never touched here: measure
 them with ``python -m intake.training.evaluate``.
+
+The shipped model was made by (about 45 minutes on a busy 2-core machine)::
+
+    python -m intake.training.makeforms --prepare /tmp/charnet-sources
+    python -m intake samples --count 40 --seed 101 --workers 1 \
+        --fonts /tmp/charnet-sources/train-fonts --out /tmp/forms-fonts
+    python -m intake.training.makeforms --count 40 --seed 202 \
+        --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
+        --out /tmp/forms-glyphs
+    python -m intake.training.train --out intake/models/charnet.onnx --epochs 2 \
+        --forms /tmp/forms-fonts --forms /tmp/forms-glyphs --form-repeats 2
+
+(the sidecar records the epochs, width, seed and form folders actually used).
 """
 
 from __future__ import annotations
