@@ -77,15 +77,22 @@ class CharNetEngine:
         self.model = load_model(Path(model_path), threads)
         self.alternatives = alternatives
 
-    def probabilities(self, glyphs: Sequence[np.ndarray], alphabet: str) -> np.ndarray:
-        """Calibrated class probabilities ``(N, len(classes))``, zero outside ``alphabet``."""
+    def _allowed(self, alphabet: str) -> np.ndarray:
         classes = self.model.classes
         unknown = sorted(set(alphabet) - set(classes))
         if not alphabet or unknown:
             raise EngineError(f"the character model cannot read the characters {unknown!r}")
+        return np.array([c in alphabet for c in classes])
+
+    def probabilities(self, glyphs: Sequence[np.ndarray], alphabet: str) -> np.ndarray:
+        """Calibrated class probabilities ``(N, len(classes))``, zero outside ``alphabet``."""
+        return self._masked(glyphs, [alphabet] * len(glyphs) if glyphs else [alphabet])
+
+    def _masked(self, glyphs: Sequence[np.ndarray], alphabets: Sequence[str]) -> np.ndarray:
+        masks = [self._allowed(alphabet) for alphabet in alphabets]
         if len(glyphs) == 0:
-            return np.zeros((0, len(classes)), np.float32)
-        allowed = np.array([c in alphabet for c in classes])
+            return np.zeros((0, len(self.model.classes)), np.float32)
+        allowed = np.stack(masks)
         batch = glyphs_to_batch(glyphs)
         logits = np.concatenate(
             [
@@ -98,9 +105,7 @@ class CharNetEngine:
         weights = np.exp(logits)
         return weights / weights.sum(axis=1, keepdims=True)
 
-    def classify(self, glyphs: Sequence[np.ndarray], alphabet: str) -> list[CharGuess]:
-        """One guess per glyph, each within ``alphabet``, with the next best as alternatives."""
-        probabilities = self.probabilities(glyphs, alphabet)
+    def _guesses(self, probabilities: np.ndarray) -> list[CharGuess]:
         classes = self.model.classes
         guesses = []
         for row in probabilities:
@@ -108,3 +113,16 @@ class CharNetEngine:
             others = tuple((classes[i], float(row[i])) for i in order[1:] if row[i] > 0)
             guesses.append(CharGuess(classes[order[0]], float(row[order[0]]), others))
         return guesses
+
+    def classify(self, glyphs: Sequence[np.ndarray], alphabet: str) -> list[CharGuess]:
+        """One guess per glyph, each within ``alphabet``, with the next best as alternatives."""
+        return self._guesses(self.probabilities(glyphs, alphabet))
+
+    def classify_each(
+        self, glyphs: Sequence[np.ndarray], alphabets: Sequence[str]
+    ) -> list[CharGuess]:
+        """Like ``classify`` with one alphabet per glyph, in one batch: a UK postcode's
+        positions, say (``SW1A 1AA``: letters first, a digit third), cut the O/0 and I/1 doubt."""
+        if len(alphabets) != len(glyphs):
+            raise EngineError(f"{len(glyphs)} glyphs but {len(alphabets)} alphabets")
+        return self._guesses(self._masked(glyphs, alphabets))

@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, CharGuess
+from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, LETTERS, CharGuess
 from intake.engines.charnet import DEFAULT_MODEL, CharNetEngine, load_model
 from intake.errors import EngineError
 from intake.template.model import FieldKind
@@ -79,3 +79,12 @@ def test_corrupt_model_is_a_clear_error(tmp_path):
     (tmp_path / "bad.onnx").write_bytes(b"not a model")
     with pytest.raises(EngineError, match="cannot be loaded"):
         load_model(tmp_path / "bad.onnx")
+
+
+def test_one_alphabet_per_glyph_in_one_batch(engine, humor_glyphs):
+    glyphs = [humor_glyphs["O"], humor_glyphs["O"]]
+    guesses = engine.classify_each(glyphs, [LETTERS, DIGITS])
+    assert [g.char for g in guesses] == ["O", "0"]
+    with pytest.raises(EngineError, match="2 glyphs but 1 alphabets"):
+        engine.classify_each(glyphs, [LETTERS])
+    assert engine.classify_each([], []) == []
