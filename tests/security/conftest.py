@@ -30,6 +30,7 @@ from intake.accounts import passwords
 from intake.roster.csv_io import RosterFile
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 from intake.roster.store import SourceFile, import_roster
+from intake.roster.upn import make_upn
 
 #: the CVE-2023-33733 payload shape and other markup, as names in the school's records
 LETTER_MARKUP = '<img src="/etc/passwd"/>'
@@ -42,10 +43,20 @@ def hostile_roster() -> Roster:
     spreadsheet formulas; S2 a pupil named with ReportLab markup, C2 likewise (PR)."""
     home = Address(("12 Acacia Avenue", "Belper"), "DE56 1AA")
     students = (
-        Student("S1", "A123456789012", "Tom", "Smith", "Tom", "Smith", date(2013, 3, 4), 7, "7A"),
+        Student(
+            "S1",
+            make_upn("830", "4001", 13, 1),
+            "Tom",
+            "Smith",
+            "Tom",
+            "Smith",
+            date(2013, 3, 4),
+            7,
+            "7A",
+        ),
         Student(
             "S2",
-            "B123456789012",
+            make_upn("830", "4001", 12, 2),
             LETTER_MARKUP,
             "Tester",
             LETTER_MARKUP,
