@@ -142,3 +142,4 @@ def _register_blueprints(app: Flask) -> None:
         return ""
 
     app.jinja_env.globals["accounts_home"] = accounts_home
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

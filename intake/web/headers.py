@@ -59,6 +59,8 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str | dict, int]:
         status = exc.code or 500
+        if status == 429:
+            log.warning("security: too many requests to %s", request.endpoint)
         message = {
             400: "The request was not valid. Reload the page and try again.",
             401: "Please sign in again.",

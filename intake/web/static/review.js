@@ -12,7 +12,8 @@
     accept: root.getAttribute("data-accept-url"),
     hold: root.getAttribute("data-hold-url"),
     reject: root.getAttribute("data-reject-url"),
-    crop: root.getAttribute("data-crop-url")
+    crop: root.getAttribute("data-crop-url"),
+    decide: root.getAttribute("data-decide-url")
   };
   var formEl = document.getElementById("review-form");
   var banner = document.getElementById("banner");
@@ -111,6 +112,8 @@
     document.getElementById("form-meta").textContent = data.state +
       (data.serial ? " · serial " + data.serial : "") + " · doubt " + Number(data.doubt).toFixed(1);
     formEl.action = url(urls.accept, data.id);
+    var decide = document.getElementById("decide");
+    if (decide && urls.decide) { decide.href = url(urls.decide, data.id); }
     renderList("problems", data.problems, function (p) { return el("li", "", p); });
     renderFields(data);
     renderList("ticks", data.ticks.filter(function (t) { return t.ticked; }), function (t) {
