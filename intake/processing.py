@@ -93,7 +93,19 @@ def _store_page(
     item: PageImage | None,
     failure_reason: str,
 ) -> Page:
-    page = Page(upload_id=upload.id, batch_id=upload.batch_id, index=index)
+    page = Page(
+        upload_id=upload.id,
+        batch_id=upload.batch_id,
+        index=index,
+        reason="",
+        page_number=0,
+        serial="",
+        form_type="",
+        fields={},
+        rotation=0,
+        image_key="",
+        scan_key="",
+    )
     if outcome is None:
         page.status = PageStatus.UNREADABLE.value
         page.reason = failure_reason

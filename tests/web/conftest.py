@@ -95,7 +95,15 @@ def batch_ctx(settings: Settings, db_factory, reader: FakeReader) -> BatchContex
 
 @pytest.fixture
 def queue(settings: Settings, batch_ctx: BatchContext) -> JobQueue:
-    return build_queue(settings, huey=MemoryHuey("test", immediate=True), context=lambda: batch_ctx)
+    queue = build_queue(
+        settings, huey=MemoryHuey("test", immediate=True), context=lambda: batch_ctx
+    )
+    # immediate mode keeps a task's exception in its result: raise it, so no bug hides there
+    return JobQueue(
+        huey=queue.huey,
+        enqueue_batch=lambda batch_id: queue.enqueue_batch(batch_id).get(),
+        enqueue_page=lambda page_id: queue.enqueue_page(page_id).get(),
+    )
 
 
 @pytest.fixture

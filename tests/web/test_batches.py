@@ -255,3 +255,36 @@ def test_a_page_arriving_later_completes_an_untouched_form(client_as, db_factory
     assert "p1_email" in after["F0001"].values
     assert "page_missing" in after["F0002"].problems  # held by a person: left alone
     assert len(after) == 2
+
+
+def test_an_upside_down_page_is_read_after_turning_it(client_as, db_factory) -> None:
+    from PIL import Image
+
+    upside_down = io.BytesIO()
+    Image.open(io.BytesIO(scan_png(1, 2))).rotate(180).save(upside_down, format="PNG")
+    client = client_as("office")
+    token = csrf_from(client, "/batches")
+    client.post(
+        "/batches",
+        data={
+            "csrf_token": token,
+            "files": [
+                (io.BytesIO(scan_png(1, 1)), "p1.png"),
+                (io.BytesIO(upside_down.getvalue()), "p2.png"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+    with db_factory() as session:
+        turned = session.scalar(select(Page).where(Page.status != "read"))
+        assert "page_missing" in session.scalar(select(Form)).problems
+    response = client.post(
+        f"/pages/{turned.id}/rotate", data={"csrf_token": token, "degrees": "180"}
+    )
+    assert response.status_code == 302
+    with db_factory() as session:
+        page = session.get(Page, turned.id)
+        assert (page.status, page.page_number, page.manual_rotation) == ("read", 2, 180)
+        form = session.scalar(select(Form))
+        assert page.form_id == form.id and "page_missing" not in form.problems
+        assert session.get(Batch, page.batch_id).pages_failed == 0
