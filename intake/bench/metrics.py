@@ -129,7 +129,7 @@ def _ratio(part: float, whole: float, empty: float = 1.0) -> float:
 def summarise(tally: Tally) -> dict[str, object]:
     """The accuracy part of the benchmark's JSON."""
     return {
-        "char_accuracy": _ratio(tally.char_total - tally.char_errors, tally.char_total),
+        "char_accuracy": max(0.0, _ratio(tally.char_total - tally.char_errors, tally.char_total)),
         "field_accuracy": {
             group: _ratio(right, total) for group, (right, total) in sorted(tally.fields.items())
         },
@@ -148,7 +148,7 @@ def line_accuracy(pairs: Iterable[tuple[str, str]]) -> float:
     for truth, read in pairs:
         errors += edit_distance(squashed(truth), squashed(read))
         total += max(1, len(squashed(truth)))
-    return _ratio(total - errors, total)
+    return max(0.0, _ratio(total - errors, total))  # insertions can outnumber the characters
 
 
 def percentile(values: Sequence[float], q: float) -> float:
