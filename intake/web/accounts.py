@@ -105,10 +105,10 @@ def index() -> str:
     students: list[Any] = []
     if q:
         students = _students_like(_ctx(session), q)
-        like = f"%{q.casefold()}%"
+        like = _contains_pattern(q.casefold())
         query = query.where(or_(
-            PortalAccount.username_key.like(like), PortalAccount.contact_id == q,
-            PortalAccount.surname.ilike(like), PortalAccount.id == q,
+            PortalAccount.username_key.like(like, escape="\\"), PortalAccount.contact_id == q,
+            PortalAccount.surname.ilike(like, escape="\\"), PortalAccount.id == q,
             PortalAccount.id.in_(select(AccountChild.account_id).where(
                 AccountChild.student_id.in_([q, *(s.student_id for s in students)]))),
         ))
@@ -127,6 +127,12 @@ def index() -> str:
                            awaiting=len(accounts_awaiting_letters(session)), holds=holds,
                            students=students, held={h.student_id for h in holds},
                            by_batch=by_batch)
+
+
+def _contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with ``% _ \\`` in it taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _students_like(ctx: AccountsContext, q: str) -> list[Any]:

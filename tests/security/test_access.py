@@ -9,10 +9,10 @@ import time
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from web.helpers import forms_in_review, upload_fake_batch
 
 from intake.db.accounts import PortalAccount
 from intake.db.workflow import Form, StaffUser
-from web.helpers import forms_in_review, upload_fake_batch
 
 from .conftest import csrf_from
 from .routes import routes
@@ -137,19 +137,17 @@ def test_approve_ignores_extra_fields(client_as, db_factory, roster) -> None:
         assert accounts[0].username != "admin"
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "data"),
-    [
-        ("POST", "/accounts/forms/{form}/approve", {}),
-        ("POST", "/accounts/letters", {}),
-        ("GET", "/accounts/export.csv", None),
-        ("POST", "/accounts/students/S1/hold", {"reason": "Safeguarding concern"}),
-        ("POST", "/admin/roster", {}),
-    ],
-)
-def test_risky_actions_need_a_fresh_login(
-    client_as, db_factory, roster, method, path, data
-) -> None:
+STEP_UP_ACTIONS = [
+    ("POST", "/accounts/forms/{form}/approve", {}),
+    ("POST", "/accounts/letters", {}),
+    ("GET", "/accounts/export.csv", None),
+    ("POST", "/accounts/students/S1/hold", {"reason": "Safeguarding concern"}),
+    ("POST", "/admin/roster", {}),
+    ("POST", "/admin/staff", {"username": "x2", "role": "office"}),
+]
+
+
+def test_risky_actions_need_a_fresh_login(client_as, db_factory, roster) -> None:
     office = client_as("office")
     upload_fake_batch(office, forms=1)
     form = forms_in_review(db_factory)[0]
@@ -157,10 +155,12 @@ def test_risky_actions_need_a_fresh_login(
     token = csrf_from(client, "/accounts")
     with client.session_transaction() as session:
         session["fresh_at"] = int(time.time()) - 16 * 60
-    body = None if data is None else {**data, "csrf_token": token}
-    response = client.open(path.format(form=form.id), method=method, data=body)
-    assert response.status_code == 302, (path, response.status_code)
-    assert "/reauth" in response.headers["Location"]
-    assert response.mimetype != "application/pdf" and b"username," not in response.data
+    for method, path, data in STEP_UP_ACTIONS:
+        body = None if data is None else {**data, "csrf_token": token}
+        response = client.open(path.format(form=form.id), method=method, data=body)
+        assert response.status_code == 302, (path, response.status_code)
+        assert "/reauth" in response.headers["Location"], path
+        assert response.mimetype != "application/pdf" and b"username," not in response.data
     with db_factory() as session:
         assert session.scalar(select(func.count()).select_from(PortalAccount)) == 0
+        assert session.scalar(select(func.count()).select_from(StaffUser)) == 3

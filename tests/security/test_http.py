@@ -4,7 +4,6 @@ debug off. The routes come from ``app.url_map``, so a new route is covered witho
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 
 from intake.web.headers import CSP
@@ -52,24 +51,20 @@ def test_state_changing_routes_refuse_get(app: Flask, client_as) -> None:
         assert response.status_code in (404, 405), (endpoint, response.status_code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: headers.http_error returns (page, status) and drops the exception's "
-    "headers, so a 405 carries no Allow header (RFC 9110 15.5.6 requires it)",
-)
 def test_405_names_the_allowed_methods(client_as) -> None:
     response = client_as("admin").get("/logout")
     assert response.status_code == 405
-    assert response.headers.get("Allow") == "POST"
+    allowed = {m.strip() for m in response.headers.get("Allow", "").split(",")}
+    assert "POST" in allowed and "GET" not in allowed
 
 
-@pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE", "PATCH", "CONNECT"])
-def test_unused_methods_are_refused_everywhere(app: Flask, client_as, method: str) -> None:
+def test_unused_methods_are_refused_everywhere(app: Flask, client_as) -> None:
     client = client_as("admin")
-    for endpoint, _methods, path in routes(app):
-        response = client.open(path, method=method)
-        assert response.status_code == 405, (endpoint, method, response.status_code)
-        assert b"Traceback" not in response.data
+    for method in ("TRACE", "PUT", "DELETE", "PATCH", "CONNECT"):
+        for endpoint, _methods, path in routes(app):
+            response = client.open(path, method=method)
+            assert response.status_code == 405, (endpoint, method, response.status_code)
+            assert b"Traceback" not in response.data
 
 
 def _assert_headers(response, where: str) -> None:
@@ -133,36 +128,41 @@ OPEN_REDIRECTS = [
 ]
 
 
-@pytest.mark.parametrize("target", OPEN_REDIRECTS)
-def test_login_next_never_leaves_the_site(app: Flask, users, target: str) -> None:
+def test_login_next_never_leaves_the_site(app: Flask, users) -> None:
+    from intake.web.extensions import limiter
+
     from .conftest import PASSWORD, csrf_from
 
-    client = app.test_client()
-    token = csrf_from(client, "/login")
-    response = client.post(
-        "/login",
-        query_string={"next": target},
-        data={"username": "office1", "password": PASSWORD, "csrf_token": token},
-    )
-    assert response.status_code == 302
-    location = response.headers["Location"]
-    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
-    assert "evil.example" not in location or location.startswith("/%"), location
-    assert "\r" not in location and "\n" not in location
-    assert "Set-Cookie: x" not in str(response.headers)
+    for target in OPEN_REDIRECTS:
+        limiter.reset()  # fourteen sign-ins in a row would hit the login throttle
+        client = app.test_client()
+        token = csrf_from(client, "/login")
+        response = client.post(
+            "/login",
+            query_string={"next": target},
+            data={"username": "office1", "password": PASSWORD, "csrf_token": token},
+        )
+        assert response.status_code == 302, target
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), target
+        assert "evil.example" not in location or location.startswith("/%"), target
+        assert "\r" not in location and "\n" not in location, target
+        assert "Set-Cookie: x" not in str(response.headers), target
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example"])
-def test_reauth_next_never_leaves_the_site(client_as, target: str) -> None:
+def test_reauth_next_never_leaves_the_site(client_as) -> None:
     from .conftest import PASSWORD, csrf_from
 
     client = client_as("admin")
     token = csrf_from(client, "/reauth")
-    response = client.post(
-        "/reauth", query_string={"next": target}, data={"csrf_token": token, "password": PASSWORD}
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/", target
+    for target in ("//evil.example", "https://evil.example/", "/\\evil.example"):
+        response = client.post(
+            "/reauth",
+            query_string={"next": target},
+            data={"csrf_token": token, "password": PASSWORD},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/", target
 
 
 def test_csrf_token_of_another_session_is_refused(app: Flask, client_as) -> None:

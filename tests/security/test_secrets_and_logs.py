@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from web.helpers import forms_in_review, upload_fake_batch
 
 from intake.accounts import credentials
 from intake.accounts.export import safe_cell
 from intake.db.accounts import PortalAccount
 from intake.db.workflow import AuditEntry, Form
 from intake.web import staff
-from web.helpers import forms_in_review, upload_fake_batch
 
 from .conftest import FONT_PAYLOAD, FORMULA, LETTER_MARKUP, csrf_from
 
