@@ -20,6 +20,7 @@ ROWS = (
     ("character accuracy", "char_accuracy", "baseline_char_accuracy", True),
     ("seconds per page (median)", "sec_per_page_median", "baseline_sec_per_page_median", False),
     ("seconds per page (p95)", "sec_per_page_p95", None, False),
+    ("CPU seconds per page (median)", "cpu_sec_per_page_median", None, False),
     ("tick accuracy", "tick_accuracy", None, True),
     ("missing signatures flagged", "signature_missing_recall", None, True),
     ("fields auto-accepted", "auto_accept_rate", None, True),
