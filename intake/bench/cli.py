@@ -55,6 +55,10 @@ def format_table(report: dict[str, Any]) -> str:
         f"{'tesseract, whole page (s, median)':34} {'':>12} "
         f"{report['tesseract_whole_page_sec_median']:>12}"
     )
+    lines.append(
+        f"{'tesseract, whole page (CPU s)':34} {'':>12} "
+        f"{report.get('tesseract_whole_page_cpu_sec_median', '-')!s:>12}"
+    )
     for key in sorted(
         k for k in report if k.startswith(("child_", "applicant_", "blocked_", "match_"))
     ):
