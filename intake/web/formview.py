@@ -8,6 +8,7 @@ them (approver, admin); office staff see "restricted – refer".
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,11 @@ _PARTY_ORDER = {"parent1": 0, "parent2": 1, **{f"child{i}": 1 + i for i in range
 class Viewer:
     can_see_restricted: bool
     can_decide: bool  # approve / reject
+
+
+def _hidden_characters(value: str) -> list[str]:
+    """Invisible or direction-changing characters in a value, as "U+202E" codes to show."""
+    return sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in ("Cf", "Cc")})
 
 
 def _short_label(label: str) -> str:
@@ -118,10 +124,12 @@ def form_view(
             continue
         if spec.party not in active:
             continue  # empty second-parent and child rows stay out of the way
+        hidden = _hidden_characters(read.value) if read else []
         entry.update(
+            hidden=hidden,
             value=read.value if read else "",
             confidence=round(read.confidence, 3) if read else 0.0,
-            doubtful=is_doubtful(read, thresholds) if read else False,
+            doubtful=(is_doubtful(read, thresholds) or bool(hidden)) if read else False,
             chars=_chars(read, thresholds) if read else [],
             problems=list(read.problems) if read else [],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import ConflictError, IntakeError, WorkflowError
@@ -57,7 +57,7 @@ def register_error_pages(app: Flask) -> None:
     """Generic error pages: nothing about the code or the data leaks into them."""
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str | dict, int]:
+    def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         if status == 429:
             log.warning("security: too many requests to %s", request.endpoint)
@@ -72,7 +72,12 @@ def register_error_pages(app: Flask) -> None:
             422: str(exc.description),
             429: "Too many attempts. Wait a few minutes and try again.",
         }.get(status, exc.name)
-        return _page(status, exc.name, message)
+        page, code = _page(status, exc.name, message)
+        response = make_response(page, code)
+        allow = dict(exc.get_headers()).get("Allow")
+        if allow:  # a 405 names the methods that are allowed
+            response.headers["Allow"] = allow
+        return response
 
     @app.errorhandler(ConflictError)
     def conflict(exc: ConflictError) -> tuple[str | dict, int]:

@@ -154,6 +154,9 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
         raise LoginRefused("wrong username or password")
     locked = _aware(user.locked_until)
     if locked is not None and locked > _now():
+        # one hash check on every refusal, so a waiting account answers as slowly as any other
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
         audit.record(
             session,
             actor_id=None,

@@ -270,3 +270,15 @@ def test_html_fallback_accept_without_javascript(client_as, db_factory) -> None:
 def forename_chars_empty(data: dict) -> bool:
     """A field without doubtful characters shows no character line at all."""
     return next(f for f in data["fields"] if f["id"] == "p1_forename")["chars"] == []
+
+
+def test_hidden_direction_characters_are_shown(client_as, db_factory) -> None:
+    client = client_as("office")
+    upload_fake_batch(client, forms=1)
+    form = forms_in_review(db_factory)[0]
+    set_value(db_factory, form.id, "p1_forename", "\u202enhoj")
+    html = client.get(f"/review/{form.id}").get_data(as_text=True)
+    assert "hidden characters: U+202E" in html
+    data = client.get(f"/api/forms/{form.id}").get_json()
+    forename = next(f for f in data["fields"] if f["id"] == "p1_forename")
+    assert forename["doubtful"] and forename["hidden"] == ["U+202E"]

@@ -288,3 +288,8 @@ def test_errors_show_an_incident_id_and_nothing_else(app: Flask, client_as, monk
     response = client.get("/review/next")
     body = response.get_data(as_text=True)
     assert response.status_code == 500 and "Incident id" in body and "secret internals" not in body
+
+
+def test_405_names_the_allowed_methods(client_as) -> None:
+    response = client_as("office").get("/logout")
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]

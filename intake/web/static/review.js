@@ -94,6 +94,9 @@
       chars.setAttribute("aria-hidden", "true");
       f.chars.forEach(function (c) { chars.appendChild(el("span", c.doubtful ? "doubt" : "", c.c)); });
       row.appendChild(chars);
+      if (f.hidden && f.hidden.length) {
+        row.appendChild(el("p", "hidden-chars", "hidden characters: " + f.hidden.join(" ")));
+      }
       box.appendChild(row);
     });
   }
