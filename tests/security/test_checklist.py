@@ -61,7 +61,7 @@ UP-7 | test | R/test_ingest.py::test_encrypted_pdf_is_refused R/test_ingest.py::
 UP-8 | partly | S/test_rasters.py::test_served_rasters_are_re_encoded_without_metadata; originals are kept unencrypted (see CR-1)
 UP-9 | test | W/test_batches.py::test_page_images_are_private W/test_review.py::test_field_crops_are_private_pngs S/test_rasters.py::test_served_rasters_are_re_encoded_without_metadata; no route serves an original, so no CSP sandbox download exists
 UP-10 | test | W/test_batches.py::test_a_crashing_page_does_not_stop_the_batch R/test_ingest.py::test_truncated_pdf_never_crashes S/test_uploads.py::test_bombs_and_broken_files_end_as_a_failed_page
-OCR-1 | test | R/test_validate.py::test_dates R/test_validate.py::test_emails R/test_validate.py::test_phones_accept_ofcom_fiction_ranges R/test_validate.py::test_postcodes R/test_validate.py::test_names_and_tutor_groups
+OCR-1 | test | R/test_validate.py::test_dates R/test_validate.py::test_emails R/test_validate.py::test_phones_accept_ofcom_fiction_ranges R/test_validate.py::test_postcodes R/test_validate.py::test_names_and_tutor_groups S/test_validators.py::test_hostile_values_are_flagged
 OCR-2 | partly | M/test_children.py::test_suspicious_text_is_never_linked_automatically M/test_normalise.py::test_flags; a typed correction is stored as typed (no NFC, no stripping of overrides)
 OCR-3 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally S/test_escaping.py::test_accounts_screens_show_hostile_roster_names_literally S/test_checklist.py::test_no_safe_filter_or_markup_on_data; Playwright dialog check not done (no inline script is allowed by the CSP anyway)
 OCR-4 | test | S/test_escaping.py::test_review_screen_marks_direction_overrides
@@ -116,23 +116,23 @@ IN-15 | test | W/test_batches.py::test_empty_file_is_refused W/test_batches.py::
 IN-16 | test | W/test_batches.py::test_hostile_file_names_are_stored_under_uuids S/test_escaping.py::test_batch_page_shows_hostile_file_names_and_labels_literally
 IN-17 | test | W/test_batches.py::test_hostile_file_names_are_stored_under_uuids S/test_escaping.py::test_batch_page_shows_hostile_file_names_and_labels_literally
 IN-18 | test | W/test_batches.py::test_hostile_file_names_are_stored_under_uuids
-IN-19 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally R/test_validate.py::test_emails
-IN-20 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally
+IN-19 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally R/test_validate.py::test_emails S/test_validators.py::test_hostile_values_are_flagged
+IN-20 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally S/test_validators.py::test_hostile_values_are_flagged
 IN-21 | test | S/test_secrets_and_logs.py::test_csv_export_neutralises_formulas_in_every_column S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally
 IN-22 | test | S/test_secrets_and_logs.py::test_safe_cell S/test_secrets_and_logs.py::test_csv_export_neutralises_formulas_in_every_column
-IN-23 | partly | Ro/test_csv_io.py::test_any_names_survive_a_round_trip M/test_children.py::test_hostile_or_empty_names_link_nothing S/test_checklist.py::test_no_sql_built_from_f_strings
-IN-24 | test | M/test_children.py::test_hostile_or_empty_names_link_nothing S/test_escaping.py::test_account_search_wildcards_match_nothing
-IN-25 | test | M/test_children.py::test_suspicious_text_is_never_linked_automatically S/test_escaping.py::test_review_screen_marks_direction_overrides
-IN-26 | test | M/test_children.py::test_suspicious_text_is_never_linked_automatically A/test_passwords.py::test_generated_usernames_are_ascii_and_readable
-IN-27 | partly | M/test_children.py::test_suspicious_text_is_never_linked_automatically; no visible marker for zero-width characters on the review screen (as OCR-4)
-IN-28 | test | S/test_access.py::test_review_accept_ignores_state_role_and_non_text_fields
-IN-29 | test | R/test_validate.py::test_emails
-IN-30 | partly | R/test_validate.py::test_emails; the IDN and quoted-local-part policy is the reading area's validator
-IN-31 | test | R/test_validate.py::test_phones_accept_ofcom_fiction_ranges
-IN-32 | test | R/test_validate.py::test_dates R/test_validate.py::test_postcodes S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally
-IN-33 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally S/test_escaping.py::test_a_typed_correction_is_stored_literally_and_shown_escaped
+IN-23 | partly | Ro/test_csv_io.py::test_any_names_survive_a_round_trip M/test_children.py::test_hostile_or_empty_names_link_nothing S/test_checklist.py::test_no_sql_built_from_f_strings S/test_validators.py::test_hostile_values_are_flagged
+IN-24 | test | M/test_children.py::test_hostile_or_empty_names_link_nothing S/test_escaping.py::test_account_search_wildcards_match_nothing S/test_validators.py::test_hostile_values_are_flagged
+IN-25 | test | M/test_children.py::test_suspicious_text_is_never_linked_automatically S/test_escaping.py::test_review_screen_marks_direction_overrides S/test_validators.py::test_hostile_values_are_flagged
+IN-26 | test | M/test_children.py::test_suspicious_text_is_never_linked_automatically A/test_passwords.py::test_generated_usernames_are_ascii_and_readable S/test_validators.py::test_hostile_values_are_flagged
+IN-27 | partly | M/test_children.py::test_suspicious_text_is_never_linked_automatically S/test_validators.py::test_hostile_values_are_flagged S/test_escaping.py::test_review_screen_marks_direction_overrides; the screen test checks U+202E only (the marker code covers every Cf/Cc character)
+IN-28 | test | S/test_access.py::test_review_accept_ignores_state_role_and_non_text_fields S/test_validators.py::test_validators_run_in_linear_time
+IN-29 | test | R/test_validate.py::test_emails S/test_validators.py::test_hostile_values_are_flagged
+IN-30 | test | R/test_validate.py::test_emails S/test_validators.py::test_hostile_values_are_flagged (IDN and quoted local parts are flagged for a person; IP-literal domains refused)
+IN-31 | test | R/test_validate.py::test_phones_accept_ofcom_fiction_ranges S/test_validators.py::test_hostile_values_are_flagged
+IN-32 | test | R/test_validate.py::test_dates R/test_validate.py::test_postcodes S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally S/test_validators.py::test_hostile_values_are_flagged
+IN-33 | test | W/test_review.py::test_values_are_escaped S/test_escaping.py::test_review_screen_queue_and_json_show_values_literally S/test_escaping.py::test_a_typed_correction_is_stored_literally_and_shown_escaped S/test_validators.py::test_hostile_values_are_flagged
 IN-34 | test | A/test_letters.py::test_markup_in_roster_names_prints_literally S/test_secrets_and_logs.py::test_letter_prints_roster_markup_literally
-IN-35 | test | S/test_secrets_and_logs.py::test_canaries_through_the_whole_flow
+IN-35 | test | S/test_secrets_and_logs.py::test_canaries_through_the_whole_flow S/test_validators.py::test_hostile_values_are_flagged
 IN-36 | test | A/test_approval.py::test_court_order_contact_never_gets_that_child W/test_review.py::test_court_order_details_only_for_approvers
 IN-37 | partly | A/test_web.py::test_print_letters_streams_pdf_with_configured_url; no discrepancy task is created (OCR-7)
 IN-38 | test | Ro/test_ctf.py::test_hostile_xml_is_refused S/test_roster_import.py::test_hostile_ctf_is_refused_fast_without_reads_or_fetches

@@ -143,6 +143,7 @@ def test_session_cookie_holds_ids_only(app, client_as) -> None:
     client = client_as("office")
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert cookie is not None and serializer is not None
     data = serializer.loads(cookie.value)
     assert "office1" not in json.dumps(data, default=str)
     assert not any("password" in key for key in data)
