@@ -215,7 +215,10 @@ def _written_part(read: FieldRead) -> tuple[float, float, float, float]:
 
 def _payload() -> dict[str, Any]:
     if request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # thousands of nested brackets: not a body we sent
+            abort(400)
         if not isinstance(body, dict):
             abort(400)
         return body
