@@ -188,3 +188,65 @@ def test_cross_site_referer_is_refused_over_https(app: Flask, client_as) -> None
         headers={"Referer": "https://evil.example/form"},
     )
     assert response.status_code == 400
+
+
+def test_rotating_addresses_do_not_dodge_the_per_user_throttle(app: Flask, users) -> None:
+    from .conftest import csrf_from
+
+    codes = []
+    for attempt in range(11):
+        address = f"203.0.113.{attempt + 1}"
+        client = app.test_client()
+        token = csrf_from(client, "/login")
+        response = client.post(
+            "/login",
+            data={"username": "approver1", "password": f"wrong-{attempt}", "csrf_token": token},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": address},
+        )
+        codes.append(response.status_code)
+    assert codes[:10] == [401] * 10 and codes[10] == 429, codes
+
+
+def test_hostile_sign_in_input_is_refused_without_error(app: Flask, users) -> None:
+    from .conftest import csrf_from
+
+    client = app.test_client()
+    token = csrf_from(client, "/login")
+    for username in ("a\r\nINFO admin exported all", "x" * 10_000, "office1\x00", "' OR 1=1 --"):
+        response = client.post(
+            "/login", data={"username": username, "password": "p" * 5_000, "csrf_token": token}
+        )
+        assert response.status_code in (401, 429), (username[:20], response.status_code)
+
+
+def test_a_tampered_session_cookie_is_anonymous(app: Flask, client_as) -> None:
+    client = client_as("admin")
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    payload, _, signature = cookie.value.rpartition(".")
+    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    client.set_cookie(name, forged)
+    response = client.get("/admin/staff")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_malformed_json_bodies_are_400(client_as, db_factory) -> None:
+    from web.helpers import forms_in_review, upload_fake_batch
+
+    from .conftest import csrf_from
+
+    client = client_as("office")
+    upload_fake_batch(client, forms=1)
+    form = forms_in_review(db_factory)[0]
+    token = csrf_from(client, "/review")
+    for body in ("[1, 2]", '"text"', "{not json", '{"row_version": "abc"}', "[" * 5000):
+        response = client.post(
+            f"/forms/{form.id}/accept",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code == 400, (body[:20], response.status_code)
+        assert b"Traceback" not in response.data
