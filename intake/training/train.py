@@ -18,7 +18,7 @@ The shipped model was made by (about 20-45 minutes on a busy 2-core machine)::
     python -m intake.training.makeforms --count 40 --seed 202 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs
-    python -m intake.training.train --out intake/models/charnet.onnx --epochs 2 \
+    python -m intake.training.train --out intake/models/charnet.onnx --epochs 3 \
         --forms /tmp/forms-fonts --forms /tmp/forms-glyphs --form-repeats 2
 
 (the sidecar records the epochs, width, seed and form folders actually used).
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="folder written by `intake samples` with TRAINING handwriting (repeatable)",
     )
-    parser.add_argument("--form-repeats", type=int, default=3, help="copies of each form crop")
+    parser.add_argument("--form-repeats", type=int, default=2, help="copies of each form crop")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train(args)
