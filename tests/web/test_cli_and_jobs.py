@@ -161,7 +161,9 @@ def test_local_secret_key_file(settings, queue) -> None:
 
 @pytest.mark.redis
 @pytest.mark.slow
-def test_worker_processes_on_redis_run_the_web_process_tasks(settings, db_factory, batch_ctx):
+def test_worker_processes_on_redis_run_the_web_process_tasks(
+    settings, db_factory, batch_ctx, redis_url
+):
     """``intake serve`` with Redis starts this consumer; a batch queued by the web process is
     read by its worker processes (same task names, ids-only payload)."""
     import subprocess
@@ -170,9 +172,6 @@ def test_worker_processes_on_redis_run_the_web_process_tasks(settings, db_factor
 
     from intake.web.cli import CONSUMER_COMMAND
 
-    redis_url = os.environ.get("INTAKE_TEST_REDIS_URL", "")
-    if not redis_url:
-        pytest.skip("INTAKE_TEST_REDIS_URL is not set")
     on_redis = replace(settings, redis_url=redis_url)
     queue = build_queue(on_redis)
     queue.huey.storage.flush_queue()
