@@ -29,7 +29,7 @@ AUTH-1 | not done | MFA (TOTP or OIDC with amr check) is not built: a large feat
 AUTH-2 | test | W/test_security.py::test_password_policy W/test_security.py::test_long_unicode_passphrase_is_accepted S/test_checklist.py::test_long_passwords_are_not_truncated
 AUTH-3 | test | W/test_security.py::test_password_policy A/test_passwords.py::test_ncsc_profile
 AUTH-4 | test | W/test_security.py::test_real_hash_parameters A/test_passwords.py::test_hash_is_argon2id_and_verifies S/test_checklist.py::test_old_hash_parameters_are_upgraded_at_login
-AUTH-5 | partly | W/test_security.py::test_login_throttled_after_ten_failures W/test_security.py::test_account_waits_after_repeated_failures; without INTAKE_REDIS_URL the limiter falls back to memory:// (per process) and no config test refuses that in production
+AUTH-5 | partly | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle S/test_http.py::test_hostile_sign_in_input_is_refused_without_error W/test_security.py::test_account_waits_after_repeated_failures; without INTAKE_REDIS_URL the limiter falls back to memory:// (per process) and no config test refuses that in production
 AUTH-6 | test | W/test_security.py::test_no_default_account W/test_security.py::test_first_login_forces_a_password_change W/test_cli_and_jobs.py::test_staff_create_prints_a_one_time_password
 AUTH-7 | partly | W/test_security.py::test_wrong_password_and_unknown_user_look_the_same S/test_checklist.py::test_every_login_refusal_costs_one_hash; median-timing test not done (too noisy on the shared 2-core box); password-change notification not done (the app sends no mail)
 AUTH-8 | test | W/test_security.py::test_step_up_needed_for_staff_changes S/test_access.py::test_risky_actions_need_a_fresh_login
@@ -40,7 +40,7 @@ PP-4 | test | A/test_letters.py::test_markup_in_roster_names_prints_literally S/
 PP-5 | test | A/test_approval.py::test_no_pr_applicant_blocks_and_override_never_links A/test_approval.py::test_court_order_contact_never_gets_that_child A/test_concurrency.py::test_ten_approvers_of_one_form_make_one_set_of_accounts A/test_passwords.py::test_username_skips_taken_names_case_insensitively
 PP-6 | test | A/test_export_retention.py::test_json_export_schema_and_revoked_status A/test_letters.py::test_revoked_account_cannot_log_in_or_print
 SES-1 | test | W/test_security.py::test_session_cookie_flags W/test_security.py::test_https_deployments_use_host_prefixed_secure_cookies
-SES-2 | test | W/test_security.py::test_login_issues_a_new_session_and_logout_ends_it W/test_security.py::test_disabling_a_user_ends_their_session W/test_admin.py::test_role_change_and_disable_are_audited_and_end_sessions
+SES-2 | test | S/test_http.py::test_a_tampered_session_cookie_is_anonymous W/test_security.py::test_login_issues_a_new_session_and_logout_ends_it W/test_security.py::test_disabling_a_user_ends_their_session W/test_admin.py::test_role_change_and_disable_are_audited_and_end_sessions
 SES-3 | test | W/test_security.py::test_idle_sessions_end W/test_security.py::test_absolute_session_limit
 SES-4 | test | W/test_security.py::test_login_issues_a_new_session_and_logout_ends_it W/test_security.py::test_session_cookie_flags
 SES-5 | test | S/test_secrets_and_logs.py::test_session_cookie_holds_ids_only W/test_security.py::test_state_changes_are_post_only W/test_security.py::test_login_issues_a_new_session_and_logout_ends_it
@@ -76,7 +76,7 @@ EX-2 | test | A/test_export_retention.py::test_json_export_schema_and_revoked_st
 EX-3 | test | A/test_web.py::test_export_and_json_api A/test_export_retention.py::test_api_tokens_hashed_and_revocable
 EX-4 | test | A/test_web.py::test_sixth_export_in_an_hour_is_429_with_an_alert A/test_export_retention.py::test_csv_export_columns_safety_and_audit
 HDR-1 | partly | W/test_security.py::test_security_headers_on_every_page S/test_http.py::test_security_headers_on_every_get_route S/test_http.py::test_csp_directives; HSTS is sent only on https requests, without includeSubDomains; forcing https is left to the proxy
-HDR-2 | test | S/test_http.py::test_debug_is_off_and_there_is_no_console W/test_security.py::test_errors_show_an_incident_id_and_nothing_else
+HDR-2 | test | S/test_http.py::test_debug_is_off_and_there_is_no_console S/test_http.py::test_malformed_json_bodies_are_400 W/test_security.py::test_errors_show_an_incident_id_and_nothing_else
 HDR-3 | partly | W/test_security.py::test_untrusted_host_refused; no ProxyFix: behind a proxy the limiter keys on the proxy's address
 HDR-4 | partly | W/test_security.py::test_open_redirects_are_refused S/test_http.py::test_login_next_never_leaves_the_site S/test_http.py::test_reauth_next_never_leaves_the_site S/test_http.py::test_unused_methods_are_refused_everywhere S/test_http.py::test_405_names_the_allowed_methods; sslmode=verify-full for PostgreSQL not enforced by config
 CR-1 | not done | no encryption at rest of scans (AES-GCM) or of the database: needs key management
@@ -142,7 +142,7 @@ IN-41 | test | S/test_roster_import.py::test_formulas_in_roster_names_are_kept_a
 IN-42 | test | S/test_roster_import.py::test_a_broken_roster_csv_names_the_line_and_imports_nothing
 IN-43 | not done | no diff preview or confirmation for dropped PR/court-order flags (RI-2); step-up and audit are there (S/test_access.py::test_risky_actions_need_a_fresh_login)
 IN-44 | test | S/test_http.py::test_login_next_never_leaves_the_site W/test_security.py::test_untrusted_host_refused A/test_web.py::test_print_letters_streams_pdf_with_configured_url
-IN-45 | partly | W/test_security.py::test_login_throttled_after_ten_failures (keyed per username as well as per address); no ProxyFix (HDR-3)
+IN-45 | partly | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle; no ProxyFix (HDR-3)
 IN-46 | test | S/test_http.py::test_every_post_route_needs_a_csrf_token S/test_http.py::test_state_changing_routes_refuse_get
 IN-47 | test | W/test_review.py::test_mass_assignment_is_ignored S/test_access.py::test_an_office_user_cannot_raise_their_own_role
 IN-48 | partly | S/test_access.py::test_unknown_and_guessed_ids_are_404 W/test_routes.py::test_anonymous_users_are_refused_everywhere; 404s are not audited
