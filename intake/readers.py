@@ -82,15 +82,20 @@ def default_matcher(settings: Settings) -> Matcher:
         return cache["index"]
 
     def match(form: FormRead) -> dict[str, Any]:
-        result = match_form(form, index(), thresholds=settings.thresholds)
-        data = _plain(dataclasses.asdict(result))
-        data["status"] = "ok"
-        data["unresolved"] = sum(1 for c in result.children if not c.student_id) + sum(
-            1 for a in result.applicants if not a.may_approve
-        )
-        return data
+        return proposed_data(match_form(form, index(), thresholds=settings.thresholds))
 
     return match
+
+
+def proposed_data(result: Any) -> dict[str, Any]:
+    """A ``FormMatch`` as the JSON stored in ``forms.proposed`` (the batch job and the review
+    screen's re-match after a person's choice store the same shape)."""
+    data: dict[str, Any] = _plain(dataclasses.asdict(result))
+    data["status"] = "ok"
+    data["unresolved"] = sum(1 for c in result.children if not c.student_id) + sum(
+        1 for a in result.applicants if not a.may_approve
+    )
+    return data
 
 
 def _plain(value: Any) -> Any:

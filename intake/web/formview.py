@@ -15,6 +15,7 @@ from typing import Any
 from intake.config import Thresholds
 from intake.db.workflow import Form
 from intake.fieldjson import field_from_json
+from intake.matching.normalise import year_of_tutor_group
 from intake.reading.result import FieldRead
 from intake.template.model import FormTemplate
 
@@ -153,17 +154,38 @@ def form_view(
     }
 
 
+#: candidates shown per child row (keys 1..5 choose them)
+SHOWN_CANDIDATES = 5
+
+
+def _pr_by_student(proposed: dict[str, Any]) -> dict[str, list[str]]:
+    """student id -> "Parent/Carer 1: PR yes" for each matched applicant judged for that student."""
+    out: dict[str, list[str]] = {}
+    for applicant in proposed.get("applicants", []) or []:
+        if not applicant.get("contact_id"):
+            continue
+        title = _party_title(str(applicant.get("party", "")))
+        for standing in applicant.get("standings", []) or []:
+            pr = "yes" if standing.get("parental_responsibility") else "no"
+            out.setdefault(str(standing.get("student_id", "")), []).append(f"{title}: PR {pr}")
+    return out
+
+
 def _children(proposed: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    pr = _pr_by_student(proposed)
     for child in proposed.get("children", []) or []:
         candidates = [
             {
                 "student_id": c.get("student_id", ""),
                 "name": " ".join(x for x in (c.get("forename", ""), c.get("surname", "")) if x),
                 "tutor_group": c.get("tutor_group", ""),
+                "year": year_of_tutor_group(str(c.get("tutor_group", ""))) or "",
                 "score": round(float(c.get("score", 0.0))),
+                "reasons": [str(r).replace("_", " ") for r in c.get("reasons", []) or []],
+                "pr": pr.get(str(c.get("student_id", "")), []),
             }
-            for c in (child.get("candidates") or [])[:3]
+            for c in (child.get("candidates") or [])[:SHOWN_CANDIDATES]
         ]
         out.append(
             {

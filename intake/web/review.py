@@ -35,6 +35,7 @@ from intake.template.load import load_template
 from intake.template.model import CharField
 from intake.web.database import db
 from intake.web.formview import TEXT_KINDS, Viewer, form_view
+from intake.web import matchchoice
 from intake.web.images import crop_png, send_png
 from intake.web.security import role_required
 
@@ -73,10 +74,21 @@ def _form_or_404(form_id: str) -> Form:
 
 def _view_data(form: Form) -> dict[str, Any]:
     data = form_view(form, _template(), _settings().thresholds, _viewer())
+    matchchoice.enrich(data, form, _index_or_none())
     audit.record(
         db(), actor_id=current_user.id, action="form.view", object_type="form", object_id=form.id
     )
     return data
+
+
+def _index_or_none() -> Any:
+    """The roster index, or ``None`` when the roster is not installed or cannot be read."""
+    try:
+        return matchchoice.roster_index(db())
+    except Exception as exc:  # a broken roster must not take the review screen down
+        db().rollback()
+        current_app.logger.warning("roster index unavailable (%s)", type(exc).__name__)
+        return None
 
 
 def _next_form(exclude: list[str]) -> Form | None:
@@ -383,3 +395,86 @@ def reject(form_id: str) -> Response:
     )
     _commit_or_conflict()
     return _done(form, "Form rejected.")
+
+
+#: states in which a person may still choose students and contacts for a form
+CHOOSABLE_STATES = frozenset({FormState.REVIEW.value, FormState.HELD.value, FormState.CHECKED.value})
+
+
+@bp.post("/forms/<form_id>/choose")
+@role_required("office")
+def choose(form_id: str) -> Response:
+    """Record a person's choice (a student for a child row, "not at this school", or a contact
+    for an applicant), match the form again with every choice so far, and return the screen's
+    data. The matcher decides the applicant outcome: a choice never grants an approval."""
+    form = _form_or_404(form_id)
+    payload = _payload()
+    _check_version(form, payload)
+    if form.state not in CHOOSABLE_STATES:
+        abort(409, description="This form is past review: choices can no longer change.")
+    index = _index_or_none()
+    if index is None:
+        abort(409, description="The school roster is not available.")
+    if "row" in payload:
+        row = payload.get("row")
+        student = payload.get("student_id")
+        if not isinstance(row, int) or isinstance(row, bool) or not (
+            student is None or (isinstance(student, str) and 0 < len(student) <= 64)
+        ):
+            abort(400)
+        before = matchchoice.choose_student(form, index, _template(), row, student)
+        target, after, chosen = f"match:child{row}", student or "not at this school", student
+
+    elif "party" in payload:
+        party, contact = payload.get("party"), payload.get("contact_id")
+        if not isinstance(party, str) or not isinstance(contact, str) or len(contact) > 64:
+            abort(400)
+        before = matchchoice.choose_contact(form, index, party, contact)
+        target, after, chosen = f"match:{party}", contact, contact
+    else:
+        abort(400)
+    matchchoice.rematch(form, index, _template(), _settings())
+    form.last_edited_by = current_user.id
+    db().add(
+        FormEdit(
+            form_id=form.id,
+            actor_id=current_user.id,
+            field_id=target,
+            old_value=before,
+            new_value=after,
+        )
+    )
+    audit.record(
+        db(),
+        actor_id=current_user.id,
+        action="form.choose",
+        object_type="form",
+        object_id=form.id,
+        detail={"target": target[len("match:") :], "chosen": chosen or "none"},  # ids only
+    )
+    _commit_or_conflict()
+    data = _view_data(form)
+    data["pages"] = _page_urls(form.id)
+    db().commit()
+    return jsonify(data)
+
+
+@bp.get("/api/forms/<form_id>/students")
+@role_required("office")
+def search_students(form_id: str) -> Response:
+    """Students of the roster like the typed name (and tutor group), for a child row's search
+    box. Matching is rapidfuzz over the roster's name variants: no SQL pattern is built."""
+    form = _form_or_404(form_id)
+    name = request.args.get("q", "")
+    group = request.args.get("tutor_group", "")
+    results = matchchoice.search(_index_or_none(), name, group)
+    audit.record(
+        db(),
+        actor_id=current_user.id,
+        action="roster.search",
+        object_type="form",
+        object_id=form.id,
+        detail={"results": len(results)},
+    )
+    db().commit()
+    return jsonify({"results": results})

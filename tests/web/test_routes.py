@@ -35,6 +35,8 @@ MATRIX: dict[str, str] = {
     "review.hold": "office",
     "review.release": "office",
     "review.reject": "approver",
+    "review.choose": "office",
+    "review.search_students": "office",
     "admin.staff_list": "admin",
     "admin.staff_create": "admin",
     "admin.staff_role": "admin",

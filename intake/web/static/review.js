@@ -13,6 +13,8 @@
     hold: root.getAttribute("data-hold-url"),
     reject: root.getAttribute("data-reject-url"),
     crop: root.getAttribute("data-crop-url"),
+    choose: root.getAttribute("data-choose-url"),
+    search: root.getAttribute("data-search-url"),
     decide: root.getAttribute("data-decide-url")
   };
   var formEl = document.getElementById("review-form");
@@ -39,8 +41,10 @@
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
+  // the Tab cycle: doubtful values, then child rows and applicants still waiting for a choice
   function doubtfulInputs() {
-    return Array.prototype.slice.call(formEl.querySelectorAll("input[data-doubtful='1']"));
+    return Array.prototype.slice.call(
+      formEl.querySelectorAll("input[data-doubtful='1'], .choice-box[data-doubtful='1']"));
   }
 
   function focusFirst() {
@@ -122,38 +126,7 @@
     renderList("ticks", data.ticks.filter(function (t) { return t.ticked; }), function (t) {
       return el("span", "tick", "\u2714 " + t.party_title + ": " + t.label);
     });
-    renderList("children", data.children, function (child) {
-      var box = el("div", "child");
-      box.appendChild(el("strong", "", "Child " + child.row));
-      box.appendChild(el("span", "badge " + (child.linked ? "ok" : "warn"),
-        child.linked ? (child.auto_linked ? "linked automatically" : "linked") : "choose"));
-      var list = el("ul");
-      child.candidates.forEach(function (c) {
-        list.appendChild(el("li", c.student_id === child.linked ? "chosen" : "",
-          c.name + " · " + c.tutor_group + " · " + c.score));
-      });
-      box.appendChild(list);
-      if (child.reasons.length) { box.appendChild(el("p", "muted small", child.reasons.join("; "))); }
-      return box;
-    }, data.matching === "matching_unavailable" ? "Roster matching is not available." : "No children matched.");
-    renderList("applicants", data.applicants, function (a) {
-      var box = el("div", "applicant");
-      box.appendChild(el("strong", "", a.party_title));
-      box.appendChild(el("span", "badge " + (a.outcome === "pr" ? "ok" : "warn"),
-        (a.outcome || "unmatched").replace(/_/g, " ")));
-      if (a.existing_account) { box.appendChild(el("span", "badge", "has an account")); }
-      var warnings = el("ul", "warnings");
-      a.warnings.forEach(function (w) { warnings.appendChild(el("li", "", w)); });
-      box.appendChild(warnings);
-      var standings = el("ul", "standings");
-      a.standings.forEach(function (s) {
-        var li = el("li", "", "PR: " + (s.pr ? "yes" : "no"));
-        if (s.blocked) { li.appendChild(el("span", "restricted", " · " + s.reason)); }
-        standings.appendChild(li);
-      });
-      box.appendChild(standings);
-      return box;
-    }, "No applicant matched.");
+    renderChoices(data);
     renderList("signatures", data.signatures, function (s) {
       var fig = el("figure", "signature" + (s.present ? "" : " missing"));
       if (s.has_crop) {
@@ -179,6 +152,210 @@
     banner.hidden = true;
     window.history.replaceState(null, "", url(urls.screen, data.id));
     focusFirst();
+  }
+
+  // ---- children and applicants: candidates to choose from (keys 1-9, 0, /) ----
+
+  function choiceButton(text, key, attrs) {
+    var button = el("button", "choice");
+    button.type = "button";
+    Object.keys(attrs).forEach(function (name) { button.setAttribute(name, attrs[name]); });
+    if (key !== null) { button.appendChild(el("kbd", "", key)); button.appendChild(document.createTextNode(" ")); }
+    button.appendChild(el("span", "c-name", text.name));
+    button.appendChild(document.createTextNode(text.rest));
+    return button;
+  }
+
+  function candidateText(c) {
+    return { name: c.name, rest: " · " + c.tutor_group + (c.year ? " · Y" + c.year : "") + " · " + c.score };
+  }
+
+  function renderChild(child) {
+    var box = el("div", "child choice-box");
+    box.tabIndex = 0;
+    box.setAttribute("data-row", String(child.row));
+    if (!child.linked) { box.setAttribute("data-doubtful", "1"); }
+    box.setAttribute("aria-label", "Child " + child.row + ": keys 1 to " + child.candidates.length +
+      " choose, 0 not at this school, / search");
+    box.appendChild(el("strong", "", "Child " + child.row));
+    var badge = child.linked ? "linked" + (child.auto_linked ? " automatically" : "") +
+      (child.chosen_by_person ? " by a person" : "") : (child.not_at_school ? "not at this school" : "choose");
+    box.appendChild(el("span", "badge " + (child.linked ? "ok" : "warn"), badge));
+    var list = el("ol", "candidates");
+    child.candidates.forEach(function (c, i) {
+      var li = el("li", c.student_id === child.linked ? "chosen" : "");
+      li.appendChild(choiceButton(candidateText(c), String(i + 1),
+        { "data-row": String(child.row), "data-student-id": c.student_id }));
+      if (c.reasons && c.reasons.length) { li.appendChild(el("span", "muted small", " " + c.reasons.join("; "))); }
+      (c.pr || []).forEach(function (p) { li.appendChild(el("span", "badge", p)); });
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    box.appendChild(choiceButton({ name: "Not at this school", rest: "" }, "0",
+      { "data-row": String(child.row), "data-student-id": "" }));
+    var search = el("div", "student-search");
+    var label = el("label", "sr", "Search the roster for child " + child.row);
+    label.htmlFor = "search-" + child.row;
+    search.appendChild(label);
+    var input = el("input", "search-input");
+    input.type = "search";
+    input.id = "search-" + child.row;
+    input.setAttribute("data-row", String(child.row));
+    input.placeholder = "Search the roster (name, tutor group)";
+    input.maxLength = 80;
+    input.spellcheck = false;
+    search.appendChild(input);
+    search.appendChild(el("ol", "search-results"));
+    box.appendChild(search);
+    if (child.reasons.length) { box.appendChild(el("p", "muted small", child.reasons.join("; "))); }
+    return box;
+  }
+
+  function renderApplicant(a) {
+    var options = a.contact_options || [];
+    var box = el("div", "applicant" + (options.length ? " choice-box" : ""));
+    if (options.length) {
+      box.tabIndex = 0;
+      box.setAttribute("data-party", a.party);
+      if (!a.contact_id || a.outcome === "unknown_contact") { box.setAttribute("data-doubtful", "1"); }
+    }
+    box.appendChild(el("strong", "", a.party_title));
+    box.appendChild(el("span", "badge " + (a.outcome === "pr" ? "ok" : "warn"),
+      (a.outcome || "unmatched").replace(/_/g, " ")));
+    if (a.chosen_by_person) { box.appendChild(el("span", "badge", "contact chosen by a person")); }
+    if (a.existing_account) { box.appendChild(el("span", "badge", "has an account")); }
+    var warnings = el("ul", "warnings");
+    a.warnings.forEach(function (w) { warnings.appendChild(el("li", "", w)); });
+    box.appendChild(warnings);
+    var standings = el("ul", "standings");
+    a.standings.forEach(function (s) {
+      var li = el("li", "", "PR: " + (s.pr ? "yes" : "no"));
+      if (s.blocked) { li.appendChild(el("span", "restricted", " · " + s.reason)); }
+      standings.appendChild(li);
+    });
+    box.appendChild(standings);
+    if (options.length) {
+      var list = el("ol", "contacts");
+      options.forEach(function (c, i) {
+        var li = el("li", c.contact_id === a.contact_id ? "chosen" : "");
+        li.appendChild(choiceButton({ name: c.name, rest: " · " + c.relationships.join(", ") +
+          " · PR " + (c.pr ? "yes" : "no") + (c.restricted ? " · restricted" : "") }, String(i + 1),
+          { "data-party": a.party, "data-contact-id": c.contact_id }));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
+    return box;
+  }
+
+  function renderChoices(data) {
+    renderList("children", data.children, renderChild,
+      data.matching === "matching_unavailable" ? "Roster matching is not available." : "No children matched.");
+    renderList("applicants", data.applicants, renderApplicant, "No applicant matched.");
+  }
+
+  function choose(button) {
+    if (busy) { return; }
+    var body = {};
+    var box = button.closest(".choice-box");
+    if (button.hasAttribute("data-row")) {
+      body.row = Number(button.getAttribute("data-row"));
+      body.student_id = button.getAttribute("data-student-id") || null;
+    } else {
+      body.party = button.getAttribute("data-party");
+      body.contact_id = button.getAttribute("data-contact-id");
+    }
+    var again = box ? (box.hasAttribute("data-row") ? "[data-row='" + box.getAttribute("data-row") + "']" :
+      "[data-party='" + box.getAttribute("data-party") + "']") : null;
+    busy = true;
+    say("Matching again…");
+    post(urls.choose, body).then(function (data) {
+      busy = false;
+      document.getElementById("row-version").value = data.row_version;
+      document.getElementById("form-meta").textContent = data.state +
+        (data.serial ? " · serial " + data.serial : "") + " · doubt " + Number(data.doubt).toFixed(1);
+      renderChoices(data);
+      say("Choice saved; matched again.");
+      var target = again ? document.querySelector(".choice-box" + again) : null;
+      if (target) { target.focus(); } else { focusFirst(); }
+    }).catch(function (error) {
+      busy = false;
+      say("");
+      showBanner(error.message, error.status === 409);
+    });
+  }
+
+  function searchStudents(input) {
+    var row = input.getAttribute("data-row");
+    var results = input.parentNode.querySelector(".search-results");
+    var q = input.value.trim();
+    clear(results);
+    if (!q) { return; }
+    var words = q.split(/\s+/);
+    var group = /\d/.test(words[words.length - 1]) && words.length > 1 ? words.pop() : "";
+    var query = "?q=" + encodeURIComponent(words.join(" ")) + "&tutor_group=" + encodeURIComponent(group);
+    fetch(url(urls.search, current.id) + query, {
+      headers: { "Accept": "application/json" }, credentials: "same-origin"
+    }).then(function (r) {
+      if (!r.ok) { throw new Error("The search failed (" + r.status + ")."); }
+      return r.json();
+    }).then(function (data) {
+      clear(results);
+      if (!data.results.length) { results.appendChild(el("li", "muted", "No student like that.")); }
+      data.results.forEach(function (c) {
+        var li = el("li");
+        li.appendChild(choiceButton(candidateText(c), null, { "data-row": row, "data-student-id": c.student_id }));
+        if (c.reasons.length) { li.appendChild(el("span", "muted small", " " + c.reasons.join("; "))); }
+        results.appendChild(li);
+      });
+      var first = results.querySelector("button.choice");
+      if (first) { first.focus(); }
+    }).catch(function (error) { showBanner(error.message, false); });
+  }
+
+  function choiceKey(event) {
+    var active = document.activeElement;
+    if (active && active.classList.contains("search-input")) {
+      if (event.key === "Enter") { event.preventDefault(); searchStudents(active); return true; }
+      if (event.key === "Escape") { event.preventDefault(); active.closest(".choice-box").focus(); return true; }
+      if (event.key === "ArrowDown") {
+        var first = active.parentNode.querySelector("button.choice");
+        if (first) { event.preventDefault(); first.focus(); }
+        return true;
+      }
+      return event.key !== "Tab" && !event.altKey;  // typing in the search box is no shortcut
+    }
+    if (active && active.classList.contains("choice")) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(active); return true; }
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        var buttons = Array.prototype.slice.call(active.closest(".choice-box").querySelectorAll("button.choice"));
+        var at = buttons.indexOf(active) + (event.key === "ArrowDown" ? 1 : -1);
+        if (at >= 0 && at < buttons.length) { event.preventDefault(); buttons[at].focus(); }
+        return true;
+      }
+      if (event.key === "Escape") { event.preventDefault(); active.closest(".choice-box").focus(); return true; }
+    }
+    var box = active && active.classList.contains("choice-box") ? active : null;
+    if (!box || event.altKey || event.ctrlKey || event.metaKey) { return false; }
+    if (/^[0-9]$/.test(event.key)) {
+      event.preventDefault();
+      var n = Number(event.key);
+      var button = null;
+      if (box.hasAttribute("data-row")) {
+        button = n === 0 ? box.querySelector("button.choice[data-student-id='']")
+          : box.querySelectorAll(".candidates button.choice")[n - 1];
+      } else if (n > 0) {
+        button = box.querySelectorAll(".contacts button.choice")[n - 1];
+      }
+      if (button) { choose(button); } else { say("No choice " + n + " here."); }
+      return true;
+    }
+    if (event.key === "/" && box.hasAttribute("data-row")) {
+      event.preventDefault();
+      box.querySelector(".search-input").focus();
+      return true;
+    }
+    return false;
   }
 
   // ---- talking to the server ----
@@ -292,7 +469,9 @@
   function moveFocus(step) {
     var inputs = doubtfulInputs();
     if (!inputs.length) { return; }
-    var at = inputs.indexOf(document.activeElement);
+    var active = document.activeElement;
+    var box = active && active.closest ? active.closest(".choice-box") : null;
+    var at = inputs.indexOf(box || active);
     var next = at < 0 ? 0 : (at + step + inputs.length) % inputs.length;
     inputs[next].focus();
   }
@@ -305,6 +484,7 @@
       }
       return;
     }
+    if (choiceKey(event)) { return; }
     if (event.key === "Tab") { event.preventDefault(); moveFocus(event.shiftKey ? -1 : 1); return; }
     if (event.key === "Enter" && !event.altKey && !event.ctrlKey) {
       if (event.target.tagName === "A") { return; }
@@ -339,6 +519,12 @@
     if (input.tagName !== "INPUT" || input.type === "hidden") { return; }
     var run = doubtfulRun(input);
     if (run) { input.setSelectionRange(run[0], run[1]); } else { input.select(); }
+  });
+  ["children", "applicants"].forEach(function (id) {
+    document.getElementById(id).addEventListener("click", function (event) {
+      var button = event.target.closest("button.choice");
+      if (button) { event.preventDefault(); choose(button); }
+    });
   });
   formEl.addEventListener("submit", function (event) { event.preventDefault(); accept(); });
   document.getElementById("hold").addEventListener("click", hold);
