@@ -27,8 +27,8 @@ from intake.matching.children import search_students
 from intake.matching.formfields import child_reads
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
-from intake.reading.result import FormRead
 from intake.readers import proposed_data
+from intake.reading.result import FormRead
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def roster_index(session: Session) -> RosterIndex | None:
     cache: dict[str, Any] = current_app.extensions.setdefault("intake_roster_index", {})
     fresh = time.monotonic() - cache.get("at", -1e9) < INDEX_CACHE_S
     if "index" in cache and cache.get("import") == latest and fresh:
-        return cache["index"]  # type: ignore[no-any-return]
+        return cache["index"]
     index = RosterIndex(load_roster_from_db(session))
     cache.update({"index": index, "at": time.monotonic(), "import": latest})
     return index

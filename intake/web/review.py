@@ -33,9 +33,9 @@ from intake.fieldjson import field_from_json, field_to_json
 from intake.reading.result import FieldRead
 from intake.template.load import load_template
 from intake.template.model import CharField
+from intake.web import matchchoice
 from intake.web.database import db
 from intake.web.formview import TEXT_KINDS, Viewer, form_view
-from intake.web import matchchoice
 from intake.web.images import crop_png, send_png
 from intake.web.security import role_required
 
@@ -398,7 +398,9 @@ def reject(form_id: str) -> Response:
 
 
 #: states in which a person may still choose students and contacts for a form
-CHOOSABLE_STATES = frozenset({FormState.REVIEW.value, FormState.HELD.value, FormState.CHECKED.value})
+CHOOSABLE_STATES = frozenset(
+    {FormState.REVIEW.value, FormState.HELD.value, FormState.CHECKED.value}
+)
 
 
 @bp.post("/forms/<form_id>/choose")

@@ -140,7 +140,7 @@ def test_contact_choice_is_limited_to_the_childrens_contacts(client_as, db_facto
     with db_factory() as session:
         form = session.get(Form, form_id)
         assert form.match["applicants"] == [{"party": "parent1", "contact_id": "C3"}]
-        assert not form.proposed["applicants"][0]["outcome"] == "pr"
+        assert form.proposed["applicants"][0]["outcome"] != "pr"
 
 
 def test_bad_choices_are_refused(client_as, db_factory, form_id) -> None:
