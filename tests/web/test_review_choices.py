@@ -235,3 +235,71 @@ def test_hostile_names_in_candidates_are_escaped(client_as, db_factory, form_id)
     found = office.get(f"/api/forms/{form_id}/students",
                        query_string={"q": MARKUP + " Tester"}).get_json()["results"]
     assert found[0]["name"].startswith(MARKUP)  # JSON; the screen writes it with textContent
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_choosing_from_the_keyboard_in_a_browser(app, db_factory, users, form_id) -> None:
+    """Chromium: '/' searches the roster from a child row, Enter picks a result, a number key
+    picks a contact, '0' says "not at this school", Enter accepts; names stay text."""
+    import threading
+
+    from waitress.server import create_server
+
+    from .browser_flow import CHROMIUM_ARGS, ensure_chromium
+    from .conftest import PASSWORD
+
+    chromium = ensure_chromium()
+    if not chromium:
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            try:
+                page.goto(f"{url}/login")
+                page.fill("#username", "office1")
+                page.fill("#password", PASSWORD)
+                page.press("#password", "Enter")
+                page.wait_for_url(f"{url}/review")
+                page.goto(f"{url}/review/{form_id}")
+                page.focus(".choice-box[data-row='1']")
+                page.keyboard.press("/")
+                page.keyboard.type("thomas smith 8B")
+                page.keyboard.press("Enter")
+                page.wait_for_selector(".search-results button.choice[data-student-id='S2']")
+                focused = "document.activeElement.getAttribute('data-student-id')"
+                assert page.evaluate(focused) == "S2"
+                page.keyboard.press("Enter")
+                page.wait_for_selector(".choice-box[data-party='parent1'] .contacts button")
+                assert "by a person" in page.text_content(".choice-box[data-row='1']")
+                assert MARKUP in page.text_content("#applicants")  # shown as text
+                assert page.locator("#applicants img").count() == 0
+                page.focus(".choice-box[data-party='parent1']")
+                page.keyboard.press("2")  # C4 (PR) is listed first, then C3
+                page.wait_for_selector(
+                    ".choice-box[data-party='parent1'] .badge:has-text('chosen by a person')"
+                )
+                page.focus(".choice-box[data-row='1']")
+                page.keyboard.press("0")
+                page.wait_for_selector(
+                    ".choice-box[data-row='1'] .badge:has-text('not at this school')"
+                )
+                page.keyboard.press("Enter")
+                page.wait_for_url(f"{url}/review", timeout=15000)  # the queue: it left
+            finally:
+                browser.close()
+    finally:
+        server.close()
+    with db_factory() as session:
+        form = session.get(Form, form_id)
+        assert form.state == FormState.CHECKED
+        assert form.match == {
+            "children": [{"row": 1, "student_id": None}],
+            "applicants": [{"party": "parent1", "contact_id": "C3"}],
+        }
