@@ -341,10 +341,19 @@ def accept(form_id: str) -> Response:
         action="form.accept",
         object_type="form",
         object_id=form.id,
-        detail={"corrected": len(changed)},
+        # a child row nobody could link stays unlinked: the approver is told (CHILD_UNMATCHED)
+        detail={"corrected": len(changed), "unlinked_rows": _unlinked_rows(form)},
     )
     _commit_or_conflict()
     return _done(form, "Form accepted.")
+
+
+def _unlinked_rows(form: Form) -> int:
+    return sum(
+        1
+        for child in (form.proposed or {}).get("children", []) or []
+        if isinstance(child, dict) and not child.get("student_id")
+    )
 
 
 @bp.post("/forms/<form_id>/hold")

@@ -122,6 +122,15 @@ def test_not_at_this_school_leaves_the_row_for_the_approver(client_as, db_factor
         assert form.match["children"] == [{"row": 1, "student_id": None}]
         assert not form.proposed["may_approve"]
         assert any("row 1" in r for r in form.proposed["approve_reasons"])
+    # Enter still accepts: the unlinked row is left for the approver, and the audit says so
+    token = csrf_from(office, "/review")
+    accepted = office.post(f"/forms/{form_id}/accept", headers={"X-CSRFToken": token},
+                           json={"row_version": data["row_version"], "values": {}})
+    assert accepted.status_code == 200
+    with db_factory() as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "form.accept")).one()
+        assert entry.detail == {"corrected": 0, "unlinked_rows": 1}
 
 
 def test_contact_choice_is_limited_to_the_childrens_contacts(client_as, db_factory,
