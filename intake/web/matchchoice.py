@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 INDEX_CACHE_S = 60.0
 MAX_SEARCH_CHARS = 80
 SEARCH_RESULTS = 8
+#: how "not at this school" is written in the form's history
+NOT_AT_SCHOOL = "not at this school"
 
 
 class ChoiceError(IntakeError):
@@ -108,10 +110,10 @@ def choose_student(
     if student_id is not None and student_id not in index.entry_of:
         raise ChoiceError("that student is not on the roster")
     rows, parties = stored_choices(form)
-    before = rows.get(row, "") if row in rows else ""
+    before = (rows[row] or NOT_AT_SCHOOL) if row in rows else ""
     rows[row] = student_id
     _store_choices(form, rows, parties)
-    return before or ""
+    return before
 
 
 def choose_contact(

@@ -2,6 +2,9 @@
 
 The screen is rendered once; after that ``static/review.js`` talks to the JSON routes here
 (``/api/forms/...``): accept (with corrections), hold, reject, and the next form prefetched.
+A reviewer may also choose the roster student for a child row (or the contact for an applicant)
+and search the roster (``/forms/<id>/choose``, ``/api/forms/<id>/students``); the form is then
+matched again with every choice so far (``matchchoice``).
 Every read of a form's data writes an audit entry; every value change is kept in the form's
 history (old and new values) and audited with field ids only.
 """
@@ -434,7 +437,7 @@ def choose(form_id: str) -> Response:
         ):
             abort(400)
         before = matchchoice.choose_student(form, index, _template(), row, student)
-        target, after, chosen = f"match:child{row}", student or "not at this school", student
+        target, after, chosen = f"match:child{row}", student or matchchoice.NOT_AT_SCHOOL, student
 
     elif "party" in payload:
         party, contact = payload.get("party"), payload.get("contact_id")

@@ -99,6 +99,14 @@ def test_choosing_a_candidate_links_it_and_matches_again(client_as, db_factory, 
     assert data["children"][0]["linked"] == "S1"
     assert data["applicants"][0]["outcome"] == "pr"
     assert data["applicants"][0]["contact_id"] == "C1"
+    data = _choose(office, db_factory, form_id, row=1, student_id=None).get_json()
+    data = _choose(office, db_factory, form_id, row=1, student_id="S1").get_json()
+    with db_factory() as session:
+        edits = session.scalars(
+            select(FormEdit).where(FormEdit.form_id == form_id).order_by(FormEdit.id)).all()
+        assert [(e.old_value, e.new_value) for e in edits] == [
+            ("", "S2"), ("S2", "S1"), ("S1", "not at this school"), ("not at this school", "S1")
+        ]
     # accepting keeps the choice
     token = csrf_from(office, "/review")
     accepted = office.post(f"/forms/{form_id}/accept", headers={"X-CSRFToken": token},
