@@ -37,8 +37,13 @@ class School:
 class Thresholds:
     """Decision thresholds, each with its unit in its name."""
 
-    #: A field whose confidence reaches this is accepted without review (0..1).
+    #: A field whose confidence reaches this is accepted without review (0..1); the fallback for
+    #: field kinds without their own entry in ``auto_accept_confidence_by_kind``.
     auto_accept_confidence: float = 0.90
+    #: Per field kind (``FieldKind`` value, e.g. ``"name"``) auto-accept confidence (0..1), as
+    #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.bench.calibrate``. In TOML
+    #: ``[["name", 0.97], ["phone", 0.9]]``, in the environment ``"name=0.97|phone=0.9"``.
+    auto_accept_confidence_by_kind: tuple[tuple[str, float], ...] = ()
     #: A character below this confidence is highlighted on the review screen (0..1).
     doubtful_char_confidence: float = 0.80
     #: Share of dark pixels inside a tick box above which it counts as ticked.
@@ -54,6 +59,32 @@ class Thresholds:
     match_auto_link_score: float = 90.0
     #: ... and at least this many points ahead of the next candidate.
     match_auto_link_margin: float = 8.0
+
+    def __post_init__(self) -> None:
+        pairs: list[tuple[str, float]] = []
+        for item in self.auto_accept_confidence_by_kind:
+            try:
+                kind, value = item.split("=", 1) if isinstance(item, str) else item
+                pair = (str(kind).strip(), float(value))
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(
+                    f"setting 'thresholds.auto_accept_confidence_by_kind': cannot use {item!r}"
+                    " (want kind=confidence)"
+                ) from exc
+            if not 0.0 <= pair[1] <= 1.0:
+                raise ConfigError(
+                    f"setting 'thresholds.auto_accept_confidence_by_kind': {pair[0]} confidence"
+                    f" {pair[1]} is not within 0..1"
+                )
+            pairs.append(pair)
+        object.__setattr__(self, "auto_accept_confidence_by_kind", tuple(pairs))
+
+    def auto_accept_for(self, kind: str) -> float:
+        """The auto-accept confidence for a field of ``kind`` (a ``FieldKind`` value)."""
+        for name, value in self.auto_accept_confidence_by_kind:
+            if name == kind:
+                return value
+        return self.auto_accept_confidence
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from intake.reading.result import FieldRead, FormRead, Problem
@@ -69,7 +69,7 @@ class Tally:
     forms: int = 0
 
 
-def _field_right(spec: CharField, truth_text: str, read: FieldRead) -> bool:
+def field_right(spec: CharField, truth_text: str, read: FieldRead) -> bool:
     expected = check(spec.kind, truth_text).value
     return expected.upper() == read.value.upper()
 
@@ -79,9 +79,13 @@ def score_form(
     template: FormTemplate,
     truth: FormTruth,
     form: FormRead | None,
-    auto_accept: float,
+    auto_accept: float | Callable[[str], float],
 ) -> None:
-    """Add one form to the tally; a form the reader never produced counts every field wrong."""
+    """Add one form to the tally; a form the reader never produced counts every field wrong.
+
+    ``auto_accept`` is one threshold for every field, or the threshold per field kind value
+    (``Thresholds.auto_accept_for``).
+    """
     tally.forms += 1
     fields = form.fields if form else {}
     if form is not None and not form.needs_review:
@@ -95,11 +99,12 @@ def score_form(
                 continue
             tally.char_errors += edit_distance(box_string(truth_text), box_string(got))
             tally.char_total += max(1, len(box_string(truth_text)))
-            right = read is not None and _field_right(spec, truth_text, read)
+            right = read is not None and field_right(spec, truth_text, read)
             group = tally.fields.setdefault(FIELD_GROUPS[spec.kind], [0, 0])
             group[0] += right
             group[1] += 1
-            accepted = read is not None and not read.problems and read.confidence >= auto_accept
+            limit = auto_accept(spec.kind.value) if callable(auto_accept) else auto_accept
+            accepted = read is not None and not read.problems and read.confidence >= limit
             tally.accepted[0] += accepted
             tally.accepted[1] += accepted and not right
             tally.accepted[2] += 1

@@ -248,9 +248,7 @@ def run_bench(
         peak = peak_rss_mb(reset)
         tally = Tally()
         for outcome in outcomes:
-            score_form(
-                tally, template, outcome.truth, outcome.form, ctx.thresholds.auto_accept_confidence
-            )
+            score_form(tally, template, outcome.truth, outcome.form, ctx.thresholds.auto_accept_for)
         page_seconds = [s for o in outcomes for s in o.page_seconds]
         cpu_seconds = [s for o in outcomes for s in o.page_cpu_seconds]
         report: dict[str, Any] = summarise(tally)

@@ -134,7 +134,7 @@ def assemble_field(
     if checked.problem:
         problems.append(str(checked.problem))
         confidence = min(confidence, INVALID_CONFIDENCE)
-    if confidence < thresholds.auto_accept_confidence:
+    if confidence < thresholds.auto_accept_for(item.field.kind.value):
         problems.append(Problem.LOW_CONFIDENCE.value)
     r = item.field.rect
     return FieldRead(

@@ -1,0 +1,258 @@
+"""Calibrate the auto-accept thresholds on a labelled TUNING set.
+
+DESIGN decision 4: a threshold decides what is auto-accepted, and the benchmark measures the
+error rate among auto-accepted fields at that threshold on handwriting the model never saw. This
+module picks that threshold. It reads the tuning sets once, keeps one ``Observation`` per
+character field (its kind, its confidence, whether the reader could auto-accept it at all, whether
+its value is right), then sweeps candidate thresholds and prints the auto-accept rate and the
+error rate among accepted fields, overall and per field kind, with the Wilson upper bound of the
+error rate. The recommended threshold is the lowest candidate whose error rate meets the target
+with at least ``min_accepted`` accepted fields behind it.
+
+Tune ONLY on sets written with training-side fonts and writers (``intake.training.makeforms
+--prepare`` writes those folders); never on held-out fonts or ``handwriting/test``::
+
+    python -m intake.bench.calibrate --samples /tmp/tune_fonts --samples /tmp/tune_glyphs \\
+        --target-error 0.002
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from intake.bench.metrics import field_right
+from intake.bench.run import read_form
+from intake.errors import IntakeError
+from intake.reading.pipeline import ReadContext
+from intake.reading.result import FormRead, Problem
+from intake.samples.truth import FormTruth, load_truths
+from intake.template.model import CharField, FormTemplate
+
+log = logging.getLogger(__name__)
+
+#: thresholds tried: coarse below 0.9, fine above, where the decision usually falls
+CANDIDATES: tuple[float, ...] = tuple(
+    [round(0.5 + 0.05 * i, 3) for i in range(8)]
+    + [round(0.9 + 0.005 * i, 3) for i in range(19)]
+    + [0.9975, 0.999]
+)
+#: fewest accepted fields behind an error rate for it to count (at 0.2 %, 500 fields is one
+#: wrong field; below that the estimate is mostly luck)
+MIN_ACCEPTED = 500
+#: the normal quantile of the Wilson bound (95 % two-sided)
+WILSON_Z = 1.96
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One character field of a tuning set, as the reader saw it."""
+
+    kind: str  # FieldKind value
+    confidence: float
+    eligible: bool  # no problem but low confidence: a high enough threshold would accept it
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """The outcome of one threshold over a set of observations."""
+
+    threshold: float
+    total: int
+    accepted: int
+    wrong: int
+
+    @property
+    def accept_rate(self) -> float:
+        return self.accepted / self.total if self.total else 0.0
+
+    @property
+    def error_rate(self) -> float:
+        return self.wrong / self.accepted if self.accepted else 0.0
+
+    @property
+    def error_upper(self) -> float:
+        return wilson_upper(self.wrong, self.accepted)
+
+
+def wilson_upper(wrong: int, n: int, z: float = WILSON_Z) -> float:
+    """Upper end of the Wilson score interval of a proportion ``wrong / n`` (1.0 for n = 0)."""
+    if n <= 0:
+        return 1.0
+    p = wrong / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return min(1.0, (centre + spread) / (1 + z * z / n))
+
+
+def accepted_at(item: Observation, threshold: float) -> bool:
+    """The reader's auto-accept rule: no problem other than low confidence, and confident."""
+    return item.eligible and item.confidence >= threshold
+
+
+def sweep(items: Sequence[Observation], thresholds: Iterable[float] = CANDIDATES) -> list[Row]:
+    """One row per threshold: how many fields would be accepted and how many of them wrong."""
+    rows = []
+    for t in thresholds:
+        taken = [i for i in items if accepted_at(i, t)]
+        rows.append(Row(t, len(items), len(taken), sum(not i.correct for i in taken)))
+    return rows
+
+
+def lowest_meeting(
+    rows: Sequence[Row], target: float, min_accepted: int = MIN_ACCEPTED
+) -> Row | None:
+    """The lowest threshold whose error rate is at most ``target`` with enough fields accepted.
+
+    Rows with fewer than ``min_accepted`` accepted fields never qualify: their error rate says
+    too little. ``None`` when no threshold qualifies.
+    """
+    meeting = [r for r in rows if r.accepted >= min_accepted and r.error_rate <= target]
+    return min(meeting, key=lambda r: r.threshold, default=None)
+
+
+def by_kind(items: Iterable[Observation]) -> dict[str, list[Observation]]:
+    """Observations grouped by field kind, kinds in name order."""
+    groups: dict[str, list[Observation]] = {}
+    for item in items:
+        groups.setdefault(item.kind, []).append(item)
+    return dict(sorted(groups.items()))
+
+
+def observe_form(
+    template: FormTemplate, truth: FormTruth, form: FormRead | None
+) -> list[Observation]:
+    """The observations of one form; the fields the benchmark scores (something written or read)."""
+    fields = form.fields if form else {}
+    out = []
+    for _, spec in template.fields():
+        if not isinstance(spec, CharField):
+            continue
+        read = fields.get(spec.id)
+        truth_text = truth.fields.get(spec.id, "")
+        if not truth_text.strip() and not (read.raw.strip() if read else ""):
+            continue
+        eligible = read is not None and set(read.problems) <= {Problem.LOW_CONFIDENCE.value}
+        out.append(
+            Observation(
+                kind=spec.kind.value,
+                confidence=read.confidence if read else 0.0,
+                eligible=eligible,
+                correct=read is not None and field_right(spec, truth_text, read),
+            )
+        )
+    return out
+
+
+def observe(directories: Sequence[Path], ctx: ReadContext) -> list[Observation]:
+    """Read every form of the tuning sets once and keep an observation per character field."""
+    items: list[Observation] = []
+    for directory in directories:
+        truths = load_truths(directory)
+        if not truths:
+            raise IntakeError(f"no labelled forms in {directory}")
+        for truth in truths:
+            template = ctx.templates.get(truth.template)
+            if template is None:
+                raise IntakeError(f"{directory}: unknown template {truth.template!r}")
+            outcome = read_form(directory, truth, ctx)
+            items += observe_form(template, truth, outcome.form)
+        log.info("calibration set %s: %d forms read", directory, len(truths))
+    return items
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The recommendation: one global threshold and, where they differ, one per kind."""
+
+    target: float
+    overall: Row | None
+    per_kind: dict[str, Row | None]
+
+    def by_kind_setting(self) -> tuple[tuple[str, float], ...]:
+        """``Thresholds.auto_accept_confidence_by_kind`` for the kinds that could be calibrated."""
+        return tuple((k, r.threshold) for k, r in self.per_kind.items() if r is not None)
+
+
+def calibrate(
+    items: Sequence[Observation], target: float, min_accepted: int = MIN_ACCEPTED
+) -> Calibration:
+    """Lowest thresholds meeting ``target``: overall, and per kind with ``min_accepted`` scaled
+    to the kind's share (a kind without enough fields keeps the global threshold: ``None``)."""
+    overall = lowest_meeting(sweep(items), target, min_accepted)
+    per_kind: dict[str, Row | None] = {}
+    for kind, group in by_kind(items).items():
+        share = max(1, round(min_accepted * len(group) / max(1, len(items))))
+        per_kind[kind] = lowest_meeting(sweep(group), target, share)
+    return Calibration(target, overall, per_kind)
+
+
+def _line(label: str, row: Row) -> str:
+    return (
+        f"{label:>12} {row.threshold:7.4f} {row.accepted:6d}/{row.total:<6d} "
+        f"{100 * row.accept_rate:7.2f}% {row.wrong:5d} {100 * row.error_rate:7.3f}% "
+        f"{100 * row.error_upper:7.3f}%"
+    )
+
+
+def report(items: Sequence[Observation], result: Calibration) -> str:
+    """The printed table: every candidate overall, then each kind's sweep and its pick."""
+    header = (
+        f"{'':>12} {'thresh':>7} {'accepted':>13} {'rate':>8} {'wrong':>5} {'error':>8} "
+        f"{'wilson95':>8}"
+    )
+    lines = [f"{len(items)} character fields; target error {100 * result.target:.2f}%", header]
+    lines += [_line("all", r) for r in sweep(items)]
+    for kind, group in by_kind(items).items():
+        lines.append("")
+        lines += [_line(kind, r) for r in sweep(group) if r.threshold >= 0.85]
+    lines += ["", "lowest threshold meeting the target:"]
+    lines.append(_line("all", result.overall) if result.overall else f"{'all':>12} none")
+    for kind, row in result.per_kind.items():
+        lines.append(_line(kind, row) if row else f"{kind:>12} none (keeps the global)")
+    if result.overall:
+        limits = dict(result.by_kind_setting())
+        fallback = result.overall.threshold
+        taken = [i for i in items if accepted_at(i, limits.get(i.kind, fallback))]
+        wrong = sum(not i.correct for i in taken)
+        lines.append(
+            f"with per-kind thresholds (global {fallback} as fallback): "
+            f"{len(taken)}/{len(items)} accepted ({100 * len(taken) / max(1, len(items)):.2f}%), "
+            f"{wrong} wrong ({100 * wrong / max(1, len(taken)):.3f}%, "
+            f"wilson95 {100 * wilson_upper(wrong, len(taken)):.3f}%)"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=Path, action="append", default=[])
+    parser.add_argument("--observations", type=Path, help="read (if it exists) or write here")
+    parser.add_argument("--target-error", type=float, default=0.002)
+    parser.add_argument("--min-accepted", type=int, default=MIN_ACCEPTED)
+    parser.add_argument("--engine", default=None)
+    args = parser.parse_args(argv)
+    if args.observations and args.observations.is_file():
+        items = [Observation(**o) for o in json.loads(args.observations.read_text())]
+    else:
+        if not args.samples:
+            parser.error("give --samples DIR (one or more) or an existing --observations FILE")
+        from intake.config import load_settings
+        from intake.reading.cli import make_context
+
+        items = observe(args.samples, make_context(load_settings(), args.engine))
+        if args.observations:
+            args.observations.write_text(json.dumps([asdict(i) for i in items]))
+    result = calibrate(items, args.target_error, args.min_accepted)
+    print(report(items, result))
+
+
+if __name__ == "__main__":
+    main()
