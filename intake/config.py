@@ -43,7 +43,17 @@ class Thresholds:
     #: Per field kind (``FieldKind`` value, e.g. ``"name"``) auto-accept confidence (0..1), as
     #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.bench.calibrate``. In TOML
     #: ``[["name", 0.97], ["phone", 0.9]]``, in the environment ``"name=0.97|phone=0.9"``.
-    auto_accept_confidence_by_kind: tuple[tuple[str, float], ...] = ()
+    #: Defaults calibrated for a 0.2 % error target on validation fonts/writers with CharNet v2
+    #: (1.0: no threshold met the target, every such field is reviewed).
+    auto_accept_confidence_by_kind: tuple[tuple[str, float], ...] = (
+        ("date", 0.91),
+        ("email", 1.0),
+        ("name", 1.0),
+        ("phone", 0.915),
+        ("postcode", 1.0),
+        ("text", 1.0),
+        ("tutor_group", 1.0),
+    )
     #: A character below this confidence is highlighted on the review screen (0..1).
     doubtful_char_confidence: float = 0.80
     #: Share of dark pixels inside a tick box above which it counts as ticked.

@@ -45,6 +45,8 @@ CANDIDATES: tuple[float, ...] = tuple(
 #: fewest accepted fields behind an error rate for it to count (at 0.2 %, 500 fields is one
 #: wrong field; below that the estimate is mostly luck)
 MIN_ACCEPTED = 500
+#: the threshold of a kind that cannot meet the target: only a certain read passes
+NEVER = 1.0
 #: the normal quantile of the Wilson bound (95 % two-sided)
 WILSON_Z = 1.96
 
@@ -176,8 +178,10 @@ class Calibration:
     per_kind: dict[str, Row | None]
 
     def by_kind_setting(self) -> tuple[tuple[str, float], ...]:
-        """``Thresholds.auto_accept_confidence_by_kind`` for the kinds that could be calibrated."""
-        return tuple((k, r.threshold) for k, r in self.per_kind.items() if r is not None)
+        """``Thresholds.auto_accept_confidence_by_kind``: each kind's lowest threshold meeting the
+        target; ``NEVER`` for a kind where none does (its confident reads are wrong too often
+        for the target, so a person checks every one)."""
+        return tuple((k, r.threshold if r is not None else NEVER) for k, r in self.per_kind.items())
 
 
 def calibrate(
@@ -215,18 +219,17 @@ def report(items: Sequence[Observation], result: Calibration) -> str:
     lines += ["", "lowest threshold meeting the target:"]
     lines.append(_line("all", result.overall) if result.overall else f"{'all':>12} none")
     for kind, row in result.per_kind.items():
-        lines.append(_line(kind, row) if row else f"{kind:>12} none (keeps the global)")
-    if result.overall:
-        limits = dict(result.by_kind_setting())
-        fallback = result.overall.threshold
-        taken = [i for i in items if accepted_at(i, limits.get(i.kind, fallback))]
-        wrong = sum(not i.correct for i in taken)
-        lines.append(
-            f"with per-kind thresholds (global {fallback} as fallback): "
-            f"{len(taken)}/{len(items)} accepted ({100 * len(taken) / max(1, len(items)):.2f}%), "
-            f"{wrong} wrong ({100 * wrong / max(1, len(taken)):.3f}%, "
-            f"wilson95 {100 * wilson_upper(wrong, len(taken)):.3f}%)"
-        )
+        lines.append(_line(kind, row) if row else f"{kind:>12} none: {NEVER} (review every one)")
+    limits = dict(result.by_kind_setting())
+    taken = [i for i in items if accepted_at(i, limits.get(i.kind, NEVER))]
+    wrong = sum(not i.correct for i in taken)
+    lines.append(
+        f"with these per-kind thresholds: {len(taken)}/{len(items)} accepted "
+        f"({100 * len(taken) / max(1, len(items)):.2f}%), {wrong} wrong "
+        f"({100 * wrong / max(1, len(taken)):.3f}%, "
+        f"wilson95 {100 * wilson_upper(wrong, len(taken)):.3f}%)"
+    )
+    lines.append(f"auto_accept_confidence_by_kind = {json.dumps(list(limits.items()))}")
     return "\n".join(lines)
 
 
@@ -234,22 +237,35 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=Path, action="append", default=[])
-    parser.add_argument("--observations", type=Path, help="read (if it exists) or write here")
+    parser.add_argument(
+        "--observations",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --samples: write the observations here; without: read them (repeatable)",
+    )
     parser.add_argument("--target-error", type=float, default=0.002)
     parser.add_argument("--min-accepted", type=int, default=MIN_ACCEPTED)
     parser.add_argument("--engine", default=None)
     args = parser.parse_args(argv)
-    if args.observations and args.observations.is_file():
-        items = [Observation(**o) for o in json.loads(args.observations.read_text())]
-    else:
-        if not args.samples:
-            parser.error("give --samples DIR (one or more) or an existing --observations FILE")
+    if args.samples:
+        if len(args.observations) > 1:
+            parser.error("with --samples, give at most one --observations file to write")
         from intake.config import load_settings
         from intake.reading.cli import make_context
 
         items = observe(args.samples, make_context(load_settings(), args.engine))
-        if args.observations:
-            args.observations.write_text(json.dumps([asdict(i) for i in items]))
+        for path in args.observations:
+            path.write_text(json.dumps([asdict(i) for i in items]))
+    elif args.observations:
+        items = []
+        for path in args.observations:
+            try:
+                items += [Observation(**o) for o in json.loads(path.read_text())]
+            except (OSError, ValueError, TypeError) as exc:
+                raise SystemExit(f"cannot read observations {path}: {exc}") from exc
+    else:
+        parser.error("give --samples DIR (one or more) or --observations FILE (one or more)")
     result = calibrate(items, args.target_error, args.min_accepted)
     print(report(items, result))
 
