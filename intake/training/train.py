@@ -18,7 +18,7 @@ The shipped model was made by (about 20-45 minutes on a busy 2-core machine)::
     python -m intake.training.makeforms --count 40 --seed 202 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs
-    python -m intake.training.train --out intake/models/charnet.onnx --epochs 3 \
+    python -m intake.training.train --out intake/models/charnet.onnx --epochs 3 --width 24 \
         --forms /tmp/forms-fonts --forms /tmp/forms-glyphs --form-repeats 2
 
 (the sidecar records the epochs, width, seed and form folders actually used).
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--count", type=int, default=90_000, help="training samples")
     parser.add_argument("--val-count", type=int, default=6_000, help="validation samples")
-    parser.add_argument("--width", type=int, default=16, help="channels of the first stage")
+    parser.add_argument("--width", type=int, default=24, help="channels of the first stage")
     parser.add_argument("--lr", type=float, default=3e-3)
     # one thread: on a busy shared 2-core machine it trained ~4x more samples per CPU second
     parser.add_argument("--threads", type=int, default=1)
