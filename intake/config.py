@@ -119,7 +119,7 @@ class Settings:
     templates_dir: Path = PROJECT_ROOT / "templates"
     form_template: str = "parent-portal-v1"
     username_scheme: str = "generated"  # or "email"
-    password_profile: str = "school"  # the seed's rules; "ncsc" for the stricter profile
+    password_profile: str = "school"  # noqa: S105 - a profile name: the seed's rules, or "ncsc"
     retention_rejected_days: int = 180
     retention_letters_days: int = 60
     approval_four_eyes: bool = True  # approver may not be the uploader or last editor

@@ -27,7 +27,9 @@ class Rect(_Frozen):
         return (self.x + self.w / 2, self.y + self.h / 2)
 
     def grown(self, margin: float) -> Rect:
-        return Rect(x=self.x - margin, y=self.y - margin, w=self.w + 2 * margin, h=self.h + 2 * margin)
+        return Rect(
+            x=self.x - margin, y=self.y - margin, w=self.w + 2 * margin, h=self.h + 2 * margin
+        )
 
 
 class FieldKind(StrEnum):

@@ -18,7 +18,7 @@ def postgres_reachable(url: str) -> str:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:  # any failure means "not reachable"
         return f"PostgreSQL not reachable at {url}: {type(exc).__name__}"
     return ""
 
@@ -28,7 +28,7 @@ def redis_reachable(url: str) -> str:
 
     try:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"Redis not reachable at {url}: {type(exc).__name__}"
     return ""
 
