@@ -65,6 +65,7 @@ class Tally:
     ticks: list[int] = field(default_factory=lambda: [0, 0])
     missing_signatures: list[int] = field(default_factory=lambda: [0, 0])  # [flagged, missing]
     accepted: list[int] = field(default_factory=lambda: [0, 0, 0])  # [accepted, wrong, total]
+    accepted_by_group: dict[str, list[int]] = field(default_factory=dict)  # the same per group
     forms_straight_through: int = 0
     forms: int = 0
 
@@ -105,9 +106,13 @@ def score_form(
             group[1] += 1
             limit = auto_accept(spec.kind.value) if callable(auto_accept) else auto_accept
             accepted = read is not None and not read.problems and read.confidence >= limit
-            tally.accepted[0] += accepted
-            tally.accepted[1] += accepted and not right
-            tally.accepted[2] += 1
+            for counts in (
+                tally.accepted,
+                tally.accepted_by_group.setdefault(FIELD_GROUPS[spec.kind], [0, 0, 0]),
+            ):
+                counts[0] += accepted
+                counts[1] += accepted and not right
+                counts[2] += 1
         elif spec.kind == FieldKind.TICK and spec.id in truth.ticks:
             ticked = read is not None and read.value == TICKED
             tally.ticks[0] += ticked == truth.ticks[spec.id]
@@ -143,6 +148,16 @@ def summarise(tally: Tally) -> dict[str, object]:
         "auto_accept_rate": _ratio(tally.accepted[0], tally.accepted[2], 0.0),
         "auto_accept_error_rate": _ratio(tally.accepted[1], tally.accepted[0], 0.0),
         "straight_through_rate": _ratio(tally.forms_straight_through, tally.forms, 0.0),
+        "auto_accept_by_group": {
+            group: {
+                "accepted": accepted,
+                "wrong": wrong,
+                "fields": total,
+                "rate": _ratio(accepted, total, 0.0),
+                "error_rate": _ratio(wrong, accepted, 0.0),
+            }
+            for group, (accepted, wrong, total) in sorted(tally.accepted_by_group.items())
+        },
         "fields_scored": tally.accepted[2],
     }
 

@@ -140,5 +140,10 @@ def test_bench_scores_auto_accept_per_kind() -> None:
             auto_accept_confidence=0.5, auto_accept_confidence_by_kind=(("date", limit),)
         )
         score_form(tally, TEMPLATE, truth, form, strict.auto_accept_for)
-        rates.append(summarise(tally)["auto_accept_rate"])
+        summary = summarise(tally)
+        rates.append(summary["auto_accept_rate"])
+        by_group = summary["auto_accept_by_group"]
+        assert isinstance(by_group, dict)
+        assert by_group["date"]["fields"] == 1
+        assert by_group["date"]["rate"] == summary["auto_accept_rate"]
     assert rates == [1.0, 0.0]
