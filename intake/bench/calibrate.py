@@ -28,6 +28,7 @@ from pathlib import Path
 
 from intake.bench.metrics import field_right
 from intake.bench.run import read_form
+from intake.config import Thresholds
 from intake.errors import IntakeError
 from intake.reading.pipeline import ReadContext
 from intake.reading.result import FormRead, Problem
@@ -47,6 +48,8 @@ CANDIDATES: tuple[float, ...] = tuple(
 MIN_ACCEPTED = 500
 #: the threshold of a kind that cannot meet the target: only a certain read passes
 NEVER = 1.0
+#: the general threshold, which judges blank fields whatever their kind
+BLANK = Thresholds().auto_accept_confidence
 #: the normal quantile of the Wilson bound (95 % two-sided)
 WILSON_Z = 1.96
 
@@ -59,6 +62,8 @@ class Observation:
     confidence: float
     eligible: bool  # no problem but low confidence: a high enough threshold would accept it
     correct: bool
+    #: no ink in any box: the reader judges it by the general threshold, not the kind's
+    blank: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,10 @@ def wilson_upper(wrong: int, n: int, z: float = WILSON_Z) -> float:
     return min(1.0, (centre + spread) / (1 + z * z / n))
 
 
-def accepted_at(item: Observation, threshold: float) -> bool:
-    """The reader's auto-accept rule: no problem other than low confidence, and confident."""
-    return item.eligible and item.confidence >= threshold
+def accepted_at(item: Observation, threshold: float, blank_threshold: float = BLANK) -> bool:
+    """The reader's auto-accept rule: no problem other than low confidence, and confident (a
+    blank field against ``blank_threshold``, the general ``auto_accept_confidence``)."""
+    return item.eligible and item.confidence >= (blank_threshold if item.blank else threshold)
 
 
 def sweep(items: Sequence[Observation], thresholds: Iterable[float] = CANDIDATES) -> list[Row]:
@@ -147,6 +153,7 @@ def observe_form(
                 confidence=read.confidence if read else 0.0,
                 eligible=eligible,
                 correct=read is not None and field_right(spec, truth_text, read),
+                blank=read is None or not read.raw.strip(),
             )
         )
     return out

@@ -124,6 +124,7 @@ def assemble_field(
     raw = "".join(c.char or " " for c in chars).rstrip(" ")
     checked = check(item.field.kind, raw)
     confidence = math.prod(c.confidence for c in chars)
+    kind = item.field.kind.value
     problems: list[str] = []
     if checked.problem == Problem.INVALID_VALUE and item.field.kind in REPAIRABLE:
         repaired = _repair(item.field.kind, chars)
@@ -134,7 +135,11 @@ def assemble_field(
     if checked.problem:
         problems.append(str(checked.problem))
         confidence = min(confidence, INVALID_CONFIDENCE)
-    if confidence < thresholds.auto_accept_for(item.field.kind.value):
+    # the kind's threshold calibrates the character model; a field with no ink in any box was
+    # never read by it, so the general threshold judges that blank
+    blank = not raw.strip()
+    limit = thresholds.auto_accept_confidence if blank else thresholds.auto_accept_for(kind)
+    if confidence < limit:
         problems.append(Problem.LOW_CONFIDENCE.value)
     r = item.field.rect
     return FieldRead(

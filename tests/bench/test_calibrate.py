@@ -117,6 +117,22 @@ def test_reader_auto_accept_uses_the_kind_threshold() -> None:
     assert Problem.LOW_CONFIDENCE.value not in _date_read(lenient).problems
 
 
+def test_a_blank_field_is_judged_by_the_general_threshold() -> None:
+    spec = TEMPLATE.field("p1_date")
+    assert isinstance(spec, CharField)
+    blank = BoxCut(np.zeros((4, 4), np.uint8), 0.0, False, 0.999, False, (0, 0, 4, 4))
+    item = FieldCuts(spec, 1, tuple([blank] * 8), (0, 0))
+    guesses: list[CharGuess | None] = [None] * 8
+    never = Thresholds(auto_accept_confidence=0.9, auto_accept_confidence_by_kind=(("date", 1.0),))
+    read = assemble_field(item, guesses, never)
+    assert read.raw == "" and read.confidence >= 0.9
+    assert Problem.LOW_CONFIDENCE.value not in read.problems
+    # the calibration applies the same rule
+    blank_wrong = Observation("date", 0.99, True, False, blank=True)
+    (row,) = sweep([blank_wrong], (1.0,))
+    assert row.accepted == 1 and row.wrong == 1
+
+
 def test_bench_scores_auto_accept_per_kind() -> None:
     spec = TEMPLATE.field("p1_date")
     truth = FormTruth(
