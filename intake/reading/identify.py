@@ -243,6 +243,14 @@ def identify_page(
     if found is None:
         found = find_qr(grey, px_per_mm)
     payload, qr_problem = _decode(found)
+    if payload is not None and by_marks is None and ink_share(grey) < BLANK_INK_SHARE:
+        # A duplex back: the other side shows through faintly, QR and all, but nothing on
+        # this side is dark enough to be ink or a printed mark.
+        return Identified(
+            "blank",
+            f"the page is blank apart from faint show-through of page {payload.page}; "
+            "if it is a very faded scan of that page, scan it again darker",
+        )
     if payload is not None:
         refused = _unsupported(payload, templates)
         if refused is not None:

@@ -162,3 +162,12 @@ def test_fit_needs_three_points_and_survives_one_outlier() -> None:
     assert fit is not None
     assert fit.inliers == 4
     assert fit.error_mm < 0.01
+
+
+def test_faint_show_through_of_the_other_side_is_a_blank_back(template: FormTemplate) -> None:
+    """A duplex back whose front shows through: the QR may decode, but nothing is ink."""
+    front = blank_page(1, dpi=DPI).astype(np.float32)
+    show_through = (255 - (255 - front) * 0.07).astype(np.uint8)
+    found = identify_page(_turn(show_through, 180), _templates(template), School(), DPI)
+    assert found.status == "blank"
+    assert "show-through" in found.reason
