@@ -73,6 +73,8 @@ class Thresholds:
     def __post_init__(self) -> None:
         pairs: list[tuple[str, float]] = []
         for item in self.auto_accept_confidence_by_kind:
+            if isinstance(item, str) and not item.strip():
+                continue  # "" in the environment: no per-kind thresholds
             try:
                 kind, value = item.split("=", 1) if isinstance(item, str) else item
                 pair = (str(kind).strip(), float(value))

@@ -87,6 +87,8 @@ def test_thresholds_by_kind_fall_back_and_parse() -> None:
     env = {"INTAKE_THRESHOLDS__AUTO_ACCEPT_CONFIDENCE_BY_KIND": "name=0.95|date=0.8"}
     loaded = load_settings(environ=env).thresholds
     assert loaded.auto_accept_confidence_by_kind == (("name", 0.95), ("date", 0.8))
+    cleared = load_settings(environ={"INTAKE_THRESHOLDS__AUTO_ACCEPT_CONFIDENCE_BY_KIND": ""})
+    assert cleared.thresholds.auto_accept_confidence_by_kind == ()
     with pytest.raises(ConfigError, match=r"within 0\.\.1"):
         load_settings(environ={"INTAKE_THRESHOLDS__AUTO_ACCEPT_CONFIDENCE_BY_KIND": "name=1.5"})
     with pytest.raises(ConfigError, match="kind=confidence"):
