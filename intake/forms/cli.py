@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
 from intake.config import Settings, load_settings
 from intake.errors import InputFileError
+from intake.progress import TerminalProgress
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
-
-
-class _ClickProgress:
-    """Shows a progress bar on the terminal for long pack runs."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-
-    def start(self, total: int, label: str = "") -> None:
-        self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
-        self._bar.__enter__()
-
-    def advance(self, step: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(step)
-
-    def finish(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
 
 
 def _template(settings: Settings, name: str) -> FormTemplate:
@@ -123,7 +102,7 @@ def _write_pack(
         if not recipients:
             raise InputFileError(f"roster {roster_file} has no family to send a pack to")
         log.info("personalised packs for %d families", len(recipients))
-    progress = _ClickProgress() if len(recipients) > 1 else None
+    progress = TerminalProgress() if len(recipients) > 1 else None
     if out_dir is not None:
         written = render_packs_to_dir(
             template, settings.school, out_dir, recipients, letter_date, progress=progress

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from intake.progress import TerminalProgress
 from intake.samples.generate import SampleOptions, generate_samples
-
-
-class _BarProgress:
-    """A click progress bar behind the ``Progress`` interface."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-
-    def start(self, total: int, label: str = "") -> None:
-        stream = sys.stderr
-        self._bar = click.progressbar(length=total, label=label, file=stream)
-        self._bar.__enter__()
-
-    def advance(self, step: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(step)
-
-    def finish(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
 
 
 @click.command("samples")
@@ -108,7 +86,7 @@ def samples(
         dpi=dpi,
         workers=workers,
     )
-    result = generate_samples(options, _BarProgress())
+    result = generate_samples(options, TerminalProgress())
     with_problems = sum(1 for t in result.truths if t.problems)
     click.echo(
         f"{len(result.truths)} forms in {out} ({with_problems} with problems), "
