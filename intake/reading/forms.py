@@ -91,6 +91,22 @@ def _active_parties(fields: Mapping[str, FieldRead], template: FormTemplate) -> 
     return active
 
 
+def _flag_missing_tutor_groups(
+    template: FormTemplate, child_names: list[str], fields: dict[str, FieldRead]
+) -> None:
+    """A named child whose tutor group reads blank: a person looks, since a blank read may be a
+    missed faint entry (the roster can still find the child without it)."""
+    for name_id in child_names:
+        group_id = name_id.replace("_name", "_tutor_group")
+        name, group = fields.get(name_id), fields.get(group_id)
+        if name is None or group is None or not name.value or group.value:
+            continue
+        if Problem.REQUIRED_MISSING.value not in group.problems:
+            fields[group_id] = replace(
+                group, problems=(*group.problems, Problem.REQUIRED_MISSING.value)
+            )
+
+
 def form_problems(
     template: FormTemplate, pages: Mapping[int, PageResult], fields: dict[str, FieldRead]
 ) -> list[str]:
@@ -128,6 +144,7 @@ def form_problems(
         for n, f in template.fields()
         if f.kind == FieldKind.NAME and f.party.startswith("child") and n in present
     ]
+    _flag_missing_tutor_groups(template, child_names, fields)
     if child_names and not any(fields[i].value for i in child_names if i in fields):
         problems.append(Problem.NO_CHILDREN.value)
     return list(dict.fromkeys(problems))

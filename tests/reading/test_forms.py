@@ -86,3 +86,15 @@ def test_second_parent_who_filled_details_must_sign_and_give_email(
     assert Problem.EMAIL_MISSING.value in form.problems
     assert Problem.REQUIRED_MISSING.value in form.fields["p2_email"].problems
     assert form.needs_review
+
+
+def test_named_child_with_a_blank_tutor_group_goes_to_review(template: FormTemplate) -> None:
+    page1 = dict(SIGNED_1, child2_name="TOM LEE")  # child 2 named, tutor group left blank
+    results = [
+        PageResult(_page(0, 1, "F1"), _fields(template, 1, page1)),
+        PageResult(_page(1, 2, "F1"), _fields(template, 2, SIGNED_2)),
+    ]
+    (form,) = group_forms(results, {template.key: template})[0]
+    assert Problem.REQUIRED_MISSING.value in form.fields["child2_tutor_group"].problems
+    assert not form.fields["child1_tutor_group"].problems
+    assert not form.fields["child3_tutor_group"].problems
