@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,20 +78,15 @@ class TesseractEngine:
 
     name = "tesseract"  # a class attribute, not a field: the CharEngine/LineEngine name
 
-    def _words(self, image: Image.Image, psm: int, alphabet: str) -> list[TesseractWord]:
-        config = f'--psm {psm} -c "tessedit_char_whitelist={alphabet}"'
+    @contextmanager
+    def _errors(self, timeout_s: float) -> Iterator[None]:
+        """Tesseract's failures, timeouts and odd exits turned into ``EngineError``."""
         try:
             with _COMMAND_LOCK:
                 if self.command is not None:
                     pytesseract.pytesseract.tesseract_cmd = self.command
                 try:
-                    data = pytesseract.image_to_data(
-                        image,
-                        lang=self.lang,
-                        config=config,
-                        timeout=self.timeout_s,
-                        output_type=pytesseract.Output.DICT,
-                    )
+                    yield
                 finally:
                     if self.command is not None:
                         pytesseract.pytesseract.tesseract_cmd = "tesseract"
@@ -100,14 +96,31 @@ class TesseractEngine:
             log.warning("tesseract failed with status %s", exc.status)
             raise EngineError(f"Tesseract failed (status {exc.status})") from exc
         except RuntimeError as exc:  # pytesseract's way of saying the timeout struck
-            raise EngineError(f"Tesseract took longer than {self.timeout_s} s") from exc
+            raise EngineError(f"Tesseract took longer than {timeout_s} s") from exc
         except SystemExit as exc:  # pytesseract exits on a version string it cannot parse
             raise EngineError("the Tesseract program reported an unusable version") from exc
         except (OSError, ValueError) as exc:
             raise EngineError(f"Tesseract could not be run or its output read: {exc}") from exc
+
+    def _words(self, image: Image.Image, psm: int, alphabet: str) -> list[TesseractWord]:
+        config = f'--psm {psm} -c "tessedit_char_whitelist={alphabet}"'
+        with self._errors(self.timeout_s):
+            data = pytesseract.image_to_data(
+                image,
+                lang=self.lang,
+                config=config,
+                timeout=self.timeout_s,
+                output_type=pytesseract.Output.DICT,
+            )
         if not isinstance(data, dict):
             raise EngineError("Tesseract returned output in an unexpected form")
         return parse_words(data)
+
+    def read_page_text(self, image: np.ndarray, timeout_s: float = 120.0) -> str:
+        """A whole page with default layout analysis (the benchmark's speed yardstick)."""
+        with self._errors(timeout_s):
+            text = pytesseract.image_to_string(_to_image(image), lang=self.lang, timeout=timeout_s)
+        return str(text)
 
     def classify(self, glyphs: Sequence[np.ndarray], alphabet: str) -> list[CharGuess]:
         """One guess per glyph (page segmentation mode 10: a single character).
