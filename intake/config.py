@@ -43,13 +43,13 @@ class Thresholds:
     #: Per field kind (``FieldKind`` value, e.g. ``"name"``) auto-accept confidence (0..1), as
     #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.bench.calibrate``. In TOML
     #: ``[["name", 0.97], ["phone", 0.9]]``, in the environment ``"name=0.97|phone=0.9"``.
-    #: Defaults calibrated for a 0.2 % error target on validation fonts/writers with CharNet v3
+    #: Defaults calibrated for a 0.2 % error target on validation fonts/writers with CharNet v4
     #: (1.0: no threshold met the target, every such field is reviewed).
     auto_accept_confidence_by_kind: tuple[tuple[str, float], ...] = (
         ("date", 0.90),
         ("email", 1.0),
         ("name", 1.0),
-        ("phone", 0.95),
+        ("phone", 1.0),
         ("postcode", 1.0),
         ("text", 1.0),
         ("tutor_group", 1.0),
