@@ -123,8 +123,9 @@ def fit_transform(
     """Fit template mm -> scan px robustly; None with fewer than 3 points.
 
     A flat scan is an affine map (skew, scale, shift); only where that leaves a residual (a phone
-    photo's perspective) and five or more points check it is a homography used instead. Both
-    are RANSAC fits, so one bad point among five or more is left out. Three points: an exact
+    photo's perspective, or a point it leaves out) and five or more points check it is a
+    homography used instead, when it keeps more points. Both are RANSAC fits, so one bad point
+    among five or more is left out. Three points: an exact
     affine map without a check, its error reported as unknown (0).
     """
     n = len(template_points)
@@ -144,7 +145,7 @@ def fit_transform(
         best = Fit(
             matrix, int(keep.sum()), _residual_mm(matrix, src, dst, keep, px_per_mm), px_per_mm
         )
-        if best.error_mm <= AFFINE_GOOD_MM and best.inliers >= n - 1:
+        if best.error_mm <= AFFINE_GOOD_MM and best.inliers == n:
             return best
     if n >= 5:
         matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, threshold, maxIters=500)

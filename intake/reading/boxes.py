@@ -4,6 +4,8 @@ Everything here works on the aligned page (``ALIGNED_PX_PER_MM`` pixels per temp
 template's millimetres turn into pixels by one multiplication. Box outlines are printed light red:
 in colour scans the red tells print from ink; in grey scans the outline is lighter than ink, and
 on its known line a pixel must be darker still to count as ink (ink that crosses the line is kept).
+Colour scans are read in their red channel, as form scanners drop out red print: the outline all
+but vanishes there while blue and black ink stay dark.
 """
 
 from __future__ import annotations
@@ -23,10 +25,23 @@ OUTLINE_SEARCH_MM = 1.0
 OUTLINE_BAND_MM = 0.45
 #: ink blobs smaller than this (mm²) are scanner dust
 DUST_MM2 = 0.08
-#: a pixel this much darker than the paper is ink (grey levels)
+#: a pixel this much darker than the paper is ink (grey levels) ...
 INK_CONTRAST = 85
-#: ... and on the outline band, darker than this absolute grey level
+#: ... or, for a light pen, half as dark as the field's darkest ink, but never less than this
+INK_MIN_CONTRAST = 50
+#: ... and on the outline band, darker than this absolute grey level when the outline's own
+#: level is unknown or black (a black-and-white scan)
 INK_ON_LINE_GREY = 110
+#: on a light outline, a pixel this much darker than the outline's level is ink crossing it
+LINE_INK_CONTRAST = 38
+#: an outline whose centre is this much ink-dark was made black by the scan (no ink contrast)
+BLACK_OUTLINE_SHARE = 0.25
+#: a window with fewer mid greys than this share is black and white
+BILEVEL_MID_SHARE = 0.03
+#: the paper's level at a pixel is the brightest within this distance (mm): wider than a stroke
+PAPER_REACH_MM = 2.5
+#: half-width (mm) of the outline's centre, where its grey level is measured
+LINE_CENTRE_MM = 0.1
 #: red minus green above this is the printed outline colour in colour scans
 RED_PRINT = 30
 #: a dark straight run this long (mm) on the outline band is the outline, not ink
@@ -73,16 +88,24 @@ def page_ink(aligned: np.ndarray) -> PageInk:
     """Prepare an aligned page (RGB or grey) for cutting boxes."""
     red: np.ndarray | None = None
     if aligned.ndim == 3:
-        grey = cv2.cvtColor(aligned, cv2.COLOR_RGB2GRAY)
         r = aligned[..., 0].astype(np.int16)
         g = aligned[..., 1].astype(np.int16)
         red = r - g > RED_PRINT
         if float(np.mean(red[::4, ::4])) < RED_PAGE_SHARE:
             red = None  # a grey or black-and-white scan, or one whose print lost its colour
+        grey = dropout_grey(aligned, red is not None)
     else:
         grey = aligned
     paper = float(np.percentile(grey[::8, ::8], 90))
     return PageInk(grey, red, paper)
+
+
+def dropout_grey(rgb: np.ndarray, red_print: bool) -> np.ndarray:
+    """The grey image boxes are read from: the red channel where the print is red (red dropout,
+    the outline nearly vanishes and ink stays dark), otherwise the usual luminance."""
+    if red_print:
+        return np.ascontiguousarray(rgb[..., 0])
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
 def page_ink_from_scan(
@@ -97,11 +120,11 @@ def page_ink_from_scan(
     aligned page is left white."""
     red_scan: np.ndarray | None = None
     if image.ndim == 3:
-        grey_scan = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         redness = cv2.subtract(image[..., 0], image[..., 1])
         red_scan = (redness > RED_PRINT).astype(np.uint8) * 255
         if float(np.mean(red_scan[::4, ::4] > 0)) < RED_PAGE_SHARE:
             red_scan = None
+        grey_scan = dropout_grey(image, red_scan is not None)
     else:
         grey_scan = image
     width, height = round(page_w * PX), round(page_h * PX)
@@ -203,19 +226,69 @@ def refine_offset(ink: PageInk, rects: list[Rect]) -> tuple[int, int]:
     return (int(dx) - search, int(dy) - search)
 
 
-def ink_mask(ink: PageInk, x: int, y: int, w: int, h: int, band: np.ndarray) -> np.ndarray:
-    """bool mask of ink (not print) in a window; ``band`` marks the outline's known position."""
+def ink_mask(
+    ink: PageInk, x: int, y: int, w: int, h: int, band: np.ndarray, centre: np.ndarray | None = None
+) -> np.ndarray:
+    """bool mask of ink (not print) in a window; ``band`` marks the outline's known position and
+    ``centre`` (optional) its middle, where the printed outline's own grey level is measured.
+
+    Ink lying on the outline is kept when it is clearly darker than the outline: a letter's top
+    bar written along the box's top edge is still part of the letter. Without ``centre``, or on a
+    black outline, only ink darker than ``INK_ON_LINE_GREY`` survives on the band."""
     grey = ink.grey[y : y + h, x : x + w]
-    # paper is measured here, not over the page: phone photos and shadows light it unevenly
-    paper = float(np.percentile(grey, 90)) if grey.size else ink.paper
-    dark = grey < min(paper - INK_CONTRAST, 170)
-    if ink.red is not None:
-        dark &= ~ink.red[y : y + h, x : x + w]
+    # paper is measured around each pixel, not over the page: phone photos and shadows light it
+    # unevenly, and a field spans the page
+    darkness = local_paper(grey) - grey.astype(np.float32)
     on_line = band.astype(bool)
-    dark &= ~on_line | (grey < INK_ON_LINE_GREY)
-    if ink.red is None:
+    off_line = darkness[~on_line]
+    strongest = float(np.percentile(off_line, 99)) if off_line.size else 255.0
+    contrast = max(INK_MIN_CONTRAST, min(INK_CONTRAST, 0.5 * strongest))
+    dark = darkness > contrast
+    line = _outline_darkness(darkness, centre)
+    black_outline = (
+        line is None or _black_share(grey, centre) >= BLACK_OUTLINE_SHARE or _bilevel(grey)
+    )
+    if black_outline or line is None:
+        line_ink = grey < INK_ON_LINE_GREY
+    else:
+        line_ink = darkness > max(line + LINE_INK_CONTRAST, contrast)
+    if ink.red is not None:
+        # light red is print; red-tinged but as dark as ink over the outline is ink (JPEG colour
+        # blurs the outline's red into strokes that cross it)
+        dark &= ~ink.red[y : y + h, x : x + w] | line_ink
+    dark &= ~on_line | line_ink
+    if ink.red is None and black_outline:
         dark &= ~_dark_outline(dark & on_line)
     return _drop_dust(dark)
+
+
+def local_paper(grey: np.ndarray) -> np.ndarray:
+    """float32 grey level of the paper around each pixel: the brightest level within
+    ``PAPER_REACH_MM`` (wider than any stroke or printed line), smoothed."""
+    reach = max(3, round(PAPER_REACH_MM * PX)) | 1
+    brightest = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
+    return cv2.blur(brightest, (reach, reach)).astype(np.float32)
+
+
+def _bilevel(grey: np.ndarray) -> bool:
+    """A black-and-white scan: next to no mid greys (a grey scan's outline alone has many)."""
+    return float(np.mean((grey > 80) & (grey < 200))) < BILEVEL_MID_SHARE
+
+
+def _black_share(grey: np.ndarray, centre: np.ndarray | None) -> float:
+    """Share of the outline's centre that is as dark as ink: high where a black-and-white scan
+    turned the light outline black, low where only crossing strokes darken it."""
+    if centre is None or not centre.any():
+        return 1.0
+    return float(np.mean(grey[centre.astype(bool)] < INK_ON_LINE_GREY))
+
+
+def _outline_darkness(darkness: np.ndarray, centre: np.ndarray | None) -> float | None:
+    """How much darker than the paper the printed outline is (median along its centre), or None
+    when not known."""
+    if centre is None or centre.shape != darkness.shape or not centre.any():
+        return None
+    return float(np.median(darkness[centre.astype(bool)]))
 
 
 def _dark_outline(on_band: np.ndarray) -> np.ndarray:
@@ -357,8 +430,10 @@ def cut_boxes(
             )
             for r in rects
         ]
-    band = outline_mask(rects, (wx - offset[0], wy - offset[1]), (ww, wh)).astype(bool)
-    mask = ink_mask(ink, wx, wy, ww, wh, band)
+    origin = (wx - offset[0], wy - offset[1])
+    band = outline_mask(rects, origin, (ww, wh)).astype(bool)
+    centre = outline_mask(rects, origin, (ww, wh), band_mm=LINE_CENTRE_MM)
+    mask = ink_mask(ink, wx, wy, ww, wh, band, centre)
     return [_box_cut(ink, window, mask, band, r, offset, written_ratio) for r in rects]
 
 

@@ -36,6 +36,9 @@ def find_mark_candidates(grey: np.ndarray, px_per_mm: float, size_mm: float) -> 
         small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 11), 25
     )
     binary[small > 170] = 0
+    # a mark near the page's edge can touch a dark background by a thin bridge: cut it
+    bridge = max(3, int(side * 0.25))
+    binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((bridge, bridge), np.uint8))
     contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     centres: list[Point] = []
     for contour in contours:
