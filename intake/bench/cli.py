@@ -15,9 +15,16 @@ from intake.errors import IntakeError
 from intake.reading.cli import ENGINES, make_context
 from intake.reading.pipeline import ReadContext
 
-#: rows of the printed table: (label, key, is a share shown as %)
-ROWS = (
-    ("character accuracy", "char_accuracy", "baseline_char_accuracy", True),
+#: rows of the printed table: (label, reader's key, Tesseract's key, is a share shown as %)
+ROWS: tuple[tuple[str, str | None, str | None, bool], ...] = (
+    ("character accuracy", "char_accuracy", None, True),
+    (
+        "characters, lines of baseline forms",
+        "char_accuracy_as_lines_on_baseline_forms",
+        "baseline_char_accuracy",
+        True,
+    ),
+    ("  ... Tesseract with boxes printed", None, "baseline_char_accuracy_printed_boxes", True),
     ("seconds per page (median)", "sec_per_page_median", "baseline_sec_per_page_median", False),
     ("seconds per page (p95)", "sec_per_page_p95", None, False),
     ("CPU seconds per page (median)", "cpu_sec_per_page_median", None, False),
@@ -46,7 +53,7 @@ def format_table(report: dict[str, Any]) -> str:
     ]
     for label, key, base, share in ROWS:
         lines.append(
-            f"{label:34} {_cell(report.get(key), share):>12} "
+            f"{label:34} {_cell(report.get(key) if key else None, share):>12} "
             f"{_cell(report.get(base) if base else None, share):>12}"
         )
     for group, value in report["field_accuracy"].items():

@@ -6,6 +6,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -138,3 +139,48 @@ def test_run_bench_on_a_tiny_set(tmp_path: Path) -> None:
     ):
         assert key in report
     assert "character accuracy" in format_table(report)
+
+
+class _RecordingLines:
+    """A line engine that keeps every crop it is given and reads nothing."""
+
+    def __init__(self) -> None:
+        self.crops: list[object] = []
+
+    def read_line(self, image: object, alphabet: str) -> tuple[str, float]:
+        self.crops.append(image)
+        return "", 0.0
+
+    def read_page_text(self, image: object, timeout_s: float = 120.0) -> str:
+        return ""
+
+
+def _long_dark_rows(image: object) -> int:
+    dark = np.asarray(image) < 200
+    return int(np.count_nonzero(dark.mean(axis=1) > 0.5))
+
+
+@pytest.mark.slow
+def test_baseline_reads_each_line_as_printed_and_as_the_reader_cleans_it(tmp_path: Path) -> None:
+    page1 = {"child1_name": "TOM SMITH", "p1_date": "12032024", "p1_signature_agree": "x"}
+    Image.fromarray(fill_page(1, page1)).save(tmp_path / "form-0001-p1.png")
+    Image.fromarray(fill_page(2, {"p1_forename": "ANN"})).save(tmp_path / "form-0001-p2.png")
+    _truth(
+        {"child1_name": "TOM SMITH", "p1_date": "12032024", "p1_forename": "ANN"},
+        {"p1_signature_agree": True, "p1_signature_confirm": False},
+    ).save(tmp_path)
+    lines = _RecordingLines()
+
+    def factory() -> ReadContext:
+        return ReadContext(templates={TEMPLATE.key: TEMPLATE}, engine=HersheyEngine())
+
+    options = BenchOptions(samples=tmp_path, baseline_forms=1, whole_page_pages=0)
+    report = run_bench(options, partial(factory), line_engine=lines)
+    # raw and cleaned crop of each of the three written fields, in turn
+    assert len(lines.crops) == 6
+    raw, cleaned = lines.crops[0::2], lines.crops[1::2]
+    assert all(_long_dark_rows(crop) >= 2 for crop in raw)  # the printed boxes' top and bottom
+    assert all(_long_dark_rows(crop) == 0 for crop in cleaned)  # outlines removed, ink kept
+    assert all((np.asarray(crop) < 128).any() for crop in cleaned)
+    assert report["baseline_char_accuracy"] == 0.0  # nothing read: every character missed
+    assert report["baseline_char_accuracy_printed_boxes"] == 0.0
