@@ -55,9 +55,13 @@ def doubt_score(
     values: dict[str, FieldRead], problems: list[str], proposed: dict[str, Any], settings: Settings
 ) -> float:
     """Higher means a person is more needed: weak fields, doubtful characters, form problems,
-    and children the matcher could not link with confidence."""
+    and children the matcher could not link with confidence. A field the school's records
+    confirm (``proposed["confirmed"]``) adds nothing."""
     score = 0.0
+    confirmed = proposed.get("confirmed") or {}
     for read in values.values():
+        if read.field_id in confirmed:
+            continue
         if read.confidence < settings.thresholds.auto_accept_confidence and not read.empty:
             score += 1.0 - read.confidence
         score += 0.1 * sum(

@@ -65,6 +65,7 @@ ROSTER_CACHE_S = 120.0
 def default_matcher(settings: Settings) -> Matcher:
     """The roster matcher over the roster in the database (reloaded every two minutes)."""
     try:
+        from intake.matching.confirm import confirmed_fields
         from intake.matching.index import RosterIndex
         from intake.matching.proposals import match_form
         from intake.roster.store import load_roster_from_db
@@ -82,16 +83,20 @@ def default_matcher(settings: Settings) -> Matcher:
         return cache["index"]
 
     def match(form: FormRead) -> dict[str, Any]:
-        return proposed_data(match_form(form, index(), thresholds=settings.thresholds))
+        roster = index()
+        result = match_form(form, roster, thresholds=settings.thresholds)
+        return proposed_data(result, confirmed_fields(form, result, roster))
 
     return match
 
 
-def proposed_data(result: Any) -> dict[str, Any]:
+def proposed_data(result: Any, confirmed: dict[str, str] | None = None) -> dict[str, Any]:
     """A ``FormMatch`` as the JSON stored in ``forms.proposed`` (the batch job and the review
-    screen's re-match after a person's choice store the same shape)."""
+    screen's re-match after a person's choice store the same shape), with the fields the
+    records confirm (field id -> "student <id>" / "contact <id>")."""
     data: dict[str, Any] = _plain(dataclasses.asdict(result))
     data["status"] = "ok"
+    data["confirmed"] = dict(confirmed or {})
     data["unresolved"] = sum(1 for c in result.children if not c.student_id) + sum(
         1 for a in result.applicants if not a.may_approve
     )

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from intake.reading.result import FieldRead, FormRead, Problem
@@ -81,11 +81,13 @@ def score_form(
     truth: FormTruth,
     form: FormRead | None,
     auto_accept: float | Callable[[str], float],
+    confirmed: Container[str] = (),
 ) -> None:
     """Add one form to the tally; a form the reader never produced counts every field wrong.
 
     ``auto_accept`` is one threshold for every field, or the threshold per field kind value
-    (``Thresholds.auto_accept_for``).
+    (``Thresholds.auto_accept_for``). Fields in ``confirmed`` (read exactly as the school's
+    records hold them, ``intake.matching.confirm``) are accepted whatever their confidence.
     """
     tally.forms += 1
     fields = form.fields if form else {}
@@ -105,7 +107,9 @@ def score_form(
             group[0] += right
             group[1] += 1
             limit = auto_accept(spec.kind.value) if callable(auto_accept) else auto_accept
-            accepted = read is not None and not read.problems and read.confidence >= limit
+            accepted = read is not None and (
+                spec.id in confirmed or (not read.problems and read.confidence >= limit)
+            )
             for counts in (
                 tally.accepted,
                 tally.accepted_by_group.setdefault(FIELD_GROUPS[spec.kind], [0, 0, 0]),

@@ -252,9 +252,16 @@ def pages_per_second_all_cores(paths: list[Path], factory: Callable[[], ReadCont
     return round(pages / elapsed, 3) if elapsed > 0 else 0.0
 
 
-def _matching(forms: list[FormOutcome], directory: Path, template: FormTemplate) -> dict[str, Any]:
+def _matching(
+    forms: list[FormOutcome], directory: Path, template: FormTemplate, ctx: ReadContext
+) -> dict[str, Any]:
+    """The roster-matching figures, and auto-acceptance over the whole pipeline: a field is
+    also accepted when the school's records confirm it (``intake.matching.confirm``)."""
     try:
         from intake.matching.bench import match_metrics
+        from intake.matching.confirm import confirmed_fields
+        from intake.matching.index import RosterIndex
+        from intake.matching.proposals import match_form
     except ImportError:
         return {}
     from intake.roster.csv_io import load_csv
@@ -264,7 +271,19 @@ def _matching(forms: list[FormOutcome], directory: Path, template: FormTemplate)
         return {}
     roster = load_csv(roster_path).roster
     reads = [o.form or FormRead(template.form_type, template.version, "", ()) for o in forms]
-    return dict(match_metrics(reads, [o.truth for o in forms], roster))
+    report: dict[str, Any] = dict(match_metrics(reads, [o.truth for o in forms], roster))
+    index = RosterIndex(roster)
+    tally = Tally()
+    for outcome, read in zip(forms, reads, strict=True):
+        confirmed = confirmed_fields(read, match_form(read, index), index) if outcome.form else {}
+        score_form(
+            tally, template, outcome.truth, outcome.form, ctx.thresholds.auto_accept_for, confirmed
+        )
+    summary = summarise(tally)
+    report["pipeline_auto_accept_rate"] = summary["auto_accept_rate"]
+    report["pipeline_auto_accept_error_rate"] = summary["auto_accept_error_rate"]
+    report["pipeline_auto_accept_by_group"] = summary["auto_accept_by_group"]
+    return report
 
 
 def run_bench(
@@ -345,5 +364,5 @@ def run_bench(
                 "cores": usable_cores(),
             }
         )
-        report.update(_matching(outcomes, directory, template))
+        report.update(_matching(outcomes, directory, template, ctx))
     return report

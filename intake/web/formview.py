@@ -98,6 +98,7 @@ def form_view(
         for _, spec in template.fields()
         if str(spec.kind) in TEXT_KINDS and values.get(spec.id) and values[spec.id].value
     }
+    confirmed = (form.proposed or {}).get("confirmed") or {}
     fields: list[dict[str, Any]] = []
     signatures: list[dict[str, Any]] = []
     ticks: list[dict[str, Any]] = []
@@ -126,12 +127,17 @@ def form_view(
         if spec.party not in active:
             continue  # empty second-parent and child rows stay out of the way
         hidden = _hidden_characters(read.value) if read else []
+        # read exactly as the school's records hold it: two sources agree, nobody need look
+        on_record = read is not None and spec.id in confirmed and not hidden
         entry.update(
             hidden=hidden,
             value=read.value if read else "",
             confidence=round(read.confidence, 3) if read else 0.0,
-            doubtful=(is_doubtful(read, thresholds) or bool(hidden)) if read else False,
-            chars=_chars(read, thresholds) if read else [],
+            doubtful=(is_doubtful(read, thresholds) or bool(hidden)) and not on_record
+            if read
+            else False,
+            on_record=on_record,
+            chars=_chars(read, thresholds) if read and not on_record else [],
             problems=list(read.problems) if read else [],
         )
         fields.append(entry)

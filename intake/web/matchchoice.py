@@ -24,6 +24,7 @@ from intake.db.workflow import Form
 from intake.errors import IntakeError
 from intake.fieldjson import field_from_json
 from intake.matching.children import search_students
+from intake.matching.confirm import confirmed_fields
 from intake.matching.formfields import child_reads
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
@@ -154,7 +155,7 @@ def rematch(form: Form, index: RosterIndex, template: FormTemplate, settings: Se
     result = match_form(
         read, index, thresholds=settings.thresholds, choices=rows, contact_choices=parties
     )
-    proposed = proposed_data(result)
+    proposed = proposed_data(result, confirmed_fields(read, result, index))
     form.proposed = proposed
     form.doubt = doubt_score(dict(read.fields), list(form.problems or []), proposed, settings)
     log.info("form %s matched again with %d choices", form.id, len(rows) + len(parties))

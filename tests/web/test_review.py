@@ -282,3 +282,21 @@ def test_hidden_direction_characters_are_shown(client_as, db_factory) -> None:
     data = client.get(f"/api/forms/{form.id}").get_json()
     forename = next(f for f in data["fields"] if f["id"] == "p1_forename")
     assert forename["doubtful"] and forename["hidden"] == ["U+202E"]
+
+
+def test_a_field_the_records_confirm_is_not_doubtful(client_as, db_factory) -> None:
+    client = client_as("office")
+    upload_fake_batch(client, forms=1)
+    form = forms_in_review(db_factory)[0]
+    fields = client.get(f"/api/forms/{form.id}").get_json()["fields"]
+    surname = next(f for f in fields if f["id"] == "p1_surname")
+    assert surname["doubtful"] and not surname["on_record"]
+    with db_factory() as session:
+        stored = session.get(Form, form.id)
+        stored.proposed = {**(stored.proposed or {}), "confirmed": {"p1_surname": "contact C1"}}
+        session.commit()
+    data = client.get(f"/api/forms/{form.id}").get_json()
+    surname = next(f for f in data["fields"] if f["id"] == "p1_surname")
+    assert surname["on_record"] and not surname["doubtful"] and surname["chars"] == []
+    html = client.get(f"/review/{form.id}").get_data(as_text=True)
+    assert "as on record" in html

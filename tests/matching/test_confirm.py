@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from intake.matching.confirm import confirmed_fields
+from intake.matching.index import RosterIndex
+from intake.matching.proposals import match_form
+from intake.reading.result import Problem
+
+from .conftest import FormBuilder
+
+RACHEL = {
+    "forename": "RACHEL",
+    "surname": "EVANS",
+    "print_name": "RACHEL EVANS",
+    "address1": "1 MILL LANE",
+    "address2": "BELPER",
+    "postcode": "DE56 1AA",
+    "mobile_tel": "07700900007",
+    "email": "RACHEL@EXAMPLE.ORG",
+}
+
+
+def test_fields_read_as_the_records_hold_them_are_confirmed(
+    index: RosterIndex, make_form: FormBuilder
+) -> None:
+    form = make_form([("LILY EVANS", "10B")], p1=RACHEL)
+    confirmed = confirmed_fields(form, match_form(form, index), index)
+    assert confirmed["child1_name"] == "student S07"
+    assert confirmed["child1_tutor_group"] == "student S07"
+    for suffix in RACHEL:
+        assert confirmed[f"p1_{suffix}"] == "contact C07", suffix
+
+
+def test_a_value_that_differs_from_the_record_is_not_confirmed(
+    index: RosterIndex, make_form: FormBuilder
+) -> None:
+    # a new mobile number and a last year's tutor group: the form may be telling the school
+    # something; one misread letter in the surname
+    details = {**RACHEL, "mobile_tel": "07700900999", "surname": "EVAMS"}
+    form = make_form([("LILY EVANS", "9B")], p1=details)
+    confirmed = confirmed_fields(form, match_form(form, index), index)
+    assert "child1_name" in confirmed
+    assert "child1_tutor_group" not in confirmed
+    assert "p1_mobile_tel" not in confirmed and "p1_surname" not in confirmed
+    assert "p1_forename" in confirmed
+
+
+def test_preferred_names_and_formatting_still_confirm(
+    index: RosterIndex, make_form: FormBuilder
+) -> None:
+    form = make_form(
+        [("BOBBY MACDONALD", "8X")],
+        p1={"forename": "FIONA", "surname": "MACDONALD", "mobile_tel": "07700 900005"},
+    )
+    confirmed = confirmed_fields(form, match_form(form, index), index)
+    assert {"child1_name", "child1_tutor_group", "p1_mobile_tel"} <= confirmed.keys()
+
+
+def test_nothing_is_confirmed_without_a_link(index: RosterIndex, make_form: FormBuilder) -> None:
+    form = make_form([("NOBODY ATALL", "7Q")], p1={"forename": "ZED", "surname": "QUINN"})
+    assert confirmed_fields(form, match_form(form, index), index) == {}
+
+
+def test_an_invalid_value_is_never_confirmed(index: RosterIndex, make_form: FormBuilder) -> None:
+    form = make_form([("LILY EVANS", "10B")], p1=RACHEL)
+    email = replace(form.fields["p1_email"], value="", problems=(Problem.INVALID_VALUE.value,))
+    form = replace(form, fields={**form.fields, "p1_email": email})
+    assert "p1_email" not in confirmed_fields(form, match_form(form, index), index)
