@@ -168,6 +168,11 @@ def _fill_form(ctx: BatchContext, form: Form, group: list[Page]) -> None:
     except Exception as exc:
         log.warning("form %s: matching failed (%s)", form.id, type(exc).__name__)
         proposed = {"error": "matching_failed", "unresolved": 1}
+    if proposed.get("corrected"):
+        # one or two doubtful characters that make the field exactly what the records hold
+        from intake.matching.confirm import apply_corrections
+
+        values = apply_corrections(values, proposed["corrected"])
     form.values = {fid: field_to_json(read) for fid, read in values.items()}
     form.problems = problems
     form.proposed = proposed

@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +259,7 @@ def _matching(
     also accepted when the school's records confirm it (``intake.matching.confirm``)."""
     try:
         from intake.matching.bench import match_metrics
-        from intake.matching.confirm import confirmed_fields
+        from intake.matching.confirm import confirmed_fields, corrected_read, record_corrections
         from intake.matching.index import RosterIndex
         from intake.matching.proposals import match_form
     except ImportError:
@@ -275,11 +275,22 @@ def _matching(
     index = RosterIndex(roster)
     tally = Tally()
     for outcome, read in zip(forms, reads, strict=True):
-        confirmed = confirmed_fields(read, match_form(read, index), index) if outcome.form else {}
+        if outcome.form is None:
+            score_form(tally, template, outcome.truth, None, ctx.thresholds.auto_accept_for)
+            continue
+        match = match_form(read, index)
+        confirmed = set(confirmed_fields(read, match, index))
+        corrections = record_corrections(read, match, index)
+        fields = dict(read.fields)
+        for field_id, correction in corrections.items():
+            fields[field_id] = corrected_read(fields[field_id], correction)
+            confirmed.add(field_id)
+        corrected = replace(read, fields=fields)
         score_form(
-            tally, template, outcome.truth, outcome.form, ctx.thresholds.auto_accept_for, confirmed
+            tally, template, outcome.truth, corrected, ctx.thresholds.auto_accept_for, confirmed
         )
     summary = summarise(tally)
+    report["pipeline_char_accuracy"] = summary["char_accuracy"]
     report["pipeline_auto_accept_rate"] = summary["auto_accept_rate"]
     report["pipeline_auto_accept_error_rate"] = summary["auto_accept_error_rate"]
     report["pipeline_auto_accept_by_group"] = summary["auto_accept_by_group"]

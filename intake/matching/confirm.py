@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import FormMatch
-from intake.reading.result import FormRead
+from intake.reading.result import CharRead, FieldRead, FormRead, Problem
+from intake.reading.validate import check
 from intake.roster.model import Contact, Student
+from intake.template.model import FieldKind
 
 
 def _words(text: str) -> str:
@@ -105,3 +109,151 @@ def confirmed_fields(form: FormRead, match: FormMatch, index: RosterIndex) -> di
             if _agrees(form, prefix + suffix, suffix, allowed):
                 confirmed[prefix + suffix] = f"contact {applicant.contact_id}"
     return confirmed
+
+
+#: a record's character may replace the one read where the engine offered it with at least this
+MIN_ALTERNATIVE = 0.02
+#: ... and was no surer of its own first guess than this
+MAX_REPLACED = 0.9
+#: at most this many characters of a field are replaced by the record's
+MAX_REPLACED_CHARS = 2
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A field the record confirms once a doubtful character or two take the record's value."""
+
+    field_id: str
+    raw: str  # the box string with the record's characters swapped in
+    source: str  # "student <id>" or "contact <id>"
+    replaced: tuple[int, ...]  # box indices
+
+
+def _sequence(read: FieldRead, suffix: str) -> list[tuple[int | None, str]]:
+    """(box index, character) in the key's form: spaces kept single for words (box None),
+    dropped for postcodes, phones and emails."""
+    out: list[tuple[int | None, str]] = []
+    words = suffix not in _KEYS
+    for index, char in enumerate(read.chars):
+        if char.char:
+            out.append((index, char.char.upper()))
+        elif words and out and out[-1][1] != " ":
+            out.append((None, " "))
+    while out and out[-1][1] == " ":
+        out.pop()
+    return out
+
+
+def _lattice_match(read: FieldRead, suffix: str, target: str) -> tuple[int, ...] | None:
+    """Box indices where the record's character replaces a doubtful one, when the read can be
+    turned into ``target`` that way (and not otherwise), else None."""
+    sequence = _sequence(read, suffix)
+    target = target.upper()
+    if len(sequence) != len(target) or len(target) < 3:
+        return None
+    replaced: list[int] = []
+    for (index, char), wanted in zip(sequence, target, strict=True):
+        if char == wanted:
+            continue
+        if index is None:
+            return None
+        box = read.chars[index]
+        offered = dict((a.upper(), p) for a, p in box.alternatives if a)
+        if box.confidence > MAX_REPLACED or offered.get(wanted, 0.0) < MIN_ALTERNATIVE:
+            return None
+        replaced.append(index)
+    if not replaced or len(replaced) > MAX_REPLACED_CHARS:
+        return None
+    return tuple(replaced)
+
+
+def _corrected_raw(read: FieldRead, target: str, suffix: str, replaced: tuple[int, ...]) -> str:
+    sequence = _sequence(read, suffix)
+    by_box = {index: wanted for (index, _), wanted in zip(sequence, target.upper(), strict=True)}
+    chars = [c.char or " " for c in read.chars]
+    for index in replaced:
+        chars[index] = by_box[index]
+    return "".join(chars).rstrip(" ")
+
+
+def record_corrections(
+    form: FormRead, match: FormMatch, index: RosterIndex
+) -> dict[str, Correction]:
+    """Fields not read exactly as the record holds them, but that become the record's value when
+    one or two doubtful characters take the engine's own second guess (never a guess it did not
+    offer). The parent may have written something new: only doubtful characters change."""
+    targets: list[tuple[str, str, set[str], str]] = []
+    for child in match.children:
+        if child.student_id is not None:
+            values = _student_values(index.entry(child.student_id).student)
+            for suffix, allowed in values.items():
+                targets.append((f"child{child.row}_{suffix}", suffix, allowed, child.student_id))
+    for applicant in match.applicants:
+        if applicant.contact_id is not None:
+            prefix = "p1_" if applicant.party == "parent1" else "p2_"
+            values = _contact_values(index.roster.contact(applicant.contact_id))
+            for suffix, allowed in values.items():
+                targets.append((prefix + suffix, suffix, allowed, applicant.contact_id))
+    corrections: dict[str, Correction] = {}
+    for field_id, suffix, allowed, record_id in targets:
+        read = form.fields.get(field_id)
+        if read is None or not read.chars or _agrees(form, field_id, suffix, allowed):
+            continue
+        found = [
+            (target, replaced)
+            for target in sorted(allowed)
+            if (replaced := _lattice_match(read, suffix, target)) is not None
+        ]
+        if len(found) != 1:
+            continue  # none, or more than one record value within reach: a person decides
+        target, replaced = found[0]
+        source = ("student " if field_id.startswith("child") else "contact ") + record_id
+        raw = _corrected_raw(read, target, suffix, replaced)
+        corrections[field_id] = Correction(field_id, raw, source, replaced)
+    return corrections
+
+
+def corrected_read(read: FieldRead, correction: Correction) -> FieldRead:
+    """``read`` with the record's characters swapped in (each keeps the engine's probability for
+    it, the first guess becomes its alternative), checked again."""
+    chars = list(read.chars)
+    for index in correction.replaced:
+        old = chars[index]
+        new = correction.raw[index]
+        offered = {a.upper(): p for a, p in old.alternatives if a}
+        chars[index] = CharRead(new, offered.get(new.upper(), 0.0), ((old.char, old.confidence),))
+    checked = check(FieldKind(read.kind), correction.raw)
+    problems = read.problems
+    if not checked.problem:
+        cleared = {Problem.LOW_CONFIDENCE.value, Problem.INVALID_VALUE.value}
+        problems = tuple(p for p in problems if p not in cleared)
+    return replace(
+        read, raw=correction.raw, value=checked.value, chars=tuple(chars), problems=problems
+    )
+
+
+def correction_data(correction: Correction, read: FieldRead) -> dict[str, object]:
+    """A correction as the JSON stored in ``forms.proposed["corrected"]``."""
+    return {
+        "raw": correction.raw,
+        "read": read.raw,
+        "source": correction.source,
+        "replaced": list(correction.replaced),
+    }
+
+
+def apply_corrections(
+    values: dict[str, FieldRead], corrected: Mapping[str, Mapping[str, Any]]
+) -> dict[str, FieldRead]:
+    """``values`` with the stored corrections applied (those that still fit what was read)."""
+    out = dict(values)
+    for field_id, data in corrected.items():
+        read = out.get(field_id)
+        replaced = tuple(int(i) for i in data.get("replaced") or [])
+        raw, source = str(data.get("raw", "")), str(data.get("source", ""))
+        if read is None or read.raw != data.get("read") or not replaced:
+            continue
+        if any(not 0 <= i < len(read.chars) or i >= len(raw) for i in replaced):
+            continue
+        out[field_id] = corrected_read(read, Correction(field_id, raw, source, replaced))
+    return out

@@ -99,6 +99,7 @@ def form_view(
         if str(spec.kind) in TEXT_KINDS and values.get(spec.id) and values[spec.id].value
     }
     confirmed = (form.proposed or {}).get("confirmed") or {}
+    corrected = (form.proposed or {}).get("corrected") or {}
     fields: list[dict[str, Any]] = []
     signatures: list[dict[str, Any]] = []
     ticks: list[dict[str, Any]] = []
@@ -137,6 +138,9 @@ def form_view(
             if read
             else False,
             on_record=on_record,
+            read_as=str(corrected[spec.id].get("read", ""))
+            if on_record and spec.id in corrected
+            else "",
             chars=_chars(read, thresholds) if read and not on_record else [],
             problems=list(read.problems) if read else [],
         )

@@ -156,6 +156,8 @@ def rematch(form: Form, index: RosterIndex, template: FormTemplate, settings: Se
         read, index, thresholds=settings.thresholds, choices=rows, contact_choices=parties
     )
     proposed = proposed_data(result, confirmed_fields(read, result, index))
+    # corrections were applied to the stored values when the form was assembled: keep the record
+    proposed["corrected"] = (form.proposed or {}).get("corrected") or {}
     form.proposed = proposed
     form.doubt = doubt_score(dict(read.fields), list(form.problems or []), proposed, settings)
     log.info("form %s matched again with %d choices", form.id, len(rows) + len(parties))

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from intake.matching.confirm import confirmed_fields
+import pytest
+
+from intake.matching.confirm import (
+    apply_corrections,
+    confirmed_fields,
+    correction_data,
+    record_corrections,
+)
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
-from intake.reading.result import Problem
+from intake.reading.result import CharRead, FormRead, Problem
 
 from .conftest import FormBuilder
 
@@ -67,3 +74,51 @@ def test_an_invalid_value_is_never_confirmed(index: RosterIndex, make_form: Form
     email = replace(form.fields["p1_email"], value="", problems=(Problem.INVALID_VALUE.value,))
     form = replace(form, fields={**form.fields, "p1_email": email})
     assert "p1_email" not in confirmed_fields(form, match_form(form, index), index)
+
+
+def _doubtful(form: FormRead, field_id: str, box: int, confidence: float, offered: str) -> FormRead:
+    """``form`` with box ``box`` of ``field_id`` read at ``confidence``, offering ``offered``."""
+    read = form.fields[field_id]
+    chars = list(read.chars)
+    chars[box] = CharRead(chars[box].char, confidence, ((offered, 0.3), ("X", 0.01)))
+    return replace(form, fields={**form.fields, field_id: replace(read, chars=tuple(chars))})
+
+
+def test_a_doubtful_character_takes_the_records_value_when_the_engine_offered_it(
+    index: RosterIndex, make_form: FormBuilder
+) -> None:
+    form = _doubtful(make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
+                     "p1_surname", 3, 0.6, "N")
+    match = match_form(form, index)
+    assert "p1_surname" not in confirmed_fields(form, match, index)
+    corrections = record_corrections(form, match, index)
+    assert corrections["p1_surname"].raw == "EVANS"
+    assert corrections["p1_surname"].source == "contact C07"
+    fixed = apply_corrections(
+        dict(form.fields),
+        {"p1_surname": correction_data(corrections["p1_surname"], form.fields["p1_surname"])},
+    )["p1_surname"]
+    assert (fixed.value, fixed.raw) == ("EVANS", "EVANS")
+    assert fixed.chars[3] == CharRead("N", 0.3, (("M", 0.6),))
+
+
+@pytest.mark.parametrize(
+    ("confidence", "offered"),
+    [(0.99, "N"), (0.6, "H")],  # sure of what it read; or never offered the record's letter
+)
+def test_a_character_is_not_replaced_unless_doubtful_and_offered(
+    index: RosterIndex, make_form: FormBuilder, confidence: float, offered: str
+) -> None:
+    form = _doubtful(make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
+                     "p1_surname", 3, confidence, offered)
+    assert "p1_surname" not in record_corrections(form, match_form(form, index), index)
+
+
+def test_a_correction_no_longer_applies_once_the_read_changed(
+    index: RosterIndex, make_form: FormBuilder
+) -> None:
+    form = _doubtful(make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
+                     "p1_surname", 3, 0.6, "N")
+    correction = record_corrections(form, match_form(form, index), index)["p1_surname"]
+    stale = correction_data(correction, replace(form.fields["p1_surname"], raw="EVAMZ"))
+    assert apply_corrections(dict(form.fields), {"p1_surname": stale}) == dict(form.fields)

@@ -299,4 +299,11 @@ def test_a_field_the_records_confirm_is_not_doubtful(client_as, db_factory) -> N
     surname = next(f for f in data["fields"] if f["id"] == "p1_surname")
     assert surname["on_record"] and not surname["doubtful"] and surname["chars"] == []
     html = client.get(f"/review/{form.id}").get_data(as_text=True)
-    assert "as on record" in html
+    assert "as on record" in html and "read as" not in html
+    with db_factory() as session:
+        stored = session.get(Form, form.id)
+        corrected = {"p1_surname": {"read": "<b>SM1TH</b>", "raw": "SMITH", "replaced": [2]}}
+        stored.proposed = {**stored.proposed, "corrected": corrected}
+        session.commit()
+    html = client.get(f"/review/{form.id}").get_data(as_text=True)
+    assert "(read as &lt;b&gt;SM1TH&lt;/b&gt;)" in html

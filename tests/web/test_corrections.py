@@ -1,0 +1,54 @@
+"""A field the records confirm once a doubtful character takes the record's value."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.batch_context import BatchContext
+from intake.db.workflow import Form
+from intake.reading.result import FormRead
+from intake.storage import LocalStorage
+
+from .fakes import FakeReader, fake_matcher
+from .helpers import forms_in_review, upload_fake_batch
+
+
+def correcting_matcher(form: FormRead) -> dict:
+    """The fake matcher, and: a surname read SM1TH is SMITH on record (box 2 was doubtful)."""
+    proposed = fake_matcher(form)
+    surname = form.fields.get("p1_surname")
+    if surname is not None and surname.raw == "SM1TH":
+        proposed["confirmed"] = {"p1_surname": "contact C1"}
+        proposed["corrected"] = {
+            "p1_surname": {"read": "SM1TH", "raw": "SMITH", "source": "contact C1", "replaced": [2]}
+        }
+    return proposed
+
+
+@pytest.fixture
+def batch_ctx(settings, db_factory, reader: FakeReader) -> BatchContext:
+    return BatchContext(
+        settings=settings,
+        sessions=db_factory,
+        storage=LocalStorage(settings.data_dir / "files"),
+        reader=reader,
+        matcher=correcting_matcher,
+    )
+
+
+def test_the_record_value_is_stored_and_shown_with_what_was_read(client_as, db_factory) -> None:
+    client = client_as("office")
+    upload_fake_batch(client, forms=2)
+    forms = forms_in_review(db_factory)
+    corrected = [f for f in forms if (f.proposed or {}).get("corrected")]
+    assert len(corrected) == 1  # only the form whose surname read SM1TH
+    form = corrected[0]
+    with db_factory() as session:
+        stored = session.get(Form, form.id)
+        assert stored.values["p1_surname"]["value"] == "SMITH"
+        assert stored.values["p1_surname"]["raw"] == "SMITH"
+    data = client.get(f"/api/forms/{form.id}").get_json()
+    surname = next(f for f in data["fields"] if f["id"] == "p1_surname")
+    assert surname["value"] == "SMITH" and surname["on_record"] and not surname["doubtful"]
+    assert surname["read_as"] == "SM1TH"
+    assert "(read as SM1TH)" in client.get(f"/review/{form.id}").get_data(as_text=True)
