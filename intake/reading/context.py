@@ -35,7 +35,7 @@ def _neighbour_kind(chars: Sequence[CharRead], index: int) -> str:
     return kinds.pop() if len(kinds) == 1 else ""
 
 
-def _reweigh(read: CharRead, context: str) -> CharRead:
+def _reweigh(read: CharRead, context: str, prior: float = NEIGHBOUR_PRIOR) -> CharRead:
     options = [(read.char, read.confidence), *read.alternatives]
     if {_kind(c) for c, _ in options} & {"letter", "digit"} != {"letter", "digit"}:
         return read  # no look-alike of the other kind among the guesses: nothing to weigh
@@ -46,7 +46,7 @@ def _reweigh(read: CharRead, context: str) -> CharRead:
             c,
             p
             * (
-                NEIGHBOUR_PRIOR if _kind(c) == context else 1 - NEIGHBOUR_PRIOR if _kind(c) else 0.5
+                prior if _kind(c) == context else 1 - prior if _kind(c) else 0.5
             ),
         )
         for c, p in options
@@ -68,4 +68,44 @@ def apply_context(chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
         context = _neighbour_kind(chars, index)
         if context:
             out[index] = _reweigh(read, context)
+    return tuple(out)
+
+
+#: prior share of the class a field's pattern requires at a position (postcode, tutor group)
+PATTERN_PRIOR = 0.98
+
+
+def _postcode_classes(count: int) -> dict[int, str]:
+    """A UK postcode's sure positions among its ``count`` written characters: the area starts
+    with a letter, the inward code is a digit and two letters."""
+    if count < 5:
+        return {}
+    return {0: "letter", count - 3: "digit", count - 2: "letter", count - 1: "letter"}
+
+
+def _tutor_group_classes(chars: Sequence[str]) -> dict[int, str]:
+    """A tutor group's year (7-13) in digits, then letters: ``7B``, ``10RWA``."""
+    if not chars:
+        return {}
+    year_digits = 2 if chars[0] in ("1", "I", "L") and len(chars) > 2 else 1
+    classes = {i: "digit" for i in range(min(year_digits, len(chars)))}
+    classes.update({i: "letter" for i in range(year_digits, len(chars)) if chars[i] != "-"})
+    return classes
+
+
+def apply_pattern(kind: str, chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
+    """Look-alikes settled by where they stand in a postcode or a tutor group: a position the
+    format gives to letters (or digits) weighs its guesses by ``PATTERN_PRIOR``."""
+    written = [i for i, c in enumerate(chars) if c.char]
+    if kind == "postcode":
+        classes = _postcode_classes(len(written))
+    elif kind == "tutor_group":
+        classes = _tutor_group_classes([chars[i].char for i in written])
+    else:
+        return tuple(chars)
+    out = list(chars)
+    for position, wanted in classes.items():
+        index = written[position]
+        if out[index].alternatives:
+            out[index] = _reweigh(out[index], wanted, PATTERN_PRIOR)
     return tuple(out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.reading.context import apply_context
+from intake.reading.context import apply_context, apply_pattern
 from intake.reading.result import CharRead
 
 
@@ -35,3 +35,39 @@ def test_mixed_neighbours_change_nothing() -> None:
     chars = _reads("A 1")
     chars[1] = CharRead("0", 0.6, (("O", 0.35),))
     assert apply_context(chars)[1] == chars[1]
+
+
+def _read(text: str, doubtful: dict[int, tuple[str, float, str, float]]) -> list[CharRead]:
+    """Boxes of ``text`` (space: empty box) read surely, except ``doubtful`` positions
+    (index -> first guess, its probability, the second guess, its probability)."""
+    out = []
+    for index, char in enumerate(text):
+        if index in doubtful:
+            first, p, second, q = doubtful[index]
+            out.append(CharRead(first, p, ((second, q),)))
+        else:
+            out.append(CharRead("" if char == " " else char, 0.99))
+    return out
+
+
+def test_a_postcodes_inward_code_is_a_digit_and_two_letters() -> None:
+    # DE56 1AA read as DE56 IA0: the inward code decides both look-alikes
+    chars = _read("DE56 1AA", {5: ("I", 0.6, "1", 0.4), 7: ("0", 0.55, "O", 0.4)})
+    out = apply_pattern("postcode", chars)
+    assert out[5].char == "1" and out[5].confidence > 0.9
+    assert out[7].char == "O"  # only O among the guesses is a letter
+    assert out[0] == chars[0]  # sure characters are left alone
+
+
+def test_a_tutor_group_starts_with_its_year_in_digits() -> None:
+    chars = _read("10A", {1: ("O", 0.7, "0", 0.3)})
+    assert "".join(c.char for c in apply_pattern("tutor_group", chars)) == "10A"
+    chars = _read("11G", {0: ("I", 0.6, "1", 0.4), 1: ("I", 0.6, "1", 0.4)})
+    assert "".join(c.char for c in apply_pattern("tutor_group", chars)) == "11G"
+    chars = _read("9D", {1: ("0", 0.6, "D", 0.4)})
+    assert "".join(c.char for c in apply_pattern("tutor_group", chars)) == "9D"
+
+
+def test_other_fields_have_no_pattern() -> None:
+    chars = _read("O1", {0: ("O", 0.6, "0", 0.4)})
+    assert apply_pattern("name", chars) == tuple(chars)
