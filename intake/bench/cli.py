@@ -34,6 +34,7 @@ ROWS: tuple[tuple[str, str | None, str | None, bool], ...] = (
     ("auto-accepted fields wrong", "auto_accept_error_rate", None, True),
     ("... with the roster confirming", "pipeline_auto_accept_rate", None, True),
     ("... of those wrong", "pipeline_auto_accept_error_rate", None, True),
+    ("... forms needing no review", "pipeline_straight_through_rate", None, True),
     ("forms needing no review", "straight_through_rate", None, True),
     ("pages per second, all cores", "pages_per_sec_all_cores", None, False),
     ("peak memory (MB)", "peak_rss_mb", None, False),

@@ -274,6 +274,7 @@ def _matching(
     report: dict[str, Any] = dict(match_metrics(reads, [o.truth for o in forms], roster))
     index = RosterIndex(roster)
     tally = Tally()
+    straight = 0
     for outcome, read in zip(forms, reads, strict=True):
         if outcome.form is None:
             score_form(tally, template, outcome.truth, None, ctx.thresholds.auto_accept_for)
@@ -286,11 +287,17 @@ def _matching(
             fields[field_id] = corrected_read(fields[field_id], correction)
             confirmed.add(field_id)
         corrected = replace(read, fields=fields)
+        straight += not (
+            corrected.problems
+            or match.needs_review
+            or any(f.problems and fid not in confirmed for fid, f in corrected.fields.items())
+        )
         score_form(
             tally, template, outcome.truth, corrected, ctx.thresholds.auto_accept_for, confirmed
         )
     summary = summarise(tally)
     report["pipeline_char_accuracy"] = summary["char_accuracy"]
+    report["pipeline_straight_through_rate"] = round(straight / max(1, len(forms)), 4)
     report["pipeline_auto_accept_rate"] = summary["auto_accept_rate"]
     report["pipeline_auto_accept_error_rate"] = summary["auto_accept_error_rate"]
     report["pipeline_auto_accept_by_group"] = summary["auto_accept_by_group"]

@@ -20,6 +20,7 @@ from intake.bench.metrics import (
     summarise,
 )
 from intake.bench.run import BenchOptions, run_bench
+from intake.config import Thresholds
 from intake.reading.pipeline import ReadContext
 from intake.reading.result import FieldRead, FormRead
 from intake.samples.truth import ApplicantTruth, ChildTruth, FormTruth, PageTruth
@@ -184,3 +185,45 @@ def test_baseline_reads_each_line_as_printed_and_as_the_reader_cleans_it(tmp_pat
     assert all((np.asarray(crop) < 128).any() for crop in cleaned)
     assert report["baseline_char_accuracy"] == 0.0  # nothing read: every character missed
     assert report["baseline_char_accuracy_printed_boxes"] == 0.0
+
+
+@pytest.mark.slow
+def test_the_whole_pipeline_accepts_what_the_roster_confirms(tmp_path: Path) -> None:
+    from datetime import date
+
+    from intake.roster.csv_io import write_roster
+    from intake.roster.model import Address, Contact, Relationship, Roster, Student
+
+    tom = Student("S1", "", "Tom", "Smith", "Tom", "Smith", date(2012, 3, 1), 10, "10RWA")
+    ann = Contact("C1", "Mrs", "Ann", "Smith", Address(("1 Mill Lane", "Belper"), "DE56 1AA"))
+    write_roster(
+        Roster((tom,), (ann,), (Relationship("S1", "C1", "PAM", True, 1),)),
+        tmp_path / "roster.csv",
+    )
+    page1 = {
+        "child1_name": "TOM SMITH",
+        "child1_tutor_group": "10RWA",
+        "p1_date": "12032024",
+        "p1_signature_agree": "x",
+    }
+    page2 = {"p1_forename": "ANN", "p1_surname": "SMITH", "p1_signature_confirm": "x"}
+    Image.fromarray(fill_page(1, page1)).save(tmp_path / "form-0001-p1.png")
+    Image.fromarray(fill_page(2, page2)).save(tmp_path / "form-0001-p2.png")
+    fields = {k: v for k, v in {**page1, **page2}.items() if "signature" not in k}
+    _truth(fields, {"p1_signature_agree": True, "p1_signature_confirm": True}).save(tmp_path)
+
+    def factory() -> ReadContext:
+        # nothing reaches the reading-alone threshold: only the roster can accept a field
+        return ReadContext(
+            templates={TEMPLATE.key: TEMPLATE},
+            engine=HersheyEngine(),
+            thresholds=Thresholds(auto_accept_confidence=1.0, auto_accept_confidence_by_kind=()),
+        )
+
+    options = BenchOptions(samples=tmp_path, baseline_forms=0, whole_page_pages=0)
+    report = run_bench(options, partial(factory), line_engine=None)
+    assert report["auto_accept_rate"] == 0.0
+    # names, tutor group, forename and surname confirmed; the date has no record to agree with
+    assert report["pipeline_auto_accept_rate"] == pytest.approx(4 / 5)
+    assert report["pipeline_auto_accept_error_rate"] == 0.0
+    assert report["child_link_accuracy"] == 1.0
