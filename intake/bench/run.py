@@ -160,14 +160,25 @@ def baseline_page(
             continue
         r = spec.rect.grown(1.0)
         x, y, w, h = (round(v * ALIGNED_PX_PER_MM) for v in (r.x, r.y, r.w, r.h))
-        text, _ = line_engine.read_line(grey[y : y + h, x : x + w], ALPHABETS[spec.kind])
+        text = _baseline_line(line_engine, grey[y : y + h, x : x + w], ALPHABETS[spec.kind])
         raw_pairs.append((truth_text, text))
         started = time.perf_counter()
         clean = cleaned_line(ink, spec, page.page_number, ctx, (x, y, w, h))
-        text, _ = line_engine.read_line(clean, ALPHABETS[spec.kind])
+        text = _baseline_line(line_engine, clean, ALPHABETS[spec.kind])
         seconds += time.perf_counter() - started
         clean_pairs.append((truth_text, text))
     return raw_pairs, clean_pairs, seconds
+
+
+def _baseline_line(line_engine: Any, image: np.ndarray, alphabet: str) -> str:
+    """Tesseract's reading of one line; a crash of Tesseract on it reads as nothing (counted
+    against it, as a person would count a line it could not read)."""
+    try:
+        text, _ = line_engine.read_line(image, alphabet)
+    except EngineError as exc:
+        log.warning("baseline: Tesseract could not read a line (%s)", exc)
+        return ""
+    return str(text)
 
 
 def cleaned_line(

@@ -227,3 +227,14 @@ def test_the_whole_pipeline_accepts_what_the_roster_confirms(tmp_path: Path) -> 
     assert report["pipeline_auto_accept_rate"] == pytest.approx(4 / 5)
     assert report["pipeline_auto_accept_error_rate"] == 0.0
     assert report["child_link_accuracy"] == 1.0
+
+
+def test_a_tesseract_crash_on_one_line_reads_as_nothing() -> None:
+    from intake.bench.run import _baseline_line
+    from intake.errors import EngineError
+
+    class Crashing:
+        def read_line(self, image: object, alphabet: str) -> tuple[str, float]:
+            raise EngineError("Tesseract failed (status -8)")
+
+    assert _baseline_line(Crashing(), np.zeros((10, 10), np.uint8), "ABC") == ""
