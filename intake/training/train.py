@@ -23,7 +23,7 @@ The shipped model was made by (about 25 minutes on 2 cores)::
     python -m intake.training.makeforms --count 60 --seed 204 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs2
-    python -m intake.training.train --out intake/models/charnet.onnx --epochs 5 --width 24 \
+    python -m intake.training.train --out intake/models/charnet.onnx --epochs 6 --width 32 \
         --threads 2 --forms /tmp/forms-fonts --forms /tmp/forms-glyphs \
         --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 --form-repeats 2
 
