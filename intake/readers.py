@@ -65,7 +65,7 @@ ROSTER_CACHE_S = 120.0
 def default_matcher(settings: Settings) -> Matcher:
     """The roster matcher over the roster in the database (reloaded every two minutes)."""
     try:
-        from intake.matching.confirm import confirmed_fields, correction_data, record_corrections
+        from intake.matching.confirm import correction_data, on_record
         from intake.matching.index import RosterIndex
         from intake.matching.proposals import match_form
         from intake.roster.store import load_roster_from_db
@@ -85,12 +85,10 @@ def default_matcher(settings: Settings) -> Matcher:
     def match(form: FormRead) -> dict[str, Any]:
         roster = index()
         result = match_form(form, roster, thresholds=settings.thresholds)
-        confirmed = confirmed_fields(form, result, roster)
-        corrections = record_corrections(form, result, roster)
-        confirmed.update({fid: c.source for fid, c in corrections.items()})
-        data = proposed_data(result, confirmed)
+        records = on_record(form, result, roster)
+        data = proposed_data(result, records.confirmed)
         data["corrected"] = {
-            fid: correction_data(c, form.fields[fid]) for fid, c in corrections.items()
+            fid: correction_data(c, form.fields[fid]) for fid, c in records.corrections.items()
         }
         return data
 

@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -269,10 +269,8 @@ def _matching(
     """The roster-matching figures, and auto-acceptance over the whole pipeline: a field is
     also accepted when the school's records confirm it (``intake.matching.confirm``)."""
     try:
-        from intake.matching.bench import match_metrics
-        from intake.matching.confirm import confirmed_fields, corrected_read, record_corrections
-        from intake.matching.index import RosterIndex
-        from intake.matching.proposals import match_form
+        from intake.matching.bench import match_and_score
+        from intake.matching.confirm import on_record
     except ImportError:
         return {}
     from intake.roster.csv_io import load_csv
@@ -282,22 +280,15 @@ def _matching(
         return {}
     roster = load_csv(roster_path).roster
     reads = [o.form or FormRead(template.form_type, template.version, "", ()) for o in forms]
-    report: dict[str, Any] = dict(match_metrics(reads, [o.truth for o in forms], roster))
-    index = RosterIndex(roster)
+    report, index, matches = match_and_score(reads, [o.truth for o in forms], roster)
     tally = Tally()
     straight = 0
-    for outcome, read in zip(forms, reads, strict=True):
+    for outcome, read, match in zip(forms, reads, matches, strict=True):
         if outcome.form is None:
             score_form(tally, template, outcome.truth, None, ctx.thresholds.auto_accept_for)
             continue
-        match = match_form(read, index)
-        confirmed = set(confirmed_fields(read, match, index))
-        corrections = record_corrections(read, match, index)
-        fields = dict(read.fields)
-        for field_id, correction in corrections.items():
-            fields[field_id] = corrected_read(fields[field_id], correction)
-            confirmed.add(field_id)
-        corrected = replace(read, fields=fields)
+        records = on_record(read, match, index)
+        corrected, confirmed = records.applied(read), records.confirmed
         straight += not (
             corrected.problems
             or match.needs_review

@@ -52,6 +52,16 @@ def match_metrics(
     existing_account_contact_ids: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Match every form (paired with its truth by position) and score it; see the module doc."""
+    return match_and_score(forms, truths, roster, existing_account_contact_ids)[0]
+
+
+def match_and_score(
+    forms: Sequence[FormRead],
+    truths: Sequence[FormTruth],
+    roster: Roster,
+    existing_account_contact_ids: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], RosterIndex, list[FormMatch]]:
+    """``match_metrics``, with the roster index and every form's match for further scoring."""
     if len(forms) != len(truths):
         raise ValueError(f"{len(forms)} forms but {len(truths)} truths")
     started = time.perf_counter()
@@ -64,7 +74,7 @@ def match_metrics(
     counts["index_build_sec"] = round(index_seconds, 3)
     counts["match_sec_per_1000_forms"] = round(seconds / max(1, len(forms)) * 1000, 3)
     counts["match_cpu_sec_per_1000_forms"] = round(cpu_seconds / max(1, len(forms)) * 1000, 3)
-    return counts
+    return counts, index, matches
 
 
 def score_matches(matches: Sequence[FormMatch], truths: Sequence[FormTruth]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,8 +35,7 @@ def _letters(text: str) -> str:
 
 
 def _phone(text: str) -> str:
-    digits = re.sub(r"\D", "", text)
-    return "0" + digits[2:] if digits.startswith("44") else digits
+    return check(FieldKind.PHONE, text).value
 
 
 def _email(text: str) -> str:
@@ -88,27 +87,34 @@ def _agrees(form: FormRead, field_id: str, suffix: str, values: Iterable[str]) -
     return bool(key) and key in set(values)
 
 
+def _record_targets(
+    match: FormMatch, index: RosterIndex
+) -> Iterator[tuple[str, str, set[str], str]]:
+    """(field id, field name after its prefix, the record's values, "student/contact <id>") for
+    every field of a linked child (by the matcher or a person) and of a matched applicant."""
+    for child in match.children:
+        if child.student_id is not None:
+            source = f"student {child.student_id}"
+            values = _student_values(index.entry(child.student_id).student)
+            for suffix, allowed in values.items():
+                yield f"child{child.row}_{suffix}", suffix, allowed, source
+    for applicant in match.applicants:
+        if applicant.contact_id is not None:
+            prefix = "p1_" if applicant.party == "parent1" else "p2_"
+            source = f"contact {applicant.contact_id}"
+            values = _contact_values(index.roster.contact(applicant.contact_id))
+            for suffix, allowed in values.items():
+                yield prefix + suffix, suffix, allowed, source
+
+
 def confirmed_fields(form: FormRead, match: FormMatch, index: RosterIndex) -> dict[str, str]:
     """Field id -> the record that confirms it ("student <id>" or "contact <id>"), for every
     field of a linked child or a matched applicant read exactly as the record holds it."""
-    confirmed: dict[str, str] = {}
-    for child in match.children:
-        if child.student_id is None:
-            continue  # linked by the matcher on its own, or chosen by a person
-        values = _student_values(index.entry(child.student_id).student)
-        for suffix, allowed in values.items():
-            field_id = f"child{child.row}_{suffix}"
-            if _agrees(form, field_id, suffix, allowed):
-                confirmed[field_id] = f"student {child.student_id}"
-    for applicant in match.applicants:
-        if applicant.contact_id is None:
-            continue
-        prefix = "p1_" if applicant.party == "parent1" else "p2_"
-        values = _contact_values(index.roster.contact(applicant.contact_id))
-        for suffix, allowed in values.items():
-            if _agrees(form, prefix + suffix, suffix, allowed):
-                confirmed[prefix + suffix] = f"contact {applicant.contact_id}"
-    return confirmed
+    return {
+        field_id: source
+        for field_id, suffix, allowed, source in _record_targets(match, index)
+        if _agrees(form, field_id, suffix, allowed)
+    }
 
 
 #: a record's character may replace the one read where the engine offered it with at least this
@@ -182,20 +188,8 @@ def record_corrections(
     """Fields not read exactly as the record holds them, but that become the record's value when
     one or two doubtful characters take the engine's own second guess (never a guess it did not
     offer). The parent may have written something new: only doubtful characters change."""
-    targets: list[tuple[str, str, set[str], str]] = []
-    for child in match.children:
-        if child.student_id is not None:
-            values = _student_values(index.entry(child.student_id).student)
-            for suffix, allowed in values.items():
-                targets.append((f"child{child.row}_{suffix}", suffix, allowed, child.student_id))
-    for applicant in match.applicants:
-        if applicant.contact_id is not None:
-            prefix = "p1_" if applicant.party == "parent1" else "p2_"
-            values = _contact_values(index.roster.contact(applicant.contact_id))
-            for suffix, allowed in values.items():
-                targets.append((prefix + suffix, suffix, allowed, applicant.contact_id))
     corrections: dict[str, Correction] = {}
-    for field_id, suffix, allowed, record_id in targets:
+    for field_id, suffix, allowed, source in _record_targets(match, index):
         read = form.fields.get(field_id)
         if read is None or not read.chars or _agrees(form, field_id, suffix, allowed):
             continue
@@ -207,7 +201,6 @@ def record_corrections(
         if len(found) != 1:
             continue  # none, or more than one record value within reach: a person decides
         target, replaced = found[0]
-        source = ("student " if field_id.startswith("child") else "contact ") + record_id
         raw = _corrected_raw(read, target, suffix, replaced)
         corrections[field_id] = Correction(field_id, raw, source, replaced)
     return corrections
@@ -230,6 +223,30 @@ def corrected_read(read: FieldRead, correction: Correction) -> FieldRead:
     return replace(
         read, raw=correction.raw, value=checked.value, chars=tuple(chars), problems=problems
     )
+
+
+@dataclass(frozen=True)
+class OnRecord:
+    """What the records say of a form: the fields they confirm (corrected ones included) and the
+    corrections that make the others exactly the record."""
+
+    confirmed: dict[str, str]  # field id -> "student <id>" / "contact <id>"
+    corrections: dict[str, Correction]
+
+    def applied(self, form: FormRead) -> FormRead:
+        """``form`` with its corrections applied."""
+        fields = dict(form.fields)
+        for field_id, correction in self.corrections.items():
+            fields[field_id] = corrected_read(fields[field_id], correction)
+        return replace(form, fields=fields)
+
+
+def on_record(form: FormRead, match: FormMatch, index: RosterIndex) -> OnRecord:
+    """Confirmations and corrections of ``form`` by the records ``match`` linked it to."""
+    corrections = record_corrections(form, match, index)
+    confirmed = confirmed_fields(form, match, index)
+    confirmed.update({field_id: c.source for field_id, c in corrections.items()})
+    return OnRecord(confirmed, corrections)
 
 
 def correction_data(correction: Correction, read: FieldRead) -> dict[str, object]:

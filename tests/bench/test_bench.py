@@ -101,6 +101,18 @@ def test_a_form_never_read_counts_as_wrong() -> None:
     assert report["signature_missing_recall"] == 1.0
 
 
+def _write_form(
+    folder: Path, page1: dict[str, str], page2: dict[str, str], signatures: dict[str, bool]
+) -> None:
+    """Both pages of one filled form and its truth (every written field but signatures, ticks)."""
+    Image.fromarray(fill_page(1, page1)).save(folder / "form-0001-p1.png")
+    Image.fromarray(fill_page(2, page2)).save(folder / "form-0001-p2.png")
+    fields = {
+        k: v for k, v in {**page1, **page2}.items() if "signature" not in k and "has" not in k
+    }
+    _truth(fields, signatures).save(folder)
+
+
 @pytest.mark.slow
 def test_run_bench_on_a_tiny_set(tmp_path: Path) -> None:
     page1 = {
@@ -111,12 +123,7 @@ def test_run_bench_on_a_tiny_set(tmp_path: Path) -> None:
         "child1_has_account": "x",
     }
     page2 = {"p1_forename": "ANN", "p1_surname": "SMITH", "p1_signature_confirm": "x"}
-    Image.fromarray(fill_page(1, page1)).save(tmp_path / "form-0001-p1.png")
-    Image.fromarray(fill_page(2, page2)).save(tmp_path / "form-0001-p2.png")
-    fields = {
-        k: v for k, v in {**page1, **page2}.items() if "signature" not in k and "has" not in k
-    }
-    _truth(fields, {"p1_signature_agree": True, "p1_signature_confirm": True}).save(tmp_path)
+    _write_form(tmp_path, page1, page2, {"p1_signature_agree": True, "p1_signature_confirm": True})
 
     def factory() -> ReadContext:
         return ReadContext(templates={TEMPLATE.key: TEMPLATE}, engine=HersheyEngine())
@@ -164,12 +171,12 @@ def _long_dark_rows(image: object) -> int:
 @pytest.mark.slow
 def test_baseline_reads_each_line_as_printed_and_as_the_reader_cleans_it(tmp_path: Path) -> None:
     page1 = {"child1_name": "TOM SMITH", "p1_date": "12032024", "p1_signature_agree": "x"}
-    Image.fromarray(fill_page(1, page1)).save(tmp_path / "form-0001-p1.png")
-    Image.fromarray(fill_page(2, {"p1_forename": "ANN"})).save(tmp_path / "form-0001-p2.png")
-    _truth(
-        {"child1_name": "TOM SMITH", "p1_date": "12032024", "p1_forename": "ANN"},
+    _write_form(
+        tmp_path,
+        page1,
+        {"p1_forename": "ANN"},
         {"p1_signature_agree": True, "p1_signature_confirm": False},
-    ).save(tmp_path)
+    )
     lines = _RecordingLines()
 
     def factory() -> ReadContext:
@@ -207,10 +214,7 @@ def test_the_whole_pipeline_accepts_what_the_roster_confirms(tmp_path: Path) -> 
         "p1_signature_agree": "x",
     }
     page2 = {"p1_forename": "ANN", "p1_surname": "SMITH", "p1_signature_confirm": "x"}
-    Image.fromarray(fill_page(1, page1)).save(tmp_path / "form-0001-p1.png")
-    Image.fromarray(fill_page(2, page2)).save(tmp_path / "form-0001-p2.png")
-    fields = {k: v for k, v in {**page1, **page2}.items() if "signature" not in k}
-    _truth(fields, {"p1_signature_agree": True, "p1_signature_confirm": True}).save(tmp_path)
+    _write_form(tmp_path, page1, page2, {"p1_signature_agree": True, "p1_signature_confirm": True})
 
     def factory() -> ReadContext:
         # nothing reaches the reading-alone threshold: only the roster can accept a field

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from intake.batch_context import BatchContext
 from intake.db.workflow import Form
 from intake.reading.result import FormRead
-from intake.storage import LocalStorage
 
-from .fakes import FakeReader, fake_matcher
+from .fakes import fake_matcher
 from .helpers import forms_in_review, upload_fake_batch
 
 
@@ -26,14 +27,9 @@ def correcting_matcher(form: FormRead) -> dict:
 
 
 @pytest.fixture
-def batch_ctx(settings, db_factory, reader: FakeReader) -> BatchContext:
-    return BatchContext(
-        settings=settings,
-        sessions=db_factory,
-        storage=LocalStorage(settings.data_dir / "files"),
-        reader=reader,
-        matcher=correcting_matcher,
-    )
+def batch_ctx(batch_ctx: BatchContext) -> BatchContext:
+    """The web tests' batch context, with the correcting matcher."""
+    return replace(batch_ctx, matcher=correcting_matcher)
 
 
 def test_the_record_value_is_stored_and_shown_with_what_was_read(client_as, db_factory) -> None:
