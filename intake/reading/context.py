@@ -3,8 +3,10 @@
 ``O``/``0``, ``I``/``1``, ``S``/``5``... look the same in many hands; inside a word of letters
 a letter is far more likely, inside a run of digits a digit. Each character's engine
 probabilities (its guess and alternatives) are weighed by that prior and renormalised, so the
-confidence stays a probability. Only the immediate neighbours in the same field count, and only
-when they agree.
+confidence stays a probability. The neighbours that count are the nearest characters on each
+side, in the same run of letters and digits, whose class is not in doubt themselves (so
+``EZE1171`` read ``EZEII7I`` does not call its look-alikes letters), and only when they agree.
+A slash stands with digits: between letters it is a look-alike of ``I``.
 """
 
 from __future__ import annotations
@@ -15,22 +17,41 @@ from intake.reading.result import CharRead
 
 #: prior share of the character class the neighbours agree on
 NEIGHBOUR_PRIOR = 0.9
+#: a guess of the other class this likely makes a character a look-alike, no evidence for its
+#: neighbours
+LOOKALIKE_SHARE = 0.05
 
 
 def _kind(char: str) -> str:
-    if char.isdigit():
+    """ "digit" for digits and the slash of house numbers (``3/4``), "letter" for letters."""
+    if char.isdigit() or char == "/":
         return "digit"
     if char.isalpha():
         return "letter"
     return ""
 
 
+def _sure_kind(read: CharRead) -> str:
+    """The class of a character unless one of its guesses of the other class is likely too."""
+    kind = _kind(read.char)
+    if any(_kind(c) not in ("", kind) and p >= LOOKALIKE_SHARE for c, p in read.alternatives):
+        return "?"
+    return kind
+
+
 def _neighbour_kind(chars: Sequence[CharRead], index: int) -> str:
+    """The class both sides of ``index`` agree on, from the nearest characters of a sure class
+    within the same run (an empty box or punctuation ends it; look-alikes are passed over);
+    one side suffices where the run ends on the other."""
     kinds = set()
     for step in (-1, 1):
         j = index + step
-        if 0 <= j < len(chars) and chars[j].char:
-            kinds.add(_kind(chars[j].char))
+        while 0 <= j < len(chars) and chars[j].char:
+            kind = _sure_kind(chars[j])
+            if kind != "?":
+                kinds.add(kind)
+                break
+            j += step
     kinds.discard("")
     return kinds.pop() if len(kinds) == 1 else ""
 
@@ -44,10 +65,7 @@ def _reweigh(read: CharRead, context: str, prior: float = NEIGHBOUR_PRIOR) -> Ch
     weights = [
         (
             c,
-            p
-            * (
-                prior if _kind(c) == context else 1 - prior if _kind(c) else 0.5
-            ),
+            p * (prior if _kind(c) == context else 1 - prior if _kind(c) else 0.5),
         )
         for c, p in options
     ]

@@ -71,3 +71,21 @@ def test_a_tutor_group_starts_with_its_year_in_digits() -> None:
 def test_other_fields_have_no_pattern() -> None:
     chars = _read("O1", {0: ("O", 0.6, "0", 0.4)})
     assert apply_pattern("name", chars) == tuple(chars)
+
+
+def test_lookalike_neighbours_are_no_evidence() -> None:
+    # EZE1171 read EZEII7I: the I's lean on each other, not on the sure 7 and E
+    chars = _read(
+        "EZE1171@",
+        {3: ("I", 0.6, "1", 0.35), 4: ("I", 0.6, "1", 0.35), 6: ("I", 0.6, "1", 0.35)},
+    )
+    out = apply_context(chars)
+    assert out[6].char == "1"  # the 7 before it is sure; the @ ends the run
+    assert out[3].char == "I" and out[3] == chars[3]  # E before, 7 after: no agreement
+
+
+def test_slash_between_letters_is_a_letter() -> None:
+    chars = _read("MILL", {1: ("/", 0.6, "I", 0.35)})
+    assert apply_context(chars)[1].char == "I"
+    chars = _read("3/4", {1: ("/", 0.6, "I", 0.35)})
+    assert apply_context(chars)[1].char == "/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -11,8 +12,8 @@ from PIL import Image
 from reading_pages import blank_page, fill_page, px, write_field
 
 from intake.config import Thresholds
-from intake.engines.base import ALIGNED_PX_PER_MM
-from intake.reading.boxes import crossed_out, cut_box, page_ink
+from intake.engines.base import ALIGNED_PX_PER_MM, GLYPH_MARGIN_MM
+from intake.reading.boxes import crossed_out, cut_box, cut_boxes, page_ink
 from intake.reading.pipeline import ReadContext, read_file, read_files, read_page
 from intake.reading.result import Problem
 from intake.reading.signatures import SIGNED, signature_decision
@@ -180,6 +181,66 @@ def test_outline_removed_in_grey_scans(template: FormTemplate) -> None:
     assert isinstance(spec, CharField)
     cuts = [cut_box(ink, r, (0, 0), Thresholds().box_ink_ratio) for r in spec.box_rects()]
     assert [c.written for c in cuts] == [True, False, False, False, False]
+
+
+def _black_and_white(page: np.ndarray, threshold: int, seed: int = 3) -> np.ndarray:
+    """A copier's black-and-white scan of an RGB page: noise, then one global threshold."""
+    grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    noisy = grey + np.random.default_rng(seed).normal(0.0, 12.0, grey.shape)
+    return np.where(noisy > threshold, 255, 0).astype(np.uint8)
+
+
+def test_dotted_outline_of_black_and_white_scans_removed(template: FormTemplate) -> None:
+    # the light outline lies near the threshold: the scan prints it as dots and dashes
+    page = _black_and_white(_aligned_with(template, "child1_tutor_group", "7 B"), threshold=178)
+    ink = page_ink(page)
+    assert ink.bilevel and ink.red is None
+    spec = template.field("child1_tutor_group")
+    assert isinstance(spec, CharField)
+    cuts = [cut_box(ink, r, (0, 0), Thresholds().box_ink_ratio) for r in spec.box_rects()]
+    assert [c.written for c in cuts] == [True, False, True, False, False]
+    assert cuts[3].glyph.min() > 200  # not a dot of the outline left in an empty box
+
+
+def test_strokes_on_a_dropped_outline_stay_ink(template: FormTemplate) -> None:
+    # a darker threshold drops the outline; a stroke written along a box's side is the letter's
+    page = _aligned_with(template, "child1_tutor_group", "")
+    spec = template.field("child1_tutor_group")
+    assert isinstance(spec, CharField)
+    rect = spec.box_rects()[0]
+    to_px = ALIGNED_PX_PER_MM
+    left, top, bottom = (round(v * to_px) for v in (rect.x, rect.y + 1, rect.y + rect.h - 1))
+    cv2.line(page, (left, top), (left, bottom), (30, 40, 120), 4)  # the stem, on the outline
+    cv2.line(page, (left, bottom), (left + round(4 * to_px), bottom), (30, 40, 120), 4)
+    ink = page_ink(_black_and_white(page, threshold=140))
+    cut = cut_boxes(ink, spec.box_rects(), (0, 0), Thresholds().box_ink_ratio)[0]
+    margin = round(GLYPH_MARGIN_MM * to_px)
+    stem = cut.glyph[margin + round(to_px) : -margin - round(2 * to_px), : 2 * margin]
+    assert cut.written and (stem < 128).any(axis=1).mean() > 0.9  # the stem is kept whole
+
+
+def test_broken_strokes_of_black_and_white_scans_bridged(template: FormTemplate) -> None:
+    # a light pen: the threshold leaves only dots of each stroke
+    page = _aligned_with(template, "child1_tutor_group", "")
+    spec = template.field("child1_tutor_group")
+    assert isinstance(spec, CharField)
+    rect = spec.box_rects()[0]
+    ink_layer = np.zeros(page.shape[:2], np.uint8)
+    x0, y0 = round((rect.x + 1.5) * ALIGNED_PX_PER_MM), round((rect.y + 1.5) * ALIGNED_PX_PER_MM)
+    x1, y1 = x0 + round(3 * ALIGNED_PX_PER_MM), y0 + round(5 * ALIGNED_PX_PER_MM)
+    cv2.line(ink_layer, (x0, y1), (x1, y0), 1, 2)
+    cv2.line(ink_layer, (x0, y0), (x0, y1), 1, 2)
+    dots = np.random.default_rng(5).random(page.shape[:2]) < 0.35
+    page[(ink_layer > 0) & dots] = (20, 20, 20)
+    ink = page_ink(_black_and_white(page, threshold=140))
+    unbridged = ink.bilevel and replace(ink, bilevel=False)
+    assert unbridged
+    ratio = Thresholds().box_ink_ratio
+    assert (
+        cut_box(ink, rect, (0, 0), ratio).ink_ratio
+        > cut_box(unbridged, rect, (0, 0), ratio).ink_ratio
+    )
+    assert cut_box(ink, rect, (0, 0), ratio).written
 
 
 def test_crossed_out_box() -> None:
