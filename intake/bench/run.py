@@ -147,7 +147,7 @@ def baseline_page(
         return [], [], 0.0
     aligned = aligned_page(image, homography_array(page.homography))
     grey = to_grey(aligned)
-    ink = page_ink(aligned)
+    ink = page_ink(aligned, image)
     raw_pairs: list[tuple[str, str]] = []
     clean_pairs: list[tuple[str, str]] = []
     seconds = 0.0

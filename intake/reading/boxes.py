@@ -99,8 +99,9 @@ class BoxCut:
     rect_px: tuple[int, int, int, int]  # the grown crop on the aligned page (x, y, w, h)
 
 
-def page_ink(aligned: np.ndarray) -> PageInk:
-    """Prepare an aligned page (RGB or grey) for cutting boxes."""
+def page_ink(aligned: np.ndarray, scan: np.ndarray | None = None) -> PageInk:
+    """Prepare an aligned page (RGB or grey) for cutting boxes. ``scan``, the image it was
+    aligned from, tells a black-and-white scan best (alignment blurs its edges into greys)."""
     red: np.ndarray | None = None
     if aligned.ndim == 3:
         r = aligned[..., 0].astype(np.int16)
@@ -112,7 +113,10 @@ def page_ink(aligned: np.ndarray) -> PageInk:
     else:
         grey = aligned
     paper = float(np.percentile(grey[::8, ::8], 90))
-    return PageInk(grey, red, paper, scan_is_bilevel(grey))
+    source = grey if scan is None else scan
+    if source.ndim == 3:
+        source = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+    return PageInk(grey, red, paper, red is None and scan_is_bilevel(source))
 
 
 def scan_is_bilevel(grey: np.ndarray) -> bool:

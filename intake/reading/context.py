@@ -23,7 +23,8 @@ LOOKALIKE_SHARE = 0.05
 
 
 def _kind(char: str) -> str:
-    """ "digit" for digits and the slash of house numbers (``3/4``), "letter" for letters."""
+    """The class of ``char``: "digit" for digits and the slash of house numbers (``3/4``),
+    "letter" for letters."""
     if char.isdigit() or char == "/":
         return "digit"
     if char.isalpha():

@@ -93,6 +93,8 @@ def _box_residue(rng: np.random.Generator, heavy: bool) -> tuple[np.ndarray, np.
     return residue, erased
 
 
+#: share of crops whose strokes a black-and-white scan broke up (training only)
+BROKEN_SHARE = 0.06
 #: share of crops given the reader's clean-up (training; measurement always gets it)
 READER_CLEANING_SHARE = 0.5
 #: the reader keeps pixels this much darker than the paper, and those next to them
@@ -122,11 +124,26 @@ def compose(source: InkSource, rng: np.random.Generator, heavy: bool = True) -> 
     marks = np.maximum(ink * darkness, residue)
     image = paper * (1.0 - np.clip(marks, 0.0, 1.0))
     out = _degrade(image.astype(np.float32), rng, heavy)
+    if heavy and rng.random() < BROKEN_SHARE:
+        out = _broken(out, rng)
     if not heavy or rng.random() < READER_CLEANING_SHARE:
         cleaned = reader_cleaning(out)
         if cleaned.min() < 200:  # the reader would have called a box this faint empty
             out = cleaned
     return out
+
+
+def _broken(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A light pen in a black-and-white scan: the threshold keeps only dots and dashes of
+    each stroke (the reader bridges small gaps, not all of them) and drops specks of dust."""
+    paper = float(np.percentile(image, 90))
+    darkness = np.clip(paper - image.astype(np.float32), 0.0, 255.0) * rng.uniform(0.3, 0.6)
+    darkness += rng.normal(0.0, rng.uniform(5.0, 15.0), image.shape)
+    dots = (darkness > rng.uniform(35.0, 70.0)).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dots, connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= 4
+    keep[0] = False
+    return np.where(keep[labels], 0, 255).astype(np.uint8)
 
 
 def _degrade(image: np.ndarray, rng: np.random.Generator, heavy: bool) -> np.ndarray:

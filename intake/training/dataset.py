@@ -36,7 +36,7 @@ SOURCE_MIX = {"font": 0.4, "strokes": 0.25, "hand": 0.35}
 #: share of font samples taken from handwriting fonts (they are outnumbered by print fonts)
 HANDWRITING_FONT_SHARE = 0.6
 #: bump when the way samples are made changes, so stale caches are not reused
-DATA_VERSION = 2
+DATA_VERSION = 3
 #: share of letter samples drawn as a lower-case letter (labelled upper case)
 LOWER_CASE_SHARE = 0.08
 

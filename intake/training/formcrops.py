@@ -67,7 +67,7 @@ def harvest_glyphs(samples_dir: Path) -> tuple[list[np.ndarray], list[str], list
                 aligned = aligned_page(
                     item.image, found.homography, template.page_w, template.page_h
                 )
-                ink = page_ink(aligned)
+                ink = page_ink(aligned, item.image)
                 for field in page.fields:
                     if not isinstance(field, CharField) or field.id not in truth.fields:
                         continue
