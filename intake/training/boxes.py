@@ -125,7 +125,7 @@ def compose(source: InkSource, rng: np.random.Generator, heavy: bool = True) -> 
     image = paper * (1.0 - np.clip(marks, 0.0, 1.0))
     out = _degrade(image.astype(np.float32), rng, heavy)
     if heavy and rng.random() < BROKEN_SHARE:
-        out = _broken(out, rng)
+        out = broken_strokes(out, rng)
     if not heavy or rng.random() < READER_CLEANING_SHARE:
         cleaned = reader_cleaning(out)
         if cleaned.min() < 200:  # the reader would have called a box this faint empty
@@ -133,7 +133,7 @@ def compose(source: InkSource, rng: np.random.Generator, heavy: bool = True) -> 
     return out
 
 
-def _broken(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def broken_strokes(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A light pen in a black-and-white scan: the threshold keeps only dots and dashes of
     each stroke (the reader bridges small gaps, not all of them) and drops specks of dust."""
     paper = float(np.percentile(image, 90))

@@ -4,7 +4,7 @@ import numpy as np
 
 from intake.engines.base import ALIGNED_PX_PER_MM, ALL_CHARS, DIGITS, LETTERS
 from intake.training import fonts
-from intake.training.boxes import CROP_H, CROP_W, compose, reader_cleaning
+from intake.training.boxes import CROP_H, CROP_W, broken_strokes, compose, reader_cleaning
 from intake.training.sources import hand_samples, is_validation_writer
 from intake.training.strokes import SKELETONS, stroke_source
 
@@ -44,6 +44,18 @@ def test_reader_cleaning_whitens_paper_and_keeps_ink():
     cleaned = reader_cleaning(image)
     assert cleaned[5, 5] == 255
     assert (cleaned[30:50, 30:34] == 40).all()
+
+
+def test_broken_strokes_keep_dots_of_the_ink_on_clean_paper():
+    image = np.full((CROP_H, CROP_W), 230, np.uint8)
+    image[20:60, 30:36] = 90  # a light stroke
+    broken = broken_strokes(image, np.random.default_rng(2))
+    assert set(np.unique(broken)) <= {0, 255}  # black and white
+    stroke = broken[20:60, 30:36] == 0
+    assert 0.1 < stroke.mean() < 1.0  # dots and dashes of it, not all, not none
+    paper = np.ones(broken.shape, bool)
+    paper[20:60, 30:36] = False
+    assert (broken[paper] == 255).mean() > 0.99  # paper stays clean
 
 
 def test_validation_writers_are_a_minority_of_the_training_split():
