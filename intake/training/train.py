@@ -10,7 +10,7 @@ trains on identical data. The epoch kept is the one with the best validation acc
 the same validation set. Held-out fonts and ``handwriting/test`` are never touched here: measure
 them with ``python -m intake.training.evaluate``.
 
-The shipped model was made by (about 25 minutes on 2 cores)::
+The shipped model was made by (about 45 minutes on 2 cores)::
 
     python -m intake.training.makeforms --prepare /tmp/charnet-sources
     python -m intake samples --count 40 --seed 101 --workers 1 \
@@ -23,9 +23,15 @@ The shipped model was made by (about 25 minutes on 2 cores)::
     python -m intake.training.makeforms --count 60 --seed 204 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs2
-    python -m intake.training.train --out intake/models/charnet.onnx --epochs 6 --width 32 \
+    python -m intake samples --count 60 --seed 105 --workers 1 \
+        --fonts /tmp/charnet-sources/train-fonts --out /tmp/forms-fonts3
+    python -m intake.training.makeforms --count 60 --seed 206 \
+        --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
+        --out /tmp/forms-glyphs3
+    python -m intake.training.train --out intake/models/charnet.onnx --epochs 7 --width 32 \
         --threads 2 --forms /tmp/forms-fonts --forms /tmp/forms-glyphs \
-        --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 --form-repeats 2
+        --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
+        --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
 
 (the sidecar records the epochs, width, seed and form folders actually used).
 """
