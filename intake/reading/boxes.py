@@ -48,8 +48,10 @@ LINE_CENTRE_MM = 0.1
 RED_PRINT = 30
 #: a dark straight run this long (mm) on the outline band is the outline, not ink ...
 OUTLINE_RUN_MM = 2.0
-#: ... gaps this long (mm) bridged, as a black-and-white scan dashes a light outline
+#: ... gaps this long (mm) bridged, as a black-and-white scan dashes a light outline ...
 OUTLINE_GAP_MM = 1.0
+#: ... and only this near (mm) the outline's centre: beyond, a straight run is a letter's stroke
+OUTLINE_NEAR_MM = 0.1
 #: a black-and-white scan kept the outline when this share of its centre line is dark
 OUTLINE_KEPT_SHARE = 0.12
 #: gaps (mm) closed in the strokes of a black-and-white scan, which breaks light pens up ...
@@ -288,7 +290,7 @@ def ink_mask(
         dark &= ~ink.red[y : y + h, x : x + w] | line_ink
     dark &= ~on_line | line_ink
     if ink.red is None and black_outline and _outline_printed(dark, centre):
-        dark &= ~_dark_outline(dark & on_line)
+        dark &= ~_dark_outline(dark & on_line, centre)
     if ink.bilevel:
         dark = _bridged(dark, on_line)
     return _drop_dust(dark)
@@ -351,10 +353,11 @@ def _outline_printed(dark: np.ndarray, centre: np.ndarray | None) -> bool:
     return float(np.mean(near[centre.astype(bool)])) >= OUTLINE_KEPT_SHARE
 
 
-def _dark_outline(on_band: np.ndarray) -> np.ndarray:
+def _dark_outline(on_band: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
     """Straight runs of dark pixels along the outline band: the printed outline where a
     black-and-white scan made it black, dashed or dotted (gaps up to ``OUTLINE_GAP_MM`` are
-    bridged along the line). Ink that crosses the line leaves only a short run."""
+    bridged along the line). Ink that crosses the line leaves only a short run; with the
+    outline's ``centre`` known, a letter's stroke running beside the line is not it either."""
     if not on_band.any():
         return on_band
     length = max(3, round(OUTLINE_RUN_MM * PX))
@@ -364,8 +367,11 @@ def _dark_outline(on_band: np.ndarray) -> np.ndarray:
     rows = cv2.morphologyEx(rows, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     cols = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
     cols = cv2.morphologyEx(cols, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    lines = cv2.dilate(np.maximum(rows, cols), np.ones((3, 3), np.uint8))
-    return lines.astype(bool)
+    lines = cv2.dilate(np.maximum(rows, cols), np.ones((3, 3), np.uint8)) > 0
+    if centre is not None and centre.shape == on_band.shape and centre.any():
+        reach = 2 * max(1, round(OUTLINE_NEAR_MM * PX)) + 1
+        lines &= cv2.dilate(centre.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+    return lines
 
 
 def _drop_dust(mask: np.ndarray) -> np.ndarray:

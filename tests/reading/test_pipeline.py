@@ -219,6 +219,24 @@ def test_strokes_on_a_dropped_outline_stay_ink(template: FormTemplate) -> None:
     assert cut.written and (stem < 128).any(axis=1).mean() > 0.9  # the stem is kept whole
 
 
+def test_stroke_beside_a_black_outline_stays_ink(template: FormTemplate) -> None:
+    # the threshold prints the light outline black; a stem written just inside the box's side
+    # runs along it, but beside it, and is the letter's
+    page = _aligned_with(template, "child1_tutor_group", "")
+    spec = template.field("child1_tutor_group")
+    assert isinstance(spec, CharField)
+    rect = spec.box_rects()[0]
+    to_px = ALIGNED_PX_PER_MM
+    left, top, bottom = (round(v * to_px) for v in (rect.x + 0.4, rect.y + 1, rect.y + rect.h - 1))
+    cv2.line(page, (left, top), (left, bottom), (30, 40, 120), 3)
+    cv2.line(page, (left, bottom), (left + round(3 * to_px), bottom), (30, 40, 120), 3)
+    ink = page_ink(_black_and_white(page, threshold=215))
+    cut = cut_boxes(ink, spec.box_rects(), (0, 0), Thresholds().box_ink_ratio)[0]
+    margin = round(GLYPH_MARGIN_MM * to_px)
+    stem = cut.glyph[margin + round(to_px) : -margin - round(2 * to_px), : 2 * margin]
+    assert (stem < 128).any(axis=1).mean() > 0.9
+
+
 def test_broken_strokes_of_black_and_white_scans_bridged(template: FormTemplate) -> None:
     # a light pen: the threshold leaves only dots of each stroke
     page = _aligned_with(template, "child1_tutor_group", "")
