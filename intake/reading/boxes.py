@@ -5,7 +5,8 @@ template's millimetres turn into pixels by one multiplication. Box outlines are 
 in colour scans the red tells print from ink; in grey scans the outline is lighter than ink, and
 on its known line a pixel must be darker still to count as ink (ink that crosses the line is kept).
 Colour scans are read in their red channel, as form scanners drop out red print: the outline all
-but vanishes there while blue and black ink stay dark.
+but vanishes there while blue and black ink stay dark. Black-and-white scans have no grey level to
+tell print from ink: ``intake.reading.bilevel`` removes the outline by its shape and place there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import cv2
 import numpy as np
 
 from intake.engines.base import ALIGNED_PX_PER_MM, GLYPH_MARGIN_MM
+from intake.reading.bilevel import (
+    bridged,
+    dark_outline,
+    outline_printed,
+    scan_is_bilevel,
+    window_is_bilevel,
+)
 from intake.template.model import Rect
 
 PX = ALIGNED_PX_PER_MM
@@ -36,30 +44,12 @@ INK_ON_LINE_GREY = 110
 LINE_INK_CONTRAST = 38
 #: an outline whose centre is this much ink-dark was made black by the scan (no ink contrast)
 BLACK_OUTLINE_SHARE = 0.25
-#: a window with fewer mid greys than this share is black and white
-BILEVEL_MID_SHARE = 0.03
-#: a scanned page with fewer mid greys than this share is black and white
-PAGE_MID_SHARE = 0.004
 #: the paper's level at a pixel is the brightest within this distance (mm): wider than a stroke
 PAPER_REACH_MM = 2.5
 #: half-width (mm) of the outline's centre, where its grey level is measured
 LINE_CENTRE_MM = 0.1
 #: red minus green above this is the printed outline colour in colour scans
 RED_PRINT = 30
-#: a dark straight run this long (mm) on the outline band is the outline, not ink ...
-OUTLINE_RUN_MM = 2.0
-#: ... gaps this long (mm) bridged, as a black-and-white scan dashes a light outline ...
-OUTLINE_GAP_MM = 1.0
-#: ... and only this near (mm) the outline's centre: beyond, a straight run is a letter's stroke
-OUTLINE_NEAR_MM = 0.1
-#: a black-and-white scan kept the outline when this share of its centre line is dark
-OUTLINE_KEPT_SHARE = 0.12
-#: gaps (mm) closed in the strokes of a black-and-white scan, which breaks light pens up ...
-BRIDGE_MM = 0.4
-#: ... after which a blob with this share of its pixels on the outline band is outline
-BRIDGED_ON_LINE_SHARE = 0.8
-#: ... the band widened by this much (mm) on each side, as a dotted outline's place is uncertain
-BRIDGE_BAND_MM = 0.15
 #: an ink share this many times above (or below) the written threshold is a sure decision
 EMPTY_SURE_FACTOR = 2.5
 #: a full stop's blob is between these sizes (mm) across
@@ -119,13 +109,6 @@ def page_ink(aligned: np.ndarray, scan: np.ndarray | None = None) -> PageInk:
     if source.ndim == 3:
         source = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
     return PageInk(grey, red, paper, red is None and scan_is_bilevel(source))
-
-
-def scan_is_bilevel(grey: np.ndarray) -> bool:
-    """A black-and-white scan: next to no mid greys over the page (a grey scan's printed text
-    and outlines alone leave several percent; JPEG ringing round black text leaves a little)."""
-    sample = grey[::3, ::3]
-    return bool(sample.size) and float(np.mean((sample > 60) & (sample < 195))) < PAGE_MID_SHARE
 
 
 def dropout_grey(rgb: np.ndarray, red_print: bool) -> np.ndarray:
@@ -278,7 +261,7 @@ def ink_mask(
         ink.bilevel
         or line is None
         or _black_share(grey, centre) >= BLACK_OUTLINE_SHARE
-        or _bilevel(grey)
+        or window_is_bilevel(grey)
     )
     if black_outline or line is None:
         line_ink = grey < INK_ON_LINE_GREY
@@ -289,30 +272,11 @@ def ink_mask(
         # blurs the outline's red into strokes that cross it)
         dark &= ~ink.red[y : y + h, x : x + w] | line_ink
     dark &= ~on_line | line_ink
-    if ink.red is None and black_outline and _outline_printed(dark, centre):
-        dark &= ~_dark_outline(dark & on_line, centre)
+    if ink.red is None and black_outline and outline_printed(dark, centre):
+        dark &= ~dark_outline(dark & on_line, centre)
     if ink.bilevel:
-        dark = _bridged(dark, on_line)
+        dark = bridged(dark, on_line)
     return _drop_dust(dark)
-
-
-def _bridged(dark: np.ndarray, on_line: np.ndarray) -> np.ndarray:
-    """A black-and-white scan breaks a light pen's strokes into dots: close the gaps (up to
-    ``BRIDGE_MM``), then drop what lies mostly on the outline band (bits of a dotted outline
-    that the closing joined up)."""
-    size = max(3, round(BRIDGE_MM * PX))
-    closed = cv2.morphologyEx(
-        dark.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)
-    )
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-    if count <= 1:
-        return closed.astype(bool)
-    reach = 2 * round(BRIDGE_BAND_MM * PX) + 1
-    near_line = cv2.dilate(on_line.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    on_band = np.bincount(labels[near_line], minlength=count)
-    keep = on_band < BRIDGED_ON_LINE_SHARE * stats[:, cv2.CC_STAT_AREA]
-    keep[0] = False
-    return np.asarray(keep[labels])
 
 
 def local_paper(grey: np.ndarray) -> np.ndarray:
@@ -321,11 +285,6 @@ def local_paper(grey: np.ndarray) -> np.ndarray:
     reach = max(3, round(PAPER_REACH_MM * PX)) | 1
     brightest = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
     return cv2.blur(brightest, (reach, reach)).astype(np.float32)
-
-
-def _bilevel(grey: np.ndarray) -> bool:
-    """A black-and-white scan: next to no mid greys (a grey scan's outline alone has many)."""
-    return float(np.mean((grey > 80) & (grey < 200))) < BILEVEL_MID_SHARE
 
 
 def _black_share(grey: np.ndarray, centre: np.ndarray | None) -> float:
@@ -342,36 +301,6 @@ def _outline_darkness(darkness: np.ndarray, centre: np.ndarray | None) -> float 
     if centre is None or centre.shape != darkness.shape or not centre.any():
         return None
     return float(np.median(darkness[centre.astype(bool)]))
-
-
-def _outline_printed(dark: np.ndarray, centre: np.ndarray | None) -> bool:
-    """Whether a black-and-white scan kept the light outline (black, dashed or dotted) rather
-    than dropping it: then dark runs along it are print; otherwise they are the letters'."""
-    if centre is None or centre.shape != dark.shape or not centre.any():
-        return True
-    near = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    return float(np.mean(near[centre.astype(bool)])) >= OUTLINE_KEPT_SHARE
-
-
-def _dark_outline(on_band: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
-    """Straight runs of dark pixels along the outline band: the printed outline where a
-    black-and-white scan made it black, dashed or dotted (gaps up to ``OUTLINE_GAP_MM`` are
-    bridged along the line). Ink that crosses the line leaves only a short run; with the
-    outline's ``centre`` known, a letter's stroke running beside the line is not it either."""
-    if not on_band.any():
-        return on_band
-    length = max(3, round(OUTLINE_RUN_MM * PX))
-    gap = max(3, round(OUTLINE_GAP_MM * PX))
-    band = cv2.morphologyEx(on_band.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    rows = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
-    rows = cv2.morphologyEx(rows, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    cols = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
-    cols = cv2.morphologyEx(cols, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    lines = cv2.dilate(np.maximum(rows, cols), np.ones((3, 3), np.uint8)) > 0
-    if centre is not None and centre.shape == on_band.shape and centre.any():
-        reach = 2 * max(1, round(OUTLINE_NEAR_MM * PX)) + 1
-        lines &= cv2.dilate(centre.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    return lines
 
 
 def _drop_dust(mask: np.ndarray) -> np.ndarray:
