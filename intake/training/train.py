@@ -33,7 +33,9 @@ The shipped model was made by (about 45 minutes on 2 cores)::
         --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
         --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
 
-(the sidecar records the epochs, width, seed and form folders actually used).
+(the sidecar records the epochs, width, seed and form folders actually used). v7 was trained with
+the box cutter of commit 574b7d5; one change to it since (black-and-white outline runs removed only
+at the outline's centre) cuts a few training boxes differently, so a rerun differs slightly.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from reading_pages import blank_page, fill_page, px, write_field
 
 from intake.config import Thresholds
 from intake.engines.base import ALIGNED_PX_PER_MM, GLYPH_MARGIN_MM
-from intake.reading.boxes import crossed_out, cut_box, cut_boxes, page_ink
+from intake.reading.boxes import BoxCut, crossed_out, cut_box, cut_boxes, page_ink
 from intake.reading.pipeline import ReadContext, read_file, read_files, read_page
 from intake.reading.result import Problem
 from intake.reading.signatures import SIGNED, signature_decision
@@ -202,39 +202,40 @@ def test_dotted_outline_of_black_and_white_scans_removed(template: FormTemplate)
     assert cuts[3].glyph.min() > 200  # not a dot of the outline left in an empty box
 
 
-def test_strokes_on_a_dropped_outline_stay_ink(template: FormTemplate) -> None:
-    # a darker threshold drops the outline; a stroke written along a box's side is the letter's
+def _l_in_first_box(
+    template: FormTemplate, inset_mm: float, width: int, foot_mm: float, threshold: int
+) -> tuple[BoxCut, float]:
+    """An L written in the first tutor-group box, its stem ``inset_mm`` inside the box's left
+    side, scanned black and white: the box as the reader cuts it (with its field) and the share
+    of the stem's rows that kept ink."""
     page = _aligned_with(template, "child1_tutor_group", "")
     spec = template.field("child1_tutor_group")
     assert isinstance(spec, CharField)
     rect = spec.box_rects()[0]
     to_px = ALIGNED_PX_PER_MM
-    left, top, bottom = (round(v * to_px) for v in (rect.x, rect.y + 1, rect.y + rect.h - 1))
-    cv2.line(page, (left, top), (left, bottom), (30, 40, 120), 4)  # the stem, on the outline
-    cv2.line(page, (left, bottom), (left + round(4 * to_px), bottom), (30, 40, 120), 4)
-    ink = page_ink(_black_and_white(page, threshold=140))
+    left, top, bottom = (
+        round(v * to_px) for v in (rect.x + inset_mm, rect.y + 1, rect.y + rect.h - 1)
+    )
+    cv2.line(page, (left, top), (left, bottom), (30, 40, 120), width)
+    cv2.line(page, (left, bottom), (left + round(foot_mm * to_px), bottom), (30, 40, 120), width)
+    ink = page_ink(_black_and_white(page, threshold=threshold))
     cut = cut_boxes(ink, spec.box_rects(), (0, 0), Thresholds().box_ink_ratio)[0]
     margin = round(GLYPH_MARGIN_MM * to_px)
     stem = cut.glyph[margin + round(to_px) : -margin - round(2 * to_px), : 2 * margin]
-    assert cut.written and (stem < 128).any(axis=1).mean() > 0.9  # the stem is kept whole
+    return cut, float((stem < 128).any(axis=1).mean())
+
+
+def test_strokes_on_a_dropped_outline_stay_ink(template: FormTemplate) -> None:
+    # a darker threshold drops the outline; a stroke written along a box's side is the letter's
+    cut, stem_kept = _l_in_first_box(template, 0.0, width=4, foot_mm=4, threshold=140)
+    assert cut.written and stem_kept > 0.9  # the stem is kept whole
 
 
 def test_stroke_beside_a_black_outline_stays_ink(template: FormTemplate) -> None:
     # the threshold prints the light outline black; a stem written just inside the box's side
     # runs along it, but beside it, and is the letter's
-    page = _aligned_with(template, "child1_tutor_group", "")
-    spec = template.field("child1_tutor_group")
-    assert isinstance(spec, CharField)
-    rect = spec.box_rects()[0]
-    to_px = ALIGNED_PX_PER_MM
-    left, top, bottom = (round(v * to_px) for v in (rect.x + 0.4, rect.y + 1, rect.y + rect.h - 1))
-    cv2.line(page, (left, top), (left, bottom), (30, 40, 120), 3)
-    cv2.line(page, (left, bottom), (left + round(3 * to_px), bottom), (30, 40, 120), 3)
-    ink = page_ink(_black_and_white(page, threshold=215))
-    cut = cut_boxes(ink, spec.box_rects(), (0, 0), Thresholds().box_ink_ratio)[0]
-    margin = round(GLYPH_MARGIN_MM * to_px)
-    stem = cut.glyph[margin + round(to_px) : -margin - round(2 * to_px), : 2 * margin]
-    assert (stem < 128).any(axis=1).mean() > 0.9
+    _, stem_kept = _l_in_first_box(template, 0.4, width=3, foot_mm=3, threshold=215)
+    assert stem_kept > 0.9
 
 
 def test_broken_strokes_of_black_and_white_scans_bridged(template: FormTemplate) -> None:
@@ -301,7 +302,6 @@ def test_px_helper() -> None:
 
 def test_invalid_value_repaired_from_second_guess(template: FormTemplate) -> None:
     from intake.engines.base import CharGuess
-    from intake.reading.boxes import BoxCut
     from intake.reading.fields import FieldCuts, assemble_field
 
     spec = template.field("p1_date")
