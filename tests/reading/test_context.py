@@ -15,8 +15,14 @@ def test_one_between_letters_becomes_i() -> None:
     chars[1] = CharRead("1", 0.6, (("I", 0.35),))
     out = apply_context(chars)
     assert out[1].char == "I"
-    assert 0.75 < out[1].confidence < 0.8  # 0.35 * 0.9 / (0.35 * 0.9 + 0.6 * 0.1 + 0.025)
+    assert 0.88 < out[1].confidence < 0.92  # 0.35 * 0.98 / (0.35 * 0.98 + 0.6 * 0.02 + 0.025)
     assert out[1].alternatives[0][0] == "1"
+
+
+def test_a_clear_zero_inside_a_word_still_yields_to_the_letter() -> None:
+    chars = _reads("HOLBROOK")
+    chars[5] = CharRead("0", 0.93, (("O", 0.06),))
+    assert apply_context(chars)[5].char == "O"
 
 
 def test_letter_between_digits_becomes_digit() -> None:
