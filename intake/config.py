@@ -43,10 +43,10 @@ class Thresholds:
     #: Per field kind (``FieldKind`` value, e.g. ``"name"``) auto-accept confidence (0..1), as
     #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.bench.calibrate``. In TOML
     #: ``[["name", 0.97], ["phone", 0.9]]``, in the environment ``"name=0.97|phone=0.9"``.
-    #: Defaults calibrated for a 0.2 % error target on 180 validation forms (validation fonts and
-    #: writers only) with CharNet v7: dates 0 wrong of 172 at 0.90, tutor groups 0 of 141 at 0.95
+    #: Defaults calibrated for a 0.2 % error target on 160 validation forms (validation fonts and
+    #: writers only) with CharNet v8: dates 0 wrong of 156 at 0.90, tutor groups 0 of 69 at 0.95
     #: (1.0: no threshold met the target, every such field is reviewed unless the school's records
-    #: confirm it; names at 0.95, for one, were wrong 4 times in 259).
+    #: confirm it; names at 0.95, for one, were wrong 5 times in 244).
     auto_accept_confidence_by_kind: tuple[tuple[str, float], ...] = (
         ("date", 0.90),
         ("email", 1.0),

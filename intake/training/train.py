@@ -10,7 +10,7 @@ trains on identical data. The epoch kept is the one with the best validation acc
 the same validation set. Held-out fonts and ``handwriting/test`` are never touched here: measure
 them with ``python -m intake.training.evaluate``.
 
-The shipped model was made by (about 45 minutes on 2 cores)::
+The shipped model was made by (about 80 minutes on 2 cores)::
 
     python -m intake.training.makeforms --prepare /tmp/charnet-sources
     python -m intake samples --count 40 --seed 101 --workers 1 \
@@ -33,9 +33,7 @@ The shipped model was made by (about 45 minutes on 2 cores)::
         --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
         --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
 
-(the sidecar records the epochs, width, seed and form folders actually used). v7 was trained with
-the box cutter of commit 574b7d5; one change to it since (black-and-white outline runs removed only
-at the outline's centre) cuts a few training boxes differently, so a rerun differs slightly.
+(the sidecar records the epochs, width, seed and form folders actually used).
 """
 
 from __future__ import annotations
