@@ -1,8 +1,11 @@
 """The project's own character model, run with onnxruntime (no download at run time).
 
-The ONNX file and its JSON sidecar live in ``intake/models``; ``python -m intake.training.train``
-reproduces them. The model is loaded once per process and per file, and reads a whole form's
-glyphs in one batch.
+The ONNX files and their JSON sidecars live in ``intake/models``; ``python -m
+intake.training.train`` reproduces them. A model is loaded once per process and per file, and
+reads a whole form's glyphs in one batch. Two models of the same recipe, trained from different
+seeds, are shipped: the first reads every glyph, the second only the glyphs the first is unsure
+of, and there the two models' probabilities are averaged (two models err apart more often than
+together).
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ from intake.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "charnet.onnx"
+MODELS = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = MODELS / "charnet.onnx"
+#: the same recipe from another seed: a second opinion on doubtful glyphs
+SECOND_MODEL = MODELS / "charnet-seed8.onnx"
+#: glyphs the first model reads with less calibrated confidence than this get a second opinion
+SECOND_OPINION_BELOW = 0.9
 #: glyphs per onnxruntime call: a whole form at once, bounded so memory stays small
 _CHUNK = 512
 
@@ -66,15 +74,36 @@ def load_model(path: Path = DEFAULT_MODEL, threads: int = 1) -> CharNetModel:
     return CharNetModel(session, classes, temperature, path)
 
 
+def _calibrated(model: CharNetModel, batch: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """One model's temperature-scaled probabilities, zero where ``allowed`` is False."""
+    logits = np.concatenate(
+        [
+            model.session.run(None, {"glyphs": batch[i : i + _CHUNK]})[0]
+            for i in range(0, len(batch), _CHUNK)
+        ]
+    ).astype(np.float64)
+    logits = np.where(allowed, logits / model.temperature, -np.inf)
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
 class CharNetEngine:
     """``CharEngine`` over the shipped CNN: alphabet-masked, temperature-calibrated guesses."""
 
     name = "charnet"
 
     def __init__(
-        self, model_path: Path = DEFAULT_MODEL, alternatives: int = 3, threads: int = 1
+        self,
+        model_path: Path = DEFAULT_MODEL,
+        alternatives: int = 3,
+        threads: int = 1,
+        second_path: Path | None = SECOND_MODEL,
     ) -> None:
         self.model = load_model(Path(model_path), threads)
+        self.second = load_model(Path(second_path), threads) if second_path else None
+        if self.second is not None and self.second.classes != self.model.classes:
+            raise EngineError(f"the character models {model_path} and {second_path} disagree")
         self.alternatives = alternatives
 
     def _allowed(self, alphabet: str) -> np.ndarray:
@@ -94,16 +123,13 @@ class CharNetEngine:
             return np.zeros((0, len(self.model.classes)), np.float32)
         allowed = np.stack(masks)
         batch = glyphs_to_batch(glyphs)
-        logits = np.concatenate(
-            [
-                self.model.session.run(None, {"glyphs": batch[i : i + _CHUNK]})[0]
-                for i in range(0, len(batch), _CHUNK)
-            ]
-        ).astype(np.float64)
-        logits = np.where(allowed, logits / self.model.temperature, -np.inf)
-        logits -= logits.max(axis=1, keepdims=True)
-        weights = np.exp(logits)
-        return weights / weights.sum(axis=1, keepdims=True)
+        probabilities = _calibrated(self.model, batch, allowed)
+        if self.second is not None:
+            doubtful = probabilities.max(axis=1) < SECOND_OPINION_BELOW
+            if doubtful.any():
+                second = _calibrated(self.second, batch[doubtful], allowed[doubtful])
+                probabilities[doubtful] = (probabilities[doubtful] + second) / 2
+        return probabilities
 
     def _guesses(self, probabilities: np.ndarray) -> list[CharGuess]:
         classes = self.model.classes

@@ -30,6 +30,21 @@ def _words(text: str) -> str:
     return " ".join(kept.split())
 
 
+def _marked(text: str) -> str:
+    """Like ``_words`` with commas and full stops kept, each right after its word."""
+    kept = " ".join(re.sub(r"[^A-Z0-9'\-., ]", " ", text.upper()).split())
+    return re.sub(r" ([.,])", r"\1", kept)
+
+
+def _address_agrees(written: str, values: set[str]) -> bool:
+    """An address line agrees with a record's line (or two lines joined) word for word; a comma
+    or full stop in what was read must be the record's too (a comma read as a full stop is a
+    misread, not a confirmation), while a parent may leave the record's punctuation out."""
+    if re.search(r"[.,]", written):
+        return _marked(written) in values
+    return _words(written) in {_words(value) for value in values}
+
+
 def _letters(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", text.upper())
 
@@ -54,8 +69,9 @@ def _student_values(student: Student) -> dict[str, set[str]]:
 
 
 def _contact_values(contact: Contact) -> dict[str, set[str]]:
-    lines = [_words(line) for line in contact.address.lines if line.strip()]
-    addresses = set(lines) | {f"{a} {b}" for a, b in itertools.pairwise(lines)}
+    lines = [_marked(line) for line in contact.address.lines if line.strip()]
+    pairs = itertools.pairwise(lines)
+    addresses = set(lines) | {f"{a}{joint}{b}" for a, b in pairs for joint in (" ", ", ")}
     return {
         "forename": {_words(contact.forename)},
         "surname": {_words(contact.surname)},
@@ -83,6 +99,8 @@ def _agrees(form: FormRead, field_id: str, suffix: str, values: Iterable[str]) -
     if read is None or (read.problems and read.value in ("", None)):
         return False
     written = str(read.value or read.raw or "")
+    if suffix in ("address1", "address2"):
+        return _address_agrees(written, set(values))
     key = _KEYS.get(suffix, _words)(written)
     return bool(key) and key in set(values)
 

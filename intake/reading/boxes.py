@@ -31,7 +31,7 @@ PX = ALIGNED_PX_PER_MM
 OUTLINE_SEARCH_MM = 1.0
 #: half-width (mm) of the band along the outline treated as print
 OUTLINE_BAND_MM = 0.45
-#: ink blobs smaller than this (mm²) are scanner dust
+#: ink blobs smaller than this (mm²) are scanner dust (on grey and colour scans)
 DUST_MM2 = 0.08
 #: a pixel this much darker than the paper is ink (grey levels) ...
 INK_CONTRAST = 85
@@ -275,7 +275,10 @@ def ink_mask(
     if ink.red is None and black_outline and outline_printed(dark, centre):
         dark &= ~dark_outline(dark & on_line, centre)
     if ink.bilevel:
-        dark = bridged(dark, on_line)
+        # a black-and-white scan breaks a light pen's strokes into specks: all of them are kept,
+        # as dust removal would take a faint letter for dirt (the copier's threshold leaves a
+        # clean page white, and a stray speck is too small to make an empty box written)
+        return bridged(dark, on_line)
     return _drop_dust(dark)
 
 
@@ -358,6 +361,7 @@ def has_full_stop(box_ink: np.ndarray) -> bool:
             and low <= bh <= high
             and max(w, bh) <= 2.5 * min(w, bh)
             and area >= 0.4 * w * bh
+            and area >= DUST_MM2 * PX * PX  # a speck a black-and-white scan kept is not one
             and y >= 0.45 * h
         ):
             return True

@@ -1,6 +1,7 @@
 """Glyph-level measurement of the character engines on writing never used in training.
 
-    python -m intake.training.evaluate [--model intake/models/charnet.onnx] [--repeats 2]
+    python -m intake.training.evaluate [--model intake/models/charnet.onnx]
+        [--second intake/models/charnet-seed8.onnx | --alone] [--repeats 2]
         [--seed 11] [--tesseract-max N] [--engine charnet|tesseract]... [--forms DIR]... [--json]
 
 Two sets, both put into boxes by the glyph contract (``boxes.compose`` in its plain "good scan"
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, LETTERS, CharEngine, CharGuess
-from intake.engines.charnet import DEFAULT_MODEL, CharNetEngine
+from intake.engines.charnet import DEFAULT_MODEL, SECOND_MODEL, CharNetEngine
 from intake.engines.tesseract import TesseractEngine
 from intake.template.model import FieldKind
 from intake.training import fonts
@@ -153,11 +154,13 @@ def evaluate(
     tesseract_max: int | None,
     engine_names: Sequence[str],
     forms: Sequence[Path] = (),
+    second: Path | None = SECOND_MODEL,
 ) -> dict[str, dict[str, object]]:
-    """Scores of CharNet (and Tesseract) on both sets, field and open alphabets."""
+    """Scores of CharNet (with its ``second`` opinion, if any; and Tesseract) on both sets,
+    field and open alphabets."""
     engines: list[tuple[CharEngine, int | None]] = []
     if "charnet" in engine_names:
-        engines.append((CharNetEngine(model), None))
+        engines.append((CharNetEngine(model, second_path=second), None))
     if "tesseract" in engine_names:
         engines.append((TesseractEngine(), tesseract_max))
     results: dict[str, dict[str, object]] = {}
@@ -178,6 +181,10 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: print a table (or JSON) of the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument(
+        "--second", type=Path, default=SECOND_MODEL, help="the model asked about doubtful glyphs"
+    )
+    parser.add_argument("--alone", action="store_true", help="measure --model without a second")
     parser.add_argument("--repeats", type=int, default=2, help="boxes per held-out font glyph")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
@@ -209,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         args.tesseract_max,
         args.engine or ["charnet", "tesseract"],
         args.forms,
+        None if args.alone else args.second,
     )
     if args.json:
         print(json.dumps(results, indent=2))

@@ -10,7 +10,7 @@ trains on identical data. The epoch kept is the one with the best validation acc
 the same validation set. Held-out fonts and ``handwriting/test`` are never touched here: measure
 them with ``python -m intake.training.evaluate``.
 
-The shipped model was made by (about 80 minutes on 2 cores)::
+The shipped models were made by (about 40 minutes a model on 2 cores)::
 
     python -m intake.training.makeforms --prepare /tmp/charnet-sources
     python -m intake samples --count 40 --seed 101 --workers 1 \
@@ -32,8 +32,13 @@ The shipped model was made by (about 80 minutes on 2 cores)::
         --threads 2 --forms /tmp/forms-fonts --forms /tmp/forms-glyphs \
         --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
         --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
+    python -m intake.training.train --out intake/models/charnet-seed8.onnx --seed 8 --epochs 7 \
+        --width 32 --threads 2 --forms /tmp/forms-fonts --forms /tmp/forms-glyphs \
+        --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
+        --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
 
-(the sidecar records the epochs, width, seed and form folders actually used).
+(the second model, from another seed, gives the engine a second opinion on doubtful glyphs; the
+sidecar records the epochs, width, seed and form folders actually used).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
+from intake.engines import charnet
 from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, LETTERS, CharGuess
-from intake.engines.charnet import DEFAULT_MODEL, CharNetEngine, load_model
+from intake.engines.charnet import DEFAULT_MODEL, SECOND_MODEL, CharNetEngine, load_model
 from intake.errors import EngineError
 from intake.template.model import FieldKind
 
@@ -15,12 +16,24 @@ def engine() -> CharNetEngine:
     return CharNetEngine()
 
 
-def test_shipped_model_is_small_and_described():
-    assert DEFAULT_MODEL.stat().st_size < 5 * 1024 * 1024
-    sidecar = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+@pytest.mark.parametrize("model", [DEFAULT_MODEL, SECOND_MODEL], ids=["first", "second"])
+def test_shipped_models_are_small_and_described(model):
+    assert model.stat().st_size < 5 * 1024 * 1024
+    sidecar = json.loads(model.with_suffix(".json").read_text())
     assert sidecar["classes"] == ALL_CHARS
     assert sidecar["temperature"] > 0
     assert "Humor-Sans.ttf" not in sidecar["training"]["fonts"]
+
+
+def test_the_second_model_is_the_same_recipe_from_another_seed():
+    first, second = (
+        json.loads(m.with_suffix(".json").read_text())["training"]
+        for m in (DEFAULT_MODEL, SECOND_MODEL)
+    )
+    assert first["seed"] != second["seed"]
+    assert {k: v for k, v in first.items() if k not in ("seed", "torch")} == {
+        k: v for k, v in second.items() if k not in ("seed", "torch")
+    }
 
 
 def test_guesses_follow_the_engine_contract(engine, humor_glyphs):
@@ -88,3 +101,30 @@ def test_one_alphabet_per_glyph_in_one_batch(engine, humor_glyphs):
     with pytest.raises(EngineError, match="2 glyphs but 1 alphabets"):
         engine.classify_each(glyphs, [LETTERS])
     assert engine.classify_each([], []) == []
+
+
+def _alone(path, glyphs, alphabet):
+    return CharNetEngine(path, second_path=None).probabilities(glyphs, alphabet)
+
+
+def test_only_doubtful_glyphs_get_the_second_opinion(engine, humor_glyphs, monkeypatch):
+    glyphs = list(humor_glyphs.values())
+    first = _alone(DEFAULT_MODEL, glyphs, ALL_CHARS)
+    second = _alone(SECOND_MODEL, glyphs, ALL_CHARS)
+    both = engine.probabilities(glyphs, ALL_CHARS)
+    doubtful = first.max(axis=1) < charnet.SECOND_OPINION_BELOW
+    assert doubtful.any() and not doubtful.all()
+    assert np.allclose(both[~doubtful], first[~doubtful])
+    assert np.allclose(both[doubtful], (first[doubtful] + second[doubtful]) / 2)
+    assert np.allclose(both.sum(axis=1), 1.0)
+    monkeypatch.setattr(charnet, "SECOND_OPINION_BELOW", 0.0)
+    assert np.allclose(engine.probabilities(glyphs, ALL_CHARS), first)
+
+
+def test_models_with_different_classes_are_refused(tmp_path):
+    sidecar = json.loads(SECOND_MODEL.with_suffix(".json").read_text())
+    sidecar["classes"] = sidecar["classes"][::-1]
+    shutil.copy(SECOND_MODEL, tmp_path / "other.onnx")
+    (tmp_path / "other.json").write_text(json.dumps(sidecar))
+    with pytest.raises(EngineError, match="disagree"):
+        CharNetEngine(second_path=tmp_path / "other.onnx")

@@ -87,8 +87,13 @@ def _doubtful(form: FormRead, field_id: str, box: int, confidence: float, offere
 def test_a_doubtful_character_takes_the_records_value_when_the_engine_offered_it(
     index: RosterIndex, make_form: FormBuilder
 ) -> None:
-    form = _doubtful(make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
-                     "p1_surname", 3, 0.6, "N")
+    form = _doubtful(
+        make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
+        "p1_surname",
+        3,
+        0.6,
+        "N",
+    )
     match = match_form(form, index)
     assert "p1_surname" not in confirmed_fields(form, match, index)
     corrections = record_corrections(form, match, index)
@@ -109,16 +114,51 @@ def test_a_doubtful_character_takes_the_records_value_when_the_engine_offered_it
 def test_a_character_is_not_replaced_unless_doubtful_and_offered(
     index: RosterIndex, make_form: FormBuilder, confidence: float, offered: str
 ) -> None:
-    form = _doubtful(make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
-                     "p1_surname", 3, confidence, offered)
+    form = _doubtful(
+        make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
+        "p1_surname",
+        3,
+        confidence,
+        offered,
+    )
     assert "p1_surname" not in record_corrections(form, match_form(form, index), index)
 
 
 def test_a_correction_no_longer_applies_once_the_read_changed(
     index: RosterIndex, make_form: FormBuilder
 ) -> None:
-    form = _doubtful(make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
-                     "p1_surname", 3, 0.6, "N")
+    form = _doubtful(
+        make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
+        "p1_surname",
+        3,
+        0.6,
+        "N",
+    )
     correction = record_corrections(form, match_form(form, index), index)["p1_surname"]
     stale = correction_data(correction, replace(form.fields["p1_surname"], raw="EVAMZ"))
     assert apply_corrections(dict(form.fields), {"p1_surname": stale}) == dict(form.fields)
+
+
+@pytest.mark.parametrize(
+    ("written", "confirmed"),
+    [
+        ("1 MILL LANE, BELPER", True),  # the record's two lines, with or without the comma
+        ("1 MILL LANE BELPER", True),
+        ("1 MILL LANE. BELPER", False),  # a comma read as a full stop is a misread
+        ("1 MILL LANE, BELPER.", False),
+    ],
+)
+def test_punctuation_read_in_an_address_must_be_the_records(
+    index: RosterIndex, make_form: FormBuilder, written: str, confirmed: bool
+) -> None:
+    form = make_form([("LILY EVANS", "10B")], p1={**RACHEL, "address1": written})
+    assert ("p1_address1" in confirmed_fields(form, match_form(form, index), index)) is confirmed
+
+
+def test_a_doubtful_full_stop_takes_the_records_comma(
+    index: RosterIndex, make_form: FormBuilder
+) -> None:
+    form = make_form([("LILY EVANS", "10B")], p1={**RACHEL, "address1": "1 MILL LANE. BELPER"})
+    form = _doubtful(form, "p1_address1", 11, 0.6, ",")
+    corrections = record_corrections(form, match_form(form, index), index)
+    assert corrections["p1_address1"].raw == "1 MILL LANE, BELPER"

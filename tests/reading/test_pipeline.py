@@ -262,6 +262,27 @@ def test_broken_strokes_of_black_and_white_scans_bridged(template: FormTemplate)
     assert cut_box(ink, rect, (0, 0), ratio).written
 
 
+def test_specks_of_a_light_pen_in_black_and_white_scans_kept(template: FormTemplate) -> None:
+    # a lighter pen still: the threshold leaves specks further apart than bridging reaches;
+    # they are the letter, not dust, while one stray speck leaves an empty box empty
+    page = _aligned_with(template, "child1_tutor_group", "")
+    spec = template.field("child1_tutor_group")
+    assert isinstance(spec, CharField)
+    rects = spec.box_rects()
+    to_px = ALIGNED_PX_PER_MM
+    x0, y0 = round((rects[0].x + 1) * to_px), round((rects[0].y + 1) * to_px)
+    specks = [(x0, y0 + k * 7) for k in range(6)] + [(x0 + k * 5, y0 + k * 7) for k in range(1, 5)]
+    for x, y in specks:
+        page[y : y + 2, x : x + 2] = 0
+    x, y = round((rects[2].x + 3) * to_px), round((rects[2].y + rects[2].h - 1.5) * to_px)
+    page[y : y + 3, x : x + 3] = 0
+    ink = page_ink(_black_and_white(page, threshold=140))
+    assert ink.bilevel
+    cuts = cut_boxes(ink, rects, (0, 0), Thresholds().box_ink_ratio)
+    assert [c.written for c in cuts] == [True, False, False, False, False]
+    assert (cuts[0].glyph < 128).sum() >= 0.9 * 4 * len(specks)
+
+
 def test_crossed_out_box() -> None:
     box = np.zeros((60, 48), bool)
     cv2.line(box.view(np.uint8), (0, 59), (47, 0), 1, 4)
