@@ -40,6 +40,8 @@ def _address_agrees(written: str, values: set[str]) -> bool:
     """An address line agrees with a record's line (or two lines joined) word for word; a comma
     or full stop in what was read must be the record's too (a comma read as a full stop is a
     misread, not a confirmation), while a parent may leave the record's punctuation out."""
+    if not _words(written):
+        return False
     if re.search(r"[.,]", written):
         return _marked(written) in values
     return _words(written) in {_words(value) for value in values}
