@@ -38,6 +38,10 @@ BLANK_INK_SHARE = 0.003
 QR_SEARCH_PX_PER_MM = 4.0
 #: resolution at which a scan is compared with the blank pages
 COMPARE_DPI = 40
+#: with fewer marks than this (three fit exactly, unchecked) the QR's corners join the fit ...
+MARKS_TRUSTED_ALONE = 4
+#: ... when the marks and the QR agree to within this (mm RMS)
+QR_REFIT_MAX_ERROR_MM = 1.0
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,10 @@ def _retry_qr(grey: np.ndarray, homography: np.ndarray, page: Page) -> QrFind | 
     shift = np.array([[1, 0, q.x - margin], [0, 1, q.y - margin], [0, 0, 1]], float)
     crop = aligned_page(grey, homography @ shift, q.size + 2 * margin, q.size + 2 * margin, ppm)
     found = find_qr(crop, QR_SEARCH_PX_PER_MM)
-    return QrFind(found.text, found.corners) if found else None
+    if found is None:
+        return None
+    corners_mm = found.corners / ppm + [q.x - margin, q.y - margin]
+    return QrFind(found.text, project(homography, [tuple(c) for c in corners_mm]))
 
 
 def _plausible(fit: Fit, grey: np.ndarray, template: FormTemplate) -> bool:
@@ -222,6 +229,16 @@ def _align_by_qr(
     return fit if fit is not None and _plausible(fit, grey, template) else None
 
 
+def _with_qr(grey: np.ndarray, fit: Fit, found: QrFind, page: Page) -> Fit | None:
+    """Refit a few marks together with the QR's corners: three marks fit exactly, with nothing
+    to check them, and a mark cut by the scan's edge can be found off its centre."""
+    candidates = find_mark_candidates(grey, fit.px_per_mm, page.marks[0].size)
+    refit = refit_marks(fit.homography, page, candidates, fit.px_per_mm, found.corners)
+    if refit is None or refit.error_mm > QR_REFIT_MAX_ERROR_MM:
+        return None
+    return refit
+
+
 def identify_page(
     image: np.ndarray,
     templates: Mapping[str, FormTemplate],
@@ -257,7 +274,11 @@ def identify_page(
             return refused
         template = templates[payload.template_key]
         if by_marks is not None and by_marks[0].key == template.key:
-            return _read(template, payload.page, payload.serial, by_marks[2], True)
+            marks_fit = by_marks[2]
+            if marks_fit.inliers < MARKS_TRUSTED_ALONE and found is not None:
+                page = template.page(payload.page)
+                marks_fit = _with_qr(grey, marks_fit, found, page) or marks_fit
+            return _read(template, payload.page, payload.serial, marks_fit, True)
         fit = _align_by_qr(grey, found, template, payload.page, px_per_mm) if found else None
         if fit is None:
             return Identified(

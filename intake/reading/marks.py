@@ -39,7 +39,9 @@ def find_mark_candidates(grey: np.ndarray, px_per_mm: float, size_mm: float) -> 
     # a mark near the page's edge can touch a dark background by a thin bridge: cut it
     bridge = max(3, int(side * 0.25))
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((bridge, bridge), np.uint8))
-    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # every contour, not only outer ones: the dark table round a phone photo of the page can
+    # close a ring that holds every mark inside it
+    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     centres: list[Point] = []
     for contour in contours:
         area = cv2.contourArea(contour)
@@ -69,12 +71,17 @@ def refit_marks(
     px_per_mm: float,
     qr_corners: np.ndarray | None,
 ) -> Fit | None:
-    """Match marks near where ``first`` puts them, fit, then match again tighter and refit."""
+    """Match marks near where ``first`` puts them and fit, again while that finds more marks (a
+    photo's perspective can put a far mark beyond the first reach), then match tighter and refit."""
     marks_mm = [m.centre for m in page.marks]
     fit: Fit | None = None
     homography = first
-    for tolerance_mm in (FIRST_MATCH_MM, SECOND_MATCH_MM):
+    matched = 0
+    for tolerance_mm in (FIRST_MATCH_MM, FIRST_MATCH_MM, SECOND_MATCH_MM):
         pairs = match_points(homography, marks_mm, candidates, tolerance_mm * px_per_mm)
+        if tolerance_mm == FIRST_MATCH_MM and fit is not None and len(pairs) <= matched:
+            continue  # the second wide match found nothing new
+        matched = len(pairs)
         src = [marks_mm[t] for t, _ in pairs]
         dst = [candidates[c] for _, c in pairs]
         if qr_corners is not None:

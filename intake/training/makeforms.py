@@ -8,7 +8,9 @@ those. This wrapper runs the same generator with the fallback restricted to ``--
 
 ``--prepare DIR`` instead writes the folders of links these commands need: ``DIR/train-fonts``
 (training handwriting fonts, validation fonts left out), ``DIR/train-glyphs`` (handwriting/train
-without the validation writers) and ``DIR/held-out-fonts`` (for measurement forms only).
+without the validation writers), ``DIR/val-fonts`` and ``DIR/val-glyphs`` (the handwriting
+validation fonts and writers, for tuning on forms training never saw) and ``DIR/held-out-fonts``
+(for measurement forms only).
 """
 
 from __future__ import annotations
@@ -29,15 +31,18 @@ def _link(target: Path, link: Path) -> None:
 
 
 def prepare(directory: Path) -> None:
-    """Write the link folders of training fonts, training writers and held-out fonts."""
+    """Write the link folders of training, validation and held-out fonts and writers."""
     for path in fonts.training_fonts():
         if fonts.is_handwriting(path):
             _link(path, directory / "train-fonts" / path.name)
+    for path in fonts.validation_fonts():
+        if fonts.is_handwriting(path):
+            _link(path, directory / "val-fonts" / path.name)
     for path in fonts.held_out_fonts():
         _link(path, directory / "held-out-fonts" / path.name)
     for sample in hand_samples("train"):
-        if not is_validation_writer(sample):
-            _link(sample.path, directory / "train-glyphs" / sample.char / sample.path.name)
+        split = "val-glyphs" if is_validation_writer(sample) else "train-glyphs"
+        _link(sample.path, directory / split / sample.char / sample.path.name)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,7 @@ import numpy as np
 from intake.engines.base import ALIGNED_PX_PER_MM, ALL_CHARS, DIGITS, LETTERS
 from intake.training import fonts
 from intake.training.boxes import CROP_H, CROP_W, broken_strokes, compose, reader_cleaning
+from intake.training.makeforms import prepare
 from intake.training.sources import hand_samples, is_validation_writer
 from intake.training.strokes import SKELETONS, stroke_source
 
@@ -62,3 +63,15 @@ def test_validation_writers_are_a_minority_of_the_training_split():
     samples = hand_samples("train")
     share = np.mean([is_validation_writer(s) for s in samples])
     assert 0.08 < share < 0.3
+
+
+def test_prepare_keeps_training_validation_and_held_out_apart(tmp_path):
+    prepare(tmp_path)
+    names = {
+        split: {p.name for p in (tmp_path / split).rglob("*") if p.is_symlink()}
+        for split in ("train-fonts", "val-fonts", "held-out-fonts", "train-glyphs", "val-glyphs")
+    }
+    assert names["val-fonts"] and names["val-glyphs"] and names["train-glyphs"]
+    assert not names["train-fonts"] & names["val-fonts"]
+    assert not names["held-out-fonts"] & (names["train-fonts"] | names["val-fonts"])
+    assert not names["train-glyphs"] & names["val-glyphs"]

@@ -10,8 +10,9 @@ from reading_pages import blank_page, px
 
 from intake.config import School
 from intake.forms.qr import encode_payload
-from intake.reading.align import aligned_page, fit_transform, project
+from intake.reading.align import aligned_page, fit_transform, project, scale_of
 from intake.reading.identify import identify_page
+from intake.reading.marks import find_mark_candidates, refit_marks
 from intake.template.model import FormTemplate
 
 DPI = 100
@@ -171,3 +172,51 @@ def test_faint_show_through_of_the_other_side_is_a_blank_back(template: FormTemp
     found = identify_page(_turn(show_through, 180), _templates(template), School(), DPI)
     assert found.status == "blank"
     assert "show-through" in found.reason
+
+
+def test_marks_inside_a_dark_ring_round_a_photographed_page(template: FormTemplate) -> None:
+    """A photo's dark table can outline the whole page; the marks inside must still count."""
+    page = cv2.copyMakeBorder(blank_page(1, dpi=DPI), 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=0)
+    h, w = page.shape[:2]
+    cv2.rectangle(page, (20, 20), (w - 21, h - 21), (255, 255, 255), 12)  # paper's edge in light
+    image = cv2.copyMakeBorder(page, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(90, 90, 90))
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    assert len(find_mark_candidates(grey, DPI / 25.4, 6.0)) >= 5
+    found = identify_page(image, _templates(template), School(), DPI)
+    assert found.status == "read"
+    assert found.align_error_mm < 0.6
+
+
+def test_three_marks_are_checked_against_the_qr(template: FormTemplate) -> None:
+    """Three marks fit exactly whatever their error; one cut by the scan's edge is found off its
+    centre, so with the QR read its corners join the fit."""
+    image = blank_page(1, dpi=DPI)
+    marks = template.page(1).marks
+    for mark in marks[:2]:  # the top marks lost off the top of the scan
+        image[: px(mark.y + mark.size + 1, DPI), px(mark.x - 1, DPI) : px(mark.x + 8, DPI)] = 255
+    cut = marks[4]  # the left mark above the bottom one, its top third cut away
+    top = px(cut.y, DPI)
+    image[top - 3 : top + px(cut.size * 0.35, DPI), : px(cut.x + cut.size + 1, DPI)] = 255
+    found = identify_page(image, _templates(template), School(), DPI)
+    assert (found.status, found.qr_read) == ("read", True)
+    field = template.page(1).fields[0].rect  # the first field, at the top of the page
+    got = project(found.homography, [(field.x, field.y)])[0]
+    assert np.linalg.norm(got - np.array([field.x, field.y]) * DPI / 25.4) < 0.8 * DPI / 25.4
+
+
+def test_marks_beyond_the_first_reach_of_a_photo_are_matched_again(template: FormTemplate) -> None:
+    """A photo's perspective puts a far mark further from a two-mark guess than the first match
+    reaches; fitting what was found brings it into reach."""
+    page = template.page(1)
+    marks = [m.centre for m in page.marks]
+    corners = np.float32([[0, 0], [210, 0], [210, 297], [0, 297]])
+    seen = np.float32([[390, 450], [1880, 440], [1670, 2500], [430, 2580]])  # a leaning photo
+    truth = cv2.getPerspectiveTransform(corners, seen).astype(np.float64)
+    candidates = [tuple(p) for p in project(truth, marks)]
+    guess, _ = cv2.estimateAffinePartial2D(
+        np.float64([marks[0], marks[4]]), np.float64([candidates[0], candidates[4]])
+    )
+    first = np.vstack([guess, [0, 0, 1]])
+    fit = refit_marks(first, page, candidates, scale_of(first, (105.0, 148.0)), None)
+    assert fit is not None
+    assert fit.inliers == 5
