@@ -34,6 +34,13 @@ class Fit:
     error_mm: float  # RMS residual of the inliers, in template millimetres
     px_per_mm: float
 
+    @property
+    def checked(self) -> bool:
+        """More points agree than the transform needs (three for an affine map, four for a
+        homography): only then does the residual say anything about the points."""
+        affine = not self.homography[2, :2].any()
+        return self.inliers > (3 if affine else 4)
+
 
 def nominal_transform(
     rotation: int, image_w: int, image_h: int, page_w: float, page_h: float

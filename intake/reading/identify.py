@@ -38,9 +38,10 @@ BLANK_INK_SHARE = 0.003
 QR_SEARCH_PX_PER_MM = 4.0
 #: resolution at which a scan is compared with the blank pages
 COMPARE_DPI = 40
-#: with fewer marks than this (three fit exactly, unchecked) the QR's corners join the fit ...
-MARKS_TRUSTED_ALONE = 4
-#: ... when the marks and the QR agree to within this (mm RMS)
+#: the QR's corners join the fit when the marks only just determine it (unchecked), or when
+#: they lie this far (mm RMS) from where the marks' fit puts them, ...
+QR_DISAGREES_MM = 1.0
+#: ... and the marks and the QR then agree to within this (mm RMS)
 QR_REFIT_MAX_ERROR_MM = 1.0
 
 
@@ -239,6 +240,14 @@ def _with_qr(grey: np.ndarray, fit: Fit, found: QrFind, page: Page) -> Fit | Non
     return refit
 
 
+def _qr_disagrees(fit: Fit, found: QrFind, page: Page) -> bool:
+    """The QR's corners lie away from where the marks' fit puts them: a mark was matched to
+    something else (a photo's table can show mark-like blots)."""
+    predicted = project(fit.homography, qr_corners_mm(page))
+    gap_mm = float(np.sqrt(np.mean(np.sum((predicted - found.corners) ** 2, axis=1))))
+    return gap_mm / fit.px_per_mm > QR_DISAGREES_MM
+
+
 def identify_page(
     image: np.ndarray,
     templates: Mapping[str, FormTemplate],
@@ -275,7 +284,10 @@ def identify_page(
         template = templates[payload.template_key]
         if by_marks is not None and by_marks[0].key == template.key:
             marks_fit = by_marks[2]
-            if marks_fit.inliers < MARKS_TRUSTED_ALONE and found is not None:
+            if found is not None and (
+                not marks_fit.checked
+                or _qr_disagrees(marks_fit, found, template.page(payload.page))
+            ):
                 page = template.page(payload.page)
                 marks_fit = _with_qr(grey, marks_fit, found, page) or marks_fit
             return _read(template, payload.page, payload.serial, marks_fit, True)
