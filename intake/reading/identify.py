@@ -225,7 +225,7 @@ def _align_by_qr(
     if first is None:
         return None
     px_per_mm = scale_of(first, (page.qr.x, page.qr.y))
-    candidates = find_mark_candidates(grey, px_per_mm, page.marks[0].size)
+    candidates = find_mark_candidates(grey, px_per_mm, page.marks[0].size, cut_by_edge=True)
     fit = refit_marks(first, page, candidates, px_per_mm, found.corners)
     return fit if fit is not None and _plausible(fit, grey, template) else None
 
@@ -233,7 +233,7 @@ def _align_by_qr(
 def _with_qr(grey: np.ndarray, fit: Fit, found: QrFind, page: Page) -> Fit | None:
     """Refit a few marks together with the QR's corners: three marks fit exactly, with nothing
     to check them, and a mark cut by the scan's edge can be found off its centre."""
-    candidates = find_mark_candidates(grey, fit.px_per_mm, page.marks[0].size)
+    candidates = find_mark_candidates(grey, fit.px_per_mm, page.marks[0].size, cut_by_edge=True)
     refit = refit_marks(fit.homography, page, candidates, fit.px_per_mm, found.corners)
     if refit is None or refit.error_mm > QR_REFIT_MAX_ERROR_MM:
         return None

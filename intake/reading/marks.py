@@ -25,8 +25,38 @@ PAIR_MATCH_MM = 15.0
 MAX_HYPOTHESES = 12
 
 
-def find_mark_candidates(grey: np.ndarray, px_per_mm: float, size_mm: float) -> list[Point]:
-    """Centres (scan px) of solid, square, dark blobs about ``size_mm`` across."""
+def _cut_by_edge(contour: np.ndarray, binary: np.ndarray, side: float) -> Point | None:
+    """The centre of a mark the image's edge cut: a solid rectangle against the edge, a mark's
+    length along it and shorter across, whose centre lies half a mark in from its inner side."""
+    x, y, w, h = cv2.boundingRect(contour)
+    height, width = binary.shape
+    if x == 0 or x + w == width:
+        along, across = h, w
+    elif y == 0 or y + h == height:
+        along, across = w, h
+    else:
+        return None
+    if not (0.75 * side <= along <= 1.35 * side and 0.25 * side <= across < 0.9 * side):
+        return None
+    if float(np.mean(binary[y : y + h, x : x + w] > 0)) < 0.8:
+        return None
+    cx, cy = x + w / 2, y + h / 2
+    if x == 0:
+        cx = x + w - side / 2
+    elif x + w == width:
+        cx = x + side / 2
+    elif y == 0:
+        cy = y + h - side / 2
+    else:
+        cy = y + side / 2
+    return (cx, cy)
+
+
+def find_mark_candidates(
+    grey: np.ndarray, px_per_mm: float, size_mm: float, cut_by_edge: bool = False
+) -> list[Point]:
+    """Centres (scan px) of solid, square, dark blobs about ``size_mm`` across; with
+    ``cut_by_edge``, also of marks partly off the image (a skewed page on a scanner's bed)."""
     factor = min(1.0, 3.0 / px_per_mm)
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     ppm = px_per_mm * factor
@@ -45,6 +75,11 @@ def find_mark_candidates(grey: np.ndarray, px_per_mm: float, size_mm: float) -> 
     centres: list[Point] = []
     for contour in contours:
         area = cv2.contourArea(contour)
+        if cut_by_edge and area < 0.9 * side * side:
+            cut = _cut_by_edge(contour, binary, side)
+            if cut is not None:
+                centres.append((cut[0] / factor, cut[1] / factor))
+                continue
         if not 0.3 * side * side <= area <= 2.6 * side * side:
             continue
         (cx, cy), (w, h), _ = cv2.minAreaRect(contour)

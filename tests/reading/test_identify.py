@@ -245,3 +245,18 @@ def test_a_blot_taken_for_a_mark_on_a_photo_is_overruled_by_the_qr(template: For
     got = project(found.homography, [(field.x, field.y)])[0]
     # within 2 mm at 100 dpi (13 mm off through the blot); the QR's corners are coarse there
     assert np.linalg.norm(got - project(truth, [(field.x, field.y)])[0]) < 2.0 * DPI / 25.4
+
+
+def test_marks_cut_by_the_edge_of_the_scan_still_count(template: FormTemplate) -> None:
+    """A page skewed or enlarged on the scanner's bed loses half of most marks off the image's
+    edges; with the QR read, a mark's visible half still tells where its centre lies."""
+    page = blank_page(1, dpi=DPI)
+    top, bottom = px(11.0, DPI), px(286.0, DPI)  # through the middle of the four corner marks
+    image = np.ascontiguousarray(page[top:bottom])
+    assert len(find_mark_candidates(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), DPI / 25.4, 6.0)) < 2
+    found = identify_page(image, _templates(template), School(), DPI)
+    assert (found.status, found.qr_read) == ("read", True)
+    field = template.page(1).fields[-1].rect
+    got = project(found.homography, [(field.x, field.y)])[0]
+    expected = np.array([field.x, field.y]) * DPI / 25.4 - (0, top)
+    assert np.linalg.norm(got - expected) < 0.8 * DPI / 25.4
