@@ -63,6 +63,8 @@ OUTLINE_COVERAGE = 0.45
 #: print-map levels that count as "outline seen" (red mask; grey darkness)
 RED_VISIBLE = 0.5
 GREY_VISIBLE = 25.0
+#: pixels of dilation that join a black-and-white scan's dotted outline when looking for it
+BILEVEL_JOIN_PX = 5
 #: a page with at least this share of red print pixels is a colour scan (outlines cover ~2%)
 RED_PAGE_SHARE = 0.004
 
@@ -221,6 +223,9 @@ def refine_offset(ink: PageInk, rects: list[Rect]) -> tuple[int, int]:
     if (cx, cy, cw, ch) != (x0, y0, x1 - x0, y1 - y0):
         return (0, 0)
     window = _print_map(ink, cx, cy, cw, ch)
+    if ink.bilevel:
+        # a black-and-white scan dots a light outline: join the dots before looking for it
+        window = cv2.dilate(window, np.ones((BILEVEL_JOIN_PX, BILEVEL_JOIN_PX), np.uint8))
     template = outline_mask(
         rects, (x0 + search, y0 + search), (cw - 2 * search, ch - 2 * search), band_mm=0.15
     ).astype(np.float32)

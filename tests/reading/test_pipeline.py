@@ -13,7 +13,7 @@ from reading_pages import blank_page, fill_page, px, write_field
 
 from intake.config import Thresholds
 from intake.engines.base import ALIGNED_PX_PER_MM, GLYPH_MARGIN_MM
-from intake.reading.boxes import BoxCut, crossed_out, cut_box, cut_boxes, page_ink
+from intake.reading.boxes import BoxCut, crossed_out, cut_box, cut_boxes, page_ink, refine_offset
 from intake.reading.pipeline import ReadContext, read_file, read_files, read_page
 from intake.reading.result import Problem
 from intake.reading.signatures import SIGNED, signature_decision
@@ -335,3 +335,18 @@ def test_invalid_value_repaired_from_second_guess(template: FormTemplate) -> Non
     assert (read.raw, read.value) == ("12032024", "2024-03-12")
     assert read.confidence <= 0.6
     assert Problem.LOW_CONFIDENCE.value in read.problems
+
+
+def test_dotted_outline_found_off_its_place_in_black_and_white_scans(
+    template: FormTemplate,
+) -> None:
+    # the scan's threshold leaves a light outline as sparse dots, and alignment is 0.6 mm off:
+    # the dots are joined before the outline is looked for, so the boxes follow it
+    page = _aligned_with(template, "child1_tutor_group", "")
+    page = np.roll(page, (-3, -7), axis=(0, 1))
+    ink = page_ink(_black_and_white(page, threshold=172))
+    assert ink.bilevel
+    spec = template.field("child1_tutor_group")
+    assert isinstance(spec, CharField)
+    dx, dy = refine_offset(ink, spec.box_rects())
+    assert abs(dx + 7) <= 1 and abs(dy + 3) <= 1
