@@ -7,6 +7,12 @@ confidence stays a probability. The neighbours that count are the nearest charac
 side, in the same run of letters and digits, whose class is not in doubt themselves (so
 ``EZE1171`` read ``EZEII7I`` does not call its look-alikes letters), and only when they agree.
 A slash stands with digits: between letters it is a look-alike of ``I``.
+
+``I`` and ``1`` are one plain stroke in many hands, and which of the two the model prefers for
+such a stroke says more about its training fonts (a flag on the ``1`` or not) than about the
+writer: their odds are shrunk before the neighbours weigh them. In an email address, where a
+name meets a number (``JSMITH1984``), a look-alike standing between them is taken for the
+number's first digit unless it is read clearly as a letter.
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ NEIGHBOUR_PRIOR = 0.98
 #: a guess of the other class this likely makes a character a look-alike, no evidence for its
 #: neighbours
 LOOKALIKE_SHARE = 0.05
+#: power the engine's odds between ``I`` and ``1`` are raised to (the order stays, the certainty
+#: shrinks): 0.2 took the 160+160 validation forms' character errors from 1,003 to 947, while
+#: the same for every letter/digit pair raised them (other look-alikes differ in shape)
+ONE_I_ODDS_POWER = 0.2
+#: prior share of digits where an email's name meets its number: numbers start with 1 or 2 far
+#: more often than names end in I or Z (with the odds above: 947 -> 883 errors)
+NAME_NUMBER_PRIOR = 0.8
 
 
 def _kind(char: str) -> str:
@@ -42,21 +55,37 @@ def _sure_kind(read: CharRead) -> str:
     return kind
 
 
+def _side_kind(chars: Sequence[CharRead], index: int, step: int) -> str:
+    """The class of the nearest character of a sure class on one side of ``index``, within the
+    same run (an empty box ends it; look-alikes are passed over); "" for none or punctuation."""
+    j = index + step
+    while 0 <= j < len(chars) and chars[j].char:
+        kind = _sure_kind(chars[j])
+        if kind != "?":
+            return kind
+        j += step
+    return ""
+
+
 def _neighbour_kind(chars: Sequence[CharRead], index: int) -> str:
-    """The class both sides of ``index`` agree on, from the nearest characters of a sure class
-    within the same run (an empty box or punctuation ends it; look-alikes are passed over);
-    one side suffices where the run ends on the other."""
-    kinds = set()
-    for step in (-1, 1):
-        j = index + step
-        while 0 <= j < len(chars) and chars[j].char:
-            kind = _sure_kind(chars[j])
-            if kind != "?":
-                kinds.add(kind)
-                break
-            j += step
+    """The class both sides of ``index`` agree on; one side suffices where the run ends on the
+    other."""
+    kinds = {_side_kind(chars, index, -1), _side_kind(chars, index, 1)}
     kinds.discard("")
     return kinds.pop() if len(kinds) == 1 else ""
+
+
+def _shrink_one_i(read: CharRead) -> CharRead:
+    """``I`` against ``1`` with their odds raised to ``ONE_I_ODDS_POWER``, their sum kept."""
+    options = dict([(read.char, read.confidence), *read.alternatives])
+    if read.char not in ("I", "1") or options.get("I", 0) <= 0 or options.get("1", 0) <= 0:
+        return read
+    pair = options["I"] + options["1"]
+    odds = (options["I"] / options["1"]) ** ONE_I_ODDS_POWER
+    options["I"], options["1"] = pair * odds / (1 + odds), pair / (1 + odds)
+    ranked = sorted(options.items(), key=lambda item: -item[1])
+    best, confidence = ranked[0]
+    return CharRead(best, round(confidence, 4), tuple((c, round(p, 4)) for c, p in ranked[1:]))
 
 
 def _reweigh(read: CharRead, context: str, prior: float = NEIGHBOUR_PRIOR) -> CharRead:
@@ -82,6 +111,7 @@ def _reweigh(read: CharRead, context: str, prior: float = NEIGHBOUR_PRIOR) -> Ch
 
 def apply_context(chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
     """Each written character reweighed by what its neighbours are (as first read)."""
+    chars = tuple(_shrink_one_i(read) if read.char else read for read in chars)
     out = list(chars)
     for index, read in enumerate(chars):
         if not read.char or not read.alternatives:
@@ -89,6 +119,23 @@ def apply_context(chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
         context = _neighbour_kind(chars, index)
         if context:
             out[index] = _reweigh(read, context)
+    return tuple(out)
+
+
+def apply_name_number(chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
+    """In an email's local part, a look-alike with letters on its left and digits on its right
+    weighed towards a digit by ``NAME_NUMBER_PRIOR``."""
+    text = [read.char for read in chars]
+    local = tuple(chars[: text.index("@")]) if "@" in text else tuple(chars)
+    out = list(chars)
+    for index, read in enumerate(local):
+        if (
+            read.char
+            and read.alternatives
+            and _side_kind(local, index, -1) == "letter"
+            and _side_kind(local, index, 1) == "digit"
+        ):
+            out[index] = _reweigh(read, "digit", NAME_NUMBER_PRIOR)
     return tuple(out)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from intake.config import Thresholds
 from intake.engines.base import ALPHABETS, CharEngine, CharGuess
 from intake.reading.boxes import BoxCut, PageInk, cut_boxes, refine_offset
-from intake.reading.context import apply_context, apply_pattern
+from intake.reading.context import apply_context, apply_name_number, apply_pattern
 from intake.reading.lexicon import weigh_domain
 from intake.reading.result import CharRead, FieldRead, Problem
 from intake.reading.validate import Checked, check
@@ -120,7 +120,7 @@ def assemble_field(
     chars = tuple(_char_read(cut, guess) for cut, guess in zip(item.cuts, guesses, strict=True))
     chars = apply_pattern(item.field.kind.value, apply_context(chars))
     if item.field.kind == FieldKind.EMAIL:
-        chars = weigh_domain(chars)
+        chars = weigh_domain(apply_name_number(chars))
     raw = "".join(c.char or " " for c in chars).rstrip(" ")
     checked = check(item.field.kind, raw)
     confidence = math.prod(c.confidence for c in chars)
