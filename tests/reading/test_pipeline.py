@@ -337,6 +337,29 @@ def test_invalid_value_repaired_from_second_guess(template: FormTemplate) -> Non
     assert Problem.LOW_CONFIDENCE.value in read.problems
 
 
+def test_an_emails_empty_box_between_letters_is_a_full_stop_for_a_person_to_check(
+    template: FormTemplate,
+) -> None:
+    from intake.engines.base import CharGuess
+    from intake.reading.fields import FieldCuts, assemble_field
+
+    spec = template.field("p1_email")
+    assert isinstance(spec, CharField)
+    written = BoxCut(np.zeros((4, 4), np.uint8), 0.2, True, 0.999, False, (0, 0, 4, 4))
+    empty = BoxCut(np.zeros((4, 4), np.uint8), 0.0, False, 0.999, False, (0, 0, 4, 4))
+    struck = BoxCut(np.zeros((4, 4), np.uint8), 0.3, False, 0.5, True, (0, 0, 4, 4))
+    text = "JO SMITH@EXAMPLE COM"  # two full stops too small to count as ink
+    cuts = [empty if c == " " else written for c in text] + [empty] * (spec.boxes - len(text))
+    guesses = [None if c == " " else CharGuess(c, 0.999) for c in text]
+    guesses += [None] * (spec.boxes - len(text))
+    read = assemble_field(FieldCuts(spec, 1, tuple(cuts), (0, 0)), guesses, Thresholds())
+    assert read.value == "jo.smith@example.com"
+    assert read.chars[2].confidence < Thresholds().doubtful_char_confidence
+    cuts[2] = struck  # a box the parent struck through stays empty
+    read = assemble_field(FieldCuts(spec, 1, tuple(cuts), (0, 0)), guesses, Thresholds())
+    assert read.raw.startswith("JO SMITH@EXAMPLE.COM")
+
+
 def test_dotted_outline_found_off_its_place_in_black_and_white_scans(
     template: FormTemplate,
 ) -> None:
