@@ -41,8 +41,11 @@ def test_no_lookalike_of_the_other_kind_changes_nothing() -> None:
 
 def test_mixed_neighbours_change_nothing() -> None:
     chars = _reads("A 1")
-    chars[1] = CharRead("0", 0.6, (("O", 0.35),))
+    chars[1] = CharRead("5", 0.6, (("S", 0.35),))
     assert apply_context(chars)[1] == chars[1]
+    chars[1] = CharRead("0", 0.6, (("O", 0.35),))
+    out = apply_context(chars)[1]  # O and 0: one oval, so the engine's certainty shrinks
+    assert out.char == "0" and out.confidence < 0.6
 
 
 def _read(text: str, doubtful: dict[int, tuple[str, float, str, float]]) -> list[CharRead]:
