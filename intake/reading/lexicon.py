@@ -39,6 +39,11 @@ COMMON_DOMAINS: frozenset[str] = frozenset(
 KNOWN_DOMAIN_ODDS = 20.0
 #: share of misreadings of an unknown domain that happen to spell a known one
 UNKNOWN_SHARE = 0.1
+#: a character read this doubtfully (a full stop in a box with no ink to speak of, a faint
+#: glyph) may be any other: what its guesses leave unlisted is shared by this many characters
+#: (on the validation forms, 843 -> 832 character errors: an L too faint to count as ink)
+DOUBTFUL = 0.5
+SHARED_BY = 40
 
 
 def _domain_span(chars: tuple[CharRead, ...]) -> tuple[int, int] | None:
@@ -71,6 +76,9 @@ def weigh_domain(chars: tuple[CharRead, ...]) -> tuple[CharRead, ...]:
                 continue
             changed += 1
             offered = dict(char.alternatives).get(want)
+            if offered is None and char.confidence <= DOUBTFUL:
+                unlisted = 1.0 - char.confidence - sum(p for _, p in char.alternatives)
+                offered = max(0.0, unlisted) / SHARED_BY or None
             if offered is None or changed > 2:
                 likelihood = 0.0
                 break

@@ -32,3 +32,12 @@ def test_unknown_domain_without_a_nearby_known_one_is_left() -> None:
     chars = tuple(_reads("ANN@SCHOOLMAIL.ORG"))
     assert weigh_domain(chars) == chars
     assert weigh_domain(tuple(_reads("NO AT SIGN"))) == tuple(_reads("NO AT SIGN"))
+
+
+def test_a_doubtful_character_may_be_any_in_a_known_domain_but_a_sure_one_may_not() -> None:
+    # the L of EXAMPLE too faint to count as ink, its empty box read as a full stop at 50%
+    chars = _reads("ANN@EXAMP.E.NET")
+    chars[9] = CharRead(".", 0.5)
+    assert "".join(c.char for c in weigh_domain(tuple(chars))) == "ANN@EXAMPLE.NET"
+    chars[9] = CharRead("I", 0.95)  # read surely, with no L among its guesses: left as read
+    assert weigh_domain(tuple(chars)) == tuple(chars)
