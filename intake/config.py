@@ -46,10 +46,10 @@ class Thresholds:
     #: Defaults calibrated for a 0.2 % error target on 320 validation forms (validation fonts and
     #: writers only) with CharNet v9 and its second opinion: dates 0 wrong of 325 at 0.90; for
     #: the other kinds 1.0 (every such field is reviewed unless the school's records confirm
-    #: it). Tutor groups were 0 of 55 at 0.95 on an earlier 160; on these 320
-    #: they were 1 wrong of 99 (a Z read as L at 98%), so they are reviewed too. Names at 0.95
-    #: were wrong 6 times in 434. Phone numbers stay at 1.0: 0 wrong of 268 at 0.95 on
-    #: validation, but 2 wrong of 225 on a 160-form measurement set.
+    #: it). Tutor groups were 0 of 55 at 0.95 on an earlier 160; on these 320 they were 1 wrong
+    #: of 99 (a Z read as L at 98%), so they are reviewed too. Names at 0.95 were wrong 6 times
+    #: in 434. Phone numbers stay at 1.0: 0 wrong of 268 at 0.95 on validation, but 2 wrong of
+    #: 225 on a 160-form measurement set.
     auto_accept_confidence_by_kind: tuple[tuple[str, float], ...] = (
         ("date", 0.90),
         ("email", 1.0),

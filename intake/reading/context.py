@@ -17,7 +17,7 @@ taken for the number's first digit unless it is read clearly as a letter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from intake.reading.result import CharRead
 
@@ -78,21 +78,24 @@ def _neighbour_kind(chars: Sequence[CharRead], index: int) -> str:
     return kinds.pop() if len(kinds) == 1 else ""
 
 
+def _ranked(options: Iterable[tuple[str, float]]) -> CharRead:
+    """The likeliest option as the read, the rest as its alternatives, likeliest first."""
+    ranked = sorted(options, key=lambda item: -item[1])
+    best, confidence = ranked[0]
+    return CharRead(best, round(confidence, 4), tuple((c, round(p, 4)) for c, p in ranked[1:]))
+
+
 def _shrink_same_shape(read: CharRead) -> CharRead:
     """A ``SAME_SHAPE`` pair's odds raised to ``SAME_SHAPE_ODDS_POWER``, their sum kept."""
     options = dict([(read.char, read.confidence), *read.alternatives])
-    pairs = [(a, b) for a, b in SAME_SHAPE if read.char in (a, b)]
-    if not pairs:
+    pair = next((pair for pair in SAME_SHAPE if read.char in pair), None)
+    if pair is None or options.get(pair[0], 0) <= 0 or options.get(pair[1], 0) <= 0:
         return read
-    letter, digit = pairs[0]
-    if options.get(letter, 0) <= 0 or options.get(digit, 0) <= 0:
-        return read
-    pair = options[letter] + options[digit]
+    letter, digit = pair
+    total = options[letter] + options[digit]
     odds = (options[letter] / options[digit]) ** SAME_SHAPE_ODDS_POWER
-    options[letter], options[digit] = pair * odds / (1 + odds), pair / (1 + odds)
-    ranked = sorted(options.items(), key=lambda item: -item[1])
-    best, confidence = ranked[0]
-    return CharRead(best, round(confidence, 4), tuple((c, round(p, 4)) for c, p in ranked[1:]))
+    options[letter], options[digit] = total * odds / (1 + odds), total / (1 + odds)
+    return _ranked(options.items())
 
 
 def _reweigh(read: CharRead, context: str, prior: float = NEIGHBOUR_PRIOR) -> CharRead:
@@ -111,9 +114,7 @@ def _reweigh(read: CharRead, context: str, prior: float = NEIGHBOUR_PRIOR) -> Ch
     total = sum(w for _, w in weights) + rest
     if total <= 0:
         return read
-    ranked = sorted(((c, w / total) for c, w in weights), key=lambda item: -item[1])
-    best, confidence = ranked[0]
-    return CharRead(best, round(confidence, 4), tuple((c, round(p, 4)) for c, p in ranked[1:]))
+    return _ranked((c, w / total) for c, w in weights)
 
 
 def apply_context(chars: Sequence[CharRead]) -> tuple[CharRead, ...]:
