@@ -36,8 +36,17 @@ from intake.roster.model import Address, Contact, Relationship, Student
 SIGNED = "signed"
 TICKED = "ticked"
 MAX_CHILD_ROWS = 12
-_APPLICANT_FIELDS = ("forename", "surname", "print_name", "address1", "address2", "postcode",
-                     "email", "signature_agree", "signature_confirm")
+_APPLICANT_FIELDS = (
+    "forename",
+    "surname",
+    "print_name",
+    "address1",
+    "address2",
+    "postcode",
+    "email",
+    "signature_agree",
+    "signature_confirm",
+)
 
 
 def _value(values: Mapping[str, Any], field_id: str) -> str:
@@ -47,8 +56,9 @@ def _value(values: Mapping[str, Any], field_id: str) -> str:
     return str(item or "")
 
 
-def _links(form_match: Mapping[str, Any], proposed: Mapping[str, Any], key: str,
-           by: str, target: str) -> dict[Any, str | None]:
+def _links(
+    form_match: Mapping[str, Any], proposed: Mapping[str, Any], key: str, by: str, target: str
+) -> dict[Any, str | None]:
     out: dict[Any, str | None] = {}
     for source in (proposed, form_match):  # confirmed choices win over proposals
         for item in source.get(key, []) or []:
@@ -59,8 +69,13 @@ def _links(form_match: Mapping[str, Any], proposed: Mapping[str, Any], key: str,
 
 
 def form_for_approval(
-    form_id: str, state: str, uploaded_by: str | None, last_edited_by: str | None,
-    values: Mapping[str, Any], proposed: Mapping[str, Any], form_match: Mapping[str, Any],
+    form_id: str,
+    state: str,
+    uploaded_by: str | None,
+    last_edited_by: str | None,
+    values: Mapping[str, Any],
+    proposed: Mapping[str, Any],
+    form_match: Mapping[str, Any],
 ) -> FormForApproval:
     """Build the approver's view of a form from the columns of a ``forms`` row."""
     contacts = _links(form_match, proposed, "applicants", "party", "contact_id")
@@ -70,28 +85,35 @@ def form_for_approval(
         p = f"p{slot}_"
         if not any(_value(values, p + name) for name in _APPLICANT_FIELDS):
             continue
-        applicants.append(ApplicantOnForm(
-            slot=slot,
-            contact_id=contacts.get(f"parent{slot}"),
-            signed=_value(values, p + "signature_agree") == SIGNED
-            and _value(values, p + "signature_confirm") == SIGNED,
-            written_forename=_value(values, p + "forename"),
-            written_surname=_value(values, p + "surname"),
-            written_address=tuple(x for x in (_value(values, p + "address1"),
-                                              _value(values, p + "address2")) if x),
-            written_postcode=_value(values, p + "postcode"),
-        ))
+        applicants.append(
+            ApplicantOnForm(
+                slot=slot,
+                contact_id=contacts.get(f"parent{slot}"),
+                signed=_value(values, p + "signature_agree") == SIGNED
+                and _value(values, p + "signature_confirm") == SIGNED,
+                written_forename=_value(values, p + "forename"),
+                written_surname=_value(values, p + "surname"),
+                written_address=tuple(
+                    x for x in (_value(values, p + "address1"), _value(values, p + "address2")) if x
+                ),
+                written_postcode=_value(values, p + "postcode"),
+            )
+        )
     children = []
     for row in range(1, MAX_CHILD_ROWS + 1):
         student_id = students.get(row) or students.get(str(row))
         if not _value(values, f"child{row}_name") and not student_id:
             continue
-        children.append(ChildOnForm(
-            row=row, student_id=student_id,
-            already_has_account=_value(values, f"child{row}_has_account") == TICKED,
-        ))
-    return FormForApproval(form_id, state, uploaded_by, last_edited_by, tuple(applicants),
-                           tuple(children))
+        children.append(
+            ChildOnForm(
+                row=row,
+                student_id=student_id,
+                already_has_account=_value(values, f"child{row}_has_account") == TICKED,
+            )
+        )
+    return FormForApproval(
+        form_id, state, uploaded_by, last_edited_by, tuple(applicants), tuple(children)
+    )
 
 
 class WorkflowFormStore:
@@ -100,12 +122,20 @@ class WorkflowFormStore:
     def lock(self, session: Session, form_id: str) -> FormForApproval:
         from intake.db.workflow import Form
 
-        form = session.scalars(select(Form).where(Form.id == form_id).with_for_update()
-                               ).one_or_none()
+        form = session.scalars(
+            select(Form).where(Form.id == form_id).with_for_update()
+        ).one_or_none()
         if form is None:
             raise NotFoundError("No such form.")
-        return form_for_approval(form.id, form.state, form.uploaded_by, form.last_edited_by,
-                                 form.values or {}, form.proposed or {}, form.match or {})
+        return form_for_approval(
+            form.id,
+            form.state,
+            form.uploaded_by,
+            form.last_edited_by,
+            form.values or {},
+            form.proposed or {},
+            form.match or {},
+        )
 
     def set_state(self, session: Session, form_id: str, state: str, actor_id: str) -> None:
         from intake.db.workflow import Form, FormState
@@ -123,14 +153,25 @@ class WorkflowFormStore:
 
 
 def audit_recorder(
-    session: Session, *, actor_id: str, action: str, object_type: str, object_id: str,
+    session: Session,
+    *,
+    actor_id: str,
+    action: str,
+    object_type: str,
+    object_id: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
     """``AuditRecorder`` writing to the product's audit log (``intake.audit.record``)."""
     from intake.audit import record
 
-    record(session, actor_id=actor_id, action=action, object_type=object_type,
-           object_id=object_id, detail=detail)
+    record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )
 
 
 class RosterFromDb:
@@ -147,12 +188,24 @@ class RosterFromDb:
 
         if contact_id not in self._contacts:
             row = self._session.scalars(
-                select(ContactRow).where(ContactRow.contact_id == contact_id)).one_or_none()
-            self._contacts[contact_id] = None if row is None else Contact(
-                contact_id=row.contact_id, title=row.title, forename=row.forename,
-                surname=row.surname,
-                address=Address(tuple(filter(None, row.address_lines.split("\n"))), row.postcode),
-                home_phone=row.home_phone, mobile_phone=row.mobile_phone, email=row.email)
+                select(ContactRow).where(ContactRow.contact_id == contact_id)
+            ).one_or_none()
+            self._contacts[contact_id] = (
+                None
+                if row is None
+                else Contact(
+                    contact_id=row.contact_id,
+                    title=row.title,
+                    forename=row.forename,
+                    surname=row.surname,
+                    address=Address(
+                        tuple(filter(None, row.address_lines.split("\n"))), row.postcode
+                    ),
+                    home_phone=row.home_phone,
+                    mobile_phone=row.mobile_phone,
+                    email=row.email,
+                )
+            )
         return self._contacts[contact_id]
 
     def student(self, student_id: str) -> Student | None:
@@ -160,7 +213,8 @@ class RosterFromDb:
 
         if student_id not in self._students:
             row = self._session.scalars(
-                select(StudentRow).where(StudentRow.student_id == student_id)).one_or_none()
+                select(StudentRow).where(StudentRow.student_id == student_id)
+            ).one_or_none()
             self._students[student_id] = None if row is None else _student(row)
         return self._students[student_id]
 
@@ -172,13 +226,19 @@ class RosterFromDb:
             .join(StudentRow, StudentRow.id == StudentContactRow.student_pk)
             .join(ContactRow, ContactRow.id == StudentContactRow.contact_pk)
             .where(StudentContactRow.ended_at.is_(None), where)
-            .order_by(StudentRow.student_id, StudentContactRow.priority))
+            .order_by(StudentRow.student_id, StudentContactRow.priority)
+        )
         return [
-            Relationship(student_id=student_id, contact_id=contact_id,
-                         relationship=link.relationship_code,
-                         parental_responsibility=link.parental_responsibility,
-                         priority=link.priority, court_order=link.court_order,
-                         no_contact=link.no_contact, lives_with_pupil=link.lives_with_pupil)
+            Relationship(
+                student_id=student_id,
+                contact_id=contact_id,
+                relationship=link.relationship_code,
+                parental_responsibility=link.parental_responsibility,
+                priority=link.priority,
+                court_order=link.court_order,
+                no_contact=link.no_contact,
+                lives_with_pupil=link.lives_with_pupil,
+            )
             for link, student_id, contact_id in rows
         ]
 
@@ -195,18 +255,27 @@ class RosterFromDb:
     def students(self) -> tuple[Student, ...]:
         from intake.db.roster import StudentRow
 
-        rows = self._session.scalars(select(StudentRow).where(StudentRow.on_roll.is_(True))
-                                     .order_by(StudentRow.student_id))
+        rows = self._session.scalars(
+            select(StudentRow).where(StudentRow.on_roll.is_(True)).order_by(StudentRow.student_id)
+        )
         return tuple(_student(row) for row in rows)
 
 
 def _student(row: Any) -> Student:
     return Student(
-        student_id=row.student_id, upn=row.upn, legal_forename=row.legal_forename,
-        legal_surname=row.legal_surname, preferred_forename=row.preferred_forename,
-        preferred_surname=row.preferred_surname, dob=row.dob, year=row.year,
-        tutor_group=row.tutor_group, sex=row.sex,
-        previous_tutor_group=row.previous_tutor_group, on_roll=row.on_roll)
+        student_id=row.student_id,
+        upn=row.upn,
+        legal_forename=row.legal_forename,
+        legal_surname=row.legal_surname,
+        preferred_forename=row.preferred_forename,
+        preferred_surname=row.preferred_surname,
+        dob=row.dob,
+        year=row.year,
+        tutor_group=row.tutor_group,
+        sex=row.sex,
+        previous_tutor_group=row.previous_tutor_group,
+        on_roll=row.on_roll,
+    )
 
 
 def check_settings(settings: Settings) -> None:
@@ -215,23 +284,32 @@ def check_settings(settings: Settings) -> None:
     from intake.accounts.usernames import SCHEMES
 
     if settings.username_scheme not in SCHEMES:
-        raise ConfigError(f"username_scheme must be one of {', '.join(SCHEMES)}, "
-                          f"not {settings.username_scheme!r}")
+        raise ConfigError(
+            f"username_scheme must be one of {', '.join(SCHEMES)}, not {settings.username_scheme!r}"
+        )
     if settings.password_profile not in PROFILES:
-        raise ConfigError(f"password_profile must be one of {', '.join(PROFILES)}, "
-                          f"not {settings.password_profile!r}")
+        raise ConfigError(
+            f"password_profile must be one of {', '.join(PROFILES)}, "
+            f"not {settings.password_profile!r}"
+        )
     if settings.initial_password_days < 1 or settings.initial_password_days > 90:
         raise ConfigError("initial_password_days must be between 1 and 90")
     if settings.retention_rejected_days < 1 or settings.retention_letters_days < 1:
         raise ConfigError("retention_rejected_days and retention_letters_days must be at least 1")
     url = settings.school.portal_url
     if not url.startswith(("https://", "http://localhost", "http://127.0.0.1")):
-        raise ConfigError("school.portal_url must be an https:// address (it is printed on "
-                          "every credential letter); plain http only for a local demo")
+        raise ConfigError(
+            "school.portal_url must be an https:// address (it is printed on "
+            "every credential letter); plain http only for a local demo"
+        )
 
 
 def context_from_db(session: Session, settings: Settings) -> AccountsContext:
     """The context for one request or command: the roster as the database holds it now."""
     check_settings(settings)
-    return AccountsContext(settings=settings, roster=RosterFromDb(session),
-                           forms=WorkflowFormStore(), audit=audit_recorder)
+    return AccountsContext(
+        settings=settings,
+        roster=RosterFromDb(session),
+        forms=WorkflowFormStore(),
+        audit=audit_recorder,
+    )

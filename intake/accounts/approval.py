@@ -101,52 +101,64 @@ def _applicant_issues(
             issues.append(Issue("UNSIGNED", f"{where} has not signed the form.", slot=app.slot))
             continue
         if app.contact_id is None or roster.contact(app.contact_id) is None:
-            issues.append(Issue(
-                "APPLICANT_UNMATCHED",
-                f"{where} is not matched to a contact in the school's records.",
-                slot=app.slot,
-            ))
+            issues.append(
+                Issue(
+                    "APPLICANT_UNMATCHED",
+                    f"{where} is not matched to a contact in the school's records.",
+                    slot=app.slot,
+                )
+            )
             continue
         if app.contact_id in seen:
-            issues.append(Issue(
-                "SAME_CONTACT",
-                f"Both sections are matched to contact {app.contact_id}.",
-                slot=app.slot,
-            ))
+            issues.append(
+                Issue(
+                    "SAME_CONTACT",
+                    f"Both sections are matched to contact {app.contact_id}.",
+                    slot=app.slot,
+                )
+            )
             continue
         seen.add(app.contact_id)
         if account_status.get(app.contact_id) == ACCOUNT_REVOKED:
-            issues.append(Issue(
-                "ACCOUNT_REVOKED",
-                f"{where} (contact {app.contact_id}) has a revoked account; reinstate it "
-                "explicitly if access should return.",
-                slot=app.slot,
-            ))
+            issues.append(
+                Issue(
+                    "ACCOUNT_REVOKED",
+                    f"{where} (contact {app.contact_id}) has a revoked account; reinstate it "
+                    "explicitly if access should return.",
+                    slot=app.slot,
+                )
+            )
             continue
         rels = {r.student_id: r for r in roster.relationships_of_contact(app.contact_id)}
         for flagged in rels.values():
             if flagged.blocked:
-                issues.append(Issue(
-                    "BLOCKED",
-                    f"{where} (contact {app.contact_id}) has a court-order or no-contact flag "
-                    f"for student {flagged.student_id}.",
-                    slot=app.slot,
-                ))
+                issues.append(
+                    Issue(
+                        "BLOCKED",
+                        f"{where} (contact {app.contact_id}) has a court-order or no-contact flag "
+                        f"for student {flagged.student_id}.",
+                        slot=app.slot,
+                    )
+                )
         for student_id in named:
             rel = rels.get(student_id)
             if rel is None or not rel.parental_responsibility:
-                issues.append(Issue(
-                    "NO_PR",
-                    f"{where} (contact {app.contact_id}) has no parental responsibility for "
-                    f"student {student_id}.",
-                    slot=app.slot,
-                ))
+                issues.append(
+                    Issue(
+                        "NO_PR",
+                        f"{where} (contact {app.contact_id}) has no parental responsibility for "
+                        f"student {student_id}.",
+                        slot=app.slot,
+                    )
+                )
             elif student_id in held_students:
-                issues.append(Issue(
-                    "CHILD_HOLD",
-                    f"Student {student_id} is under a child-protection hold.",
-                    slot=app.slot,
-                ))
+                issues.append(
+                    Issue(
+                        "CHILD_HOLD",
+                        f"Student {student_id} is under a child-protection hold.",
+                        slot=app.slot,
+                    )
+                )
         students = linkable_students(roster, app.contact_id, held_students)
         if students:
             grants.append(Grant(app.slot, app.contact_id, students))
@@ -168,13 +180,15 @@ def _warnings(
         out.append(
             f"Child row(s) {', '.join(map(str, ticked))} ticked 'already have an account', but "
             f"contact(s) {', '.join(g.contact_id for g in new)} have none: check the applicant is "
-            "matched to the right contact record, or a second account will be made.")
+            "matched to the right contact record, or a second account will be made."
+        )
     for grant in new:
         others = namesakes.get(grant.contact_id, ())
         if others:
             out.append(
                 f"Contact {grant.contact_id} has the same name as the holder of account(s) "
-                f"{', '.join(others)} (another contact record): is it the same person?")
+                f"{', '.join(others)} (another contact record): is it the same person?"
+            )
     return tuple(out)
 
 
@@ -192,27 +206,33 @@ def evaluate(
         issues.append(Issue("NO_APPLICANT", "No Parent/Carer section is filled in."))
     for child in form.children:
         if child.student_id is None or roster.student(child.student_id) is None:
-            issues.append(Issue(
-                "CHILD_UNMATCHED",
-                f"Child row {child.row} is not matched to a student on roll.",
-                row=child.row,
-            ))
+            issues.append(
+                Issue(
+                    "CHILD_UNMATCHED",
+                    f"Child row {child.row} is not matched to a student on roll.",
+                    row=child.row,
+                )
+            )
     applicant_issues, grants = _applicant_issues(form, roster, held_students, account_status)
     issues += applicant_issues
     granted = {s for g in grants for s in g.student_ids}
     for child in form.children:
         known = child.student_id is not None and roster.student(child.student_id) is not None
         if known and child.student_id not in granted:
-            issues.append(Issue(
-                "CHILD_WITHOUT_PR",
-                f"Child row {child.row} (student {child.student_id}) has no approved applicant "
-                "with parental responsibility.",
-                row=child.row,
-            ))
+            issues.append(
+                Issue(
+                    "CHILD_WITHOUT_PR",
+                    f"Child row {child.row} (student {child.student_id}) has no approved applicant "
+                    "with parental responsibility.",
+                    row=child.row,
+                )
+            )
     if form.applicants and not grants and not any(i.fatal for i in issues):
-        issues.append(Issue(
-            "NOTHING_TO_GRANT",
-            "No applicant on this form can be given access; reject the form instead.",
-        ))
+        issues.append(
+            Issue(
+                "NOTHING_TO_GRANT",
+                "No applicant on this form can be given access; reject the form instead.",
+            )
+        )
     warnings = _warnings(form, grants, account_status, namesakes or {})
     return ApprovalPlan(tuple(issues), tuple(grants), warnings)

@@ -36,14 +36,23 @@ def retention_apply(dry_run: bool) -> None:
     settings = load_settings()
     check_settings(settings)
     with transaction(_factory(settings)) as session:
-        report = apply_retention(session, settings, WorkflowScanPurger(), audit_recorder,
-                                 CLI_ACTOR, datetime.now(UTC), dry_run=dry_run)
+        report = apply_retention(
+            session,
+            settings,
+            WorkflowScanPurger(),
+            audit_recorder,
+            CLI_ACTOR,
+            datetime.now(UTC),
+            dry_run=dry_run,
+        )
     files = 0 if dry_run else delete_files(local_storage(settings), report.files_to_delete)
     prefix = "would remove" if dry_run else "removed"
-    click.echo(f"{prefix}: scans and read values of {len(report.rejected_forms)} rejected "
-               f"form(s) ({files} file(s)), {report.rejection_letters} rejection letter(s), "
-               f"{report.letter_prints} letter print record(s); kept "
-               f"{report.kept_as_account_source} form(s) that are the source of an account")
+    click.echo(
+        f"{prefix}: scans and read values of {len(report.rejected_forms)} rejected "
+        f"form(s) ({files} file(s)), {report.rejection_letters} rejection letter(s), "
+        f"{report.letter_prints} letter print record(s); kept "
+        f"{report.kept_as_account_source} form(s) that are the source of an account"
+    )
 
 
 @click.group()
@@ -81,8 +90,9 @@ def api_token_create(name: str) -> None:
 
     settings = load_settings()
     with transaction(_factory(settings)) as session:
-        token_id, token = create_api_token(session, context_from_db(session, settings), name,
-                                           CLI_ACTOR)
+        token_id, token = create_api_token(
+            session, context_from_db(session, settings), name, CLI_ACTOR
+        )
     click.echo(f"token id: {token_id}")
     click.echo(f"token (shown once): {token}")
 
@@ -110,10 +120,14 @@ def sample_letter(out: Path) -> None:
 
     settings = load_settings()
     letter = CredentialLetter(
-        addressee="Mrs J Whitfield", salutation="Mrs Whitfield",
+        addressee="Mrs J Whitfield",
+        salutation="Mrs Whitfield",
         address=Address(("14 Chesterfield Road", "Belper", "Derbyshire"), "DE56 1FF"),
-        username="jwhitfield47", password=generate_initial_password(),
-        expires_on=date(2026, 9, 28), children=("Ava", "Oliver"), letter_date=date(2026, 9, 7),
+        username="jwhitfield47",
+        password=generate_initial_password(),
+        expires_on=date(2026, 9, 28),
+        children=("Ava", "Oliver"),
+        letter_date=date(2026, 9, 7),
     )
     out.write_bytes(render_credential_letters([letter], settings.school))
     click.echo(f"sample letter written to {out}", file=sys.stderr)

@@ -52,8 +52,9 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 def identity_of(account: PortalAccount, ctx: AccountsContext) -> PasswordIdentity:
     school = ctx.settings.school
-    return PasswordIdentity(account.forename, account.surname, account.username,
-                            (school.name, school.short_name))
+    return PasswordIdentity(
+        account.forename, account.surname, account.username, (school.name, school.short_name)
+    )
 
 
 def accounts_awaiting_letters(
@@ -61,20 +62,26 @@ def accounts_awaiting_letters(
 ) -> list[PortalAccount]:
     """Active accounts with no password yet: new, or reinstated after a revocation; only those
     created from ``form_ids`` (one batch's forms) when given."""
-    query = select(PortalAccount).where(PortalAccount.status == ACCOUNT_ACTIVE,
-                                        PortalAccount.password_hash.is_(None))
+    query = select(PortalAccount).where(
+        PortalAccount.status == ACCOUNT_ACTIVE, PortalAccount.password_hash.is_(None)
+    )
     if form_ids is not None:
         query = query.where(PortalAccount.source_form_id.in_(list(form_ids)))
-    return list(session.scalars(
-        query.order_by(PortalAccount.surname, PortalAccount.forename, PortalAccount.id)))
+    return list(
+        session.scalars(
+            query.order_by(PortalAccount.surname, PortalAccount.forename, PortalAccount.id)
+        )
+    )
 
 
 def _new_password(account: PortalAccount, ctx: AccountsContext) -> str:
     identity = identity_of(account, ctx)
     while True:
         password = generate_initial_password()
-        if (check_password(password, identity, "school").ok
-                and check_password(password, identity, "ncsc").ok):
+        if (
+            check_password(password, identity, "school").ok
+            and check_password(password, identity, "ncsc").ok
+        ):
             return password
 
 
@@ -95,11 +102,15 @@ def _issue(account: PortalAccount, ctx: AccountsContext) -> str:
 def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> CredentialLetter:
     contact = ctx.roster.contact(account.contact_id)
     if contact is None:
-        raise WorkflowError(f"Contact {account.contact_id} is no longer in the roster; "
-                            "check the account before printing.")
+        raise WorkflowError(
+            f"Contact {account.contact_id} is no longer in the roster; "
+            "check the account before printing."
+        )
     if not contact.address.lines or not contact.address.postcode:
-        raise WorkflowError(f"Contact {account.contact_id} has no home address on file; "
-                            "update the MIS before printing.")
+        raise WorkflowError(
+            f"Contact {account.contact_id} has no home address on file; "
+            "update the MIS before printing."
+        )
     first_names = []
     for link in account.children:
         student = ctx.roster.student(link.student_id)
@@ -111,11 +122,16 @@ def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> 
     assert expires is not None
     return CredentialLetter(
         addressee=f"{title}{initial}{contact.surname}".strip(),
-        salutation=f"{contact.title} {contact.surname}".strip() if contact.title
+        salutation=f"{contact.title} {contact.surname}".strip()
+        if contact.title
         else f"{contact.forename} {contact.surname}".strip(),
-        address=contact.address, username=account.username, password=password,
-        expires_on=expires.date(), children=tuple(sorted(first_names)),
-        letter_date=ctx.clock().date(), password_profile=ctx.settings.password_profile,
+        address=contact.address,
+        username=account.username,
+        password=password,
+        expires_on=expires.date(),
+        children=tuple(sorted(first_names)),
+        letter_date=ctx.clock().date(),
+        password_profile=ctx.settings.password_profile,
     )
 
 
@@ -141,11 +157,22 @@ def print_letters(
         if not account.children:
             raise ConflictError(f"Account {account.id} has no linked children.")
         letters.append(_letter_for(account, _issue(account, ctx), ctx))
-        session.add(LetterPrint(print_run_id=run_id, account_id=account.id, printed_by=actor_id,
-                                printed_at=ctx.clock()))
-        ctx.audit(session, actor_id=actor_id, action="account.letter_printed",
-                  object_type="portal_account", object_id=account.id,
-                  detail={"print_run_id": run_id})
+        session.add(
+            LetterPrint(
+                print_run_id=run_id,
+                account_id=account.id,
+                printed_by=actor_id,
+                printed_at=ctx.clock(),
+            )
+        )
+        ctx.audit(
+            session,
+            actor_id=actor_id,
+            action="account.letter_printed",
+            object_type="portal_account",
+            object_id=account.id,
+            detail={"print_run_id": run_id},
+        )
     pdf = render_credential_letters(letters, ctx.settings.school)
     log.info("print run %s: %d letters", run_id, len(letters))
     return PrintRun(run_id, tuple(a.id for a in accounts), pdf)
@@ -205,5 +232,11 @@ def change_password(
     account.password_expires_at = None
     account.must_change_password = False
     account.session_epoch += 1
-    ctx.audit(session, actor_id=account.id, action="account.password_changed",
-              object_type="portal_account", object_id=account.id, detail={"via": "portal"})
+    ctx.audit(
+        session,
+        actor_id=account.id,
+        action="account.password_changed",
+        object_type="portal_account",
+        object_id=account.id,
+        detail={"via": "portal"},
+    )

@@ -46,8 +46,16 @@ from intake.accounts.ports import AccountsContext, AuditRecorder
 from intake.db.accounts import ApiToken, PortalAccount, utcnow
 from intake.errors import IntakeError
 
-COLUMNS = ("username", "contact_id", "student_ids", "forename", "surname", "email", "status",
-           "created_at")
+COLUMNS = (
+    "username",
+    "contact_id",
+    "student_ids",
+    "forename",
+    "surname",
+    "email",
+    "status",
+    "created_at",
+)
 _DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
@@ -77,20 +85,28 @@ def safe_cell(value: str) -> str:
 
 def export_rows(session: Session, status: str | None = None) -> list[ExportRow]:
     """Every account (or those with ``status``), ordered by username."""
-    query = select(PortalAccount).options(selectinload(PortalAccount.children)).order_by(
-        PortalAccount.username_key)
+    query = (
+        select(PortalAccount)
+        .options(selectinload(PortalAccount.children))
+        .order_by(PortalAccount.username_key)
+    )
     if status:
         query = query.where(PortalAccount.status == status)
     rows = []
     for account in session.scalars(query):
         created = as_utc(account.created_at)
-        rows.append(ExportRow(
-            username=account.username, contact_id=account.contact_id,
-            student_ids=tuple(sorted(link.student_id for link in account.children)),
-            forename=account.forename, surname=account.surname, email=account.email,
-            status=account.status,
-            created_at=created.astimezone(UTC).isoformat(timespec="seconds") if created else "",
-        ))
+        rows.append(
+            ExportRow(
+                username=account.username,
+                contact_id=account.contact_id,
+                student_ids=tuple(sorted(link.student_id for link in account.children)),
+                forename=account.forename,
+                surname=account.surname,
+                email=account.email,
+                status=account.status,
+                created_at=created.astimezone(UTC).isoformat(timespec="seconds") if created else "",
+            )
+        )
     return rows
 
 
@@ -99,20 +115,34 @@ def to_csv(rows: Sequence[ExportRow]) -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        cells = [row.username, row.contact_id, ";".join(row.student_ids), row.forename,
-                 row.surname, row.email, row.status, row.created_at]
+        cells = [
+            row.username,
+            row.contact_id,
+            ";".join(row.student_ids),
+            row.forename,
+            row.surname,
+            row.email,
+            row.status,
+            row.created_at,
+        ]
         writer.writerow([safe_cell(c) for c in cells])
     return out.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8
 
 
 def to_json(rows: Sequence[ExportRow]) -> bytes:
-    data = {"columns": list(COLUMNS),
-            "accounts": [{**asdict(r), "student_ids": list(r.student_ids)} for r in rows]}
+    data = {
+        "columns": list(COLUMNS),
+        "accounts": [{**asdict(r), "student_ids": list(r.student_ids)} for r in rows],
+    }
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def export_accounts(
-    session: Session, audit: AuditRecorder, actor_id: str, fmt: str, via: str = "staff",
+    session: Session,
+    audit: AuditRecorder,
+    actor_id: str,
+    fmt: str,
+    via: str = "staff",
     status: str | None = None,
 ) -> Export:
     """Build an export (``csv`` or ``json``) and audit it in the caller's transaction."""
@@ -124,8 +154,14 @@ def export_accounts(
     else:
         raise IntakeError(f"Unknown export format {fmt!r}; use csv or json.")
     digest = hashlib.sha256(body).hexdigest()
-    audit(session, actor_id=actor_id, action="accounts.exported", object_type="export",
-          object_id=fmt, detail={"rows": len(rows), "sha256": digest, "via": via})
+    audit(
+        session,
+        actor_id=actor_id,
+        action="accounts.exported",
+        object_type="export",
+        object_id=fmt,
+        detail={"rows": len(rows), "sha256": digest, "via": via},
+    )
     return Export(body, len(rows), digest)
 
 
@@ -133,42 +169,54 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_api_token(session: Session, ctx: AccountsContext, name: str, actor_id: str
-                     ) -> tuple[str, str]:
+def create_api_token(
+    session: Session, ctx: AccountsContext, name: str, actor_id: str
+) -> tuple[str, str]:
     """A new read-only bearer token for a machine client: ``(token_id, token)``. Only the
     token's SHA-256 is stored; the token is shown once."""
     name = name.strip()[:100]
     if not name:
         raise IntakeError("Give the API client a name.")
     token = "ppx_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=token_hash(token), created_by=actor_id,
-                   created_at=ctx.clock())
+    row = ApiToken(
+        name=name, token_hash=token_hash(token), created_by=actor_id, created_at=ctx.clock()
+    )
     session.add(row)
     session.flush()
-    ctx.audit(session, actor_id=actor_id, action="api_token.created", object_type="api_token",
-              object_id=row.id)
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="api_token.created",
+        object_type="api_token",
+        object_id=row.id,
+    )
     return row.id, token
 
 
-def revoke_api_token(session: Session, ctx: AccountsContext, token_id: str, actor_id: str
-                     ) -> None:
+def revoke_api_token(session: Session, ctx: AccountsContext, token_id: str, actor_id: str) -> None:
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFoundError("No such API token.")
     row.revoked_at = ctx.clock()
-    ctx.audit(session, actor_id=actor_id, action="api_token.revoked", object_type="api_token",
-              object_id=row.id)
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="api_token.revoked",
+        object_type="api_token",
+        object_id=row.id,
+    )
 
 
 def authenticate_bearer(session: Session, authorization: str | None) -> ApiToken | None:
     """The live token named by an ``Authorization: Bearer <token>`` header, else None."""
     if not authorization or not authorization.startswith("Bearer "):
         return None
-    token = authorization[len("Bearer "):].strip()
+    token = authorization[len("Bearer ") :].strip()
     if not token:
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(token))
-                          ).one_or_none()
+    row = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+    ).one_or_none()
     if row is None or row.revoked_at is not None:
         return None
     row.last_used_at = utcnow()

@@ -73,10 +73,10 @@ class RejectionLetterContent:
 #: how each password profile is explained to parents
 PASSWORD_RULES = {
     "school": "It must have at least 6 characters, a number or symbol, upper and lower case "
-              "letters, and must not be like your name or username.",
+    "letters, and must not be like your name or username.",
     "ncsc": "It must have at least 12 characters; three random words make a strong password "
-            "that is easy to remember. Do not use your name, your username or the school's "
-            "name, or a common password.",
+    "that is easy to remember. Do not use your name, your username or the school's "
+    "name, or a common password.",
 }
 
 REJECTION_TEXT: dict[str, tuple[str, str]] = {
@@ -116,7 +116,7 @@ REJECTION_TEXT: dict[str, tuple[str, str]] = {
 
 
 def long_date(day: date) -> str:
-    """"7 September 2026", as a school letter writes it."""
+    """ "7 September 2026", as a school letter writes it."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -128,8 +128,9 @@ def _fonts() -> tuple[str, str, str]:
         for name, file in zip(names, files, strict=True):
             if name not in pdfmetrics.getRegisteredFontNames():
                 pdfmetrics.registerFont(TTFont(name, str(_FONT_DIR / file)))
-        registerFontFamily(names[0], normal=names[0], bold=names[1], italic=names[0],
-                           boldItalic=names[1])
+        registerFontFamily(
+            names[0], normal=names[0], bold=names[1], italic=names[0], boldItalic=names[1]
+        )
         return names
     return ("Helvetica", "Helvetica-Bold", "Courier-Bold")
 
@@ -142,15 +143,29 @@ def _text(value: str) -> str:
 class _Styles:
     def __init__(self) -> None:
         regular, bold, mono = _fonts()
-        self.body = ParagraphStyle("body", fontName=regular, fontSize=10.5, leading=14.5,
-                                   spaceAfter=6)
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=8.5, leading=11,
-                                    textColor=colors.HexColor("#444444"))
+        self.body = ParagraphStyle(
+            "body", fontName=regular, fontSize=10.5, leading=14.5, spaceAfter=6
+        )
+        self.small = ParagraphStyle(
+            "small",
+            parent=self.body,
+            fontSize=8.5,
+            leading=11,
+            textColor=colors.HexColor("#444444"),
+        )
         self.right = ParagraphStyle("right", parent=self.small, alignment=TA_RIGHT)
-        self.school = ParagraphStyle("school", fontName=bold, fontSize=15, leading=18,
-                                     textColor=_INK)
-        self.heading = ParagraphStyle("heading", fontName=bold, fontSize=12.5, leading=16,
-                                      spaceBefore=6, spaceAfter=6, textColor=_INK)
+        self.school = ParagraphStyle(
+            "school", fontName=bold, fontSize=15, leading=18, textColor=_INK
+        )
+        self.heading = ParagraphStyle(
+            "heading",
+            fontName=bold,
+            fontSize=12.5,
+            leading=16,
+            spaceBefore=6,
+            spaceAfter=6,
+            textColor=_INK,
+        )
         self.label = ParagraphStyle("label", fontName=bold, fontSize=10.5, leading=14)
         self.mono = ParagraphStyle("mono", fontName=mono, fontSize=17, leading=22)
         self.bold = bold
@@ -158,20 +173,32 @@ class _Styles:
 
 def _letterhead(school: School, st: _Styles) -> list[Flowable]:
     contact = "<br/>".join(
-        _text(x) for x in [*school.address_lines, school.postcode, f"Tel: {school.phone}",
-                           school.email, school.website] if x
+        _text(x)
+        for x in [
+            *school.address_lines,
+            school.postcode,
+            f"Tel: {school.phone}",
+            school.email,
+            school.website,
+        ]
+        if x
     )
     head = Table(
         [[Paragraph(_text(school.name), st.school), Paragraph(contact, st.right)]],
-        colWidths=[100 * mm, 64 * mm], hAlign="LEFT",
+        colWidths=[100 * mm, 64 * mm],
+        hAlign="LEFT",
     )
-    head.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, 0), 1.2, _INK),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ]))
+    head.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, _INK),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [head, Spacer(1, 10 * mm)]
 
 
@@ -184,11 +211,18 @@ def _address_block(
         block += f"<br/><font size='7.5'>{_text(note)}</font>"
     table = Table(
         [[Paragraph(block, st.body), Paragraph(_text(long_date(when)), st.right)]],
-        colWidths=[104 * mm, 60 * mm], hAlign="LEFT",
+        colWidths=[104 * mm, 60 * mm],
+        hAlign="LEFT",
     )
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [table, Spacer(1, 12 * mm)]
 
 
@@ -198,15 +232,19 @@ def _credentials_box(letter: CredentialLetter, st: _Styles) -> Flowable:
         [Paragraph("Password", st.label), Paragraph(_text(letter.password), st.mono)],
     ]
     box = Table(rows, colWidths=[32 * mm, 118 * mm])
-    box.setStyle(TableStyle([
-        ("BOX", (0, 0), (-1, -1), 1, _INK),
-        ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f7")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 6),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8),
-    ]))
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1, _INK),
+                ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f7")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
     return box
 
 
@@ -215,8 +253,9 @@ def _sign_off(school: School, st: _Styles) -> list[Flowable]:
         Spacer(1, 4 * mm),
         Paragraph("Yours sincerely,", st.body),
         Spacer(1, 8 * mm),
-        Paragraph(f"{_text(school.staff_contact_name)}<br/>{_text(school.staff_contact_role)}",
-                  st.body),
+        Paragraph(
+            f"{_text(school.staff_contact_name)}<br/>{_text(school.staff_contact_role)}", st.body
+        ),
     ]
 
 
@@ -231,28 +270,37 @@ def _credential_page(letter: CredentialLetter, school: School, st: _Styles) -> l
         Paragraph(
             "Thank you for applying for Parent Portal. Your application has been checked "
             "against the school's records and your personal account is ready. It is linked to: "
-            f"<b>{_text(children)}</b>.", st.body),
+            f"<b>{_text(children)}</b>.",
+            st.body,
+        ),
         Spacer(1, 2 * mm),
         KeepTogether([_credentials_box(letter, st)]),
         Paragraph(
             "The password contains no letter O or digit 0, and no letter I, letter l or digit 1. "
-            "Type it exactly as printed, including the hyphens and capital letters.", st.small),
+            "Type it exactly as printed, including the hyphens and capital letters.",
+            st.small,
+        ),
         Paragraph("How to log in", st.heading),
         Paragraph(f"1. Go to <b>{url}</b> in your web browser.", st.body),
         Paragraph("2. Enter the username and password above.", st.body),
         Paragraph(
             "3. Choose your own new password when asked. "
             + _text(PASSWORD_RULES.get(letter.password_profile, PASSWORD_RULES["school"])),
-            st.body),
+            st.body,
+        ),
         Paragraph(
             "This password works only until "
             f"<b>{_text(long_date(letter.expires_on))}</b>. If it has expired, or you "
             "did not apply for an account, please contact the school office on "
-            f"{_text(school.phone)} or {_text(school.email)}.", st.body),
+            f"{_text(school.phone)} or {_text(school.email)}.",
+            st.body,
+        ),
         Paragraph(
             "This account is for you alone: please do not share your username or password with "
             "anyone, including other family members, who need their own account. Keep this "
-            "letter somewhere safe or destroy it once you have changed your password.", st.body),
+            "letter somewhere safe or destroy it once you have changed your password.",
+            st.body,
+        ),
     ]
     story += _sign_off(school, st)
     return story
@@ -275,18 +323,26 @@ def render_rejection_letter(content: RejectionLetterContent, school: School) -> 
     """A short letter telling an applicant why the form was not approved and what to do."""
     why, what = REJECTION_TEXT.get(content.reason_code, REJECTION_TEXT["OTHER"])
     st = _Styles()
-    note = ("Sent to the address written on your form, as the school holds none for you."
-            if content.address_from_form else "")
+    note = (
+        "Sent to the address written on your form, as the school holds none for you."
+        if content.address_from_form
+        else ""
+    )
     story: list[Flowable] = [*_letterhead(school, st)]
     story += _address_block(content.addressee, content.address, content.letter_date, st, note)
     story += [
         Paragraph(f"Dear {_text(content.salutation)},", st.body),
         Paragraph("Your Parent Portal application", st.heading),
-        Paragraph(f"Thank you for your application. We are sorry that we could not approve "
-                  f"it because {_text(why)}", st.body),
+        Paragraph(
+            f"Thank you for your application. We are sorry that we could not approve "
+            f"it because {_text(why)}",
+            st.body,
+        ),
         Paragraph(_text(what), st.body),
-        Paragraph(f"You can reach the school office on {_text(school.phone)} or "
-                  f"{_text(school.email)}.", st.body),
+        Paragraph(
+            f"You can reach the school office on {_text(school.phone)} or {_text(school.email)}.",
+            st.body,
+        ),
     ]
     story += _sign_off(school, st)
     return _build(story, "Parent Portal application", school)
@@ -299,8 +355,11 @@ def _footer(school: School) -> Callable[[Canvas, Any], None]:
         canvas.saveState()
         canvas.setFont(regular, 7.5)
         canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawString(20 * mm, 10 * mm, f"{school.name} · {school.website} · Private and "
-                          "confidential: for the addressee only")
+        canvas.drawString(
+            20 * mm,
+            10 * mm,
+            f"{school.name} · {school.website} · Private and confidential: for the addressee only",
+        )
         canvas.restoreState()
 
     return draw
@@ -309,8 +368,17 @@ def _footer(school: School) -> Callable[[Canvas, Any], None]:
 def _build(story: list[Flowable], title: str, school: School) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=16 * mm,
-        bottomMargin=18 * mm, title=title, author="", subject="", creator="", invariant=1,
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="",
+        subject="",
+        creator="",
+        invariant=1,
     )
     footer = _footer(school)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

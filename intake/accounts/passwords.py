@@ -111,8 +111,9 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.casefold())
 
 
-_LEET = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
-                       "$": "s", "!": "i"})
+_LEET = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
 
 
 def _parts(identity: PasswordIdentity) -> list[str]:
@@ -172,9 +173,9 @@ def _school_problems(password: str, identity: PasswordIdentity) -> list[str]:
         problems.append("Include at least one number or symbol.")
     if not (any(c.isupper() for c in password) and any(c.islower() for c in password)):
         problems.append("Use a mix of upper case and lower case letters.")
-    if similar_to_identity(password, PasswordIdentity(
-        identity.forename, identity.surname, identity.username
-    )):
+    if similar_to_identity(
+        password, PasswordIdentity(identity.forename, identity.surname, identity.username)
+    ):
         problems.append("Do not base the password on your name or username.")
     return problems
 

@@ -36,19 +36,30 @@ def _content(
         return RejectionLetterContent(
             addressee=f"{title}{contact.forename} {contact.surname}".strip(),
             salutation=f"{contact.title or contact.forename} {contact.surname}".strip(),
-            address=contact.address, address_from_form=False, reason_code=code,
-            letter_date=today)
+            address=contact.address,
+            address_from_form=False,
+            reason_code=code,
+            letter_date=today,
+        )
     if not applicant.written_address:
         return None
     name = f"{applicant.written_forename} {applicant.written_surname}".strip().title()
     return RejectionLetterContent(
-        addressee=name or "The Parent/Carer", salutation=name or "Parent/Carer",
+        addressee=name or "The Parent/Carer",
+        salutation=name or "Parent/Carer",
         address=Address(applicant.written_address, applicant.written_postcode),
-        address_from_form=True, reason_code=code, letter_date=today)
+        address_from_form=True,
+        reason_code=code,
+        letter_date=today,
+    )
 
 
 def reject_with_letters(
-    session: Session, ctx: AccountsContext, form_id: str, actor_id: str, code: str,
+    session: Session,
+    ctx: AccountsContext,
+    form_id: str,
+    actor_id: str,
+    code: str,
     note: str = "",
 ) -> RejectionOutcome:
     """Reject the form (``service.reject_form``) and store one letter per applicant."""
@@ -61,12 +72,21 @@ def reject_with_letters(
             unreachable.append(applicant.slot)
             continue
         row = RejectionLetter(
-            form_id=form_id, slot=applicant.slot, created_at=ctx.clock(),
+            form_id=form_id,
+            slot=applicant.slot,
+            created_at=ctx.clock(),
             addressed_to="form" if content.address_from_form else "file",
-            pdf=render_rejection_letter(content, ctx.settings.school))
+            pdf=render_rejection_letter(content, ctx.settings.school),
+        )
         session.add(row)
         session.flush()
         ids.append(row.id)
-    ctx.audit(session, actor_id=actor_id, action="form.rejection_letters", object_type="form",
-              object_id=form_id, detail={"letters": ids, "unreachable_slots": unreachable})
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="form.rejection_letters",
+        object_type="form",
+        object_id=form_id,
+        detail={"letters": ids, "unreachable_slots": unreachable},
+    )
     return RejectionOutcome(form_id, tuple(ids), tuple(unreachable))

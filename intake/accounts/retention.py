@@ -83,11 +83,17 @@ def apply_retention(
     """Apply the retention periods in the caller's transaction (nothing changes on dry run)."""
     rejected_before = now - timedelta(days=settings.retention_rejected_days)
     letters_before = now - timedelta(days=settings.retention_letters_days)
-    candidates = list(session.scalars(
-        select(FormDecision).where(FormDecision.decision == DECISION_REJECTED,
-                                   FormDecision.decided_at < rejected_before,
-                                   FormDecision.scans_purged_at.is_(None))
-        .order_by(FormDecision.decided_at)))
+    candidates = list(
+        session.scalars(
+            select(FormDecision)
+            .where(
+                FormDecision.decision == DECISION_REJECTED,
+                FormDecision.decided_at < rejected_before,
+                FormDecision.scans_purged_at.is_(None),
+            )
+            .order_by(FormDecision.decided_at)
+        )
+    )
     sources = _source_forms(session)
     candidates = [d for d in candidates if purger.is_rejected(session, d.form_id)]
     due = [d.form_id for d in candidates if d.form_id not in sources]
@@ -95,10 +101,14 @@ def apply_retention(
     others = [f for f in purger.rejected_before(session, rejected_before) if f not in decided]
     due = list(dict.fromkeys([*due, *(f for f in others if f not in sources)]))
     kept = len(candidates) + len(others) - len(due)
-    letters = list(session.scalars(select(RejectionLetter.id).where(
-        RejectionLetter.created_at < letters_before)))
-    prints = list(session.scalars(select(LetterPrint.id).where(
-        LetterPrint.printed_at < letters_before)))
+    letters = list(
+        session.scalars(
+            select(RejectionLetter.id).where(RejectionLetter.created_at < letters_before)
+        )
+    )
+    prints = list(
+        session.scalars(select(LetterPrint.id).where(LetterPrint.printed_at < letters_before))
+    )
     files: list[str] = []
     if not dry_run:
         for form_id in due:
@@ -110,15 +120,29 @@ def apply_retention(
             session.execute(delete(RejectionLetter).where(RejectionLetter.id.in_(letters)))
         if prints:
             session.execute(delete(LetterPrint).where(LetterPrint.id.in_(prints)))
-        audit(session, actor_id=actor_id or "system", action="retention.applied",
-              object_type="retention", object_id=now.date().isoformat(),
-              detail={"forms": due, "files": len(files),
-                      "rejection_letters": len(letters), "letter_prints": len(prints),
-                      "kept_as_account_source": kept})
-    log.info("retention%s: %d rejected forms, %d files, %d letters, %d print records",
-             " (dry run)" if dry_run else "", len(due), len(files), len(letters), len(prints))
-    return RetentionReport(dry_run, tuple(due), tuple(files), len(letters),
-                           len(prints), kept)
+        audit(
+            session,
+            actor_id=actor_id or "system",
+            action="retention.applied",
+            object_type="retention",
+            object_id=now.date().isoformat(),
+            detail={
+                "forms": due,
+                "files": len(files),
+                "rejection_letters": len(letters),
+                "letter_prints": len(prints),
+                "kept_as_account_source": kept,
+            },
+        )
+    log.info(
+        "retention%s: %d rejected forms, %d files, %d letters, %d print records",
+        " (dry run)" if dry_run else "",
+        len(due),
+        len(files),
+        len(letters),
+        len(prints),
+    )
+    return RetentionReport(dry_run, tuple(due), tuple(files), len(letters), len(prints), kept)
 
 
 def delete_files(storage: Storage, keys: tuple[str, ...]) -> int:
@@ -141,9 +165,15 @@ class WorkflowScanPurger:
         from intake.db.workflow import Form, FormState, Page
 
         with_scans = select(Page.form_id).where(or_(Page.scan_key != "", Page.image_key != ""))
-        rows = session.scalars(select(Form.id).where(
-            Form.state == FormState.REJECTED.value, Form.updated_at < cutoff,
-            Form.id.in_(with_scans)).order_by(Form.updated_at))
+        rows = session.scalars(
+            select(Form.id)
+            .where(
+                Form.state == FormState.REJECTED.value,
+                Form.updated_at < cutoff,
+                Form.id.in_(with_scans),
+            )
+            .order_by(Form.updated_at)
+        )
         return list(rows)
 
     def purge_form(self, session: Session, form_id: str) -> list[str]:

@@ -33,8 +33,9 @@ def get_account(session: Session, account_id: str) -> PortalAccount:
     return account
 
 
-def _revoke(account: PortalAccount, ctx: AccountsContext, actor_id: str, reason: str,
-            hold_id: str | None) -> None:
+def _revoke(
+    account: PortalAccount, ctx: AccountsContext, actor_id: str, reason: str, hold_id: str | None
+) -> None:
     account.status = ACCOUNT_REVOKED
     account.revoked_at = ctx.clock()
     account.revoked_by = actor_id
@@ -53,8 +54,13 @@ def revoke_account(
     if account.status == ACCOUNT_REVOKED:
         raise ConflictError("This account is already revoked.")
     _revoke(account, ctx, actor_id, reason, None)
-    ctx.audit(session, actor_id=actor_id, action="account.revoked",
-              object_type="portal_account", object_id=account.id)
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="account.revoked",
+        object_type="portal_account",
+        object_id=account.id,
+    )
     return account
 
 
@@ -69,12 +75,15 @@ def open_child_hold(
     lock_student(session, student_id)
     if student_id in open_hold_students(session):
         raise ConflictError("This student already has an open hold.")
-    hold = ChildHold(student_id=student_id, reason=reason, opened_by=actor_id,
-                     opened_at=ctx.clock())
+    hold = ChildHold(
+        student_id=student_id, reason=reason, opened_by=actor_id, opened_at=ctx.clock()
+    )
     session.add(hold)
     session.flush()
     accounts = session.scalars(
-        select(PortalAccount).join(AccountChild).where(AccountChild.student_id == student_id)
+        select(PortalAccount)
+        .join(AccountChild)
+        .where(AccountChild.student_id == student_id)
         .with_for_update()
     ).all()
     revoked = []
@@ -82,11 +91,22 @@ def open_child_hold(
         if account.status == ACCOUNT_ACTIVE:
             _revoke(account, ctx, actor_id, reason, hold.id)
             revoked.append(account.id)
-            ctx.audit(session, actor_id=actor_id, action="account.revoked",
-                      object_type="portal_account", object_id=account.id,
-                      detail={"hold_id": hold.id})
-    ctx.audit(session, actor_id=actor_id, action="child_hold.opened", object_type="student",
-              object_id=student_id, detail={"hold_id": hold.id, "revoked": revoked})
+            ctx.audit(
+                session,
+                actor_id=actor_id,
+                action="account.revoked",
+                object_type="portal_account",
+                object_id=account.id,
+                detail={"hold_id": hold.id},
+            )
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="child_hold.opened",
+        object_type="student",
+        object_id=student_id,
+        detail={"hold_id": hold.id, "revoked": revoked},
+    )
     return hold, revoked
 
 
@@ -101,10 +121,17 @@ def close_child_hold(
     if hold.closed_at is not None:
         raise ConflictError("This hold is already closed.")
     hold.closed_at, hold.closed_by, hold.closed_note = ctx.clock(), actor_id, note
-    affected = list(session.scalars(
-        select(PortalAccount.id).where(PortalAccount.revoked_by_hold_id == hold.id)))
-    ctx.audit(session, actor_id=actor_id, action="child_hold.closed", object_type="student",
-              object_id=hold.student_id, detail={"hold_id": hold.id, "accounts": affected})
+    affected = list(
+        session.scalars(select(PortalAccount.id).where(PortalAccount.revoked_by_hold_id == hold.id))
+    )
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="child_hold.closed",
+        object_type="student",
+        object_id=hold.student_id,
+        detail={"hold_id": hold.id, "accounts": affected},
+    )
     return affected
 
 
@@ -121,8 +148,10 @@ def reinstate_account(
     allowed = set(linkable_students(ctx.roster, account.contact_id, open_hold_students(session)))
     removed = [link.student_id for link in account.children if link.student_id not in allowed]
     if len(removed) == len(account.children):
-        raise WorkflowError("No child may be linked to this account now (no parental "
-                            "responsibility, a flag or an open hold), so it stays revoked.")
+        raise WorkflowError(
+            "No child may be linked to this account now (no parental "
+            "responsibility, a flag or an open hold), so it stays revoked."
+        )
     for link in list(account.children):
         if link.student_id in removed:
             account.children.remove(link)
@@ -132,7 +161,12 @@ def reinstate_account(
     account.must_change_password = True
     account.reinstated_at, account.reinstated_by = ctx.clock(), actor_id
     account.reinstated_reason = reason
-    ctx.audit(session, actor_id=actor_id, action="account.reinstated",
-              object_type="portal_account", object_id=account.id,
-              detail={"links_removed": removed})
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="account.reinstated",
+        object_type="portal_account",
+        object_id=account.id,
+        detail={"links_removed": removed},
+    )
     return account

@@ -87,10 +87,13 @@ def namesake_accounts(
         contact = ctx.roster.contact(contact_id)
         if contact is None or not contact.surname:
             continue
-        rows = session.scalars(select(PortalAccount.id).where(
-            func.lower(PortalAccount.surname) == contact.surname.lower(),
-            func.lower(PortalAccount.forename) == contact.forename.lower(),
-            PortalAccount.contact_id != contact_id))
+        rows = session.scalars(
+            select(PortalAccount.id).where(
+                func.lower(PortalAccount.surname) == contact.surname.lower(),
+                func.lower(PortalAccount.forename) == contact.forename.lower(),
+                PortalAccount.contact_id != contact_id,
+            )
+        )
         found = list(rows)
         if found:
             out[contact_id] = found
@@ -101,23 +104,34 @@ def plan_for(session: Session, ctx: AccountsContext, form: FormForApproval) -> A
     """What approving ``form`` would do now (the review screen shows this before the click)."""
     contact_ids = [a.contact_id for a in form.applicants if a.contact_id]
     return evaluate(
-        form, ctx.roster, open_hold_students(session),
+        form,
+        ctx.roster,
+        open_hold_students(session),
         account_status_by_contact(session, contact_ids),
         namesake_accounts(session, ctx, contact_ids),
     )
 
 
 def _claim_decision(
-    session: Session, ctx: AccountsContext, form_id: str, decision: str, actor_id: str,
+    session: Session,
+    ctx: AccountsContext,
+    form_id: str,
+    decision: str,
+    actor_id: str,
     **extra: str | None,
 ) -> FormDecision:
     """Insert the decision row first: for an approval its unique key is the lock; a rejection
     relies on the form's row lock and state check that follow."""
     # A plain flush, not a savepoint: this is the transaction's first write (pysqlite only
     # nests savepoints correctly inside a transaction it has begun itself).
-    row = FormDecision(form_id=form_id, decision=decision, decided_by=actor_id,
-                       decided_at=ctx.clock(), **extra,
-                       approval_key=form_id if decision == DECISION_APPROVED else None)
+    row = FormDecision(
+        form_id=form_id,
+        decision=decision,
+        decided_by=actor_id,
+        decided_at=ctx.clock(),
+        **extra,
+        approval_key=form_id if decision == DECISION_APPROVED else None,
+    )
     session.add(row)
     try:
         session.flush()
@@ -131,8 +145,10 @@ def _lock_form_in_review(
 ) -> FormForApproval:
     form = ctx.forms.lock(session, form_id)
     if form.state not in states:
-        raise ConflictError(f"The form is in state {form.state!r}; only forms in review can be "
-                            "approved or rejected.")
+        raise ConflictError(
+            f"The form is in state {form.state!r}; only forms in review can be "
+            "approved or rejected."
+        )
     return form
 
 
@@ -140,8 +156,10 @@ def _check_four_eyes(ctx: AccountsContext, form: FormForApproval, approver_id: s
     if not ctx.settings.approval_four_eyes:
         return
     if approver_id in {form.uploaded_by, form.last_edited_by}:
-        raise FourEyesError("You uploaded or last edited this form, so another approver must "
-                            "approve it (four-eyes rule).")
+        raise FourEyesError(
+            "You uploaded or last edited this form, so another approver must "
+            "approve it (four-eyes rule)."
+        )
 
 
 def _find_account(session: Session, contact_id: str) -> PortalAccount | None:
@@ -167,13 +185,22 @@ def get_or_create_account(
         raise NotFoundError(f"contact {contact_id} is not in the roster")
     for _ in range(MAX_USERNAME_TRIES):
         username = choose_username(
-            ctx.settings.username_scheme, contact.forename, contact.surname, contact.email,
+            ctx.settings.username_scheme,
+            contact.forename,
+            contact.surname,
+            contact.email,
             lambda key: _username_taken(session, key),
         )
         account = PortalAccount(
-            contact_id=contact_id, username=username, username_key=username.casefold(),
-            forename=contact.forename, surname=contact.surname, email=contact.email,
-            status=ACCOUNT_ACTIVE, created_by=actor_id, source_form_id=form_id,
+            contact_id=contact_id,
+            username=username,
+            username_key=username.casefold(),
+            forename=contact.forename,
+            surname=contact.surname,
+            email=contact.email,
+            status=ACCOUNT_ACTIVE,
+            created_by=actor_id,
+            source_form_id=form_id,
             created_at=ctx.clock(),
         )
         try:
@@ -208,16 +235,28 @@ def link_child(
     """Link ``student_id`` to ``account`` unless already linked; True when a link was made.
     Refuses (``ConflictError``) when a child-protection hold was opened meanwhile."""
     lock_student(session, student_id)
-    if session.scalar(select(ChildHold.id).where(ChildHold.student_id == student_id,
-                                                 ChildHold.closed_at.is_(None))) is not None:
-        raise ConflictError(f"A child-protection hold was opened on student {student_id} "
-                            "meanwhile; look at the form again.")
-    exists = session.scalar(select(AccountChild.id).where(
-        AccountChild.account_id == account.id, AccountChild.student_id == student_id))
+    if (
+        session.scalar(
+            select(ChildHold.id).where(
+                ChildHold.student_id == student_id, ChildHold.closed_at.is_(None)
+            )
+        )
+        is not None
+    ):
+        raise ConflictError(
+            f"A child-protection hold was opened on student {student_id} "
+            "meanwhile; look at the form again."
+        )
+    exists = session.scalar(
+        select(AccountChild.id).where(
+            AccountChild.account_id == account.id, AccountChild.student_id == student_id
+        )
+    )
     if exists is not None:
         return False
-    link = AccountChild(account_id=account.id, student_id=student_id, linked_by=actor_id,
-                        source_form_id=form_id)
+    link = AccountChild(
+        account_id=account.id, student_id=student_id, linked_by=actor_id, source_form_id=form_id
+    )
     try:
         with session.begin_nested():
             session.add(link)
@@ -276,15 +315,32 @@ def approve_form(
         account, was_created, links = _apply_grant(session, ctx, grant, form_id, approver_id)
         (created if was_created else linked).append(account.id)
         new_links += links
-        ctx.audit(session, actor_id=approver_id,
-                  action="account.created" if was_created else "account.linked",
-                  object_type="portal_account", object_id=account.id,
-                  detail={"form_id": form_id, "contact_id": grant.contact_id,
-                          "student_ids": list(grant.student_ids), "new_links": links})
+        ctx.audit(
+            session,
+            actor_id=approver_id,
+            action="account.created" if was_created else "account.linked",
+            object_type="portal_account",
+            object_id=account.id,
+            detail={
+                "form_id": form_id,
+                "contact_id": grant.contact_id,
+                "student_ids": list(grant.student_ids),
+                "new_links": links,
+            },
+        )
     ctx.forms.set_state(session, form_id, FORM_ACCOUNTS_CREATED, approver_id)
-    ctx.audit(session, actor_id=approver_id, action="form.approved", object_type="form",
-              object_id=form_id, detail={"overridden": list(overridden),
-                                         "accounts_created": created, "accounts_linked": linked})
+    ctx.audit(
+        session,
+        actor_id=approver_id,
+        action="form.approved",
+        object_type="form",
+        object_id=form_id,
+        detail={
+            "overridden": list(overridden),
+            "accounts_created": created,
+            "accounts_linked": linked,
+        },
+    )
     log.info("form %s approved: %d created, %d linked", form_id, len(created), len(linked))
     return ApprovalResult(form_id, tuple(created), tuple(linked), new_links, overridden)
 
@@ -304,10 +360,23 @@ def reject_form(
     rejection letters (``intake.accounts.letters``) from the returned form."""
     if code not in REJECTION_CODES:
         raise WorkflowError(f"Unknown rejection reason {code!r}.")
-    _claim_decision(session, ctx, form_id, DECISION_REJECTED, approver_id,
-                    rejection_code=code, rejection_note=note.strip()[:500] or None)
+    _claim_decision(
+        session,
+        ctx,
+        form_id,
+        DECISION_REJECTED,
+        approver_id,
+        rejection_code=code,
+        rejection_note=note.strip()[:500] or None,
+    )
     form = _lock_form_in_review(session, ctx, form_id, REJECTABLE_STATES)
     ctx.forms.set_state(session, form_id, FORM_REJECTED, approver_id)
-    ctx.audit(session, actor_id=approver_id, action="form.rejected", object_type="form",
-              object_id=form_id, detail={"code": code})
+    ctx.audit(
+        session,
+        actor_id=approver_id,
+        action="form.rejected",
+        object_type="form",
+        object_id=form_id,
+        detail={"code": code},
+    )
     return form

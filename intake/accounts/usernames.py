@@ -53,8 +53,12 @@ def generated_candidates(forename: str, surname: str, attempts: int = 60) -> Ite
 def valid_email(email: str) -> bool:
     """Usable as a username: plain ASCII address, and no leading character that a spreadsheet
     would take for a formula (the export must never have to alter a username)."""
-    return (bool(_EMAIL.match(email)) and email.isascii() and len(email) <= 254
-            and not email.startswith(("=", "+", "-", "@")))
+    return (
+        bool(_EMAIL.match(email))
+        and email.isascii()
+        and len(email) <= 254
+        and not email.startswith(("=", "+", "-", "@"))
+    )
 
 
 def choose_username(

@@ -48,8 +48,9 @@ def upgrade(url: str, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except SQLAlchemyError as exc:
-        raise ConfigError(f"cannot migrate the database: {exc.__class__.__name__}: "
-                          f"{str(exc).splitlines()[0]}") from exc
+        raise ConfigError(
+            f"cannot migrate the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
     log.info("database migrated to %s", revision)
 
 
@@ -87,8 +88,10 @@ def new_revision(message: str, autogenerate: bool = True) -> Path:
     """
     heads = head_revisions()
     if len(heads) > 1:
-        raise ConfigError(f"several heads ({', '.join(heads)}): merge them first "
-                          "(alembic merge) before adding a revision")
+        raise ConfigError(
+            f"several heads ({', '.join(heads)}): merge them first "
+            "(alembic merge) before adding a revision"
+        )
     script = ScriptDirectory.from_config(alembic_config())
     number = len(list(script.walk_revisions())) + 1
     with tempfile.TemporaryDirectory() as scratch:

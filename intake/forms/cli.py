@@ -24,22 +24,57 @@ def _template(settings: Settings, name: str) -> FormTemplate:
 
 
 @click.command("form")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF to write (default: form.pdf, or pack.pdf with --pack).")
-@click.option("--pack", is_flag=True,
-              help="Write the whole pack: letter, usage policy, acceptable use policy, form.")
-@click.option("--roster", "roster_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Roster CSV: one personalised pack per family (implies --pack).")
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="With --pack: one PDF per family in this folder instead of one PDF.")
-@click.option("--template", "template_name", default=None,
-              help="Form template name or .json path (default: the configured one).")
-@click.option("--png", "png_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write PNG pictures of the blank form's pages into this folder.")
-@click.option("--letter-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Date printed on the pack's letter, YYYY-MM-DD (default: today).")
-@click.option("--dpi", default=100, show_default=True, type=click.IntRange(50, 600),
-              help="Resolution of the --png pictures.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PDF to write (default: form.pdf, or pack.pdf with --pack).",
+)
+@click.option(
+    "--pack",
+    is_flag=True,
+    help="Write the whole pack: letter, usage policy, acceptable use policy, form.",
+)
+@click.option(
+    "--roster",
+    "roster_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Roster CSV: one personalised pack per family (implies --pack).",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --pack: one PDF per family in this folder instead of one PDF.",
+)
+@click.option(
+    "--template",
+    "template_name",
+    default=None,
+    help="Form template name or .json path (default: the configured one).",
+)
+@click.option(
+    "--png",
+    "png_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write PNG pictures of the blank form's pages into this folder.",
+)
+@click.option(
+    "--letter-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date printed on the pack's letter, YYYY-MM-DD (default: today).",
+)
+@click.option(
+    "--dpi",
+    default=100,
+    show_default=True,
+    type=click.IntRange(50, 600),
+    help="Resolution of the --png pictures.",
+)
 def form(
     out: Path | None,
     pack: bool,

@@ -70,8 +70,7 @@ class TextLayout:
     def rect(self) -> Rect:
         """The ink the block can cover: the first line's cap top to the last line's descent."""
         bottom = self.baseline_mm(len(self.lines) - 1) + pt_to_mm(self.size * DESCENT)
-        widest = max((stringWidth(line, self.font, self.size) for line in self.lines),
-                     default=0.0)
+        widest = max((stringWidth(line, self.font, self.size) for line in self.lines), default=0.0)
         w = max(pt_to_mm(widest), 0.1)
         if self.block.align == "right":
             x = self.block.x + self.block.w - w
@@ -159,8 +158,11 @@ def layout_problems(template: FormTemplate, school: School) -> list[str]:
     for page in template.pages:
         items = page_elements(page, school)
         for i, (name, rect) in enumerate(items):
-            if rect.x < 0 or rect.y < 0 or rect.x + rect.w > template.page_w or (
-                rect.y + rect.h > template.page_h
+            if (
+                rect.x < 0
+                or rect.y < 0
+                or rect.x + rect.w > template.page_w
+                or (rect.y + rect.h > template.page_h)
             ):
                 problems.append(f"page {page.number}: {name} runs off the page")
             for other, other_rect in items[i + 1 :]:

@@ -99,12 +99,22 @@ def _styles() -> dict[str, ParagraphStyle]:
             "h1", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19, spaceAfter=4
         ),
         "h2": ParagraphStyle(
-            "h2", parent=body, fontName=FONT_BOLD, fontSize=12, leading=15,
-            spaceBefore=7, spaceAfter=4,
+            "h2",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=12,
+            leading=15,
+            spaceBefore=7,
+            spaceAfter=4,
         ),
         "h3": ParagraphStyle(
-            "h3", parent=body, fontName=FONT_BOLD, fontSize=10.5, leading=13,
-            spaceBefore=5, spaceAfter=3,
+            "h3",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=5,
+            spaceAfter=3,
         ),
         "right": ParagraphStyle("right", parent=body, alignment=2),
     }
@@ -140,8 +150,12 @@ class _PackWriter:
         c.drawCentredString(self.page_w / 2, mm_to_pt(10), printable(line))
         c.restoreState()
 
-    def _flow(self, story: list[Flowable], top_mm: float = MARGIN_MM,
-              decorate: Callable[[], None] | None = None) -> None:
+    def _flow(
+        self,
+        story: list[Flowable],
+        top_mm: float = MARGIN_MM,
+        decorate: Callable[[], None] | None = None,
+    ) -> None:
         """Lay ``story`` out over as many pages as it needs; the first page may start lower."""
         first = True
         while story:
@@ -150,9 +164,14 @@ class _PackWriter:
             self._footer()
             top = top_mm if first else MARGIN_MM
             frame = Frame(
-                mm_to_pt(MARGIN_MM), mm_to_pt(16),
-                self.page_w - 2 * mm_to_pt(MARGIN_MM), self.page_h - mm_to_pt(top + 16),
-                leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+                mm_to_pt(MARGIN_MM),
+                mm_to_pt(16),
+                self.page_w - 2 * mm_to_pt(MARGIN_MM),
+                self.page_h - mm_to_pt(top + 16),
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
             )
             self._fill_frame(frame, story)
             self._end_page()
@@ -198,8 +217,14 @@ class _PackWriter:
         c, s = self.canvas, self.school
         top = self.page_h - mm_to_pt(MARGIN_MM)
         right = self.page_w - mm_to_pt(MARGIN_MM)
-        details = [*s.address_lines, s.postcode, "", f"Tel: {s.phone}", f"Email: {s.email}",
-                   f"Website: {s.website}"]
+        details = [
+            *s.address_lines,
+            s.postcode,
+            "",
+            f"Tel: {s.phone}",
+            f"Email: {s.email}",
+            f"Website: {s.website}",
+        ]
         details = [printable(line) for line in details]
         widest = max(stringWidth(line, FONT, 8.5) for line in details)
         room = right - widest - mm_to_pt(8) - mm_to_pt(MARGIN_MM)
@@ -226,9 +251,9 @@ class _PackWriter:
         story: list[Flowable] = []
         if recipient.address is not None:
             lines = [recipient.salutation, *recipient.address.lines, recipient.address.postcode]
-            story.append(Paragraph(
-                "<br/>".join(escape(printable(line)) for line in lines if line), st["p"]
-            ))
+            story.append(
+                Paragraph("<br/>".join(escape(printable(line)) for line in lines if line), st["p"])
+            )
         else:
             story.append(Spacer(1, mm_to_pt(22)))
         story.append(Spacer(1, mm_to_pt(6)))
@@ -236,19 +261,23 @@ class _PackWriter:
         story.append(Paragraph(when, st["right"]))
         if recipient.serial:
             story.append(Paragraph(f"Our reference: {escape(recipient.serial)}", st["right"]))
-        greeting = recipient.salutation if recipient.personalised and recipient.salutation else (
-            "Parent/Carer"
+        greeting = (
+            recipient.salutation
+            if recipient.personalised and recipient.salutation
+            else ("Parent/Carer")
         )
         story.append(Paragraph(f"Dear {escape(printable(greeting))}", st["p"]))
         story.extend(self._paragraphs(pack_text.LETTER_BODY))
         closing = "Yours sincerely" if greeting != "Parent/Carer" else "Yours faithfully"
         story.append(Paragraph(closing, st["p"]))
         story.append(Spacer(1, mm_to_pt(10)))
-        story.append(Paragraph(
-            f"{escape(printable(self.school.staff_contact_name))}<br/>"
-            f"{escape(printable(self.school.staff_contact_role))}",
-            st["p"],
-        ))
+        story.append(
+            Paragraph(
+                f"{escape(printable(self.school.staff_contact_name))}<br/>"
+                f"{escape(printable(self.school.staff_contact_role))}",
+                st["p"],
+            )
+        )
         return story
 
     def write(self, recipient: PackRecipient) -> None:

@@ -91,8 +91,9 @@ class FormCanvas:
         c.setFillColor(white)
         quiet = qr.QUIET_ZONE_MODULES * module_mm
         spec = page.qr
-        self._rect(Rect(x=spec.x, y=spec.y, w=spec.size, h=spec.size).grown(quiet),
-                   fill=True, stroke=False)
+        self._rect(
+            Rect(x=spec.x, y=spec.y, w=spec.size, h=spec.size).grown(quiet), fill=True, stroke=False
+        )
         c.setFillColor(black)
         for row, cells in enumerate(modules):
             col = 0
@@ -105,9 +106,14 @@ class FormCanvas:
                     col += 1
                 # one rectangle per run of dark modules: no hairline seams between them
                 self._rect(
-                    Rect(x=spec.x + start * module_mm, y=spec.y + row * module_mm,
-                         w=(col - start) * module_mm, h=module_mm),
-                    fill=True, stroke=False,
+                    Rect(
+                        x=spec.x + start * module_mm,
+                        y=spec.y + row * module_mm,
+                        w=(col - start) * module_mm,
+                        h=module_mm,
+                    ),
+                    fill=True,
+                    stroke=False,
                 )
 
     def _draw_texts(self, page: Page) -> None:

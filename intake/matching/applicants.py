@@ -129,7 +129,6 @@ def _applicant_name(read: ApplicantRead) -> list[Folded]:
     return names
 
 
-
 def _standing_outcome(standing: ChildStanding) -> Outcome:
     if standing.blocked:
         return Outcome.BLOCKED
@@ -218,14 +217,23 @@ def _standings(
             out.append(ChildStanding(student_id, "", False, False, "not a contact of this child"))
         elif rel.blocked:
             why = "court order on record" if rel.court_order else "no-contact flag on record"
-            out.append(ChildStanding(student_id, rel.relationship, rel.parental_responsibility,
-                                     True, why))
+            out.append(
+                ChildStanding(student_id, rel.relationship, rel.parental_responsibility, True, why)
+            )
         elif not rel.parental_responsibility:
-            out.append(ChildStanding(student_id, rel.relationship, False, False,
-                                     f"no parental responsibility ({rel.relationship})"))
+            out.append(
+                ChildStanding(
+                    student_id,
+                    rel.relationship,
+                    False,
+                    False,
+                    f"no parental responsibility ({rel.relationship})",
+                )
+            )
         else:
-            out.append(ChildStanding(student_id, rel.relationship, True, False,
-                                     "parental responsibility"))
+            out.append(
+                ChildStanding(student_id, rel.relationship, True, False, "parental responsibility")
+            )
     return tuple(out)
 
 
@@ -300,18 +308,35 @@ def match_applicant(
         accepted = sorted((c for c in scored if c.accepted), key=lambda c: -c.raw_score)
     ranked = tuple(sorted(scored, key=lambda c: (-c.accepted, -c.raw_score, c.contact_id))[:5])
     if not accepted:
-        return ApplicantMatch(read.party, None, Outcome.UNKNOWN_CONTACT,
-                              ("not a contact the MIS holds for these children",), (), ranked, ())
+        return ApplicantMatch(
+            read.party,
+            None,
+            Outcome.UNKNOWN_CONTACT,
+            ("not a contact the MIS holds for these children",),
+            (),
+            ranked,
+            (),
+        )
     best = accepted[0]
     margin = best.raw_score - accepted[1].raw_score if len(accepted) > 1 else 100.0
     if margin < thresholds.match_auto_link_margin:
-        return ApplicantMatch(read.party, None, Outcome.UNKNOWN_CONTACT,
-                              ("more than one contact fits: a person chooses",), (), ranked, ())
+        return ApplicantMatch(
+            read.party,
+            None,
+            Outcome.UNKNOWN_CONTACT,
+            ("more than one contact fits: a person chooses",),
+            (),
+            ranked,
+            (),
+        )
     return _judged(read, best, ranked, student_ids, index, existing_account_contact_ids)
 
 
 def _chosen(
-    read: ApplicantRead, contact_id: str, student_ids: Sequence[str], index: RosterIndex,
+    read: ApplicantRead,
+    contact_id: str,
+    student_ids: Sequence[str],
+    index: RosterIndex,
     existing: frozenset[str],
 ) -> ApplicantMatch:
     if contact_id not in index.contact_keys:
@@ -326,8 +351,12 @@ def _chosen(
 
 
 def _judged(
-    read: ApplicantRead, best: ContactCandidate, ranked: tuple[ContactCandidate, ...],
-    student_ids: Sequence[str], index: RosterIndex, existing_account_contact_ids: frozenset[str],
+    read: ApplicantRead,
+    best: ContactCandidate,
+    ranked: tuple[ContactCandidate, ...],
+    student_ids: Sequence[str],
+    index: RosterIndex,
+    existing_account_contact_ids: frozenset[str],
 ) -> ApplicantMatch:
     """The applicant as contact ``best``: standing for each child, outcome, differences."""
     standings = _standings(best.contact_id, student_ids, index)
@@ -337,7 +366,8 @@ def _judged(
     else:
         reasons = [
             f"student {s.student_id}: {s.reason}"
-            for s in standings if _standing_outcome(s) is not Outcome.PR
+            for s in standings
+            if _standing_outcome(s) is not Outcome.PR
         ]
     if not standings:
         reasons.append("no child on the form is linked to the roster")

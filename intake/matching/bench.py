@@ -138,7 +138,10 @@ def score_matches(matches: Sequence[FormMatch], truths: Sequence[FormTruth]) -> 
 
 
 def simulated_metrics(
-    roster: Roster, truths: Sequence[FormTruth], seed: int = 11, confusion_rate: float = 0.03,
+    roster: Roster,
+    truths: Sequence[FormTruth],
+    seed: int = 11,
+    confusion_rate: float = 0.03,
     alternatives: bool = True,
 ) -> dict[str, Any]:
     """``match_metrics`` over reads simulated from the truths' box strings (no reader needed)."""
@@ -151,18 +154,33 @@ def simulated_metrics(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m intake.matching.bench --roster R.csv --samples DIR`` (or ``--demo N``)."""
-    parser = argparse.ArgumentParser(prog="python -m intake.matching.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--roster", type=Path,
-                        help="roster CSV (the README's format); default: SAMPLES/roster.csv")
+    parser = argparse.ArgumentParser(
+        prog="python -m intake.matching.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--roster", type=Path, help="roster CSV (the README's format); default: SAMPLES/roster.csv"
+    )
     parser.add_argument("--samples", type=Path, help="folder of <form_id>.json truths")
-    parser.add_argument("--demo", type=int, default=0,
-                        help="no files: a demo roster of this many students and 1,000 forms")
+    parser.add_argument(
+        "--demo",
+        type=int,
+        default=0,
+        help="no files: a demo roster of this many students and 1,000 forms",
+    )
     parser.add_argument("--forms", type=int, default=1000, help="forms for --demo")
-    parser.add_argument("--confusion-rate", type=float, default=0.03,
-                        help="simulated reader: share of characters misread (low confidence)")
-    parser.add_argument("--no-alternatives", action="store_true",
-                        help="simulated reader: offer no second guess for a confused character")
+    parser.add_argument(
+        "--confusion-rate",
+        type=float,
+        default=0.03,
+        help="simulated reader: share of characters misread (low confidence)",
+    )
+    parser.add_argument(
+        "--no-alternatives",
+        action="store_true",
+        help="simulated reader: offer no second guess for a confused character",
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
     if args.demo:

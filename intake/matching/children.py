@@ -89,7 +89,10 @@ class ChildMatch:
 
 
 def _name_score(
-    read: Folded, words: list[Folded], entry: StudentEntry, contact_surnames: frozenset[str],
+    read: Folded,
+    words: list[Folded],
+    entry: StudentEntry,
+    contact_surnames: frozenset[str],
     applicant_surnames: Iterable[str],
 ) -> tuple[float, str, str, str]:
     """Best (score, reason, forename, surname) over the ways the student's name may be written."""
@@ -102,7 +105,8 @@ def _name_score(
         if read.truncated and TRUNCATED_MIN_CHARS <= len(read.text) < len(variant.key):
             score = (
                 similarity(read, variant.key[: len(read.text)])
-                - variant.penalty - TRUNCATED_PENALTY
+                - variant.penalty
+                - TRUNCATED_PENALTY
             )
             if score > best[0]:
                 reason = "name cut short by the boxes"
@@ -126,7 +130,9 @@ def _name_score(
             score = similarity(read, key) - APPLICANT_SURNAME_PENALTY
             if score > best[0]:
                 best = (
-                    score, "surname differs: written as the applicant's", variant.forename,
+                    score,
+                    "surname differs: written as the applicant's",
+                    variant.forename,
                     variant.surname,
                 )
     return best
@@ -179,7 +185,10 @@ def _retrieve(
 
 
 def score_candidate(
-    read: ChildRead, index: RosterIndex, i: int, contact_ids: frozenset[str],
+    read: ChildRead,
+    index: RosterIndex,
+    i: int,
+    contact_ids: frozenset[str],
     applicant_surnames: list[str],
 ) -> Candidate:
     """Score one student for a child row, with the reasons."""
@@ -246,7 +255,10 @@ def match_child(
 
 
 def _auto_link_blockers(
-    read: ChildRead, index: RosterIndex, ranked: list[Candidate], thresholds: Thresholds,
+    read: ChildRead,
+    index: RosterIndex,
+    ranked: list[Candidate],
+    thresholds: Thresholds,
     contact_ids: frozenset[str],
 ) -> list[str]:
     """Why the best candidate may not be linked without a person; empty when it may."""

@@ -32,8 +32,9 @@ def _box_counts(template_key: str) -> dict[str, int]:
     try:
         template = load_template(template_key)
     except IntakeError:
-        log.warning("template %s not found: names are not checked for being cut short",
-                    template_key)
+        log.warning(
+            "template %s not found: names are not checked for being cut short", template_key
+        )
         return {}
     return {f.id: f.boxes for _, f in template.fields() if isinstance(f, CharField)}
 

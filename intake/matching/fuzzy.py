@@ -82,8 +82,10 @@ def _transposed(steps: list[tuple[str, int, int]], k: int, text: str, target: st
     a = steps[k]
     if k + 1 < len(steps) and a[0] == "~" and steps[k + 1][0] == "~":
         i, j = a[1], a[2]
-        if i + 1 < len(text) and j + 1 < len(target) and (
-            text[i] == target[j + 1] and text[i + 1] == target[j]
+        if (
+            i + 1 < len(text)
+            and j + 1 < len(target)
+            and (text[i] == target[j + 1] and text[i + 1] == target[j])
         ):
             return 2
     if k + 2 < len(steps) and steps[k + 1][0] == "=" and {a[0], steps[k + 2][0]} == {"+", "-"}:

@@ -131,7 +131,9 @@ class RosterIndex:
             ) - {""}
         log.info(
             "roster index: %d students, %d name variants, %d contacts",
-            len(self.entries), len(self.variant_shapes), len(self.contact_list),
+            len(self.entries),
+            len(self.variant_shapes),
+            len(self.contact_list),
         )
 
     def _add_student(self, student: Student) -> None:

@@ -100,7 +100,9 @@ def _one_student_per_row(children: list[ChildMatch]) -> list[ChildMatch]:
             loser = j if mine >= theirs else i
             kept_row = out[i if loser == j else j].row
             out[loser] = replace(
-                out[loser], student_id=None, auto_linked=False,
+                out[loser],
+                student_id=None,
+                auto_linked=False,
                 reasons=(f"the same student as row {kept_row}",),
             )
             if loser == i:
@@ -125,7 +127,9 @@ def _apply_choices(
 
 
 def _proposals(
-    form: FormRead, children: list[ChildMatch], applicants: list[ApplicantMatch],
+    form: FormRead,
+    children: list[ChildMatch],
+    applicants: list[ApplicantMatch],
     index: RosterIndex,
 ) -> list[ProposedValue]:
     def read(field_id: str) -> str:
@@ -141,27 +145,41 @@ def _proposals(
         forename, surname = student.legal_forename, student.legal_surname
         source = f"student {student.student_id}"
         name = " ".join(p for p in (forename, surname) if p).upper()
-        out.append(ProposedValue(f"child{child.row}_name", read(f"child{child.row}_name"),
-                                 name, source))
+        out.append(
+            ProposedValue(f"child{child.row}_name", read(f"child{child.row}_name"), name, source)
+        )
         if student.tutor_group:
-            out.append(ProposedValue(f"child{child.row}_tutor_group",
-                                     read(f"child{child.row}_tutor_group"),
-                                     student.tutor_group.upper(), source))
+            out.append(
+                ProposedValue(
+                    f"child{child.row}_tutor_group",
+                    read(f"child{child.row}_tutor_group"),
+                    student.tutor_group.upper(),
+                    source,
+                )
+            )
     for applicant in applicants:
         if applicant.contact_id is None:
             continue
         contact = index.roster.contact(applicant.contact_id)
         prefix = "p1_" if applicant.party == "parent1" else "p2_"
         source = f"contact {contact.contact_id}"
-        out.append(ProposedValue(prefix + "forename", read(prefix + "forename"),
-                                 contact.forename.upper(), source))
-        out.append(ProposedValue(prefix + "surname", read(prefix + "surname"),
-                                 contact.surname.upper(), source))
+        out.append(
+            ProposedValue(
+                prefix + "forename", read(prefix + "forename"), contact.forename.upper(), source
+            )
+        )
+        out.append(
+            ProposedValue(
+                prefix + "surname", read(prefix + "surname"), contact.surname.upper(), source
+            )
+        )
     return out
 
 
 def _child_warnings(
-    children: list[ChildMatch], applicants: list[ApplicantMatch], ticks: dict[int, bool],
+    children: list[ChildMatch],
+    applicants: list[ApplicantMatch],
+    ticks: dict[int, bool],
     index: RosterIndex,
 ) -> list[str]:
     warnings = []
@@ -216,13 +234,18 @@ def match_form(
     waiting = [c for c in children if c.student_id is None and c.row not in (choices or {})]
     # standing is judged on the linked children; with none linked, on the best candidates, so
     # that the reviewer sees a likely outcome (never an approval: the rows wait for a person)
-    student_ids = list(dict.fromkeys(
-        linked or [c.candidates[0].student_id for c in waiting if c.candidates]
-    ))
+    student_ids = list(
+        dict.fromkeys(linked or [c.candidates[0].student_id for c in waiting if c.candidates])
+    )
     applicants = []
     for party in parties:
         match = match_applicant(
-            party, student_ids, index, limits, existing, elsewhere[party.party],
+            party,
+            student_ids,
+            index,
+            limits,
+            existing,
+            elsewhere[party.party],
             (contact_choices or {}).get(party.party),
         )
         if waiting:
@@ -231,8 +254,9 @@ def match_form(
         applicants.append(match)
     review, approve = _decision(children, applicants, rows_read=len(rows))
     warnings = [w for a in applicants for w in (f"{a.party}: {x}" for x in a.warnings)]
-    warnings += _child_warnings(children, applicants, {r.row: r.has_account_tick for r in rows},
-                                index)
+    warnings += _child_warnings(
+        children, applicants, {r.row: r.has_account_tick for r in rows}, index
+    )
     seconds = time.perf_counter() - started
     log.debug("form %s matched in %.3f s", form.serial or "(no serial)", seconds)
     return FormMatch(

@@ -48,7 +48,8 @@ def _read_char(char: str, kind: str, rng: random.Random, noise: Noise) -> CharRe
         return CharRead("", round(rng.uniform(0.9, 0.99), 3))
     roll = rng.random()
     options = [
-        c for c in CONFUSIONS.get(char, "")
+        c
+        for c in CONFUSIONS.get(char, "")
         if (kind not in LETTERS_ONLY or c.isalpha()) and (kind not in DIGITS_ONLY or c.isdigit())
     ]
     if roll < noise.confusion_rate and options:

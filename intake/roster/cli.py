@@ -24,10 +24,18 @@ _MAX_WARNINGS_SHOWN = 20
 @click.command("demo-data")
 @click.option("--students", default=1200, show_default=True, help="Number of students.")
 @click.option("--seed", default=7, show_default=True, help="Same seed, same school.")
-@click.option("--academic-year", default=2026, show_default=True,
-              help="Start year of the academic year the roster is for.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Roster CSV to write.")
+@click.option(
+    "--academic-year",
+    default=2026,
+    show_default=True,
+    help="Start year of the academic year the roster is for.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Roster CSV to write.",
+)
 def demo_data(students: int, seed: int, academic_year: int, out: Path) -> None:
     """Write a realistic synthetic roster CSV for one secondary school (years 7 to 13)."""
     if students < 40:
@@ -56,19 +64,31 @@ def _source(path: Path, tutor_groups: Path | None) -> SourceFile:
 def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
     verb = "would change" if dry_run else "changed"
     click.echo(f"{'full' if summary.full else 'partial'} import {verb}:")
-    click.echo(f"  students: {summary.students_added} added, {summary.students_updated} updated "
-               f"({summary.tutor_groups_changed} tutor groups), {summary.students_left} marked "
-               f"leavers, {summary.students_returned} back on roll")
-    click.echo(f"  contacts: {summary.contacts_added} added, {summary.contacts_updated} updated, "
-               f"{summary.contacts_not_current} no longer current")
-    click.echo(f"  links: {summary.links_added} added, {summary.links_updated} updated, "
-               f"{summary.links_ended} ended")
+    click.echo(
+        f"  students: {summary.students_added} added, {summary.students_updated} updated "
+        f"({summary.tutor_groups_changed} tutor groups), {summary.students_left} marked "
+        f"leavers, {summary.students_returned} back on roll"
+    )
+    click.echo(
+        f"  contacts: {summary.contacts_added} added, {summary.contacts_updated} updated, "
+        f"{summary.contacts_not_current} no longer current"
+    )
+    click.echo(
+        f"  links: {summary.links_added} added, {summary.links_updated} updated, "
+        f"{summary.links_ended} ended"
+    )
     if summary.flag_changes:
-        click.secho(f"  {len(summary.flag_changes)} parental responsibility / court order / "
-                    "no contact change(s), check accounts:", fg="yellow", bold=True)
+        click.secho(
+            f"  {len(summary.flag_changes)} parental responsibility / court order / "
+            "no contact change(s), check accounts:",
+            fg="yellow",
+            bold=True,
+        )
         for change in summary.flag_changes:
-            click.secho(f"    student {change.student_id}, contact {change.contact_id}: "
-                        f"{change.change}", fg="yellow")
+            click.secho(
+                f"    student {change.student_id}, contact {change.contact_id}: {change.change}",
+                fg="yellow",
+            )
     if summary.warnings:
         click.echo(f"  {len(summary.warnings)} warning(s):")
         for warning in summary.warnings[:_MAX_WARNINGS_SHOWN]:
@@ -78,18 +98,33 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
 
 
 @roster.command("import")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--tutor-groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of UPN/StudentID and RegGroup for the pupils of a CTF.")
-@click.option("--full/--partial", default=None,
-              help="Full: students missing from the files are leavers. Default: full for CSV "
-                   "files, partial when any file is a CTF or a CTF says partial.")
-@click.option("--allow-mass-leavers", is_flag=True,
-              help="Allow a full import to mark more than 30% of students as leavers.")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--tutor-groups",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of UPN/StudentID and RegGroup for the pupils of a CTF.",
+)
+@click.option(
+    "--full/--partial",
+    default=None,
+    help="Full: students missing from the files are leavers. Default: full for CSV "
+    "files, partial when any file is a CTF or a CTF says partial.",
+)
+@click.option(
+    "--allow-mass-leavers",
+    is_flag=True,
+    help="Allow a full import to mark more than 30% of students as leavers.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-def import_command(files: tuple[Path, ...], tutor_groups: Path | None, full: bool | None,
-                   allow_mass_leavers: bool, dry_run: bool) -> None:
+def import_command(
+    files: tuple[Path, ...],
+    tutor_groups: Path | None,
+    full: bool | None,
+    allow_mass_leavers: bool,
+    dry_run: bool,
+) -> None:
     """Load roster FILES (CSV or CTF, told apart by content) in one transaction."""
     sources = [_source(path, tutor_groups) for path in files]
     if full is None:
@@ -103,8 +138,10 @@ def import_command(files: tuple[Path, ...], tutor_groups: Path | None, full: boo
                 summary = import_roster(session, sources, full, allow_mass_leavers)
             except IntegrityError as exc:
                 session.rollback()
-                raise RosterError("the database refused the import (was another import running "
-                                  "at the same time?); nothing was imported") from exc
+                raise RosterError(
+                    "the database refused the import (was another import running "
+                    "at the same time?); nothing was imported"
+                ) from exc
             except BaseException:
                 session.rollback()
                 raise
@@ -134,12 +171,18 @@ def show() -> None:
     click.echo(f"students on roll: {total} ({overview.leavers} leavers kept)")
     for year, count in overview.students_by_year.items():
         click.echo(f"  year {year:>2}: {count}")
-    click.echo(f"tutor groups: {overview.tutor_groups} ({overview.without_tutor_group} students "
-               "without one)")
-    click.echo(f"contacts: {overview.contacts}, links: {overview.links} "
-               f"({overview.links_with_pr} with parental responsibility)")
-    click.echo(f"students with no contact holding parental responsibility: "
-               f"{overview.students_without_pr_contact}")
+    click.echo(
+        f"tutor groups: {overview.tutor_groups} ({overview.without_tutor_group} students "
+        "without one)"
+    )
+    click.echo(
+        f"contacts: {overview.contacts}, links: {overview.links} "
+        f"({overview.links_with_pr} with parental responsibility)"
+    )
+    click.echo(
+        f"students with no contact holding parental responsibility: "
+        f"{overview.students_without_pr_contact}"
+    )
     click.echo(f"flags: {overview.court_orders} court order(s), {overview.no_contacts} no contact")
     last = overview.last_import_at.isoformat(timespec="seconds") if overview.last_import_at else "-"
     click.echo(f"imports: {overview.imports}, last {last}")

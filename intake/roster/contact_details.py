@@ -19,25 +19,72 @@ EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 
 #: area code + the reserved 4-digit block's prefix, each giving 1,000 numbers
 _DRAMA_LANDLINES = (
-    ("0115", "496 0"), ("0116", "496 0"), ("0114", "496 0"), ("0113", "496 0"),
-    ("0121", "496 0"), ("0161", "496 0"), ("020", "7946 0"), ("01632", "960"),
+    ("0115", "496 0"),
+    ("0116", "496 0"),
+    ("0114", "496 0"),
+    ("0113", "496 0"),
+    ("0121", "496 0"),
+    ("0161", "496 0"),
+    ("020", "7946 0"),
+    ("01632", "960"),
 )
 
 STREETS = (
-    "Mill Lane", "Church Street", "Bridge Street", "Chesterfield Road", "Derwent Avenue",
-    "Field Lane", "Holbrook Road", "King Street", "Queen Street", "Long Row", "Strutt Street",
-    "Acacia Avenue", "Beech Close", "Cedar Grove", "Chapel Street", "The Fleet", "Days Mill Close",
-    "Crich Lane", "Wyver Lane", "Ashbourne Road", "Kilbourne Road", "Park Road", "Well Lane",
-    "Nottingham Road", "Over Lane", "Penn Street", "Green Lane", "Hunter Drive", "Openwoodgate",
-    "St John's Road", "Brook Side", "Crown Terrace", "Whitehouse Rise", "Laurel Crescent",
-    "Sandbed Lane", "Willow Way", "Meadow Road", "Swinney Lane", "Matlock Road", "Spencer Road",
+    "Mill Lane",
+    "Church Street",
+    "Bridge Street",
+    "Chesterfield Road",
+    "Derwent Avenue",
+    "Field Lane",
+    "Holbrook Road",
+    "King Street",
+    "Queen Street",
+    "Long Row",
+    "Strutt Street",
+    "Acacia Avenue",
+    "Beech Close",
+    "Cedar Grove",
+    "Chapel Street",
+    "The Fleet",
+    "Days Mill Close",
+    "Crich Lane",
+    "Wyver Lane",
+    "Ashbourne Road",
+    "Kilbourne Road",
+    "Park Road",
+    "Well Lane",
+    "Nottingham Road",
+    "Over Lane",
+    "Penn Street",
+    "Green Lane",
+    "Hunter Drive",
+    "Openwoodgate",
+    "St John's Road",
+    "Brook Side",
+    "Crown Terrace",
+    "Whitehouse Rise",
+    "Laurel Crescent",
+    "Sandbed Lane",
+    "Willow Way",
+    "Meadow Road",
+    "Swinney Lane",
+    "Matlock Road",
+    "Spencer Road",
 )
 #: (locality, post town, postcode district) around the school
 PLACES = (
-    ("", "Belper", "DE56"), ("Milford", "Belper", "DE56"), ("Duffield", "Belper", "DE56"),
-    ("Holbrook", "Belper", "DE56"), ("Kilburn", "Belper", "DE56"), ("Ambergate", "Belper", "DE56"),
-    ("Heage", "Belper", "DE56"), ("", "Ripley", "DE5"), ("Crich", "Matlock", "DE4"),
-    ("Allestree", "Derby", "DE22"), ("", "Heanor", "DE75"), ("", "Alfreton", "DE55"),
+    ("", "Belper", "DE56"),
+    ("Milford", "Belper", "DE56"),
+    ("Duffield", "Belper", "DE56"),
+    ("Holbrook", "Belper", "DE56"),
+    ("Kilburn", "Belper", "DE56"),
+    ("Ambergate", "Belper", "DE56"),
+    ("Heage", "Belper", "DE56"),
+    ("", "Ripley", "DE5"),
+    ("Crich", "Matlock", "DE4"),
+    ("Allestree", "Derby", "DE22"),
+    ("", "Heanor", "DE75"),
+    ("", "Alfreton", "DE55"),
 )
 HOUSE_NAMES = ("Rose Cottage", "The Old Forge", "Mill House", "Hillcrest", "The Laurels")
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # never C, I, K, M, O or V
@@ -107,7 +154,8 @@ def ascii_fold(text: str) -> str:
 
 def make_email(rng: random.Random, forename: str, surname: str, serial: int) -> str:
     first, last = ascii_fold(forename), ascii_fold(surname)
-    local = rng.choice((f"{first}.{last}", f"{first[:1]}{last}", f"{first}{last}",
-                        f"{last}.{first}"))
+    local = rng.choice(
+        (f"{first}.{last}", f"{first[:1]}{last}", f"{first}{last}", f"{last}.{first}")
+    )
     local = re.sub(r"\.{2,}", ".", local).strip(".-") or f"parent{serial}"
     return f"{local}{serial}@{rng.choice(EMAIL_DOMAINS)}"

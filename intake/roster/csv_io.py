@@ -67,8 +67,9 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise RosterError(f"{path.name} is {size / 1e6:.1f} MB; the limit is "
-                              f"{max_bytes / 1e6:.1f} MB")
+            raise RosterError(
+                f"{path.name} is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
+            )
         return path.read_bytes()
     except OSError as exc:
         raise RosterError(f"cannot read {path}: {exc.strerror}") from None
@@ -136,8 +137,13 @@ class _Rows:
         lines = [self.cell(f"AddressLine{n}") for n in (1, 2, 3)]
         if not any(lines):
             house = " ".join(p for p in (self.cell("HouseNumber"), self.cell("Street")) if p)
-            lines = [self.cell("HouseName"), house, self.cell("District"), self.cell("Town"),
-                     self.cell("County")]
+            lines = [
+                self.cell("HouseName"),
+                house,
+                self.cell("District"),
+                self.cell("Town"),
+                self.cell("County"),
+            ]
         postcode = self.cell("Postcode")
         if postcode and not is_postcode(postcode):
             self.warnings.append(f"line {self.line}: postcode {postcode!r} has an unusual shape")
@@ -148,8 +154,10 @@ class _Rows:
 
     def contact(self) -> Contact:
         if combined_contact(self.cell("ContactForename"), self.cell("ContactSurname")):
-            self.warnings.append(f"line {self.line}: contact {self.cell('ContactID')} names two "
-                                 "people; each parent needs their own contact record")
+            self.warnings.append(
+                f"line {self.line}: contact {self.cell('ContactID')} names two "
+                "people; each parent needs their own contact record"
+            )
         return Contact(
             contact_id=self.cell("ContactID"),
             title=self.cell("Title"),
@@ -164,9 +172,7 @@ class _Rows:
     def relationship(self, student_id: str, contact_id: str) -> Relationship:
         pr = self.parsed("ParentalResponsibility", parse_bool, None)
         if pr is None and self.cell("ParentalResponsibility") == "":
-            self.warnings.append(
-                f"line {self.line}: parental responsibility blank: treated as no"
-            )
+            self.warnings.append(f"line {self.line}: parental responsibility blank: treated as no")
         lives_with = self.parsed("LivesWithPupil", parse_bool, None)
         return Relationship(
             student_id=student_id,
@@ -216,7 +222,7 @@ def parse_roster_text(text: str, name: str, academic_year: int | None = None) ->
             rows.line, rows.row = reader.line_num, row
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) > len(headers) and any(c.strip() for c in row[len(headers):]):
+            if len(row) > len(headers) and any(c.strip() for c in row[len(headers) :]):
                 rows.problems.append(f"line {rows.line}: more cells than the header has columns")
             _take_row(rows, students, contacts, links)
     except csv.Error as exc:
@@ -226,9 +232,7 @@ def parse_roster_text(text: str, name: str, academic_year: int | None = None) ->
         shown = rows.problems[:MAX_PROBLEMS]
         if len(rows.problems) > MAX_PROBLEMS:
             shown.append(f"... and {len(rows.problems) - MAX_PROBLEMS} more problems")
-        raise RosterError(
-            f"{name}: {len(rows.problems)} problem(s); nothing was imported", shown
-        )
+        raise RosterError(f"{name}: {len(rows.problems)} problem(s); nothing was imported", shown)
     if not students:
         raise RosterError(f"{name} has a header row but no students")
     roster = Roster(
@@ -289,7 +293,8 @@ def _take_row(
 
 def _differences(first: object, second: object) -> str:
     names = [
-        name for name in first.__dataclass_fields__  # type: ignore[attr-defined]
+        name
+        for name in first.__dataclass_fields__  # type: ignore[attr-defined]
         if getattr(first, name) != getattr(second, name)
     ]
     return "different " + ", ".join(names)
@@ -337,9 +342,11 @@ def roster_rows(roster: Roster) -> list[dict[str, str]]:
             "UPN": student.upn,
             "LegalSurname": student.legal_surname,
             "LegalForename": student.legal_forename,
-            "PreferredSurname": "" if student.preferred_surname == student.legal_surname
+            "PreferredSurname": ""
+            if student.preferred_surname == student.legal_surname
             else student.preferred_surname,
-            "PreferredForename": "" if student.preferred_forename == student.legal_forename
+            "PreferredForename": ""
+            if student.preferred_forename == student.legal_forename
             else student.preferred_forename,
             "DOB": student.dob.isoformat(),
             "Sex": student.sex,
@@ -356,26 +363,28 @@ def roster_rows(roster: Roster) -> list[dict[str, str]]:
             if len(lines) > 3:
                 lines = [*lines[:2], ", ".join(lines[2:])]
             lines += [""] * (3 - len(lines))
-            out.append({
-                **base,
-                "ContactID": contact.contact_id,
-                "Priority": str(link.priority),
-                "Relationship": link.relationship,
-                "ParentalResponsibility": _yes_no(link.parental_responsibility),
-                "CourtOrder": _yes_no(link.court_order),
-                "NoContact": _yes_no(link.no_contact),
-                "LivesWithPupil": _yes_no(link.lives_with_pupil),
-                "Title": contact.title,
-                "ContactForename": contact.forename,
-                "ContactSurname": contact.surname,
-                "AddressLine1": lines[0],
-                "AddressLine2": lines[1],
-                "AddressLine3": lines[2],
-                "Postcode": contact.address.postcode,
-                "Email": contact.email,
-                "Mobile": contact.mobile_phone,
-                "HomePhone": contact.home_phone,
-            })
+            out.append(
+                {
+                    **base,
+                    "ContactID": contact.contact_id,
+                    "Priority": str(link.priority),
+                    "Relationship": link.relationship,
+                    "ParentalResponsibility": _yes_no(link.parental_responsibility),
+                    "CourtOrder": _yes_no(link.court_order),
+                    "NoContact": _yes_no(link.no_contact),
+                    "LivesWithPupil": _yes_no(link.lives_with_pupil),
+                    "Title": contact.title,
+                    "ContactForename": contact.forename,
+                    "ContactSurname": contact.surname,
+                    "AddressLine1": lines[0],
+                    "AddressLine2": lines[1],
+                    "AddressLine3": lines[2],
+                    "Postcode": contact.address.postcode,
+                    "Email": contact.email,
+                    "Mobile": contact.mobile_phone,
+                    "HomePhone": contact.home_phone,
+                }
+            )
     return out
 
 

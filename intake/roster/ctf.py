@@ -84,8 +84,7 @@ def parse_ctf_xml(data: bytes, name: str) -> Element:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise RosterError(
-            f"{name} declares a DTD or entities; CTF files never do, so it was refused for "
-            "safety"
+            f"{name} declares a DTD or entities; CTF files never do, so it was refused for safety"
         ) from None
     except ParseError as exc:
         raise RosterError(f"{name} is not well-formed XML ({exc})") from None
@@ -103,8 +102,10 @@ def read_tutor_groups(path: Path) -> list[TutorGroupEntry]:
     mapping, _unknown, _problems = map_headers(headers)
     problems = []
     if "RegGroup" not in mapping or not ({"UPN", "StudentID"} & set(mapping)):
-        raise RosterError(f"{Path(path).name}: a tutor-group file needs a RegGroup column and a "
-                          "UPN or StudentID column")
+        raise RosterError(
+            f"{Path(path).name}: a tutor-group file needs a RegGroup column and a "
+            "UPN or StudentID column"
+        )
     entries = []
     for row in reader:
         if not any(cell.strip() for cell in row):
@@ -123,8 +124,11 @@ def read_tutor_groups(path: Path) -> list[TutorGroupEntry]:
         upn = check_upn(cell("UPN")).upn if cell("UPN") else ""
         if not upn and not cell("StudentID"):
             problems.append(f"line {reader.line_num}: neither UPN nor StudentID")
-        entries.append(TutorGroupEntry(cell("StudentID"), upn, cell("RegGroup"),
-                                       cell("PreviousRegGroup"), year))
+        entries.append(
+            TutorGroupEntry(
+                cell("StudentID"), upn, cell("RegGroup"), cell("PreviousRegGroup"), year
+            )
+        )
     if problems:
         raise RosterError(f"{Path(path).name}: {len(problems)} problem(s)", problems[:200])
     return entries
@@ -263,14 +267,17 @@ class _Pupils:
                 mobile_phone=mobile,
                 email=_text(element, "Email"),
             )
-            yield contact, Relationship(
-                student_id=student.student_id,
-                contact_id=contact.contact_id,
-                relationship=code,
-                parental_responsibility=bool(pr),
-                priority=priority,
-                court_order=bool(court_order),
-                lives_with_pupil=as_pupil or address == pupil_address,
+            yield (
+                contact,
+                Relationship(
+                    student_id=student.student_id,
+                    contact_id=contact.contact_id,
+                    relationship=code,
+                    parental_responsibility=bool(pr),
+                    priority=priority,
+                    court_order=bool(court_order),
+                    lives_with_pupil=as_pupil or address == pupil_address,
+                ),
             )
 
 
@@ -303,39 +310,57 @@ def read_ctf_file(
                 pupils.problems.append(f"contact {contact.contact_id} differs between pupils")
             links.append(link)
     if pupils.problems:
-        raise RosterError(f"{path.name}: {len(pupils.problems)} problem(s); nothing was imported",
-                          pupils.problems[:200])
+        raise RosterError(
+            f"{path.name}: {len(pupils.problems)} problem(s); nothing was imported",
+            pupils.problems[:200],
+        )
     if not students:
         raise RosterError(f"{path.name} holds no pupils")
     _tutor_group_warnings(pupils, list(students.values()), groups, tutor_groups_csv)
-    roster = Roster(tuple(students.values()),
-                    tuple(sorted(contacts.values(), key=lambda c: c.contact_id)), tuple(links))
-    warnings = pupils.warnings + [w for s in roster.students for w in student_warnings(s)
-                                  if "tutor group" not in w or s.tutor_group]
-    log.info("CTF read: %d pupils, %d contacts, %d without a tutor group, %d warnings",
-             len(roster.students), len(roster.contacts),
-             sum(1 for s in roster.students if not s.tutor_group), len(warnings))
+    roster = Roster(
+        tuple(students.values()),
+        tuple(sorted(contacts.values(), key=lambda c: c.contact_id)),
+        tuple(links),
+    )
+    warnings = pupils.warnings + [
+        w
+        for s in roster.students
+        for w in student_warnings(s)
+        if "tutor group" not in w or s.tutor_group
+    ]
+    log.info(
+        "CTF read: %d pupils, %d contacts, %d without a tutor group, %d warnings",
+        len(roster.students),
+        len(roster.contacts),
+        sum(1 for s in roster.students if not s.tutor_group),
+        len(warnings),
+    )
     return RosterFile(roster, tuple(warnings), "ctf", full)
 
 
 def _tutor_group_warnings(
-    pupils: _Pupils, students: list[Student], groups: list[TutorGroupEntry] | None,
+    pupils: _Pupils,
+    students: list[Student],
+    groups: list[TutorGroupEntry] | None,
     tutor_groups_csv: Path | None,
 ) -> None:
     missing = [s for s in students if not s.tutor_group]
     if groups is None:
         pupils.warnings.append(
             f"a CTF has no tutor groups: {len(missing)} pupil(s) imported without one; give "
-            "--tutor-groups FILE.csv (UPN or StudentID, RegGroup) to add them")
+            "--tutor-groups FILE.csv (UPN or StudentID, RegGroup) to add them"
+        )
     elif missing:
         pupils.warnings.append(
             f"{len(missing)} pupil(s) are not in {Path(str(tutor_groups_csv)).name}: no tutor "
-            f"group (first: {', '.join(s.upn for s in missing[:5])})")
+            f"group (first: {', '.join(s.upn for s in missing[:5])})"
+        )
     if groups:
         unused = [g for g in groups if id(g) not in pupils.used]
         if unused:
-            pupils.warnings.append(f"{len(unused)} row(s) of the tutor-group file match no pupil "
-                                   "in the CTF")
+            pupils.warnings.append(
+                f"{len(unused)} row(s) of the tutor-group file match no pupil in the CTF"
+            )
 
 
 def read_ctf(path: Path, tutor_groups_csv: Path | None = None) -> Roster:
@@ -346,8 +371,11 @@ def read_ctf(path: Path, tutor_groups_csv: Path | None = None) -> Roster:
     loaded = read_ctf_file(path, tutor_groups_csv)
     missing = sum(1 for s in loaded.roster.students if not s.tutor_group)
     if missing:
-        log.warning("CTF %s: %d pupil(s) have no tutor group; give a tutor-group CSV",
-                    Path(path).name, missing)
+        log.warning(
+            "CTF %s: %d pupil(s) have no tutor group; give a tutor-group CSV",
+            Path(path).name,
+            missing,
+        )
     return loaded.roster
 
 

@@ -43,8 +43,15 @@ _CULTURE_BY_KEY = {c.key: c for c in CULTURES}
 
 #: household kind -> share of randomly drawn families
 _KINDS = {
-    "couple": 0.44, "single": 0.17, "separated": 0.15, "step": 0.11, "two_mums": 0.02,
-    "grandparent_carer": 0.03, "foster": 0.02, "court_order": 0.01, "no_contact": 0.01,
+    "couple": 0.44,
+    "single": 0.17,
+    "separated": 0.15,
+    "step": 0.11,
+    "two_mums": 0.02,
+    "grandparent_carer": 0.03,
+    "foster": 0.02,
+    "court_order": 0.01,
+    "no_contact": 0.01,
 }
 
 
@@ -97,8 +104,12 @@ _SCRIPTS = (
     _Script("couple", "british", (("Oliver", 7, "M"),), surname="Smith"),
     _Script("single", "british", (("Oliver", 10, "M"),), surname="Smith"),
     _Script(
-        "separated", "british", (("", 8, "F"), ("", 11, "M")),
-        surname="Clarke", mother_surname="Newman", child_surname="Newman-Clarke",
+        "separated",
+        "british",
+        (("", 8, "F"), ("", 11, "M")),
+        surname="Clarke",
+        mother_surname="Newman",
+        child_surname="Newman-Clarke",
     ),
     _Script("step", "british", (("", 12, "F"), ("", 9, "M"))),
     _Script("court_order", "british", (("", 10, "F"),)),
@@ -135,7 +146,12 @@ class _Builder:
         return self.rng.choices(_BRITISH_SURNAMES, _BRITISH_WEIGHTS)[0]
 
     def adult(
-        self, culture: Culture, sex: str, surname: str, address: Address, home_phone: str,
+        self,
+        culture: Culture,
+        sex: str,
+        surname: str,
+        address: Address,
+        home_phone: str,
         married: bool = False,
     ) -> _Adult:
         forename = self.rng.choice(culture.men if sex == "M" else culture.women)
@@ -155,8 +171,9 @@ class _Builder:
             address=address,
             home_phone=home_phone,
             mobile_phone=self.phones.mobile() if self.rng.random() < 0.95 else "",
-            email=(make_email(self.rng, forename, surname, serial)
-                   if self.rng.random() < 0.92 else ""),
+            email=(
+                make_email(self.rng, forename, surname, serial) if self.rng.random() < 0.92 else ""
+            ),
         )
         made = _Adult(contact, sex)
         self.adults.append(made)
@@ -182,8 +199,15 @@ class _Builder:
         return self.rng.choice(pool or list(culture.boys + culture.girls))
 
     def add_child(
-        self, culture: Culture, year: int, sex: str, surname: str, links: list[_Link],
-        forename: str = "", taken: set[str] | None = None, dob: date | None = None,
+        self,
+        culture: Culture,
+        year: int,
+        sex: str,
+        surname: str,
+        links: list[_Link],
+        forename: str = "",
+        taken: set[str] | None = None,
+        dob: date | None = None,
     ) -> _Child | None:
         if self.capacity.get(year, 0) <= 0:
             return None
@@ -225,31 +249,50 @@ def _family(builder: _Builder, kind: str, culture: Culture, script: _Script | No
     if kind in {"couple", "two_mums"}:
         married = mother_surname == father_surname
         mother = builder.adult(culture, "F", mother_surname, address, home, married)
-        other = builder.adult(culture, "F" if kind == "two_mums" else "M", father_surname,
-                              address, home)
-        links = [_Link(mother, "PAM", True), _Link(other, "PAM" if kind == "two_mums" else "PAF",
-                                                     True)]
+        other = builder.adult(
+            culture, "F" if kind == "two_mums" else "M", father_surname, address, home
+        )
+        links = [
+            _Link(mother, "PAM", True),
+            _Link(other, "PAM" if kind == "two_mums" else "PAF", True),
+        ]
         if rng.random() < 0.3:
             links.reverse()
         if not married and rng.random() < 0.3:
             child_surname = f"{mother_surname}-{father_surname}"
     elif kind == "single":
-        parent = builder.adult(culture, "F" if rng.random() < 0.85 else "M", father_surname,
-                               address, home)
+        parent = builder.adult(
+            culture, "F" if rng.random() < 0.85 else "M", father_surname, address, home
+        )
         links = [_Link(parent, "PAM" if parent.sex == "F" else "PAF", True)]
         if rng.random() < 0.5:
             gp_address, gp_home = (address, home) if rng.random() < 0.3 else builder.household()
-            grandparent = builder.adult(culture, rng.choice("MF"), father_surname, gp_address,
-                                        gp_home)
-            links.append(_Link(grandparent, rng.choice(("FAM", "OTH", "REL")), False,
-                               lives_with=gp_address == address))
+            grandparent = builder.adult(
+                culture, rng.choice("MF"), father_surname, gp_address, gp_home
+            )
+            links.append(
+                _Link(
+                    grandparent,
+                    rng.choice(("FAM", "OTH", "REL")),
+                    False,
+                    lives_with=gp_address == address,
+                )
+            )
     elif kind in {"separated", "court_order", "no_contact"}:
         mother = builder.adult(culture, "F", mother_surname, address, home)
         away, away_home = builder.household()
         father = builder.adult(culture, "M", father_surname, away, away_home)
-        links = [_Link(mother, "PAM", True), _Link(father, "PAF", True, lives_with=False,
-                                                     court_order=kind == "court_order",
-                                                     no_contact=kind == "no_contact")]
+        links = [
+            _Link(mother, "PAM", True),
+            _Link(
+                father,
+                "PAF",
+                True,
+                lives_with=False,
+                court_order=kind == "court_order",
+                no_contact=kind == "no_contact",
+            ),
+        ]
         if kind == "separated" and rng.random() < 0.3:
             links.reverse()  # the father is the first contact; the pupil lives with the mother
         if kind == "separated" and rng.random() < 0.25:
@@ -268,8 +311,10 @@ def _family(builder: _Builder, kind: str, culture: Culture, script: _Script | No
         grandmother = builder.adult(culture, "F", father_surname, address, home)
         away, away_home = builder.household()
         mother = builder.adult(culture, "F", mother_surname, away, away_home)
-        links = [_Link(grandmother, "FAM", True), _Link(mother, "PAM", True, lives_with=False,
-                                                         no_contact=rng.random() < 0.25)]
+        links = [
+            _Link(grandmother, "FAM", True),
+            _Link(mother, "PAM", True, lives_with=False, no_contact=rng.random() < 0.25),
+        ]
     else:  # foster: the local authority holds parental responsibility, carers do not
         carer_surname = builder.surname(culture)
         mum = builder.adult(culture, "F", carer_surname, address, home, married=True)
@@ -281,8 +326,13 @@ def _family(builder: _Builder, kind: str, culture: Culture, script: _Script | No
 
 
 def _children(
-    builder: _Builder, culture: Culture, script: _Script | None, links: list[_Link],
-    step_links: list[_Link] | None, surname: str, kind: str,
+    builder: _Builder,
+    culture: Culture,
+    script: _Script | None,
+    links: list[_Link],
+    step_links: list[_Link] | None,
+    surname: str,
+    kind: str,
 ) -> None:
     rng = builder.rng
     taken: set[str] = set()
@@ -342,14 +392,19 @@ def make_demo_roster(students: int = 1200, seed: int = 7, academic_year: int = 2
 
 def _assemble(builder: _Builder, plan: TutorGroupPlan) -> Roster:
     rng = builder.rng
-    order = sorted(range(len(builder.children)), key=lambda i: (-builder.children[i].year,
-                                                                rng.random()))
+    order = sorted(
+        range(len(builder.children)), key=lambda i: (-builder.children[i].year, rng.random())
+    )
     ids = {index: f"{1001 + n:06d}" for n, index in enumerate(order)}
     twin_of = {i: c.twin_of for i, c in enumerate(builder.children) if c.twin_of is not None}
     twin_of.update({other: i for i, other in list(twin_of.items())})  # both ways
     groups = assign_tutor_groups(
-        rng, plan, [(ids[i], c.year, ids[twin_of[i]] if i in twin_of else None)
-                    for i, c in enumerate(builder.children)],
+        rng,
+        plan,
+        [
+            (ids[i], c.year, ids[twin_of[i]] if i in twin_of else None)
+            for i, c in enumerate(builder.children)
+        ],
     )
     serials: dict[tuple[str, int], int] = {}
     students, relationships = [], []
@@ -362,35 +417,41 @@ def _assemble(builder: _Builder, plan: TutorGroupPlan) -> Roster:
         serial = serials.setdefault((la, issue), rng.randint(0, 300))
         serials[(la, issue)] = serial + 1
         current, previous = groups[student_id]
-        students.append(Student(
-            student_id=student_id,
-            upn=make_upn(la, FICTIONAL_ESTABLISHMENT, issue, serial % 1000),
-            legal_forename=child.forename,
-            legal_surname=child.surname,
-            preferred_forename=child.preferred_forename or child.forename,
-            preferred_surname=child.preferred_surname or child.surname,
-            dob=child.dob,
-            year=child.year,
-            tutor_group=current,
-            sex=child.sex,
-            previous_tutor_group=previous,
-        ))
+        students.append(
+            Student(
+                student_id=student_id,
+                upn=make_upn(la, FICTIONAL_ESTABLISHMENT, issue, serial % 1000),
+                legal_forename=child.forename,
+                legal_surname=child.surname,
+                preferred_forename=child.preferred_forename or child.forename,
+                preferred_surname=child.preferred_surname or child.surname,
+                dob=child.dob,
+                year=child.year,
+                tutor_group=current,
+                sex=child.sex,
+                previous_tutor_group=previous,
+            )
+        )
         for priority, link in enumerate(child.links, start=1):
             used_contacts.add(link.adult.contact.contact_id)
-            relationships.append(Relationship(
-                student_id=student_id,
-                contact_id=link.adult.contact.contact_id,
-                relationship=link.relationship,
-                parental_responsibility=link.pr,
-                priority=priority,
-                court_order=link.court_order,
-                no_contact=link.no_contact,
-                lives_with_pupil=link.lives_with,
-            ))
-    contacts = tuple(sorted(
-        (a.contact for a in builder.adults if a.contact.contact_id in used_contacts),
-        key=lambda c: c.contact_id,
-    ))
+            relationships.append(
+                Relationship(
+                    student_id=student_id,
+                    contact_id=link.adult.contact.contact_id,
+                    relationship=link.relationship,
+                    parental_responsibility=link.pr,
+                    priority=priority,
+                    court_order=link.court_order,
+                    no_contact=link.no_contact,
+                    lives_with_pupil=link.lives_with,
+                )
+            )
+    contacts = tuple(
+        sorted(
+            (a.contact for a in builder.adults if a.contact.contact_id in used_contacts),
+            key=lambda c: c.contact_id,
+        )
+    )
     students.sort(key=lambda s: s.student_id)
     relationships.sort(key=lambda r: (r.student_id, r.priority))
     return Roster(tuple(students), contacts, tuple(relationships))

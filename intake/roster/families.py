@@ -63,8 +63,10 @@ def salutation(contacts: list[Contact]) -> str:
             return f"{contact.title} {contact.surname}".strip()
         return f"{contact.forename} {contact.surname}".strip()
 
-    if len(contacts) == 2 and contacts[0].surname == contacts[1].surname and all(
-        c.title for c in contacts
+    if (
+        len(contacts) == 2
+        and contacts[0].surname == contacts[1].surname
+        and all(c.title for c in contacts)
     ):
         titles = [c.title for c in contacts]
         if titles == ["Mrs", "Mr"]:

@@ -56,7 +56,8 @@ BRITISH_WOMEN = _t(
 CULTURES: tuple[Culture, ...] = (
     Culture("british", 0.56, BRITISH_BOYS, BRITISH_GIRLS, BRITISH_MEN, BRITISH_WOMEN, ()),
     Culture(
-        "irish", 0.06,
+        "irish",
+        0.06,
         _t("Seán, Cian, Oisín, Conor, Darragh, Patrick, Ronan, Eoin, Cillian, Tadhg, Fionn"),
         _t("Aoife, Saoirse, Niamh, Róisín, Caoimhe, Orla, Ciara, Sinéad, Clodagh, Aisling"),
         _t("Declan, Brendan, Padraig, Ciarán, Colm, Dermot, Eamon, Kieran, Liam, Niall"),
@@ -68,7 +69,8 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "scottish", 0.04,
+        "scottish",
+        0.04,
         _t("Callum, Euan, Finlay, Hamish, Angus, Ruaridh, Lachlan, Fraser, Alasdair, Struan"),
         _t("Eilidh, Isla, Kirsty, Morag, Catriona, Iona, Skye, Mhairi, Rhona, Ailsa"),
         _t("Alistair, Douglas, Graeme, Iain, Kenneth, Murdo, Duncan, Gordon, Ross, Fergus"),
@@ -80,7 +82,8 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "south_asian", 0.06,  # Pakistani and Bangladeshi heritage
+        "south_asian",
+        0.06,  # Pakistani and Bangladeshi heritage
         _t(
             "Muhammad, Mohammed, Ibrahim, Yusuf, Zayan, Ayaan, Hamza, Bilal, Zain, Rayyan,"
             " Arian, Anas, Tahmid, Abdullah, Haris, Musa, Ismail"
@@ -100,7 +103,8 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "indian", 0.04,  # Indian heritage, Hindu and Sikh families
+        "indian",
+        0.04,  # Indian heritage, Hindu and Sikh families
         _t("Arjun, Rohan, Aarav, Harjot, Gurpreet, Vihaan, Ishaan, Sahil, Dev, Jaskaran, Krish"),
         _t("Priya, Simran, Jasleen, Diya, Saanvi, Riya, Anika, Navneet, Isha, Kavya, Harleen"),
         _t("Rajesh, Sanjay, Vikram, Harjinder, Kulwinder, Sunil, Manpreet, Ravinder, Ashok"),
@@ -108,7 +112,8 @@ CULTURES: tuple[Culture, ...] = (
         _t("Patel, Singh, Sharma, Gill, Sandhu, Mistry, Kumar, Joshi, Sidhu, Bains, Parmar"),
     ),
     Culture(
-        "polish", 0.05,
+        "polish",
+        0.05,
         _t("Jakub, Kacper, Szymon, Filip, Mateusz, Bartosz, Wiktor, Michał, Oskar, Łukasz"),
         _t("Zuzanna, Julia, Maja, Wiktoria, Natalia, Alicja, Zofia, Oliwia, Hanna, Małgosia"),
         _t("Piotr, Krzysztof, Tomasz, Paweł, Marcin, Grzegorz, Andrzej, Wojciech, Rafał"),
@@ -119,7 +124,8 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "nigerian", 0.04,
+        "nigerian",
+        0.04,
         _t("Oluwaseun, Chinedu, Tobiloba, Ayomide, Emeka, Chidi, Olamide, Tunde, Femi, Daniel"),
         _t("Chiamaka, Oluwatobi, Adaeze, Temitope, Ifeoma, Folake, Blessing, Precious, Favour"),
         _t("Adebayo, Oluwole, Chukwuemeka, Babatunde, Obinna, Kayode, Segun, Ikechukwu"),
@@ -130,7 +136,8 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "chinese", 0.03,
+        "chinese",
+        0.03,
         _t("Haoran, Zihan, Yuxuan, Junhao, Wei, Jiaming, Ka Ho, Chun Yin, Zhiwei, Tian"),
         _t("Yiting, Xinyi, Zi Xuan, Mei, Wing Yan, Hoi Ching, Jiayi, Yuqi, Shu Fen, Ling"),
         _t("Jun, Wei, Hong, Jian, Ming, Kwok Wah, Chi Keung, Lei, Gang, Bo"),
@@ -138,7 +145,8 @@ CULTURES: tuple[Culture, ...] = (
         _t("Wang, Li, Zhang, Chen, Liu, Wong, Chan, Cheung, Lam, Ng, Ho, Yeung, Lau, Huang"),
     ),
     Culture(
-        "somali", 0.02,
+        "somali",
+        0.02,
         _t("Abdirahman, Mohamed, Abdullahi, Hassan, Yusuf, Ahmed, Liban, Abdikarim, Omar"),
         _t("Hodan, Ayan, Sagal, Ifrah, Hibo, Farhiya, Nasra, Sumaya, Fardowsa, Hamdi"),
         _t("Abdi, Ali, Hassan, Mohamud, Ismail, Farah, Warsame, Osman, Abdiqani, Jama"),
@@ -147,7 +155,8 @@ CULTURES: tuple[Culture, ...] = (
         patronymic=True,
     ),
     Culture(
-        "european", 0.04,
+        "european",
+        0.04,
         _t("Luca, Matei, Andrei, Lukas, Mateo, João, Tomás, Kerem, Emre, Nikolai, Pieter"),
         _t("Sofia, Ioana, Elena, Inês, Beatriz, Ana-Maria, Elif, Zeynep, Marta, Anouk"),
         _t("Ionuț, Mihai, Gheorghe, Carlos, Miguel, Mehmet, Darius, Jonas, Sergio, Jan"),
@@ -158,7 +167,8 @@ CULTURES: tuple[Culture, ...] = (
         ),
     ),
     Culture(
-        "arabic", 0.02,
+        "arabic",
+        0.02,
         _t("Omar, Yusuf, Khalid, Karim, Adam, Zakariya, Hamza, Rami, Tariq, Idris"),
         _t("Layla, Mariam, Noor, Huda, Salma, Yasmin, Lina, Rania, Leen, Sara"),
         _t("Ahmad, Mahmoud, Samir, Walid, Nabil, Hassan, Fadi, Jamal, Bassam, Rashid"),
@@ -166,7 +176,8 @@ CULTURES: tuple[Culture, ...] = (
         _t("Al-Hashimi, Haddad, Khalil, El-Sayed, Mansour, Nasser, Al-Amin, Saleh, Aziz"),
     ),
     Culture(
-        "other", 0.04,
+        "other",
+        0.04,
         _t("Kwame, Kofi, Thanh, Minh, Tendai, Kamal, Dawit, Abel, Nguyễn Bảo, Ravi"),
         _t("Ama, Efua, Linh, Thảo, Chipo, Rutendo, Selam, Hana, Mai, Akosua"),
         _t("Kwabena, Yaw, Tuấn, Hùng, Tinashe, Tesfaye, Bereket, Farai, Kojo, Dũng"),
@@ -178,6 +189,7 @@ CULTURES: tuple[Culture, ...] = (
     ),
 )
 
+
 def surname_for(culture: Culture, sex: str, surname: str) -> str:
     """Polish surnames in -ski/-cki/-dzki take -ska/-cka/-dzka for women and girls; in Sikh
     families women and girls are often Kaur where men and boys are Singh."""
@@ -185,21 +197,47 @@ def surname_for(culture: Culture, sex: str, surname: str) -> str:
         return "Kaur" if sex == "F" else "Singh"
     if culture.key != "polish" or sex != "F":
         return surname
-    parts = [part[:-1] + "a" if part.endswith(("ski", "cki", "dzki")) else part
-             for part in surname.split("-")]
+    parts = [
+        part[:-1] + "a" if part.endswith(("ski", "cki", "dzki")) else part
+        for part in surname.split("-")
+    ]
     return "-".join(parts)
 
 
 #: Some children are known by a short or anglicised name: legal forename -> preferred forename.
 PREFERRED_FORENAMES: dict[str, str] = {
-    "Alexander": "Alex", "Matthew": "Matt", "Benjamin": "Ben", "Samuel": "Sam",
-    "Joseph": "Joe", "Zachary": "Zac", "Frederick": "Freddie", "Elizabeth": "Beth",
-    "Isabella": "Bella", "Jessica": "Jess", "Abigail": "Abbie", "Eleanor": "Ellie",
-    "Oluwaseun": "Seun", "Oluwatobi": "Tobi", "Tobiloba": "Tobi", "Chiamaka": "Amaka",
-    "Muhammad": "Mo", "Mohammed": "Mo", "Abdirahman": "Abdi", "Małgosia": "Gosia",
-    "Haoran": "Henry", "Yiting": "Grace", "Xinyi": "Cindy", "Zihan": "Ivy", "Junhao": "Jason",
-    "Wing Yan": "Winnie", "Ka Ho": "Kevin", "Seán": "Sean", "Ana-Maria": "Ana",
-    "Christopher": "Chris", "Nikolai": "Nick", "Siân": "Sian",
+    "Alexander": "Alex",
+    "Matthew": "Matt",
+    "Benjamin": "Ben",
+    "Samuel": "Sam",
+    "Joseph": "Joe",
+    "Zachary": "Zac",
+    "Frederick": "Freddie",
+    "Elizabeth": "Beth",
+    "Isabella": "Bella",
+    "Jessica": "Jess",
+    "Abigail": "Abbie",
+    "Eleanor": "Ellie",
+    "Oluwaseun": "Seun",
+    "Oluwatobi": "Tobi",
+    "Tobiloba": "Tobi",
+    "Chiamaka": "Amaka",
+    "Muhammad": "Mo",
+    "Mohammed": "Mo",
+    "Abdirahman": "Abdi",
+    "Małgosia": "Gosia",
+    "Haoran": "Henry",
+    "Yiting": "Grace",
+    "Xinyi": "Cindy",
+    "Zihan": "Ivy",
+    "Junhao": "Jason",
+    "Wing Yan": "Winnie",
+    "Ka Ho": "Kevin",
+    "Seán": "Sean",
+    "Ana-Maria": "Ana",
+    "Christopher": "Chris",
+    "Nikolai": "Nick",
+    "Siân": "Sian",
 }
 
 TITLES_MEN = ("Mr",) * 18 + ("Dr",)

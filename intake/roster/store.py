@@ -37,8 +37,14 @@ from intake.roster.model import Contact, Relationship, Roster, Student
 from intake.roster.stored import RosterOverview, load_roster_from_db, roster_overview
 
 __all__ = [
-    "FlagChange", "ImportSummary", "RosterOverview", "SourceFile", "import_roster",
-    "load_roster_from_db", "merge_files", "roster_overview",
+    "FlagChange",
+    "ImportSummary",
+    "RosterOverview",
+    "SourceFile",
+    "import_roster",
+    "load_roster_from_db",
+    "merge_files",
+    "roster_overview",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,12 +52,32 @@ log = logging.getLogger(__name__)
 #: a full import may mark at most this share of the students on roll as leavers unless allowed
 MASS_LEAVER_SHARE = 0.3
 
-_STUDENT_FIELDS = ("upn", "legal_forename", "legal_surname", "preferred_forename",
-                   "preferred_surname", "dob", "year", "tutor_group", "sex")
-_CONTACT_FIELDS = ("title", "forename", "surname", "postcode", "home_phone", "mobile_phone",
-                   "email", "address_lines")
-_FLAGS = (("parental_responsibility", "parental responsibility"),
-          ("court_order", "court order"), ("no_contact", "no contact"))
+_STUDENT_FIELDS = (
+    "upn",
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "dob",
+    "year",
+    "tutor_group",
+    "sex",
+)
+_CONTACT_FIELDS = (
+    "title",
+    "forename",
+    "surname",
+    "postcode",
+    "home_phone",
+    "mobile_phone",
+    "email",
+    "address_lines",
+)
+_FLAGS = (
+    ("parental_responsibility", "parental responsibility"),
+    ("court_order", "court order"),
+    ("no_contact", "no contact"),
+)
 
 
 @dataclass(frozen=True)
@@ -101,16 +127,20 @@ def merge_files(files: list[SourceFile]) -> Roster:
             seen = students.setdefault(student.student_id, (source.name, student))
             if seen[1] != student:
                 problems.append(
-                    f"{source.name}: student {student.student_id} differs from {seen[0]}")
+                    f"{source.name}: student {student.student_id} differs from {seen[0]}"
+                )
         for contact in roster.contacts:
             seen_c = contacts.setdefault(contact.contact_id, (source.name, contact))
             if seen_c[1] != contact:
                 problems.append(
-                    f"{source.name}: contact {contact.contact_id} differs from {seen_c[0]}")
+                    f"{source.name}: contact {contact.contact_id} differs from {seen_c[0]}"
+                )
         for link in roster.relationships:
             if links.setdefault((link.student_id, link.contact_id), link) != link:
-                problems.append(f"{source.name}: link {link.student_id}-{link.contact_id} "
-                                "differs from another file's")
+                problems.append(
+                    f"{source.name}: link {link.student_id}-{link.contact_id} "
+                    "differs from another file's"
+                )
     if problems:
         raise RosterError("the files disagree; nothing was imported", problems)
     return Roster(
@@ -126,9 +156,13 @@ def _student_values(student: Student) -> dict[str, object]:
 
 def _contact_values(contact: Contact) -> dict[str, object]:
     return {
-        "title": contact.title, "forename": contact.forename, "surname": contact.surname,
-        "postcode": contact.address.postcode, "home_phone": contact.home_phone,
-        "mobile_phone": contact.mobile_phone, "email": contact.email,
+        "title": contact.title,
+        "forename": contact.forename,
+        "surname": contact.surname,
+        "postcode": contact.address.postcode,
+        "home_phone": contact.home_phone,
+        "mobile_phone": contact.mobile_phone,
+        "email": contact.email,
         "address_lines": "\n".join(contact.address.lines),
     }
 
@@ -140,12 +174,15 @@ def _check_upns(session: Session, roster: Roster) -> None:
     ).all()
     problems = [
         f"UPN {upn} is student {known} in the database but {incoming[upn]} in the file"
-        for upn, known in clashes if incoming[upn] != known
+        for upn, known in clashes
+        if incoming[upn] != known
     ]
     if problems:
         raise RosterError(
             "the file gives known pupils new ids; ids must stay the MIS's (for a CTF, give a "
-            "tutor-group CSV with StudentID and UPN); nothing was imported", problems[:200])
+            "tutor-group CSV with StudentID and UPN); nothing was imported",
+            problems[:200],
+        )
 
 
 def import_roster(
@@ -166,28 +203,44 @@ def import_roster(
     contacts = _apply_contacts(session, roster, summary, now)
     _apply_links(session, roster, _Keys(students, contacts, new_students), summary, now)
     record = RosterImportRow(
-        imported_at=now, full=full, students_added=summary.students_added,
-        students_updated=summary.students_updated, students_left=summary.students_left,
-        students_returned=summary.students_returned, contacts_added=summary.contacts_added,
-        contacts_updated=summary.contacts_updated, links_added=summary.links_added,
-        links_ended=summary.links_ended, flag_changes=len(summary.flag_changes),
+        imported_at=now,
+        full=full,
+        students_added=summary.students_added,
+        students_updated=summary.students_updated,
+        students_left=summary.students_left,
+        students_returned=summary.students_returned,
+        contacts_added=summary.contacts_added,
+        contacts_updated=summary.contacts_updated,
+        links_added=summary.links_added,
+        links_ended=summary.links_ended,
+        flag_changes=len(summary.flag_changes),
     )
     record.files = [
-        RosterImportFileRow(file_name=s.name[:255], sha256=s.sha256, kind=s.content.kind,
-                            students=len(s.content.roster.students),
-                            contacts=len(s.content.roster.contacts))
+        RosterImportFileRow(
+            file_name=s.name[:255],
+            sha256=s.sha256,
+            kind=s.content.kind,
+            students=len(s.content.roster.students),
+            contacts=len(s.content.roster.contacts),
+        )
         for s in files
     ]
     session.add(record)
     session.flush()
     summary.import_id = record.id
-    log.info("roster import %s: %d students added, %d updated, %d left", record.id,
-             summary.students_added, summary.students_updated, summary.students_left)
+    log.info(
+        "roster import %s: %d students added, %d updated, %d left",
+        record.id,
+        summary.students_added,
+        summary.students_updated,
+        summary.students_left,
+    )
     return summary
 
 
-def _insert(session: Session, model: type[StudentRow] | type[ContactRow], rows: list[dict]
-            ) -> dict[str, int]:
+def _insert(
+    session: Session, model: type[StudentRow] | type[ContactRow], rows: list[dict]
+) -> dict[str, int]:
     """Bulk-insert new rows (far quicker than one ORM object each); MIS id -> primary key."""
     if not rows:
         return {}
@@ -199,7 +252,10 @@ def _insert(session: Session, model: type[StudentRow] | type[ContactRow], rows: 
 
 
 def _apply_students(
-    session: Session, roster: Roster, summary: ImportSummary, now: datetime,
+    session: Session,
+    roster: Roster,
+    summary: ImportSummary,
+    now: datetime,
     allow_mass_leavers: bool,
 ) -> tuple[dict[str, int], set[str]]:
     rows = {row.student_id: row for row in session.scalars(select(StudentRow))}
@@ -211,7 +267,8 @@ def _apply_students(
             raise RosterError(
                 f"this full import would mark {len(leaving)} of {on_roll} students on roll as "
                 "leavers; import part of the school with --partial, or confirm with "
-                "--allow-mass-leavers; nothing was imported")
+                "--allow-mass-leavers; nothing was imported"
+            )
         for row in leaving:
             row.on_roll, row.left_at, row.updated_at = False, now, now
         summary.students_left = len(leaving)
@@ -220,9 +277,16 @@ def _apply_students(
         found_student = rows.get(student.student_id)
         values = _student_values(student)
         if found_student is None:
-            new.append({"student_id": student.student_id, "created_at": now, "updated_at": now,
-                        "previous_tutor_group": student.previous_tutor_group, "on_roll": True,
-                        **values})
+            new.append(
+                {
+                    "student_id": student.student_id,
+                    "created_at": now,
+                    "updated_at": now,
+                    "previous_tutor_group": student.previous_tutor_group,
+                    "on_roll": True,
+                    **values,
+                }
+            )
             continue
         row = found_student
         changed = [name for name, value in values.items() if getattr(row, name) != value]
@@ -264,8 +328,15 @@ def _apply_contacts(
         found = rows.get(contact.contact_id)
         values = _contact_values(contact)
         if found is None:
-            new.append({"contact_id": contact.contact_id, "created_at": now, "updated_at": now,
-                        "current": True, **values})
+            new.append(
+                {
+                    "contact_id": contact.contact_id,
+                    "created_at": now,
+                    "updated_at": now,
+                    "current": True,
+                    **values,
+                }
+            )
             continue
         row = found
         changed = [name for name, value in values.items() if getattr(row, name) != value]
@@ -290,9 +361,12 @@ class _Keys:
 
 def _link_values(link: Relationship) -> dict[str, object]:
     return {
-        "relationship_code": link.relationship, "parental_responsibility":
-        link.parental_responsibility, "priority": link.priority, "court_order": link.court_order,
-        "no_contact": link.no_contact, "lives_with_pupil": link.lives_with_pupil,
+        "relationship_code": link.relationship,
+        "parental_responsibility": link.parental_responsibility,
+        "priority": link.priority,
+        "court_order": link.court_order,
+        "no_contact": link.no_contact,
+        "lives_with_pupil": link.lives_with_pupil,
     }
 
 
@@ -321,12 +395,23 @@ def _apply_links(
             kept.add(contact_pk)
             known = existing.get((student_pk, contact_pk))
             if known is None:
-                new.append({"student_pk": student_pk, "contact_pk": contact_pk,
-                             "created_at": now, "updated_at": now, **_link_values(link)})
+                new.append(
+                    {
+                        "student_pk": student_pk,
+                        "contact_pk": contact_pk,
+                        "created_at": now,
+                        "updated_at": now,
+                        **_link_values(link),
+                    }
+                )
                 if link.blocked and student.student_id not in keys.new_students:
-                    summary.flag_changes.append(FlagChange(
-                        student.student_id, link.contact_id,
-                        "new contact with a court order or no-contact flag"))
+                    summary.flag_changes.append(
+                        FlagChange(
+                            student.student_id,
+                            link.contact_id,
+                            "new contact with a court order or no-contact flag",
+                        )
+                    )
             else:
                 _update_link(known, link, summary, now)
         for row in existing_of.get(student_pk, []):
@@ -334,9 +419,13 @@ def _apply_links(
                 row.ended_at, row.updated_at = now, now
                 summary.links_ended += 1
                 if row.parental_responsibility:
-                    summary.flag_changes.append(FlagChange(
-                        student.student_id, contact_ids.get(row.contact_pk, "?"),
-                        "link with parental responsibility ended"))
+                    summary.flag_changes.append(
+                        FlagChange(
+                            student.student_id,
+                            contact_ids.get(row.contact_pk, "?"),
+                            "link with parental responsibility ended",
+                        )
+                    )
     if new:
         session.execute(insert(StudentContactRow), new)
     summary.links_added += len(new)
@@ -351,8 +440,7 @@ def _update_link(
             old, new = getattr(row, name), values[name]
             if old != new:
                 change = f"{words} {'added' if new else 'removed'}"
-                summary.flag_changes.append(
-                    FlagChange(link.student_id, link.contact_id, change))
+                summary.flag_changes.append(FlagChange(link.student_id, link.contact_id, change))
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     if changed or row.ended_at is not None:
         for name in changed:

@@ -25,7 +25,8 @@ def load_roster_from_db(session: Session, include_leavers: bool = False) -> Rost
     student_rows = list(session.scalars(query))
     by_pk = {row.id: row for row in student_rows}
     link_rows = [
-        row for row in session.scalars(
+        row
+        for row in session.scalars(
             select(StudentContactRow).where(StudentContactRow.ended_at.is_(None))
         )
         if row.student_pk in by_pk
@@ -36,34 +37,59 @@ def load_roster_from_db(session: Session, include_leavers: bool = False) -> Rost
     }
     students = tuple(
         Student(
-            student_id=row.student_id, upn=row.upn, legal_forename=row.legal_forename,
-            legal_surname=row.legal_surname, preferred_forename=row.preferred_forename,
-            preferred_surname=row.preferred_surname, dob=row.dob, year=row.year,
-            tutor_group=row.tutor_group, sex=row.sex,
-            previous_tutor_group=row.previous_tutor_group, on_roll=row.on_roll,
+            student_id=row.student_id,
+            upn=row.upn,
+            legal_forename=row.legal_forename,
+            legal_surname=row.legal_surname,
+            preferred_forename=row.preferred_forename,
+            preferred_surname=row.preferred_surname,
+            dob=row.dob,
+            year=row.year,
+            tutor_group=row.tutor_group,
+            sex=row.sex,
+            previous_tutor_group=row.previous_tutor_group,
+            on_roll=row.on_roll,
         )
         for row in student_rows
     )
-    contacts = tuple(sorted((
-        Contact(
-            contact_id=row.contact_id, title=row.title, forename=row.forename,
-            surname=row.surname,
-            address=Address(tuple(filter(None, row.address_lines.split("\n"))), row.postcode),
-            home_phone=row.home_phone, mobile_phone=row.mobile_phone, email=row.email,
+    contacts = tuple(
+        sorted(
+            (
+                Contact(
+                    contact_id=row.contact_id,
+                    title=row.title,
+                    forename=row.forename,
+                    surname=row.surname,
+                    address=Address(
+                        tuple(filter(None, row.address_lines.split("\n"))), row.postcode
+                    ),
+                    home_phone=row.home_phone,
+                    mobile_phone=row.mobile_phone,
+                    email=row.email,
+                )
+                for row in contact_rows.values()
+            ),
+            key=lambda c: c.contact_id,
         )
-        for row in contact_rows.values()
-    ), key=lambda c: c.contact_id))
-    relationships = tuple(sorted((
-        Relationship(
-            student_id=by_pk[row.student_pk].student_id,
-            contact_id=contact_rows[row.contact_pk].contact_id,
-            relationship=row.relationship_code,
-            parental_responsibility=row.parental_responsibility, priority=row.priority,
-            court_order=row.court_order, no_contact=row.no_contact,
-            lives_with_pupil=row.lives_with_pupil,
+    )
+    relationships = tuple(
+        sorted(
+            (
+                Relationship(
+                    student_id=by_pk[row.student_pk].student_id,
+                    contact_id=contact_rows[row.contact_pk].contact_id,
+                    relationship=row.relationship_code,
+                    parental_responsibility=row.parental_responsibility,
+                    priority=row.priority,
+                    court_order=row.court_order,
+                    no_contact=row.no_contact,
+                    lives_with_pupil=row.lives_with_pupil,
+                )
+                for row in link_rows
+            ),
+            key=lambda r: (r.student_id, r.priority, r.contact_id),
         )
-        for row in link_rows
-    ), key=lambda r: (r.student_id, r.priority, r.contact_id)))
+    )
     return Roster(students, contacts, relationships)
 
 
@@ -87,8 +113,9 @@ class RosterOverview:
 
 def roster_overview(session: Session) -> RosterOverview:
     roster = load_roster_from_db(session)
-    with_pr = {r.student_id for r in roster.relationships
-               if r.parental_responsibility and not r.blocked}
+    with_pr = {
+        r.student_id for r in roster.relationships if r.parental_responsibility and not r.blocked
+    }
     last = session.scalar(select(func.max(RosterImportRow.imported_at)))
     return RosterOverview(
         students_by_year=dict(sorted(Counter(s.year for s in roster.students).items())),
@@ -98,8 +125,7 @@ def roster_overview(session: Session) -> RosterOverview:
         contacts=len(roster.contacts),
         links=len(roster.relationships),
         links_with_pr=sum(r.parental_responsibility for r in roster.relationships),
-        students_without_pr_contact=sum(
-            1 for s in roster.students if s.student_id not in with_pr),
+        students_without_pr_contact=sum(1 for s in roster.students if s.student_id not in with_pr),
         court_orders=sum(r.court_order for r in roster.relationships),
         no_contacts=sum(r.no_contact for r in roster.relationships),
         imports=session.scalar(select(func.count()).select_from(RosterImportRow)) or 0,

@@ -14,8 +14,17 @@ import random
 import string
 from dataclasses import dataclass
 
-HOUSES = ("Arkwright", "Brunel", "Cavendish", "Darwin", "Faraday", "Nightingale", "Strutt",
-          "Turing", "Wedgwood")
+HOUSES = (
+    "Arkwright",
+    "Brunel",
+    "Cavendish",
+    "Darwin",
+    "Faraday",
+    "Nightingale",
+    "Strutt",
+    "Turing",
+    "Wedgwood",
+)
 _GROUP_SIZE = {7: 28, 8: 28, 9: 28, 10: 28, 11: 28, 12: 20, 13: 20}
 
 
@@ -59,7 +68,8 @@ def assign_tutor_groups(
         by_year.setdefault(year, []).append((student_id, twin))
     previous_groups = {
         year: plan.groups(year - 1, len(by_year.get(year - 1, ())) or len(by_year[year]))
-        for year in by_year if year > 7
+        for year in by_year
+        if year > 7
     }
     for year, members in sorted(by_year.items()):
         groups = plan.groups(year, len(members))
@@ -74,7 +84,10 @@ def assign_tutor_groups(
 
 
 def _previous(
-    rng: random.Random, year: int, group: str, groups: list[str],
+    rng: random.Random,
+    year: int,
+    group: str,
+    groups: list[str],
     previous_groups: dict[int, list[str]],
 ) -> str:
     if year == 7:
@@ -82,7 +95,7 @@ def _previous(
     last_year = previous_groups[year]
     if year == 12:
         return rng.choice(last_year)  # sixth-form groups are new
-    same = f"{year - 1}{group[len(str(year)):]}"
+    same = f"{year - 1}{group[len(str(year)) :]}"
     if same in last_year and rng.random() < 0.88:
         return same
     return rng.choice(last_year)

@@ -57,8 +57,10 @@ def student_warnings(student: Student, academic_year: int | None = None) -> list
             )
     for label, name in (("surname", student.legal_surname), ("forename", student.legal_forename)):
         if name_case_doubtful(name):
-            warnings.append(f"student {student.student_id}: legal {label} is all capitals or "
-                            "all lower case; check its spelling in the MIS (not changed here)")
+            warnings.append(
+                f"student {student.student_id}: legal {label} is all capitals or "
+                "all lower case; check its spelling in the MIS (not changed here)"
+            )
     group_year = tutor_group_year(student.tutor_group)
     if group_year is not None and student.year and group_year != student.year:
         warnings.append(

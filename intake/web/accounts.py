@@ -83,8 +83,11 @@ def _text(name: str) -> str:
 
 def _pdf(body: bytes, filename: str) -> BaseResponse:
     """A PDF download that no cache keeps, under a fixed server-chosen name."""
-    return Response(body, mimetype="application/pdf", headers={
-        **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _commit(session: Session) -> None:
@@ -106,15 +109,26 @@ def index() -> str:
     if q:
         students = _students_like(_ctx(session), q)
         like = _contains_pattern(q.casefold())
-        query = query.where(or_(
-            PortalAccount.username_key.like(like, escape="\\"), PortalAccount.contact_id == q,
-            PortalAccount.surname.ilike(like, escape="\\"), PortalAccount.id == q,
-            PortalAccount.id.in_(select(AccountChild.account_id).where(
-                AccountChild.student_id.in_([q, *(s.student_id for s in students)]))),
-        ))
+        query = query.where(
+            or_(
+                PortalAccount.username_key.like(like, escape="\\"),
+                PortalAccount.contact_id == q,
+                PortalAccount.surname.ilike(like, escape="\\"),
+                PortalAccount.id == q,
+                PortalAccount.id.in_(
+                    select(AccountChild.account_id).where(
+                        AccountChild.student_id.in_([q, *(s.student_id for s in students)])
+                    )
+                ),
+            )
+        )
     accounts = session.scalars(query.limit(SEARCH_LIMIT)).all()
-    waiting = session.scalars(select(Form).where(Form.state.in_(APPROVABLE_STATES))
-                              .order_by(Form.created_at).limit(SEARCH_LIMIT)).all()
+    waiting = session.scalars(
+        select(Form)
+        .where(Form.state.in_(APPROVABLE_STATES))
+        .order_by(Form.created_at)
+        .limit(SEARCH_LIMIT)
+    ).all()
     holds = session.scalars(select(ChildHold).where(ChildHold.closed_at.is_(None))).all()
     by_batch = session.execute(
         select(Batch.id, Batch.label, Batch.created_at, func.count(PortalAccount.id))
@@ -122,11 +136,19 @@ def index() -> str:
         .join(PortalAccount, PortalAccount.source_form_id == Form.id)
         .where(PortalAccount.status == "active", PortalAccount.password_hash.is_(None))
         .group_by(Batch.id, Batch.label, Batch.created_at)
-        .order_by(Batch.created_at.desc())).all()
-    return render_template("accounts/index.html", q=q, accounts=accounts, waiting=waiting,
-                           awaiting=len(accounts_awaiting_letters(session)), holds=holds,
-                           students=students, held={h.student_id for h in holds},
-                           by_batch=by_batch)
+        .order_by(Batch.created_at.desc())
+    ).all()
+    return render_template(
+        "accounts/index.html",
+        q=q,
+        accounts=accounts,
+        waiting=waiting,
+        awaiting=len(accounts_awaiting_letters(session)),
+        holds=holds,
+        students=students,
+        held={h.student_id for h in holds},
+        by_batch=by_batch,
+    )
 
 
 def _contains_pattern(text: str) -> str:
@@ -141,8 +163,14 @@ def _students_like(ctx: AccountsContext, q: str) -> list[Any]:
     words = q.casefold().split()
     found = []
     for student in ctx.roster.students():
-        names = " ".join((student.legal_forename, student.legal_surname,
-                          student.preferred_forename, student.preferred_surname)).casefold()
+        names = " ".join(
+            (
+                student.legal_forename,
+                student.legal_surname,
+                student.preferred_forename,
+                student.preferred_surname,
+            )
+        ).casefold()
         if q in (student.student_id, student.upn) or (words and all(w in names for w in words)):
             found.append(student)
     return found[:20]
@@ -159,15 +187,27 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
     except NotFoundError:
         abort(404)
     plan = plan_for(session, ctx, form)
-    decision = session.scalars(select(FormDecision).where(FormDecision.form_id == form_id)
-                               .order_by(FormDecision.decided_at.desc())).first()
-    letters = session.scalars(select(RejectionLetter).where(
-        RejectionLetter.form_id == form_id)).all()
+    decision = session.scalars(
+        select(FormDecision)
+        .where(FormDecision.form_id == form_id)
+        .order_by(FormDecision.decided_at.desc())
+    ).first()
+    letters = session.scalars(
+        select(RejectionLetter).where(RejectionLetter.form_id == form_id)
+    ).all()
     session.rollback()  # the lock was only for a consistent read
     return render_template(
-        "accounts/decide.html", form=form, plan=plan, ctx=ctx, decision=decision,
-        letters=letters, codes=REJECTION_CODES, reasons=REJECTION_TEXT, blocked=blocked,
-        approvable=APPROVABLE_STATES, rejectable=REJECTABLE_STATES,
+        "accounts/decide.html",
+        form=form,
+        plan=plan,
+        ctx=ctx,
+        decision=decision,
+        letters=letters,
+        codes=REJECTION_CODES,
+        reasons=REJECTION_TEXT,
+        blocked=blocked,
+        approvable=APPROVABLE_STATES,
+        rejectable=REJECTABLE_STATES,
     ), status
 
 
@@ -178,22 +218,32 @@ def approve(form_id: str) -> Any:
     session = db()
     ctx = _ctx(session)
     try:
-        result = approve_form(session, ctx, form_id, current_user.id,
-                              _text("override_reason") or None)
+        result = approve_form(
+            session, ctx, form_id, current_user.id, _text("override_reason") or None
+        )
         _commit(session)
     except NotFoundError:
         abort(404)
     except FourEyesError:
         session.rollback()
-        audit_recorder(session, actor_id=current_user.id, action="form.approve_refused",
-                       object_type="form", object_id=form_id, detail={"rule": "four_eyes"})
+        audit_recorder(
+            session,
+            actor_id=current_user.id,
+            action="form.approve_refused",
+            object_type="form",
+            object_id=form_id,
+            detail={"rule": "four_eyes"},
+        )
         session.commit()
         abort(403)
     except ApprovalBlocked as exc:
         session.rollback()
         return decide(form_id, status=409, blocked=exc)
-    flash(f"Approved: {len(result.created_account_ids)} account(s) created, "
-          f"{len(result.linked_account_ids)} existing account(s) linked.", "success")
+    flash(
+        f"Approved: {len(result.created_account_ids)} account(s) created, "
+        f"{len(result.linked_account_ids)} existing account(s) linked.",
+        "success",
+    )
     return redirect(url_for("accounts.decide", form_id=form_id))
 
 
@@ -206,15 +256,19 @@ def reject(form_id: str) -> Any:
     if code not in REJECTION_CODES:
         abort(422, description="Choose a reason for the rejection.")
     try:
-        outcome = reject_with_letters(session, _ctx(session), form_id, current_user.id, code,
-                                      _text("note"))
+        outcome = reject_with_letters(
+            session, _ctx(session), form_id, current_user.id, code, _text("note")
+        )
         _commit(session)
     except NotFoundError:
         abort(404)
     message = f"Rejected; {len(outcome.letter_ids)} letter(s) to print."
     if outcome.applicants_without_address:
-        message += " No address for Parent/Carer " + ", ".join(
-            str(s) for s in outcome.applicants_without_address) + ": contact them another way."
+        message += (
+            " No address for Parent/Carer "
+            + ", ".join(str(s) for s in outcome.applicants_without_address)
+            + ": contact them another way."
+        )
     flash(message, "success")
     return redirect(url_for("accounts.decide", form_id=form_id))
 
@@ -226,8 +280,14 @@ def rejection_letter(letter_id: str) -> BaseResponse:
     letter = session.get(RejectionLetter, letter_id)
     if letter is None:
         abort(404)
-    audit_recorder(session, actor_id=current_user.id, action="form.rejection_letter_printed",
-                   object_type="form", object_id=letter.form_id, detail={"letter": letter.id})
+    audit_recorder(
+        session,
+        actor_id=current_user.id,
+        action="form.rejection_letter_printed",
+        object_type="form",
+        object_id=letter.form_id,
+        detail={"letter": letter.id},
+    )
     session.commit()
     return _pdf(letter.pdf, "parent-portal-application.pdf")
 
@@ -237,20 +297,34 @@ def rejection_letter(letter_id: str) -> BaseResponse:
 def show(account_id: str) -> str:
     """One account: its children, the form it came from, its history of letters."""
     session = db()
-    account = session.scalars(select(PortalAccount).options(
-        selectinload(PortalAccount.children)).where(PortalAccount.id == account_id)).one_or_none()
+    account = session.scalars(
+        select(PortalAccount)
+        .options(selectinload(PortalAccount.children))
+        .where(PortalAccount.id == account_id)
+    ).one_or_none()
     if account is None:
         abort(404)
     ctx = _ctx(session)
-    prints = session.scalars(select(LetterPrint).where(LetterPrint.account_id == account.id)
-                             .order_by(LetterPrint.printed_at.desc())).all()
-    held = {h.student_id: h for h in session.scalars(
-        select(ChildHold).where(ChildHold.closed_at.is_(None)))}
-    audit_recorder(session, actor_id=current_user.id, action="account.view",
-                   object_type="portal_account", object_id=account.id)
+    prints = session.scalars(
+        select(LetterPrint)
+        .where(LetterPrint.account_id == account.id)
+        .order_by(LetterPrint.printed_at.desc())
+    ).all()
+    held = {
+        h.student_id: h
+        for h in session.scalars(select(ChildHold).where(ChildHold.closed_at.is_(None)))
+    }
+    audit_recorder(
+        session,
+        actor_id=current_user.id,
+        action="account.view",
+        object_type="portal_account",
+        object_id=account.id,
+    )
     session.commit()
-    return render_template("accounts/account.html", account=account, ctx=ctx, prints=prints,
-                           held=held)
+    return render_template(
+        "accounts/account.html", account=account, ctx=ctx, prints=prints, held=held
+    )
 
 
 def _account_action(account_id: str, action: Any, message: str) -> BaseResponse:
@@ -275,8 +349,11 @@ def revoke(account_id: str) -> BaseResponse:
 @role_required("approver")
 @fresh_login_required
 def reinstate(account_id: str) -> BaseResponse:
-    return _account_action(account_id, reinstate_account,
-                           "Account reinstated; print a new letter to give access again.")
+    return _account_action(
+        account_id,
+        reinstate_account,
+        "Account reinstated; print a new letter to give access again.",
+    )
 
 
 @bp.post("/accounts/<account_id>/letter")
@@ -304,7 +381,7 @@ def print_batch() -> BaseResponse:
     batch_id = _text("batch_id")
     form_ids = None
     if batch_id:
-            form_ids = list(session.scalars(select(Form.id).where(Form.batch_id == batch_id)))
+        form_ids = list(session.scalars(select(Form.id).where(Form.batch_id == batch_id)))
     ids = [a.id for a in accounts_awaiting_letters(session, form_ids)][:LETTERS_PER_RUN]
     if not ids:
         flash("There are no letters waiting to be printed.", "success")
@@ -321,8 +398,9 @@ def hold_child(student_id: str) -> BaseResponse:
     """Revoke every account linked to the student pending an investigation."""
     session = db()
     try:
-        _, revoked = open_child_hold(session, _ctx(session), student_id, current_user.id,
-                                     _text("reason"))
+        _, revoked = open_child_hold(
+            session, _ctx(session), student_id, current_user.id, _text("reason")
+        )
         _commit(session)
     except NotFoundError:
         abort(404)
@@ -336,13 +414,14 @@ def hold_child(student_id: str) -> BaseResponse:
 def close_hold(hold_id: str) -> BaseResponse:
     session = db()
     try:
-        affected = close_child_hold(session, _ctx(session), hold_id, current_user.id,
-                                    _text("note"))
+        affected = close_child_hold(session, _ctx(session), hold_id, current_user.id, _text("note"))
         _commit(session)
     except NotFoundError:
         abort(404)
-    flash(f"Hold closed. {len(affected)} account(s) stay revoked until reinstated one by one.",
-          "success")
+    flash(
+        f"Hold closed. {len(affected)} account(s) stay revoked until reinstated one by one.",
+        "success",
+    )
     return redirect(url_for("accounts.index"))
 
 
@@ -358,9 +437,14 @@ def _export_alert(limit: Any) -> None:
     session = db()
     session.rollback()
     actor = current_user.id if current_user.is_authenticated else "anonymous"
-    audit_recorder(session, actor_id=actor, action="accounts.export_rate_limited",
-                   object_type="export", object_id=request.endpoint or "export",
-                   detail={"limit": str(limit.limit).replace(" ", "_")[:80]})
+    audit_recorder(
+        session,
+        actor_id=actor,
+        action="accounts.export_rate_limited",
+        object_type="export",
+        object_id=request.endpoint or "export",
+        detail={"limit": str(limit.limit).replace(" ", "_")[:80]},
+    )
     session.commit()
     log.warning("export rate limit reached on %s by %s", request.endpoint, actor)
 
@@ -373,8 +457,14 @@ def export_csv() -> BaseResponse:
     session = db()
     result = export_accounts(session, audit_recorder, current_user.id, "csv")
     session.commit()
-    return Response(result.body, mimetype="text/csv", headers={
-        **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.csv"'})
+    return Response(
+        result.body,
+        mimetype="text/csv",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": 'attachment; filename="parent-portal-accounts.csv"',
+        },
+    )
 
 
 @bp.get("/accounts/api-tokens")
@@ -427,11 +517,23 @@ def api_accounts() -> BaseResponse:
             abort(403)
         return _unauthorised("A valid bearer token is needed.")
     status = request.args.get("status")
-    result = export_accounts(session, audit_recorder, token.id, "json", via="api",
-                             status=status if status in ("active", "revoked") else None)
+    result = export_accounts(
+        session,
+        audit_recorder,
+        token.id,
+        "json",
+        via="api",
+        status=status if status in ("active", "revoked") else None,
+    )
     session.commit()
-    return Response(result.body, mimetype="application/json", headers={
-        **NO_STORE, "Content-Disposition": 'attachment; filename="parent-portal-accounts.json"'})
+    return Response(
+        result.body,
+        mimetype="application/json",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": 'attachment; filename="parent-portal-accounts.json"',
+        },
+    )
 
 
 # For the app's access matrix: no staff role reaches this view (a staff session gets 403);
@@ -440,5 +542,9 @@ api_accounts.required_roles = ("admin",)  # type: ignore[attr-defined]
 
 
 def _unauthorised(message: str) -> BaseResponse:
-    return Response(json.dumps({"error": message}), status=401, mimetype="application/json",
-                    headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="accounts"'})
+    return Response(
+        json.dumps({"error": message}),
+        status=401,
+        mimetype="application/json",
+        headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="accounts"'},
+    )

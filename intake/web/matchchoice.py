@@ -91,9 +91,7 @@ def stored_choices(form: Form) -> tuple[dict[int, str | None], dict[str, str]]:
     return rows, parties
 
 
-def _store_choices(
-    form: Form, rows: dict[int, str | None], parties: dict[str, str]
-) -> None:
+def _store_choices(form: Form, rows: dict[int, str | None], parties: dict[str, str]) -> None:
     form.match = {
         "children": [{"row": r, "student_id": s} for r, s in sorted(rows.items())],
         "applicants": [{"party": p, "contact_id": c} for p, c in sorted(parties.items())],
@@ -117,9 +115,7 @@ def choose_student(
     return before
 
 
-def choose_contact(
-    form: Form, index: RosterIndex, party: str, contact_id: str
-) -> str:
+def choose_contact(form: Form, index: RosterIndex, party: str, contact_id: str) -> str:
     """Record that applicant ``party`` is roster contact ``contact_id``, one of the contacts of the
     children linked on the form; returns the previous choice. The caller re-matches."""
     if party not in ("parent1", "parent2"):

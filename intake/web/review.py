@@ -432,8 +432,10 @@ def choose(form_id: str) -> Response:
     if "row" in payload:
         row = payload.get("row")
         student = payload.get("student_id")
-        if not isinstance(row, int) or isinstance(row, bool) or not (
-            student is None or (isinstance(student, str) and 0 < len(student) <= 64)
+        if (
+            not isinstance(row, int)
+            or isinstance(row, bool)
+            or not (student is None or (isinstance(student, str) and 0 < len(student) <= 64))
         ):
             abort(400)
         before = matchchoice.choose_student(form, index, _template(), row, student)

@@ -22,5 +22,6 @@ def real_hasher() -> PasswordHasher:
 def cheap_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with small costs (the real parameters are tested on their own)."""
     if "real_hasher" not in request.fixturenames:
-        monkeypatch.setattr(passwords, "_hasher",
-                            PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        monkeypatch.setattr(
+            passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )

@@ -54,11 +54,14 @@ class FakeFormStore:
             raise NotFoundError("No such form.")
         p = row.payload
         return FormForApproval(
-            form_id=row.id, state=row.state, uploaded_by=row.uploaded_by,
+            form_id=row.id,
+            state=row.state,
+            uploaded_by=row.uploaded_by,
             last_edited_by=row.last_edited_by,
             applicants=tuple(
                 ApplicantOnForm(**{**a, "written_address": tuple(a["written_address"])})
-                for a in p["applicants"]),
+                for a in p["applicants"]
+            ),
             children=tuple(ChildOnForm(**c) for c in p["children"]),
         )
 
@@ -68,10 +71,21 @@ class FakeFormStore:
         row.state = state
 
 
-def _student(sid: str, forename: str, surname: str, year: int, group: str,
-             on_roll: bool = True) -> Student:
-    return Student(sid, f"A{sid}", forename, surname, forename, surname, date(2012, 3, 4), year,
-                   group, on_roll=on_roll)
+def _student(
+    sid: str, forename: str, surname: str, year: int, group: str, on_roll: bool = True
+) -> Student:
+    return Student(
+        sid,
+        f"A{sid}",
+        forename,
+        surname,
+        forename,
+        surname,
+        date(2012, 3, 4),
+        year,
+        group,
+        on_roll=on_roll,
+    )
 
 
 def _address(*lines: str, postcode: str) -> Address:
@@ -104,9 +118,14 @@ def make_roster() -> Roster:
         Contact("C3", "Mr", "Tom", "Smith", _address("9 Other Road", "Derby", postcode="DE1 9ZZ")),
         Contact("C4", "Ms", "Dana", "Jones", JONES_HOME, email="dana@example.org"),
         Contact("C5", "Mr", "Evan", "Jones", _address("1 Far Street", "Leeds", postcode="LS1 1AA")),
-        Contact("C6", "Dr", "<b>Bold</b>", "O'Brien-Núñez",
-                _address("<font size=40>Big</font> House", "Belper", postcode="DE56 3CC"),
-                email="=HYPERLINK(\"x\")@example.org"),
+        Contact(
+            "C6",
+            "Dr",
+            "<b>Bold</b>",
+            "O'Brien-Núñez",
+            _address("<font size=40>Big</font> House", "Belper", postcode="DE56 3CC"),
+            email='=HYPERLINK("x")@example.org',
+        ),
     )
     relationships = (
         Relationship("S1", "C1", "PAM", True, 1),
@@ -131,11 +150,24 @@ class Clock:
 
 
 def create_tables(engine: Engine) -> None:
-    Base.metadata.create_all(engine, tables=[
-        t for name, t in Base.metadata.tables.items()
-        if name in {"portal_accounts", "account_children", "form_decisions", "child_holds",
-                    "letter_prints", "rejection_letters", "api_tokens", "audit_log"}
-    ])
+    Base.metadata.create_all(
+        engine,
+        tables=[
+            t
+            for name, t in Base.metadata.tables.items()
+            if name
+            in {
+                "portal_accounts",
+                "account_children",
+                "form_decisions",
+                "child_holds",
+                "letter_prints",
+                "rejection_letters",
+                "api_tokens",
+                "audit_log",
+            }
+        ],
+    )
     FakeBase.metadata.create_all(engine)
 
 
@@ -153,8 +185,9 @@ def pg_engine(postgres_url: str) -> Iterator[Engine]:
     admin = make_engine(postgres_url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(postgres_url, connect_args={"options": f"-csearch_path={schema}"},
-                      pool_size=12)
+    eng = make_engine(
+        postgres_url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=12
+    )
     create_tables(eng)
     yield eng
     eng.dispose()
@@ -180,15 +213,25 @@ def settings(tmp_path: Any) -> Settings:
 
 @pytest.fixture
 def ctx(settings: Settings, clock: Clock) -> AccountsContext:
-    return AccountsContext(settings=settings, roster=RosterInMemory(make_roster()),
-                           forms=FakeFormStore(), audit=audit_recorder, clock=clock)
+    return AccountsContext(
+        settings=settings,
+        roster=RosterInMemory(make_roster()),
+        forms=FakeFormStore(),
+        audit=audit_recorder,
+        clock=clock,
+    )
 
 
 def applicant(slot: int, contact_id: str | None, signed: bool = True) -> ApplicantOnForm:
-    return ApplicantOnForm(slot=slot, contact_id=contact_id, signed=signed,
-                           written_forename="WRITTEN", written_surname="NAME",
-                           written_address=("99 FORM STREET", "FORMTOWN"),
-                           written_postcode="FO1 1RM")
+    return ApplicantOnForm(
+        slot=slot,
+        contact_id=contact_id,
+        signed=signed,
+        written_forename="WRITTEN",
+        written_surname="NAME",
+        written_address=("99 FORM STREET", "FORMTOWN"),
+        written_postcode="FO1 1RM",
+    )
 
 
 def add_form(
@@ -201,18 +244,31 @@ def add_form(
     last_edited_by: str | None = "office2",
 ) -> str:
     form_id = str(uuid.uuid4())
-    payload = {"applicants": [asdict(a) for a in applicants],
-               "children": [asdict(c) for c in children]}
+    payload = {
+        "applicants": [asdict(a) for a in applicants],
+        "children": [asdict(c) for c in children],
+    }
     with factory() as session, session.begin():
-        session.add(FakeForm(id=form_id, state=state, uploaded_by=uploaded_by,
-                             last_edited_by=last_edited_by, payload=payload))
+        session.add(
+            FakeForm(
+                id=form_id,
+                state=state,
+                uploaded_by=uploaded_by,
+                last_edited_by=last_edited_by,
+                payload=payload,
+            )
+        )
     return form_id
 
 
 def smith_form(factory: sessionmaker[Session], **kw: Any) -> str:
     """Mrs and Mr Smith apply for Amy and Ben."""
-    return add_form(factory, [applicant(1, "C1"), applicant(2, "C2")],
-                    [ChildOnForm(1, "S1"), ChildOnForm(2, "S2")], **kw)
+    return add_form(
+        factory,
+        [applicant(1, "C1"), applicant(2, "C2")],
+        [ChildOnForm(1, "S1"), ChildOnForm(2, "S2")],
+        **kw,
+    )
 
 
 def audit_actions(factory: sessionmaker[Session]) -> list[str]:

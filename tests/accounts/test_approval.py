@@ -17,16 +17,22 @@ from intake.errors import ConflictError
 from .helpers import FakeForm, add_form, applicant, audit_actions, smith_form
 
 
-def approve(factory: sessionmaker[Session], ctx: AccountsContext, form_id: str,
-            approver: str = "approver1", override: str | None = None):
+def approve(
+    factory: sessionmaker[Session],
+    ctx: AccountsContext,
+    form_id: str,
+    approver: str = "approver1",
+    override: str | None = None,
+):
     with transaction(factory) as session:
         return approve_form(session, ctx, form_id, approver, override)
 
 
 def links(factory: sessionmaker[Session]) -> set[tuple[str, str]]:
     with factory() as session:
-        rows = session.execute(select(PortalAccount.contact_id, AccountChild.student_id)
-                               .join(AccountChild))
+        rows = session.execute(
+            select(PortalAccount.contact_id, AccountChild.student_id).join(AccountChild)
+        )
         return {(c, s) for c, s in rows}
 
 
@@ -74,8 +80,9 @@ def test_second_form_from_parent_with_account_links_not_duplicates(factory, ctx)
     approve(factory, ctx, add_form(factory, [applicant(1, "C1")], [ChildOnForm(1, "S1")]))
     with factory() as session:
         first = session.scalars(select(PortalAccount)).one()
-    second = add_form(factory, [applicant(1, "C1")],
-                      [ChildOnForm(1, "S2", already_has_account=True)])
+    second = add_form(
+        factory, [applicant(1, "C1")], [ChildOnForm(1, "S2", already_has_account=True)]
+    )
     result = approve(factory, ctx, second)
     assert result.created_account_ids == ()
     assert result.linked_account_ids == (first.id,)
@@ -184,7 +191,10 @@ def test_revoked_parent_applying_again_is_not_reinstated(factory, ctx):
     with pytest.raises(ApprovalBlocked) as info:
         approve(factory, ctx, again)
     assert {i.code for i in info.value.issues} == {
-        "ACCOUNT_REVOKED", "CHILD_WITHOUT_PR", "NOTHING_TO_GRANT"}
+        "ACCOUNT_REVOKED",
+        "CHILD_WITHOUT_PR",
+        "NOTHING_TO_GRANT",
+    }
     with pytest.raises(ApprovalBlocked, match="cannot be approved"):
         # dropping the revoked applicant leaves nothing to grant
         approve(factory, ctx, again, override="Parent says the dispute is over")
@@ -252,14 +262,18 @@ def test_warnings_for_ticked_rows_and_namesake_accounts(factory, ctx):
     base = make_roster()
     # the MIS holds Mrs Jane Smith twice (C1 and C9): a classic source of duplicate accounts
     twin = Contact("C9", "Mrs", "Jane", "Smith", base.contacts[0].address)
-    roster = Roster(base.students, (*base.contacts, twin),
-                    (*base.relationships, Relationship("S2", "C9", "PAM", True, 3)))
+    roster = Roster(
+        base.students,
+        (*base.contacts, twin),
+        (*base.relationships, Relationship("S2", "C9", "PAM", True, 3)),
+    )
     from intake.accounts.ports import RosterInMemory
 
     ctx = replace(ctx, roster=RosterInMemory(roster))
     approve(factory, ctx, add_form(factory, [applicant(1, "C1")], [ChildOnForm(1, "S1")]))
-    second = add_form(factory, [applicant(1, "C9")],
-                      [ChildOnForm(1, "S2", already_has_account=True)])
+    second = add_form(
+        factory, [applicant(1, "C9")], [ChildOnForm(1, "S2", already_has_account=True)]
+    )
     with factory() as session:
         plan = plan_for(session, ctx, FakeFormStore().lock(session, second))
     assert len(plan.warnings) == 2
@@ -274,7 +288,9 @@ def test_email_scheme_falls_back_when_shared(factory, ctx):
     by_email = replace(ctx, settings=replace(ctx.settings, username_scheme="email"))
     approve(factory, by_email, smith_form(factory))
     with factory() as session:
-        names = {c: u for c, u in session.execute(
-            select(PortalAccount.contact_id, PortalAccount.username))}
+        names = {
+            c: u
+            for c, u in session.execute(select(PortalAccount.contact_id, PortalAccount.username))
+        }
     assert names["C1"] == "jane.smith@example.org"
     assert names["C2"].startswith("jsmith")  # the shared address is taken

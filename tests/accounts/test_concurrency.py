@@ -41,11 +41,17 @@ def race(workers: list[Callable[[], object]]) -> list[object]:
     return results
 
 
-def approver(factory: sessionmaker[Session], ctx: AccountsContext, form_id: str, who: str,
-             override: str | None = None) -> Callable[[], object]:
+def approver(
+    factory: sessionmaker[Session],
+    ctx: AccountsContext,
+    form_id: str,
+    who: str,
+    override: str | None = None,
+) -> Callable[[], object]:
     def work() -> object:
         with transaction(factory) as session:
             return approve_form(session, ctx, form_id, who, override)
+
     return work
 
 
@@ -53,11 +59,16 @@ def counts(factory: sessionmaker[Session]) -> tuple[int, int, int]:
     with factory() as session:
         accounts = session.scalar(select(func.count()).select_from(PortalAccount)) or 0
         links = session.scalar(select(func.count()).select_from(AccountChild)) or 0
-        distinct_links = session.scalar(select(func.count()).select_from(
-            select(AccountChild.account_id, AccountChild.student_id).distinct().subquery())) or 0
+        distinct_links = (
+            session.scalar(
+                select(func.count()).select_from(
+                    select(AccountChild.account_id, AccountChild.student_id).distinct().subquery()
+                )
+            )
+            or 0
+        )
         assert links == distinct_links
-        return accounts, links, session.scalar(
-            select(func.count()).select_from(FormDecision)) or 0
+        return accounts, links, session.scalar(select(func.count()).select_from(FormDecision)) or 0
 
 
 def _engine(request: pytest.FixtureRequest, name: str) -> Engine:
@@ -90,17 +101,20 @@ def test_parent_on_different_forms_at_once_gets_one_account(any_factory, ctx):
     # Mrs Smith sends one form for Amy and another for Ben; two approvers click together.
     first = add_form(any_factory, [applicant(1, "C1")], [ChildOnForm(1, "S1")])
     second = add_form(any_factory, [applicant(1, "C1")], [ChildOnForm(1, "S2")])
-    results = race([approver(any_factory, ctx, first, "a1"), approver(any_factory, ctx, second,
-                                                                       "a2")])
+    results = race(
+        [approver(any_factory, ctx, first, "a1"), approver(any_factory, ctx, second, "a2")]
+    )
     assert all(type(r).__name__ == "ApprovalResult" for r in results), results
     assert counts(any_factory) == (1, 2, 2)
 
 
 def test_no_pr_race_with_overrides_never_links(any_factory, ctx):
-    form_id = add_form(any_factory, [applicant(1, "C1"), applicant(2, "C3")],
-                       [ChildOnForm(1, "S1")])
-    results = race([approver(any_factory, ctx, form_id, f"a{i}", "Step-father has no PR")
-                    for i in range(5)])
+    form_id = add_form(
+        any_factory, [applicant(1, "C1"), applicant(2, "C3")], [ChildOnForm(1, "S1")]
+    )
+    results = race(
+        [approver(any_factory, ctx, form_id, f"a{i}", "Step-father has no PR") for i in range(5)]
+    )
     assert sum(isinstance(r, ConflictError) for r in results) == 4
     assert not any(isinstance(r, ApprovalBlocked) for r in results)
     with any_factory() as session:
@@ -120,18 +134,23 @@ def test_hold_and_approval_at_once_never_leave_an_active_link_to_a_held_child(an
 
     for _ in range(10):
         with transaction(any_factory) as session:  # start clean: no hold, no account
-            for row in [*session.scalars(select(ChildHold)), *session.scalars(
-                    select(PortalAccount))]:
+            for row in [
+                *session.scalars(select(ChildHold)),
+                *session.scalars(select(PortalAccount)),
+            ]:
                 session.delete(row)
         form_id = add_form(any_factory, [applicant(1, "C4")], [ChildOnForm(1, "S3")])
         results = race([approver(any_factory, ctx, form_id, "a1"), hold])
         # either side may lose (409 or "cannot be approved"), nothing else may happen
-        assert not any(isinstance(r, Exception) and not isinstance(r, WorkflowError)
-                       for r in results), results
+        assert not any(
+            isinstance(r, Exception) and not isinstance(r, WorkflowError) for r in results
+        ), results
         with any_factory() as session:
             active_links = session.scalars(
-                select(AccountChild.id).join(PortalAccount).where(
-                    AccountChild.student_id == "S3", PortalAccount.status == "active")).all()
+                select(AccountChild.id)
+                .join(PortalAccount)
+                .where(AccountChild.student_id == "S3", PortalAccount.status == "active")
+            ).all()
         assert active_links == []
 
 
@@ -140,8 +159,13 @@ def test_forms_naming_parents_in_opposite_order_never_deadlock(any_factory, ctx)
     for i in range(6):
         first, second = ("C1", "C2") if i % 2 else ("C2", "C1")
         rows = [ChildOnForm(1, "S1"), ChildOnForm(2, "S2")]
-        forms.append(add_form(any_factory, [applicant(1, first), applicant(2, second)],
-                              rows if i % 2 else rows[::-1]))
+        forms.append(
+            add_form(
+                any_factory,
+                [applicant(1, first), applicant(2, second)],
+                rows if i % 2 else rows[::-1],
+            )
+        )
     results = race([approver(any_factory, ctx, f, f"a{i}") for i, f in enumerate(forms)])
     assert all(type(r).__name__ == "ApprovalResult" for r in results), results
     assert counts(any_factory) == (2, 4, 6)

@@ -40,8 +40,10 @@ CANARY = "Vq7m-Ptrx-Zq9k"
 
 def setup_accounts(factory, ctx, monkeypatch):
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: CANARY)
-    for form_id in (smith_form(factory), add_form(factory, [applicant(1, "C6")],
-                                                  [ChildOnForm(1, "S5")])):
+    for form_id in (
+        smith_form(factory),
+        add_form(factory, [applicant(1, "C6")], [ChildOnForm(1, "S5")]),
+    ):
         with transaction(factory) as session:
             approve_form(session, ctx, form_id, "approver1")
     with transaction(factory) as session:
@@ -68,14 +70,15 @@ def test_csv_export_columns_safety_and_audit(factory, ctx, monkeypatch):
         for cell in row:
             assert not cell or cell[0] not in "=+-@\t\r\0", cell
     by_contact = {r[1]: r for r in rows[1:]}
-    assert by_contact["C6"][5] == "'=HYPERLINK(\"x\")@example.org"
+    assert by_contact["C6"][5] == '\'=HYPERLINK("x")@example.org'
     assert by_contact["C1"][2] == "S1;S2"
     assert by_contact["C1"][6] == "active"
     assert CANARY not in text and "argon2" not in text
     assert "court" not in text.lower()
     with factory() as session:
-        entry = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "accounts.exported")).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "accounts.exported")
+        ).one()
     assert entry.actor_id == "admin1"
     assert entry.detail["rows"] == 3
     assert entry.detail["sha256"] == hashlib.sha256(result.body).hexdigest()
@@ -84,8 +87,9 @@ def test_csv_export_columns_safety_and_audit(factory, ctx, monkeypatch):
 def test_json_export_schema_and_revoked_status(factory, ctx, monkeypatch):
     setup_accounts(factory, ctx, monkeypatch)
     with transaction(factory) as session:
-        account = session.scalars(select(PortalAccount).where(
-            PortalAccount.contact_id == "C2")).one()
+        account = session.scalars(
+            select(PortalAccount).where(PortalAccount.contact_id == "C2")
+        ).one()
         revoke_account(session, ctx, account.id, "approver1", "Parental dispute reported")
     with transaction(factory) as session:
         result = export_accounts(session, ctx.audit, "token-id", "json", via="api")
@@ -134,8 +138,11 @@ def test_retention_purges_old_rejected_forms_and_letters_only(factory, ctx, cloc
     rejected = add_form(factory, [applicant(1, "C3")], [ChildOnForm(1, "S1")])
     with transaction(factory) as session:
         reject_form(session, ctx, rejected, "approver1", "NO_PR")
-        session.add(RejectionLetter(form_id=rejected, addressed_to="file", pdf=b"%PDF-",
-                                    created_at=clock.now))
+        session.add(
+            RejectionLetter(
+                form_id=rejected, addressed_to="file", pdf=b"%PDF-", created_at=clock.now
+            )
+        )
     recent = add_form(factory, [applicant(1, "C3")], [ChildOnForm(1, "S2")])
     clock.now += timedelta(days=170)
     with transaction(factory) as session:
@@ -143,8 +150,7 @@ def test_retention_purges_old_rejected_forms_and_letters_only(factory, ctx, cloc
     now = clock.now + timedelta(days=20)  # rejected: 190 days ago; letters: 190 days ago
     purger = RecordingPurger()
     with transaction(factory) as session:
-        dry = apply_retention(session, ctx.settings, purger, ctx.audit, "admin1", now,
-                              dry_run=True)
+        dry = apply_retention(session, ctx.settings, purger, ctx.audit, "admin1", now, dry_run=True)
     assert dry.rejected_forms == (rejected,) and purger.forms == []
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(LetterPrint)) == 3
@@ -157,8 +163,9 @@ def test_retention_purges_old_rejected_forms_and_letters_only(factory, ctx, cloc
         assert session.scalar(select(func.count()).select_from(LetterPrint)) == 0
         assert session.scalar(select(func.count()).select_from(RejectionLetter)) == 0
         assert session.scalar(select(func.count()).select_from(PortalAccount)) == 3
-        entry = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "retention.applied")).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "retention.applied")
+        ).one()
     assert entry.detail["forms"] == [rejected] and entry.detail["files"] == 2
     with transaction(factory) as session:  # a second run finds nothing more
         again = apply_retention(session, ctx.settings, purger, ctx.audit, "admin1", now)

@@ -37,13 +37,17 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "letters.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                         check=True, timeout=60)
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, timeout=60
+    )
     return out.stdout.decode("utf-8")
 
 
-def approve_and_print(factory: sessionmaker[Session], ctx: AccountsContext, form_id: str,
-                      ) -> credentials.PrintRun:
+def approve_and_print(
+    factory: sessionmaker[Session],
+    ctx: AccountsContext,
+    form_id: str,
+) -> credentials.PrintRun:
     with transaction(factory) as session:
         approve_form(session, ctx, form_id, "approver1")
     with transaction(factory) as session:
@@ -52,10 +56,12 @@ def approve_and_print(factory: sessionmaker[Session], ctx: AccountsContext, form
 
 
 def test_letter_text_has_address_on_file_username_password_and_school(
-        factory, ctx, tmp_path, monkeypatch):
+    factory, ctx, tmp_path, monkeypatch
+):
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: CANARY)
-    run = approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C1")],
-                                                   [ChildOnForm(1, "S1")]))
+    run = approve_and_print(
+        factory, ctx, add_form(factory, [applicant(1, "C1")], [ChildOnForm(1, "S1")])
+    )
     text = pdf_text(run.pdf, tmp_path)
     with factory() as session:
         account = session.scalars(select(PortalAccount)).one()
@@ -81,16 +87,16 @@ def test_one_page_per_account(factory, ctx, tmp_path):
 
 
 def test_markup_in_roster_names_prints_literally(factory, ctx, tmp_path):
-    run = approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C6")],
-                                                   [ChildOnForm(1, "S5")]))
+    run = approve_and_print(
+        factory, ctx, add_form(factory, [applicant(1, "C6")], [ChildOnForm(1, "S5")])
+    )
     text = " ".join(pdf_text(run.pdf, tmp_path).split())  # undo line wrapping
     assert '<img src="/etc/passwd"/>' in text
     assert "<font size=40>Big</font> House" in text
     assert "Dr O'Brien-Núñez" in text
 
 
-def test_password_exists_only_in_the_letter(factory, ctx, tmp_path, monkeypatch, engine,
-                                            caplog):
+def test_password_exists_only_in_the_letter(factory, ctx, tmp_path, monkeypatch, engine, caplog):
     import logging
 
     caplog.set_level(logging.DEBUG)
@@ -109,8 +115,7 @@ def test_password_exists_only_in_the_letter(factory, ctx, tmp_path, monkeypatch,
 def test_reprint_sets_new_password_and_old_stops_working(factory, ctx, monkeypatch):
     passwords = iter(["Vq7m-Ptrx-Zq9k", "Hw3e-Kd8u-Ny4b"])
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: next(passwords))
-    approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C4")],
-                                             [ChildOnForm(1, "S3")]))
+    approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C4")], [ChildOnForm(1, "S3")]))
     with factory() as session:
         account = session.scalars(select(PortalAccount)).one()
         assert verify_login(session, ctx, account.username, "Vq7m-Ptrx-Zq9k").must_change_password
@@ -124,8 +129,7 @@ def test_reprint_sets_new_password_and_old_stops_working(factory, ctx, monkeypat
 
 def test_initial_password_expires_and_must_be_changed(factory, ctx, clock, monkeypatch):
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: CANARY)
-    approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C4")],
-                                             [ChildOnForm(1, "S3")]))
+    approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C4")], [ChildOnForm(1, "S3")]))
     with factory() as session:
         account = session.scalars(select(PortalAccount)).one()
     clock.now += timedelta(days=21, seconds=1)
@@ -147,8 +151,7 @@ def test_initial_password_expires_and_must_be_changed(factory, ctx, clock, monke
 
 def test_revoked_account_cannot_log_in_or_print(factory, ctx, monkeypatch):
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: CANARY)
-    approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C4")],
-                                             [ChildOnForm(1, "S3")]))
+    approve_and_print(factory, ctx, add_form(factory, [applicant(1, "C4")], [ChildOnForm(1, "S3")]))
     with transaction(factory) as session:
         account = session.scalars(select(PortalAccount)).one()
         revoke_account(session, ctx, account.id, "approver1", "Court ruling received today")
@@ -165,10 +168,17 @@ def test_rejection_letter_to_form_address_is_marked(tmp_path):
     from intake.config import School
     from intake.roster.model import Address
 
-    pdf = render_rejection_letter(RejectionLetterContent(
-        addressee="Ms A <Tester>", salutation="Ms Tester",
-        address=Address(("99 Form Street",), "FO1 1RM"), address_from_form=True,
-        reason_code="UNSIGNED", letter_date=date(2026, 9, 7)), School())
+    pdf = render_rejection_letter(
+        RejectionLetterContent(
+            addressee="Ms A <Tester>",
+            salutation="Ms Tester",
+            address=Address(("99 Form Street",), "FO1 1RM"),
+            address_from_form=True,
+            reason_code="UNSIGNED",
+            letter_date=date(2026, 9, 7),
+        ),
+        School(),
+    )
     text = pdf_text(pdf, tmp_path)
     assert "Ms A <Tester>" in text
     assert "address written on your form" in text

@@ -131,8 +131,7 @@ def test_checker_never_crashes_and_ok_means_no_problems(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=0,
-               max_size=8))
+@given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=0, max_size=8))
 def test_name_with_any_decoration_is_similar(decoration):
     assert similar_to_identity(f"{decoration}Cutler{decoration}", CUTLER)
 

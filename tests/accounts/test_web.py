@@ -80,12 +80,16 @@ def db(web_settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 @pytest.fixture
 def app(web_settings: Settings, db: sessionmaker[Session]) -> Iterator[Flask]:
-    flask_app = create_app({
-        "TESTING": True, "SECRET_KEY": "accounts-web-tests-secret-key",
-        "INTAKE_SETTINGS": web_settings, "INTAKE_QUEUE": object(),
-        "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
-        "RATELIMIT_ENABLED": False,
-    })
+    flask_app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "accounts-web-tests-secret-key",
+            "INTAKE_SETTINGS": web_settings,
+            "INTAKE_QUEUE": object(),
+            "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     yield flask_app
     flask_app.extensions["intake_engine"].dispose()
 
@@ -94,8 +98,12 @@ def app(web_settings: Settings, db: sessionmaker[Session]) -> Iterator[Flask]:
 def users(db: sessionmaker[Session]) -> dict[str, str]:
     ids = {}
     with db() as session:
-        for name, role in (("office1", "office"), ("approver1", "approver"),
-                           ("approver2", "approver"), ("admin1", "admin")):
+        for name, role in (
+            ("office1", "office"),
+            ("approver1", "approver"),
+            ("approver2", "approver"),
+            ("admin1", "admin"),
+        ):
             user, _ = staff.create_staff(session, name, role)
             user.password_hash = staff.hash_password(PASSWORD)
             user.must_change_password = False
@@ -116,23 +124,35 @@ def client_as(app: Flask, users: dict[str, str]):
         client = app.test_client()
         page = client.get("/login")
         token = CSRF_RE.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-        response = client.post("/login", data={"username": name, "password": PASSWORD,
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": name, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
         return client
+
     return make
 
 
 def signed(slot: int) -> dict[str, Any]:
-    return {f"p{slot}_signature_agree": {"value": "signed"},
-            f"p{slot}_signature_confirm": {"value": "signed"},
-            f"p{slot}_forename": {"value": "JANE"}, f"p{slot}_surname": {"value": "SMITH"},
-            f"p{slot}_address1": {"value": "99 FORM STREET"}, f"p{slot}_postcode":
-            {"value": "FO1 1RM"}}
+    return {
+        f"p{slot}_signature_agree": {"value": "signed"},
+        f"p{slot}_signature_confirm": {"value": "signed"},
+        f"p{slot}_forename": {"value": "JANE"},
+        f"p{slot}_surname": {"value": "SMITH"},
+        f"p{slot}_address1": {"value": "99 FORM STREET"},
+        f"p{slot}_postcode": {"value": "FO1 1RM"},
+    }
 
 
-def add_form(db: sessionmaker[Session], users: dict[str, str], contacts: dict[int, str],
-             students: dict[int, str], *, by: str = "office1", signed_slots=None) -> str:
+def add_form(
+    db: sessionmaker[Session],
+    users: dict[str, str],
+    contacts: dict[int, str],
+    students: dict[int, str],
+    *,
+    by: str = "office1",
+    signed_slots=None,
+) -> str:
     values: dict[str, Any] = {}
     for slot in contacts:
         if signed_slots is None or slot in signed_slots:
@@ -141,14 +161,23 @@ def add_form(db: sessionmaker[Session], users: dict[str, str], contacts: dict[in
             values[f"p{slot}_forename"] = {"value": "JANE"}
     for row in students:
         values[f"child{row}_name"] = {"value": "CHILD"}
-    match = {"applicants": [{"party": f"parent{s}", "contact_id": c} for s, c in contacts.items()],
-             "children": [{"row": r, "student_id": s} for r, s in students.items()]}
+    match = {
+        "applicants": [{"party": f"parent{s}", "contact_id": c} for s, c in contacts.items()],
+        "children": [{"row": r, "student_id": s} for r, s in students.items()],
+    }
     with db() as session, session.begin():
         batch = Batch(label="test")
         session.add(batch)
         session.flush()
-        form = Form(batch_id=batch.id, identity=f"serial:{uuid.uuid4().hex[:8]}", state="review",
-                    values=values, match=match, uploaded_by=users[by], last_edited_by=users[by])
+        form = Form(
+            batch_id=batch.id,
+            identity=f"serial:{uuid.uuid4().hex[:8]}",
+            state="review",
+            values=values,
+            match=match,
+            uploaded_by=users[by],
+            last_edited_by=users[by],
+        )
         session.add(form)
         session.flush()
         return form.id
@@ -164,8 +193,10 @@ def test_office_staff_cannot_use_accounts(client_as, db, users):
     form_id = add_form(db, users, {1: "C1"}, {1: "S1"})
     assert client.get("/accounts").status_code == 403
     token = csrf(client, "/review")
-    assert client.post(f"/accounts/forms/{form_id}/approve",
-                       data={"csrf_token": token}).status_code == 403
+    assert (
+        client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token}).status_code
+        == 403
+    )
     assert count_accounts(db) == 0
 
 
@@ -204,8 +235,10 @@ def test_no_pr_is_409_then_override_drops_it(client_as, db, users):
     blocked = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
     assert blocked.status_code == 409
     assert "no parental responsibility" in blocked.get_data(as_text=True)
-    ok = client.post(f"/accounts/forms/{form_id}/approve",
-                     data={"csrf_token": token, "override_reason": "Step-father, mother only"})
+    ok = client.post(
+        f"/accounts/forms/{form_id}/approve",
+        data={"csrf_token": token, "override_reason": "Step-father, mother only"},
+    )
     assert ok.status_code == 302
     with db() as session:
         assert set(session.scalars(select(PortalAccount.contact_id))) == {"C1"}
@@ -214,8 +247,10 @@ def test_no_pr_is_409_then_override_drops_it(client_as, db, users):
 def test_unsigned_form_is_refused(client_as, db, users):
     form_id = add_form(db, users, {1: "C1"}, {1: "S1"}, signed_slots=())
     client = client_as("approver1")
-    response = client.post(f"/accounts/forms/{form_id}/approve",
-                           data={"csrf_token": csrf(client), "override_reason": "please"})
+    response = client.post(
+        f"/accounts/forms/{form_id}/approve",
+        data={"csrf_token": csrf(client), "override_reason": "please"},
+    )
     assert response.status_code == 409 and "not signed" in response.get_data(as_text=True)
     assert count_accounts(db) == 0
 
@@ -225,8 +260,9 @@ def pdftotext(pdf: bytes, tmp_path: Path) -> str:
         pytest.skip("pdftotext is not installed")
     path = tmp_path / "l.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
-                          timeout=60).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True, timeout=60
+    ).stdout.decode()
 
 
 def test_print_letters_streams_pdf_with_configured_url(client_as, db, users, tmp_path):
@@ -237,13 +273,15 @@ def test_print_letters_streams_pdf_with_configured_url(client_as, db, users, tmp
     session_cookie = client.get_cookie("intake_session")
     assert session_cookie is not None
     client.set_cookie("intake_session", session_cookie.value, domain="evil.example")
-    response = client.post("/accounts/letters", data={"csrf_token": token},
-                           headers={"Host": "evil.example"})
+    response = client.post(
+        "/accounts/letters", data={"csrf_token": token}, headers={"Host": "evil.example"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[-800:]
     assert response.mimetype == "application/pdf"
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="parent-portal-letters.pdf"')
+        'attachment; filename="parent-portal-letters.pdf"'
+    )
     text = pdftotext(response.data, tmp_path)
     assert "https://portal.belperschool.co.uk" in text and "evil.example" not in text
     assert "12 Acacia Avenue" in text and "FORM STREET" not in text
@@ -252,27 +290,39 @@ def test_print_letters_streams_pdf_with_configured_url(client_as, db, users, tmp
 def test_revoke_hold_and_reinstate(client_as, db, users):
     client = client_as("approver1")
     token = csrf(client)
-    client.post(f"/accounts/forms/{add_form(db, users, {1: 'C1', 2: 'C2'}, {1: 'S1'})}/approve",
-                data={"csrf_token": token})
+    client.post(
+        f"/accounts/forms/{add_form(db, users, {1: 'C1', 2: 'C2'}, {1: 'S1'})}/approve",
+        data={"csrf_token": token},
+    )
     with db() as session:
-        ids = {c: i for c, i in session.execute(select(PortalAccount.contact_id,
-                                                       PortalAccount.id))}
+        ids = {c: i for c, i in session.execute(select(PortalAccount.contact_id, PortalAccount.id))}
     assert client.get(f"/accounts/{ids['C1']}/revoke").status_code == 405
     assert client.get(f"/accounts/{ids['C1']}").status_code == 200
-    response = client.post(f"/accounts/{ids['C1']}/revoke",
-                           data={"csrf_token": token, "reason": "Policy breach reported"})
+    response = client.post(
+        f"/accounts/{ids['C1']}/revoke",
+        data={"csrf_token": token, "reason": "Policy breach reported"},
+    )
     assert response.status_code == 302
-    assert client.post(f"/accounts/{ids['C1']}/revoke",
-                       data={"csrf_token": token, "reason": "again and again"}).status_code == 409
-    hold = client.post("/accounts/students/S2/hold",
-                       data={"csrf_token": token, "reason": "Safeguarding concern raised"})
+    assert (
+        client.post(
+            f"/accounts/{ids['C1']}/revoke", data={"csrf_token": token, "reason": "again and again"}
+        ).status_code
+        == 409
+    )
+    hold = client.post(
+        "/accounts/students/S2/hold",
+        data={"csrf_token": token, "reason": "Safeguarding concern raised"},
+    )
     assert hold.status_code == 302
     with db() as session:
-        statuses = {c: s for c, s in session.execute(select(PortalAccount.contact_id,
-                                                            PortalAccount.status))}
+        statuses = {
+            c: s for c, s in session.execute(select(PortalAccount.contact_id, PortalAccount.status))
+        }
     assert statuses == {"C1": "revoked", "C2": "revoked"}
-    reinstated = client.post(f"/accounts/{ids['C2']}/reinstate",
-                             data={"csrf_token": token, "reason": "Investigation closed"})
+    reinstated = client.post(
+        f"/accounts/{ids['C2']}/reinstate",
+        data={"csrf_token": token, "reason": "Investigation closed"},
+    )
     assert reinstated.status_code == 302
     with db() as session:
         account = session.get(PortalAccount, ids["C2"])
@@ -284,8 +334,9 @@ def test_revoke_hold_and_reinstate(client_as, db, users):
 def test_reject_writes_letter(client_as, db, users, tmp_path):
     client = client_as("approver1")
     form_id = add_form(db, users, {1: "C1", 2: "X99"}, {1: "S1"})
-    response = client.post(f"/accounts/forms/{form_id}/reject",
-                           data={"csrf_token": csrf(client), "code": "NOT_FOUND"})
+    response = client.post(
+        f"/accounts/forms/{form_id}/reject", data={"csrf_token": csrf(client), "code": "NOT_FOUND"}
+    )
     assert response.status_code == 302
     with db() as session:
         letters = session.scalars(select(RejectionLetter).order_by(RejectionLetter.slot)).all()
@@ -299,22 +350,27 @@ def test_reject_writes_letter(client_as, db, users, tmp_path):
 
 def test_export_and_json_api(client_as, db, users):
     approver = client_as("approver1")
-    approver.post(f"/accounts/forms/{add_form(db, users, {1: 'C1'}, {1: 'S1'})}/approve",
-                  data={"csrf_token": csrf(approver)})
+    approver.post(
+        f"/accounts/forms/{add_form(db, users, {1: 'C1'}, {1: 'S1'})}/approve",
+        data={"csrf_token": csrf(approver)},
+    )
     assert approver.get("/accounts/export.csv").status_code == 403  # export is for admins
     admin = client_as("admin1")
     csv_response = admin.get("/accounts/export.csv")
     assert csv_response.status_code == 200 and "no-store" in csv_response.headers["Cache-Control"]
     assert csv_response.data.decode("utf-8-sig").startswith("username,contact_id,student_ids")
-    created = admin.post("/accounts/api-tokens", data={
-        "csrf_token": csrf(admin, "/accounts/api-tokens"), "name": "MIS sync"})
+    created = admin.post(
+        "/accounts/api-tokens",
+        data={"csrf_token": csrf(admin, "/accounts/api-tokens"), "name": "MIS sync"},
+    )
     assert created.status_code == 201
     token = re.search(r"<code>(ppx_[^<]+)</code>", created.get_data(as_text=True)).group(1)
     anonymous = admin.application.test_client()
     assert anonymous.get(f"/api/accounts?token={token}").status_code == 401
     assert anonymous.get("/api/accounts").status_code == 401
-    ok = anonymous.get("/api/accounts?callback=x",
-                       headers={"Authorization": f"Bearer {token}", "Origin": "null"})
+    ok = anonymous.get(
+        "/api/accounts?callback=x", headers={"Authorization": f"Bearer {token}", "Origin": "null"}
+    )
     assert ok.status_code == 200 and ok.mimetype == "application/json"
     assert "attachment" in ok.headers["Content-Disposition"]
     assert "Access-Control-Allow-Origin" not in ok.headers
@@ -322,19 +378,26 @@ def test_export_and_json_api(client_as, db, users):
     data = json.loads(ok.data)
     assert [a["contact_id"] for a in data["accounts"]] == ["C1"]
     with db() as session:
-        exports = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "accounts.exported")).all()
+        exports = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "accounts.exported")
+        ).all()
         assert [e.detail["via"] for e in exports] == ["staff", "api"]
-        token_id = session.scalar(select(AuditEntry.object_id).where(
-            AuditEntry.action == "api_token.created"))
-    admin.post(f"/accounts/api-tokens/{token_id}/revoke",
-               data={"csrf_token": csrf(admin, "/accounts/api-tokens")})
-    assert anonymous.get("/api/accounts",
-                         headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        token_id = session.scalar(
+            select(AuditEntry.object_id).where(AuditEntry.action == "api_token.created")
+        )
+    admin.post(
+        f"/accounts/api-tokens/{token_id}/revoke",
+        data={"csrf_token": csrf(admin, "/accounts/api-tokens")},
+    )
+    assert (
+        anonymous.get("/api/accounts", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
 
 
 def test_retention_command_purges_rejected_scans_and_keeps_account_forms(
-        client_as, db, users, web_settings, monkeypatch):
+    client_as, db, users, web_settings, monkeypatch
+):
     import numpy as np
     from click.testing import CliRunner
 
@@ -348,22 +411,38 @@ def test_retention_command_purges_rejected_scans_and_keeps_account_forms(
     by_accounts = add_form(db, users, {1: "C3"}, {1: "S1"})
     by_review = add_form(db, users, {1: "C3"}, {1: "S2"})
     approved = add_form(db, users, {1: "C1"}, {1: "S1"})
-    client.post(f"/accounts/forms/{by_accounts}/reject",
-                data={"csrf_token": token, "code": "NO_PR"})
+    client.post(
+        f"/accounts/forms/{by_accounts}/reject", data={"csrf_token": token, "code": "NO_PR"}
+    )
     client.post(f"/accounts/forms/{approved}/approve", data={"csrf_token": token})
     long_ago = datetime.now(UTC) - timedelta(days=400)
     keys: dict[str, list[str]] = {}
     with db() as session, session.begin():
         for i, form_id in enumerate((by_accounts, by_review, approved)):
             form = session.get(Form, form_id)
-            upload = Upload(batch_id=form.batch_id, storage_key="orig", sha256="0" * 64, size=1,
-                            display_name="scan.pdf", kind="pdf")
+            upload = Upload(
+                batch_id=form.batch_id,
+                storage_key="orig",
+                sha256="0" * 64,
+                size=1,
+                display_name="scan.pdf",
+                kind="pdf",
+            )
             session.add(upload)
             session.flush()
             keys[form_id] = [storage.put_page_image(np.zeros((8, 8), np.uint8)) for _ in range(2)]
-            session.add(Page(upload_id=upload.id, batch_id=form.batch_id, index=i, status="read",
-                             form_id=form_id, scan_key=keys[form_id][0],
-                             image_key=keys[form_id][1], fields={"p1_forename": {"value": "X"}}))
+            session.add(
+                Page(
+                    upload_id=upload.id,
+                    batch_id=form.batch_id,
+                    index=i,
+                    status="read",
+                    form_id=form_id,
+                    scan_key=keys[form_id][0],
+                    image_key=keys[form_id][1],
+                    fields={"p1_forename": {"value": "X"}},
+                )
+            )
         session.get(Form, by_review).state = "rejected"
         for form in session.scalars(select(Form)):
             form.updated_at = long_ago
@@ -385,22 +464,26 @@ def test_retention_command_purges_rejected_scans_and_keeps_account_forms(
     with db() as session:
         assert session.get(Form, by_review).values == {}
         assert session.get(Form, approved).values != {}
-        entry = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "retention.applied")).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "retention.applied")
+        ).one()
         assert sorted(entry.detail["forms"]) == sorted([by_accounts, by_review])
     again = runner.invoke(cli, ["retention", "apply"])
     assert "of 0 rejected form(s)" in again.output
 
 
-def test_accounts_cli_export_token_and_sample_letter(client_as, db, users, web_settings,
-                                                     monkeypatch, tmp_path):
+def test_accounts_cli_export_token_and_sample_letter(
+    client_as, db, users, web_settings, monkeypatch, tmp_path
+):
     from click.testing import CliRunner
 
     from intake.cli import cli
 
     client = client_as("approver1")
-    client.post(f"/accounts/forms/{add_form(db, users, {1: 'C1'}, {1: 'S1'})}/approve",
-                data={"csrf_token": csrf(client)})
+    client.post(
+        f"/accounts/forms/{add_form(db, users, {1: 'C1'}, {1: 'S1'})}/approve",
+        data={"csrf_token": csrf(client)},
+    )
     monkeypatch.setenv("INTAKE_DATA_DIR", str(web_settings.data_dir))
     monkeypatch.setenv("INTAKE_DATABASE_URL", web_settings.sqlalchemy_url)
     runner = CliRunner()
@@ -417,12 +500,16 @@ def test_accounts_cli_export_token_and_sample_letter(client_as, db, users, web_s
 
 
 def test_sixth_export_in_an_hour_is_429_with_an_alert(web_settings, db, users):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "accounts-web-tests-secret-key",
-        "INTAKE_SETTINGS": web_settings, "INTAKE_QUEUE": object(),
-        "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
-        "RATELIMIT_ENABLED": True,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "accounts-web-tests-secret-key",
+            "INTAKE_SETTINGS": web_settings,
+            "INTAKE_QUEUE": object(),
+            "INTAKE_STORAGE": LocalStorage(web_settings.data_dir / "files"),
+            "RATELIMIT_ENABLED": True,
+        }
+    )
     client = app.test_client()
     page = client.get("/login")
     token = CSRF_RE.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
@@ -438,28 +525,35 @@ def test_sixth_export_in_an_hour_is_429_with_an_alert(web_settings, db, users):
 
 def test_search_by_child_name_finds_accounts_and_offers_a_hold(client_as, db, users):
     client = client_as("approver1")
-    client.post(f"/accounts/forms/{add_form(db, users, {1: 'C1', 2: 'C2'}, {1: 'S1'})}/approve",
-                data={"csrf_token": csrf(client)})
+    client.post(
+        f"/accounts/forms/{add_form(db, users, {1: 'C1', 2: 'C2'}, {1: 'S1'})}/approve",
+        data={"csrf_token": csrf(client)},
+    )
     page = client.get("/accounts?q=amy smith").get_data(as_text=True)
     assert "Revoke all for this child" in page and "S1" in page
     assert page.count("/accounts/") >= 2
     with db() as session:
         ids = list(session.scalars(select(PortalAccount.id)))
     assert all(i in page for i in ids)  # both parents' accounts are listed
-    hold = client.post("/accounts/students/S3/hold",  # Cara has no account yet
-                       data={"csrf_token": csrf(client), "reason": "Court ruling pending"})
+    hold = client.post(
+        "/accounts/students/S3/hold",  # Cara has no account yet
+        data={"csrf_token": csrf(client), "reason": "Court ruling pending"},
+    )
     assert hold.status_code == 302
     form_id = add_form(db, users, {1: "C4"}, {1: "S3"})
     token = csrf(client)
     blocked = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
     assert blocked.status_code == 409 and "child-protection hold" in blocked.get_data(True)
     # with an override the held child is left out; Dana's other child (S4) is linked
-    approved = client.post(f"/accounts/forms/{form_id}/approve",
-                           data={"csrf_token": token, "override_reason": "Cara is held; Dan only"})
+    approved = client.post(
+        f"/accounts/forms/{form_id}/approve",
+        data={"csrf_token": token, "override_reason": "Cara is held; Dan only"},
+    )
     assert approved.status_code == 302
     with db() as session:
-        account = session.scalars(select(PortalAccount).where(
-            PortalAccount.contact_id == "C4")).one()
+        account = session.scalars(
+            select(PortalAccount).where(PortalAccount.contact_id == "C4")
+        ).one()
         assert [c.student_id for c in account.children] == ["S4"]
 
 
@@ -477,6 +571,8 @@ def test_print_one_batch_of_letters(client_as, db, users):
     response = client.post("/accounts/letters", data={"csrf_token": token, "batch_id": batch_id})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     with db() as session:
-        printed = {a.contact_id: a.password_hash is not None
-                   for a in session.scalars(select(PortalAccount))}
+        printed = {
+            a.contact_id: a.password_hash is not None
+            for a in session.scalars(select(PortalAccount))
+        }
     assert printed == {"C1": True, "C4": False}

@@ -76,9 +76,17 @@ def small_roster() -> Roster:
     home = Address(("12 Mill Lane", "Belper"), "DE56 1AB")
     away = Address(("4 Station Road", "Ripley"), "DE5 9ZZ")
     students = tuple(
-        Student(student_id=sid, upn=make_upn("830", "4000", 2019, n), legal_forename="Test",
-                legal_surname="Child", preferred_forename="Test", preferred_surname="Child",
-                dob=date(2013, 1, 1), year=8, tutor_group="8B")
+        Student(
+            student_id=sid,
+            upn=make_upn("830", "4000", 2019, n),
+            legal_forename="Test",
+            legal_surname="Child",
+            preferred_forename="Test",
+            preferred_surname="Child",
+            dob=date(2013, 1, 1),
+            year=8,
+            tutor_group="8B",
+        )
         for n, sid in enumerate(("S1", "S2"), start=1)
     )
     contacts = (

@@ -14,14 +14,14 @@ from intake.roster.model import Roster
 
 def _run(tmp_path: Path, *args: str) -> Result:
     config = tmp_path / "intake.toml"
-    config.write_text('[school]\nname = "Oakfield Community Academy"\n'
-                      'short_name = "Oakfield Academy"\n', "utf-8")
+    config.write_text(
+        '[school]\nname = "Oakfield Community Academy"\nshort_name = "Oakfield Academy"\n', "utf-8"
+    )
     env = {"INTAKE_CONFIG": str(config), "INTAKE_DATA_DIR": str(tmp_path / "data")}
     return CliRunner().invoke(cli, ["form", *args], env=env, catch_exceptions=False)
 
 
-def test_blank_form_and_pictures(tmp_path: Path,
-                                 pdf_pages: Callable[[Path], list[str]]) -> None:
+def test_blank_form_and_pictures(tmp_path: Path, pdf_pages: Callable[[Path], list[str]]) -> None:
     out = tmp_path / "form.pdf"
     result = _run(tmp_path, "--out", str(out), "--png", str(tmp_path / "png"), "--dpi", "60")
     assert result.exit_code == 0, result.output
@@ -54,8 +54,9 @@ def roster_csv(tmp_path_factory: pytest.TempPathFactory, small_roster: Roster) -
     return path
 
 
-def test_roster_gives_one_pack_per_family(tmp_path: Path, roster_csv: Path,
-                                          pdf_pages: Callable[[Path], list[str]]) -> None:
+def test_roster_gives_one_pack_per_family(
+    tmp_path: Path, roster_csv: Path, pdf_pages: Callable[[Path], list[str]]
+) -> None:
     from intake.forms.pack import recipients_from_roster
     from intake.roster.csv_io import read_roster
 
@@ -72,8 +73,9 @@ def test_roster_gives_one_pack_per_family(tmp_path: Path, roster_csv: Path,
     assert "Dear Mr and Mrs Khan" in letter
 
 
-def test_roster_packs_in_one_pdf(tmp_path: Path, roster_csv: Path,
-                                 pdf_pages: Callable[[Path], list[str]]) -> None:
+def test_roster_packs_in_one_pdf(
+    tmp_path: Path, roster_csv: Path, pdf_pages: Callable[[Path], list[str]]
+) -> None:
     out = tmp_path / "all.pdf"
     result = _run(tmp_path, "--roster", str(roster_csv), "--out", str(out))
     assert result.exit_code == 0, result.output

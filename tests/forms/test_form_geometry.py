@@ -47,15 +47,15 @@ def test_dates_are_dd_mm_yyyy_groups(template: FormTemplate) -> None:
         assert boxes[2].x - (boxes[1].x + boxes[1].w) > field.gap  # a wider gap between groups
 
 
-def test_layout_has_no_overlaps_or_overflow(template: FormTemplate, school: School,
-                                            other_school: School) -> None:
+def test_layout_has_no_overlaps_or_overflow(
+    template: FormTemplate, school: School, other_school: School
+) -> None:
     assert layout_problems(template, school) == []
     assert layout_problems(template, other_school) == []
 
 
 def test_a_long_school_name_shrinks_to_keep_the_layout(template: FormTemplate) -> None:
-    long_name = School(name="St Aldhelm's Church of England Voluntary Aided Academy and "
-                            "Sixth Form")
+    long_name = School(name="St Aldhelm's Church of England Voluntary Aided Academy and Sixth Form")
     assert layout_problems(template, long_name) == []
     heading = lay_out_text(template.page(1).texts[0], long_name)
     assert len(heading.lines) == 1 and heading.size < template.page(1).texts[0].size
@@ -64,9 +64,11 @@ def test_a_long_school_name_shrinks_to_keep_the_layout(template: FormTemplate) -
 def test_layout_check_reports_a_school_name_that_runs_into_the_title(
     template: FormTemplate,
 ) -> None:
-    long_name = School(name="The Very Long Named Church of England Voluntary Aided "
-                            "Secondary School and Sixth Form College of Somewhere Else Entirely "
-                            "in the County of Somewhereshire")
+    long_name = School(
+        name="The Very Long Named Church of England Voluntary Aided "
+        "Secondary School and Sixth Form College of Somewhere Else Entirely "
+        "in the County of Somewhereshire"
+    )
     problems = layout_problems(template, long_name)
     assert any("overlaps text 'Application for Parent Portal" in p for p in problems)
 

@@ -54,8 +54,9 @@ def _page_qrs(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def generic_pack(tmp_path_factory: pytest.TempPathFactory, template: FormTemplate,
-                 other_school: School) -> tuple[Path, int]:
+def generic_pack(
+    tmp_path_factory: pytest.TempPathFactory, template: FormTemplate, other_school: School
+) -> tuple[Path, int]:
     path = tmp_path_factory.mktemp("pack") / "pack.pdf"
     pages = render_pack_pdf(template, other_school, path, letter_date=LETTER_DATE)
     return path, pages
@@ -68,9 +69,17 @@ def test_pack_uses_the_configured_school(
     texts = pdf_pages(path)
     assert len(texts) == pages
     text = " ".join(texts)
-    for detail in ("Oakfield Community Academy", "1 Orchard Road", "TB1 2ZZ", "01632 960123",
-                   "office@oakfield.example.org", "Dr A Example", "Jo Testperson",
-                   "Data Manager", "https://portal.oakfield.example.org"):
+    for detail in (
+        "Oakfield Community Academy",
+        "1 Orchard Road",
+        "TB1 2ZZ",
+        "01632 960123",
+        "office@oakfield.example.org",
+        "Dr A Example",
+        "Jo Testperson",
+        "Data Manager",
+        "https://portal.oakfield.example.org",
+    ):
         assert detail in text
     assert "Belper" not in text
     assert "Kazmierczak" not in text
@@ -85,8 +94,11 @@ def test_pack_keeps_the_policy_rules(
     text = " ".join(pdf_pages(generic_pack[0]))
     for rule in POLICY_RULES:
         assert rule in text, rule
-    for title in ("Parent Portal Usage Policy", "Oakfield Academy Parent Portal Acceptable Use "
-                  "Policy", "Application for Parent Portal Account"):
+    for title in (
+        "Parent Portal Usage Policy",
+        "Oakfield Academy Parent Portal Acceptable Use Policy",
+        "Application for Parent Portal Account",
+    ):
         assert title in text
 
 
@@ -96,8 +108,11 @@ def test_pack_order_letter_policies_form(
     texts = pdf_pages(generic_pack[0])
     usage = next(i for i, t in enumerate(texts) if t.startswith("Parent Portal Usage Policy"))
     aup = next(i for i, t in enumerate(texts) if "Acceptable Use Policy This policy" in t)
-    form = next(i for i, t in enumerate(texts) if "Application for Parent Portal Account" in t
-                and "BLOCK CAPITALS and returned" in t)
+    form = next(
+        i
+        for i, t in enumerate(texts)
+        if "Application for Parent Portal Account" in t and "BLOCK CAPITALS and returned" in t
+    )
     assert 0 < usage <= aup < form
     # printed double-sided, the form's two pages share one sheet
     assert form % 2 == 0
@@ -108,20 +123,29 @@ def test_pack_order_letter_policies_form(
 def test_blank_pack_form_pages_carry_no_serial(generic_pack: tuple[Path, int]) -> None:
     qrs = [t for t in _page_qrs(generic_pack[0]) if t]
     assert [qr.decode_payload(t) for t in qrs] == [
-        qr.QrPayload("parent-portal", 1, 1, ""), qr.QrPayload("parent-portal", 1, 2, "")
+        qr.QrPayload("parent-portal", 1, 1, ""),
+        qr.QrPayload("parent-portal", 1, 2, ""),
     ]
 
 
 FAMILIES = [
-    PackRecipient(serial="F00001", salutation="Mr and Mrs Khan",
-                  address=Address(("12 Mill Lane", "Belper"), "DE56 1AB")),
-    PackRecipient(serial="F00002", salutation="Ms O'Brien",
-                  address=Address(("Flat 3", "7 Bridge Street", "Belper"), "DE56 2XY")),
+    PackRecipient(
+        serial="F00001",
+        salutation="Mr and Mrs Khan",
+        address=Address(("12 Mill Lane", "Belper"), "DE56 1AB"),
+    ),
+    PackRecipient(
+        serial="F00002",
+        salutation="Ms O'Brien",
+        address=Address(("Flat 3", "7 Bridge Street", "Belper"), "DE56 2XY"),
+    ),
 ]
 
 
 def test_personalised_packs_address_each_family_and_carry_its_serial(
-    tmp_path: Path, template: FormTemplate, school: School,
+    tmp_path: Path,
+    template: FormTemplate,
+    school: School,
     pdf_pages: Callable[[Path], list[str]],
 ) -> None:
     path = tmp_path / "packs.pdf"
@@ -139,7 +163,10 @@ def test_personalised_packs_address_each_family_and_carry_its_serial(
     qrs = _page_qrs(path)
     payloads = [qr.decode_payload(t) for t in qrs if t]
     assert [(p.page, p.serial) for p in payloads] == [
-        (1, "F00001"), (2, "F00001"), (1, "F00002"), (2, "F00002")
+        (1, "F00001"),
+        (2, "F00001"),
+        (1, "F00002"),
+        (2, "F00002"),
     ]
     form_pages = [i for i, t in enumerate(qrs) if t]
     second_pack_starts = texts.index(letters[1])
@@ -147,8 +174,9 @@ def test_personalised_packs_address_each_family_and_carry_its_serial(
     assert second_pack_starts % 2 == 0  # each pack starts on a fresh sheet
 
 
-def test_one_pdf_per_family(tmp_path: Path, template: FormTemplate, school: School,
-                            pdf_pages: Callable[[Path], list[str]]) -> None:
+def test_one_pdf_per_family(
+    tmp_path: Path, template: FormTemplate, school: School, pdf_pages: Callable[[Path], list[str]]
+) -> None:
     written = render_packs_to_dir(template, school, tmp_path / "packs", FAMILIES, LETTER_DATE)
     assert [p.name for p in written] == ["pack-F00001.pdf", "pack-F00002.pdf"]
     assert "Dear Ms O'Brien" in " ".join(pdf_pages(written[1]))
@@ -156,11 +184,16 @@ def test_one_pdf_per_family(tmp_path: Path, template: FormTemplate, school: Scho
 
 
 def test_names_outside_the_pdf_fonts_still_print(
-    tmp_path: Path, template: FormTemplate, school: School,
+    tmp_path: Path,
+    template: FormTemplate,
+    school: School,
     pdf_pages: Callable[[Path], list[str]],
 ) -> None:
-    family = PackRecipient(serial="F00003", salutation="Mr Łukasz Wiśniewski",
-                           address=Address(("2 Zoë Close",), "DE56 3AA"))
+    family = PackRecipient(
+        serial="F00003",
+        salutation="Mr Łukasz Wiśniewski",
+        address=Address(("2 Zoë Close",), "DE56 3AA"),
+    )
     path = tmp_path / "pack.pdf"
     render_pack_pdf(template, school, path, [family], letter_date=LETTER_DATE)
     letter = pdf_pages(path)[0]
@@ -170,8 +203,9 @@ def test_names_outside_the_pdf_fonts_still_print(
 
 def test_recipients_from_roster_are_the_families_on_file(small_roster: Roster) -> None:
     recipients = recipients_from_roster(small_roster)
-    assert [(r.serial, r.salutation, r.address.postcode if r.address else "")
-            for r in recipients] == [
+    assert [
+        (r.serial, r.salutation, r.address.postcode if r.address else "") for r in recipients
+    ] == [
         ("F00001", "Mr and Mrs Khan", "DE56 1AB"),
         ("F00002", "Ms Lee", "DE5 9ZZ"),
     ]
@@ -180,8 +214,7 @@ def test_recipients_from_roster_are_the_families_on_file(small_roster: Roster) -
 def test_a_long_school_name_fits_the_letterhead(
     tmp_path: Path, template: FormTemplate, pdf_pages: Callable[[Path], list[str]]
 ) -> None:
-    long_name = School(name="St Aldhelm's Church of England Voluntary Aided Academy and "
-                            "Sixth Form")
+    long_name = School(name="St Aldhelm's Church of England Voluntary Aided Academy and Sixth Form")
     path = tmp_path / "pack.pdf"
     render_pack_pdf(template, long_name, path, letter_date=LETTER_DATE)
     letter = pdf_pages(path)[0]

@@ -37,8 +37,9 @@ def test_payload_round_trips() -> None:
     page=st.integers(1, 9999),
     serial=st.from_regex(r"[A-Za-z0-9-]{0,24}", fullmatch=True),
 )
-def test_any_valid_payload_round_trips(form_type: str, version: int, page: int,
-                                       serial: str) -> None:
+def test_any_valid_payload_round_trips(
+    form_type: str, version: int, page: int, serial: str
+) -> None:
     text = qr.encode_payload(form_type, version, page, serial)
     assert qr.decode_payload(text) == qr.QrPayload(form_type, version, page, serial)
 

@@ -51,10 +51,16 @@ KINDS: dict[str, set[FieldKind]] = {
 
 #: words each printed statement must keep
 STATEMENT_WORDS = {
-    1: ["Acceptable Use Policy", "Data Protection Act (2018)", "Computer Misuse Act (1990)",
-        "will not reveal my Username and/or Passwords"],
-    17: ["I confirm that I have parental responsibility for each of the children named above "
-         "and that I would like to apply for a user account for Parent Portal"],
+    1: [
+        "Acceptable Use Policy",
+        "Data Protection Act (2018)",
+        "Computer Misuse Act (1990)",
+        "will not reveal my Username and/or Passwords",
+    ],
+    17: [
+        "I confirm that I have parental responsibility for each of the children named above "
+        "and that I would like to apply for a user account for Parent Portal"
+    ],
 }
 
 
@@ -104,8 +110,9 @@ def test_template_carries_seed_row(
 
 def test_address_has_two_lines_and_a_postcode_per_parent(template: FormTemplate) -> None:
     for party in ("parent1", "parent2"):
-        kinds = sorted(f.kind for _, f in template.fields()
-                       if f.seed_field == 13 and f.party == party)
+        kinds = sorted(
+            f.kind for _, f in template.fields() if f.seed_field == 13 and f.party == party
+        )
         assert kinds == [FieldKind.POSTCODE, FieldKind.TEXT, FieldKind.TEXT]
 
 

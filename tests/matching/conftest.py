@@ -24,20 +24,40 @@ HOME = Address(("1 Mill Lane", "Belper"), "DE56 1AA")
 
 
 def student(
-    sid: str, forename: str, surname: str, year: int, group: str, *, preferred: str = "",
-    previous: str = "", on_roll: bool = True,
+    sid: str,
+    forename: str,
+    surname: str,
+    year: int,
+    group: str,
+    *,
+    preferred: str = "",
+    previous: str = "",
+    on_roll: bool = True,
 ) -> Student:
     return Student(
-        student_id=sid, upn="", legal_forename=forename, legal_surname=surname,
-        preferred_forename=preferred or forename, preferred_surname=surname,
-        dob=date(2026 - year - 5, 3, 1), year=year, tutor_group=group,
-        previous_tutor_group=previous, on_roll=on_roll,
+        student_id=sid,
+        upn="",
+        legal_forename=forename,
+        legal_surname=surname,
+        preferred_forename=preferred or forename,
+        preferred_surname=surname,
+        dob=date(2026 - year - 5, 3, 1),
+        year=year,
+        tutor_group=group,
+        previous_tutor_group=previous,
+        on_roll=on_roll,
     )
 
 
 def contact(
-    cid: str, forename: str, surname: str, *, address: Address = HOME, mobile: str = "",
-    email: str = "", home: str = "",
+    cid: str,
+    forename: str,
+    surname: str,
+    *,
+    address: Address = HOME,
+    mobile: str = "",
+    email: str = "",
+    home: str = "",
 ) -> Contact:
     return Contact(cid, "", forename, surname, address, home, mobile, email)
 
@@ -73,23 +93,32 @@ def school() -> Roster:
         contact("C07", "Rachel", "Evans", mobile="07700900007", email="rachel@example.org"),
         contact("C08", "Tom", "Harris", mobile="07700900008"),
         contact("C09", "Gary", "Evans", address=other, mobile="07700900009"),
-        contact("C10", "Sara", "Patel", address=other, mobile="07700900010",
-                email="sara@example.org"),
+        contact(
+            "C10", "Sara", "Patel", address=other, mobile="07700900010", email="sara@example.org"
+        ),
         contact("C11", "Imran", "Khan", mobile="07700900011"),
         contact("C12", "Dean", "Jones", mobile="07700900012"),
         contact("C13", "Lisa", "Jones", mobile="07700900013"),
         contact("C14", "Jane", "Brown", mobile="07700900014", email="jane@example.org"),
     )
     links = (
-        link("S01", "C01"), link("S01", "C02", "PAF"), link("S02", "C01"),
+        link("S01", "C01"),
+        link("S01", "C02", "PAF"),
+        link("S02", "C01"),
         link("S02", "C02", "PAF"),
-        link("S03", "C03"), link("S04", "C04", "PAF"),
-        link("S05", "C05"), link("S06", "C06", "PAF"),
-        link("S07", "C07"), link("S07", "C08", "STF", pr=False),
+        link("S03", "C03"),
+        link("S04", "C04", "PAF"),
+        link("S05", "C05"),
+        link("S06", "C06", "PAF"),
+        link("S07", "C07"),
+        link("S07", "C08", "STF", pr=False),
         link("S07", "C09", "PAF", court_order=True),
-        link("S08", "C10"), link("S08", "C11", "PAF"),
-        link("S10", "C12", "PAF", no_contact=True), link("S10", "C13"),
-        link("S11", "C14"), link("S12", "C14"),
+        link("S08", "C10"),
+        link("S08", "C11", "PAF"),
+        link("S10", "C12", "PAF", no_contact=True),
+        link("S10", "C13"),
+        link("S11", "C14"),
+        link("S12", "C14"),
     )
     return Roster(students, contacts, links)
 
@@ -104,8 +133,13 @@ def index(roster: Roster) -> RosterIndex:
     return RosterIndex(roster)
 
 
-def child(name: str, group: str = "", row: int = 1, confidences: Sequence[float] | None = None,
-          tick: bool = False) -> ChildRead:
+def child(
+    name: str,
+    group: str = "",
+    row: int = 1,
+    confidences: Sequence[float] | None = None,
+    tick: bool = False,
+) -> ChildRead:
     """A child row as read; ``confidences`` per character of ``name`` (default all 0.99)."""
     confs = list(confidences) if confidences is not None else [0.99] * len(name)
     return ChildRead(row, fold(name, confs, mac=False), fold(group, mac=False), tick)
@@ -132,8 +166,9 @@ def field(field_id: str, text: str, confidence: float = 0.99) -> FieldRead:
 FormBuilder = Callable[..., FormRead]
 
 
-def build_form(children: Sequence[tuple[str, str]] = (), ticks: Sequence[int] = (),
-               **parties: dict[str, str]) -> FormRead:
+def build_form(
+    children: Sequence[tuple[str, str]] = (), ticks: Sequence[int] = (), **parties: dict[str, str]
+) -> FormRead:
     """A FormRead with child rows (name, tutor group), ticked rows and party fields, e.g.
     ``build_form([("AMY SMITH", "7A")], p1={"forename": "KAREN", ...})``."""
     fields: dict[str, FieldRead] = {}

@@ -49,12 +49,16 @@ def test_a_no_contact_flag_blocks(index: RosterIndex) -> None:
 def test_separated_parents_each_at_their_own_address(index: RosterIndex) -> None:
     mother = match(
         index,
-        applicant("SARA", "PATEL", address1="22 BRIDGE STREET", postcode="DE56 2BB",
-                  email="sara@example.org"),
+        applicant(
+            "SARA",
+            "PATEL",
+            address1="22 BRIDGE STREET",
+            postcode="DE56 2BB",
+            email="sara@example.org",
+        ),
         ["S08"],
     )
-    father = match(index, applicant("IMRAN", "KHAN", postcode="DE56 1AA", party="parent2"),
-                   ["S08"])
+    father = match(index, applicant("IMRAN", "KHAN", postcode="DE56 1AA", party="parent2"), ["S08"])
     assert (mother.contact_id, mother.outcome) == ("C10", Outcome.PR)
     assert (father.contact_id, father.outcome) == ("C11", Outcome.PR)
     assert mother.warnings == () and father.warnings == ()
@@ -67,9 +71,7 @@ def test_a_stranger_is_an_unknown_contact(index: RosterIndex) -> None:
 
 
 def test_a_known_contact_of_another_child(index: RosterIndex) -> None:
-    result = match(
-        index, applicant("JANE", "BROWN", email="jane@example.org"), ["S01"]
-    )
+    result = match(index, applicant("JANE", "BROWN", email="jane@example.org"), ["S01"])
     assert result.contact_id == "C14"
     assert result.outcome is Outcome.UNKNOWN_CONTACT
     assert "a known contact of another child" in result.reasons[0]
@@ -92,8 +94,14 @@ def test_differences_are_warnings_and_the_letter_goes_to_the_file_address(
 ) -> None:
     result = match(
         index,
-        applicant("RACHEL", "EVANS", email="rachel.new@example.com", address1="9 NEW ROAD",
-                  postcode="DE1 9ZZ", mobile_phone="07700900999"),
+        applicant(
+            "RACHEL",
+            "EVANS",
+            email="rachel.new@example.com",
+            address1="9 NEW ROAD",
+            postcode="DE1 9ZZ",
+            mobile_phone="07700900999",
+        ),
         ["S07"],
     )
     assert result.outcome is Outcome.PR

@@ -18,10 +18,23 @@ from .conftest import FormBuilder
 RACHEL = {"forename": "RACHEL", "surname": "EVANS", "mobile_tel": "07700900007"}
 
 
-def truth(children: list[ChildTruth], applicants: list[ApplicantTruth],
-          fields: dict[str, str] | None = None) -> FormTruth:
-    return FormTruth("f1", "parent-portal-v1", "", "", (), fields or {}, {}, {},
-                     tuple(children), tuple(applicants))
+def truth(
+    children: list[ChildTruth],
+    applicants: list[ApplicantTruth],
+    fields: dict[str, str] | None = None,
+) -> FormTruth:
+    return FormTruth(
+        "f1",
+        "parent-portal-v1",
+        "",
+        "",
+        (),
+        fields or {},
+        {},
+        {},
+        tuple(children),
+        tuple(applicants),
+    )
 
 
 def test_a_row_left_for_a_person_is_not_wrong_but_not_linked(
@@ -29,14 +42,19 @@ def test_a_row_left_for_a_person_is_not_wrong_but_not_linked(
 ) -> None:
     forms = [
         make_form([("LILY EVANS", "10B")], p1=RACHEL),
-        make_form([("JACK OBRIEN", ""), ("SAM SMITH", "7A")],
-                  p1={"forename": "DECLAN", "surname": "OBRIEN"}),
+        make_form(
+            [("JACK OBRIEN", ""), ("SAM SMITH", "7A")],
+            p1={"forename": "DECLAN", "surname": "OBRIEN"},
+        ),
     ]
     truths = [
-        truth([ChildTruth(1, "S07", "LILY EVANS", "10B")],
-              [ApplicantTruth("parent1", "C07", "pr")]),
-        truth([ChildTruth(1, "S04", "JACK OBRIEN", ""), ChildTruth(2, None, "SAM SMITH", "7A")],
-              [ApplicantTruth("parent1", "C04", "pr")]),
+        truth(
+            [ChildTruth(1, "S07", "LILY EVANS", "10B")], [ApplicantTruth("parent1", "C07", "pr")]
+        ),
+        truth(
+            [ChildTruth(1, "S04", "JACK OBRIEN", ""), ChildTruth(2, None, "SAM SMITH", "7A")],
+            [ApplicantTruth("parent1", "C04", "pr")],
+        ),
     ]
     metrics = score_matches([match_form(f, index) for f in forms], truths)
     assert metrics["child_rows"] == 2
@@ -50,8 +68,11 @@ def test_a_wrong_link_and_an_unstopped_applicant_are_counted(
     index: RosterIndex, make_form: FormBuilder
 ) -> None:
     forms = [make_form([("LILY EVANS", "10B")], p1=RACHEL)]
-    lying = [truth([ChildTruth(1, "S01", "LILY EVANS", "10B")],
-                   [ApplicantTruth("parent1", "C07", "no_pr")])]
+    lying = [
+        truth(
+            [ChildTruth(1, "S01", "LILY EVANS", "10B")], [ApplicantTruth("parent1", "C07", "no_pr")]
+        )
+    ]
     metrics = score_matches([match_form(f, index) for f in forms], lying)
     assert metrics["child_wrong_auto_links"] == 1
     assert metrics["blocked_applicant_recall"] == 0.0
@@ -102,9 +123,15 @@ def test_the_script_reads_a_roster_and_a_samples_folder(
 
     write_roster(roster, tmp_path / "roster.csv")
     truth(
-        [ChildTruth(1, "S07", "LILY EVANS", "10B")], [ApplicantTruth("parent1", "C07", "pr")],
-        {"child1_name": "LILY EVANS", "child1_tutor_group": "10B", "p1_forename": "RACHEL",
-         "p1_surname": "EVANS", "p1_mobile_tel": "07700900007"},
+        [ChildTruth(1, "S07", "LILY EVANS", "10B")],
+        [ApplicantTruth("parent1", "C07", "pr")],
+        {
+            "child1_name": "LILY EVANS",
+            "child1_tutor_group": "10B",
+            "p1_forename": "RACHEL",
+            "p1_surname": "EVANS",
+            "p1_mobile_tel": "07700900007",
+        },
     ).save(tmp_path)
     assert main(["--samples", str(tmp_path), "--confusion-rate", "0"]) == 0
     metrics = json.loads(capsys.readouterr().out)

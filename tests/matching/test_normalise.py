@@ -23,7 +23,8 @@ from intake.matching.normalise import (
 #: careless input adds
 names = st.text(
     alphabet=st.characters(
-        categories=("Lu", "Ll", "Zs", "Pd", "Nd"), max_codepoint=0x24F,
+        categories=("Lu", "Ll", "Zs", "Pd", "Nd"),
+        max_codepoint=0x24F,
         include_characters="'’`-\u200b\u202e",
     ),
     max_size=30,

@@ -9,8 +9,14 @@ from intake.matching.proposals import match_form
 
 from .conftest import FormBuilder
 
-RACHEL = {"forename": "RACHEL", "surname": "EVANS", "print_name": "RACHEL EVANS",
-          "email": "rachel@example.org", "mobile_tel": "07700900007", "postcode": "DE56 1AA"}
+RACHEL = {
+    "forename": "RACHEL",
+    "surname": "EVANS",
+    "print_name": "RACHEL EVANS",
+    "email": "rachel@example.org",
+    "mobile_tel": "07700900007",
+    "postcode": "DE56 1AA",
+}
 KAREN = {"forename": "KAREN", "surname": "SMITH", "email": "k.smith@example.org"}
 
 
@@ -25,8 +31,10 @@ def test_a_clean_form_may_be_approved(index: RosterIndex, make_form: FormBuilder
 
 
 def test_proposed_values_keep_what_was_read(index: RosterIndex, make_form: FormBuilder) -> None:
-    form = make_form([("BOBBY MACDONALD", "7X")],
-                     p1={"forename": "FIONA", "surname": "MCDONALD", "mobile_tel": "07700900005"})
+    form = make_form(
+        [("BOBBY MACDONALD", "7X")],
+        p1={"forename": "FIONA", "surname": "MCDONALD", "mobile_tel": "07700900005"},
+    )
     result = match_form(form, index)
     assert result.children[0].student_id == "S05"
     name = result.proposed_value("child1_name")
@@ -42,9 +50,11 @@ def test_proposed_values_keep_what_was_read(index: RosterIndex, make_form: FormB
 def test_step_parent_and_court_order_are_stopped(
     index: RosterIndex, make_form: FormBuilder
 ) -> None:
-    form = make_form([("LILY EVANS", "10B")],
-                     p1={"forename": "TOM", "surname": "HARRIS"},
-                     p2={"forename": "GARY", "surname": "EVANS"})
+    form = make_form(
+        [("LILY EVANS", "10B")],
+        p1={"forename": "TOM", "surname": "HARRIS"},
+        p2={"forename": "GARY", "surname": "EVANS"},
+    )
     result = match_form(form, index)
     outcomes = {a.party: a.outcome for a in result.applicants}
     assert outcomes == {"parent1": Outcome.NO_PR, "parent2": Outcome.BLOCKED}
@@ -58,16 +68,13 @@ def test_the_family_links_a_misspelt_child(index: RosterIndex, make_form: FormBu
 
 
 def test_the_same_child_twice(index: RosterIndex, make_form: FormBuilder) -> None:
-    result = match_form(make_form([("LILY EVANS", "10B"), ("LILY EVANS", "10B")], p1=RACHEL),
-                        index)
+    result = match_form(make_form([("LILY EVANS", "10B"), ("LILY EVANS", "10B")], p1=RACHEL), index)
     assert [c.student_id for c in result.children] == ["S07", None]
     assert result.children[1].reasons == ("the same student as row 1",)
     assert result.needs_review
 
 
-def test_a_tick_without_an_account_is_a_warning(
-    index: RosterIndex, make_form: FormBuilder
-) -> None:
+def test_a_tick_without_an_account_is_a_warning(index: RosterIndex, make_form: FormBuilder) -> None:
     form = make_form([("AMY SMITH", "7A"), ("ANNA SMITH", "7A")], ticks=[1], p1=KAREN)
     without = match_form(form, index)
     assert any("row 1: 'already have an account'" in w for w in without.warnings)
@@ -77,8 +84,7 @@ def test_a_tick_without_an_account_is_a_warning(
 
 
 def test_a_persons_choice_is_applied(index: RosterIndex, make_form: FormBuilder) -> None:
-    form = make_form([("JACK OBRIEN", "")],
-                     p1={"forename": "SIOBHAN", "surname": "OBRIEN"})
+    form = make_form([("JACK OBRIEN", "")], p1={"forename": "SIOBHAN", "surname": "OBRIEN"})
     first = match_form(form, index)
     # Siobhan is Jack (year 9)'s contact, and a roster contact needs a detail to be "known"
     # before the search begins, so the row waits for a person
@@ -128,9 +134,16 @@ def test_a_persons_choice_of_contact(index: RosterIndex, make_form: FormBuilder)
 def test_hostile_fields_never_crash_or_link(
     index: RosterIndex, make_form: FormBuilder, hostile: str
 ) -> None:
-    form = make_form([(hostile, hostile)],
-                     p1={"forename": hostile, "surname": hostile, "email": hostile,
-                         "mobile_tel": hostile, "postcode": hostile})
+    form = make_form(
+        [(hostile, hostile)],
+        p1={
+            "forename": hostile,
+            "surname": hostile,
+            "email": hostile,
+            "mobile_tel": hostile,
+            "postcode": hostile,
+        },
+    )
     result = match_form(form, index)
     assert all(c.student_id is None for c in result.children)
     assert not result.may_approve

@@ -59,10 +59,12 @@ def pg_url(pg_database: str) -> str:
     """The run's PostgreSQL database, emptied of roster rows."""
     engine = make_engine(pg_database)
     with engine.begin() as connection:
-        connection.execute(text(
-            "TRUNCATE student_contacts, students, contacts, roster_import_files, "
-            "roster_imports RESTART IDENTITY CASCADE"
-        ))
+        connection.execute(
+            text(
+                "TRUNCATE student_contacts, students, contacts, roster_import_files, "
+                "roster_imports RESTART IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
     return pg_database
 

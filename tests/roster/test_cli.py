@@ -46,8 +46,9 @@ def _students(data_dir: Path) -> tuple[int, int]:
 
 def test_demo_data_import_show(tmp_path: Path, data_dir: Path, capsys) -> None:
     out_file = tmp_path / "roster.csv"
-    code, out, _ = _run(capsys, "demo-data", "--students", "120", "--seed", "3",
-                        "--out", str(out_file))
+    code, out, _ = _run(
+        capsys, "demo-data", "--students", "120", "--seed", "3", "--out", str(out_file)
+    )
     assert code == 0 and "120 students" in out
     roster = read_roster(out_file)
     code, out, _ = _run(capsys, "db", "upgrade")
@@ -69,8 +70,7 @@ def test_bad_file_exits_2_with_lines_and_changes_nothing(tmp_path, data_dir, cap
     bad = tmp_path / "bad.csv"
     lines = good.read_text("utf-8-sig").splitlines()
     lines[3] = lines[3].replace(",2", ",13/31/2", 1) if ",2" in lines[3] else lines[3]
-    bad.write_text("\n".join([*lines[:5], lines[5].replace(lines[5].split(",")[1], "X1")]),
-                   "utf-8")
+    bad.write_text("\n".join([*lines[:5], lines[5].replace(lines[5].split(",")[1], "X1")]), "utf-8")
     code, _, err = _run(capsys, "roster", "import", str(bad))
     assert code == 2 and "nothing was imported" in err and "line 6: UPN X1" in err
     assert _students(data_dir) == (60, 1)
@@ -80,8 +80,9 @@ def test_ctf_import_needs_tutor_groups_said_clearly(data_dir: Path, capsys) -> N
     code, out, _ = _run(capsys, "roster", "import", str(FIXTURES / "ctf24_full.xml"))
     assert code == 0 and "partial import changed" in out
     assert "a CTF has no tutor groups" in out
-    code, out, _ = _run(capsys, "roster", "import", "--dry-run",
-                        str(FIXTURES / "ctf25_partial.xml"))
+    code, out, _ = _run(
+        capsys, "roster", "import", "--dry-run", str(FIXTURES / "ctf25_partial.xml")
+    )
     assert code == 0 and "would change" in out
     assert _students(data_dir) == (2, 1)
 

@@ -20,10 +20,10 @@ SIMS_STYLE = (
     "Contact ID,Contact Title,Contact Forename,Contact Surname,Address Line 1,Post Code,"
     "Mobile Number,Primary Email,Court Order,Lives With Pupil\r\n"
     "8RWA,001234,O'Brien-Smith,Siân,Sian,12/03/2014,F,Year 8,M830000019011,1,Yes,Mother,"
-    "P77,Ms,Aoife,O'Brien,\"14 Acacia Avenue, Milford\",de560ab,07700 900123,"
+    'P77,Ms,Aoife,O\'Brien,"14 Acacia Avenue, Milford",de560ab,07700 900123,'
     "aoife@example.com,N,T\r\n"
     "8RWA,001234,O'Brien-Smith,Siân,Sian,12/03/2014,F,Year 8,M830000019011,2,No,Step Father,"
-    "P78,Mr,Dónal,Ó Súilleabháin,\"14 Acacia Avenue, Milford\",DE56 0AB,,,,\r\n"
+    'P78,Mr,Dónal,Ó Súilleabháin,"14 Acacia Avenue, Milford",DE56 0AB,,,,\r\n'
     "11C,000017,=1+2,Zoë,,2011-01-05,M,11,,,,,,,,,,,,,,\r\n"
 )
 
@@ -76,18 +76,19 @@ def test_header_names_ignore_case_space_and_punctuation(tmp_path: Path) -> None:
 BAD = (
     "StudentID,UPN,LegalSurname,LegalForename,DOB,NCYear,RegGroup,ContactID,Relationship,"
     "ParentalResponsibility,ContactSurname\n"
-    "S1,P207000016049,Khan,Ali,2014-10-01,7,7A,C1,PAM,Y,Khan\n"            # line 2: fine
-    "S2,Q207000016049,Ng,Mei,03/25/2014,7,7B,,,,\n"                         # line 3: UPN, US date
-    "S3,,,Ola,2014-10-01,7,7B,,,,\n"                                        # line 4: surname
-    "S4,,Lee,Bo,2014-10-01,Year 15,7B,C1,Grandad,maybe,Khan-Lee\n"          # line 5: 4 problems
-    "\"S5\",,\"Multi\nLine\",Jo,2014-10-01,7,7C,,,,\n"                      # lines 6-7: fine
-    "S5,,Other,Jo,2014-10-01,7,7C,,,,\n"                                   # line 8: differs
+    "S1,P207000016049,Khan,Ali,2014-10-01,7,7A,C1,PAM,Y,Khan\n"  # line 2: fine
+    "S2,Q207000016049,Ng,Mei,03/25/2014,7,7B,,,,\n"  # line 3: UPN, US date
+    "S3,,,Ola,2014-10-01,7,7B,,,,\n"  # line 4: surname
+    "S4,,Lee,Bo,2014-10-01,Year 15,7B,C1,Grandad,maybe,Khan-Lee\n"  # line 5: 4 problems
+    '"S5",,"Multi\nLine",Jo,2014-10-01,7,7C,,,,\n'  # lines 6-7: fine
+    "S5,,Other,Jo,2014-10-01,7,7C,,,,\n"  # line 8: differs
 )
 
 
 def test_bad_file_lists_every_problem_with_its_line(tmp_path: Path) -> None:
-    with pytest.raises(RosterError, match=r"roster.csv: \d+ problem\(s\); nothing was imported"
-                       ) as caught:
+    with pytest.raises(
+        RosterError, match=r"roster.csv: \d+ problem\(s\); nothing was imported"
+    ) as caught:
         load_csv(_write(tmp_path, BAD))
     problems = "\n".join(caught.value.problems)
     for expected in [
@@ -135,8 +136,20 @@ def test_not_utf8_says_how_to_fix(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("Y", True), ("yes", True), ("T", True), ("True", True), ("1", True), ("N", False),
-     ("No", False), ("f", False), ("FALSE", False), ("0", False), ("", None), ("  ", None)],
+    [
+        ("Y", True),
+        ("yes", True),
+        ("T", True),
+        ("True", True),
+        ("1", True),
+        ("N", False),
+        ("No", False),
+        ("f", False),
+        ("FALSE", False),
+        ("0", False),
+        ("", None),
+        ("  ", None),
+    ],
 )
 def test_booleans(raw: str, value: bool | None) -> None:
     assert parse_bool(raw) is value
@@ -144,8 +157,13 @@ def test_booleans(raw: str, value: bool | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [("03/25/2014", "US date"), ("41234", "Excel date serial"), ("12/03/14", "two-digit year"),
-     ("31/02/2014", "not a real date"), ("March 2014", "not a date")],
+    [
+        ("03/25/2014", "US date"),
+        ("41234", "Excel date serial"),
+        ("12/03/14", "two-digit year"),
+        ("31/02/2014", "not a real date"),
+        ("March 2014", "not a date"),
+    ],
 )
 def test_bad_dates(raw: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -160,29 +178,47 @@ def test_iso_and_uk_dates_agree(day: date) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "year"),
-    [("7", 7), ("07", 7), ("Y7", 7), ("Yr 7", 7), ("Year 7", 7), ("Year Seven", 7),
-     ("L6", 12), ("Upper Sixth", 13), ("NC13", 13)],
+    [
+        ("7", 7),
+        ("07", 7),
+        ("Y7", 7),
+        ("Yr 7", 7),
+        ("Year 7", 7),
+        ("Year Seven", 7),
+        ("L6", 12),
+        ("Upper Sixth", 13),
+        ("NC13", 13),
+    ],
 )
 def test_year_labels(raw: str, year: int) -> None:
     assert parse_year(raw) == year
 
 
-_cell_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
-    max_size=30,
-).map(str.strip).filter(bool)
+_cell_text = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @given(surname=_cell_text, forename=_cell_text, contact_surname=_cell_text, email=_cell_text)
 def test_any_names_survive_a_round_trip(
-    tmp_path_factory: pytest.TempPathFactory, surname: str, forename: str,
-    contact_surname: str, email: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    surname: str,
+    forename: str,
+    contact_surname: str,
+    email: str,
 ) -> None:
     from intake.roster.model import Address, Contact, Relationship, Student
 
     student = Student("007", "", forename, surname, forename, surname, date(2012, 9, 1), 9, "9A")
-    contact = Contact("C1", "Mx", "Sam", contact_surname, Address(("1, \"The\" Row",), "DE56 1AA"),
-                      email=email)
+    contact = Contact(
+        "C1", "Mx", "Sam", contact_surname, Address(('1, "The" Row',), "DE56 1AA"), email=email
+    )
     roster = Roster((student,), (contact,), (Relationship("007", "C1", "CAR", True, 1),))
     path = tmp_path_factory.mktemp("rt") / "roster.csv"
     write_roster(roster, path)
@@ -192,7 +228,8 @@ def test_any_names_survive_a_round_trip(
 @pytest.mark.parametrize("separator", [";", "\t"])
 def test_semicolon_and_tab_separated_exports(tmp_path: Path, separator: str) -> None:
     text = SIMS_STYLE.replace(",", separator).replace(
-        f'"14 Acacia Avenue{separator} Milford"', '"14 Acacia Avenue, Milford"')
+        f'"14 Acacia Avenue{separator} Milford"', '"14 Acacia Avenue, Milford"'
+    )
     roster = read_roster(_write(tmp_path, text))
     assert roster.student("001234").legal_surname == "O'Brien-Smith"
     assert roster.contact("P77").address.lines == ("14 Acacia Avenue, Milford",)

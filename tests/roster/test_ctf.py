@@ -66,8 +66,10 @@ def test_without_tutor_groups_says_so() -> None:
     loaded = read_ctf_file(CTF24)
     assert all(s.tutor_group == "" for s in loaded.roster.students)
     assert all(s.student_id == s.upn for s in loaded.roster.students)
-    assert any("a CTF has no tutor groups: 2 pupil(s)" in w and "--tutor-groups" in w
-               for w in loaded.warnings)
+    assert any(
+        "a CTF has no tutor groups: 2 pupil(s)" in w and "--tutor-groups" in w
+        for w in loaded.warnings
+    )
 
 
 def test_ctf25_partial_with_namespace_and_sex() -> None:
@@ -111,9 +113,11 @@ def test_hostile_xml_is_refused(tmp_path: Path, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("<CTfile><Header>", "not well-formed XML"),
-     ("<ATfile/>", r"not a CTF \(its root is <ATfile>"),
-     ("<CTfile><CTFpupilData/></CTfile>", "holds no pupils")],
+    [
+        ("<CTfile><Header>", "not well-formed XML"),
+        ("<ATfile/>", r"not a CTF \(its root is <ATfile>"),
+        ("<CTfile><CTFpupilData/></CTfile>", "holds no pupils"),
+    ],
 )
 def test_not_a_usable_ctf(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "x.xml"
@@ -123,10 +127,12 @@ def test_not_a_usable_ctf(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_bad_pupils_are_all_listed(tmp_path: Path) -> None:
-    text = (CTF24.read_text("utf-8")
-            .replace("<UPN>M830000019011</UPN>", "<UPN>A830000019011</UPN>")
-            .replace("<DOB>2015-08-31</DOB>", "<DOB>31/13/2015</DOB>")
-            .replace("<Relationship>OTH</Relationship>", "<Relationship>ZZZ</Relationship>"))
+    text = (
+        CTF24.read_text("utf-8")
+        .replace("<UPN>M830000019011</UPN>", "<UPN>A830000019011</UPN>")
+        .replace("<DOB>2015-08-31</DOB>", "<DOB>31/13/2015</DOB>")
+        .replace("<Relationship>OTH</Relationship>", "<Relationship>ZZZ</Relationship>")
+    )
     path = tmp_path / "bad.xml"
     path.write_text(text, "utf-8")
     with pytest.raises(RosterError, match=r"bad.xml: 2 problem\(s\); nothing was imported") as e:

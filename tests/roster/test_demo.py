@@ -13,9 +13,7 @@ from intake.roster.names import CULTURES
 from intake.roster.validate import expected_year, tutor_group_year
 from intake.roster.values import RELATIONSHIP_CODES
 
-DRAMA_LANDLINE = re.compile(
-    r"^(01(13|14|15|16|21|61) 496 0\d{3}|020 7946 0\d{3}|01632 960\d{3})$"
-)
+DRAMA_LANDLINE = re.compile(r"^(01(13|14|15|16|21|61) 496 0\d{3}|020 7946 0\d{3}|01632 960\d{3})$")
 
 
 def _links_by_student(roster: Roster) -> dict[str, list]:
@@ -39,8 +37,9 @@ def test_hard_surnames_are_present(demo_roster: Roster) -> None:
     assert any("'" in name for name in surnames), "O'Brien-style apostrophes"
     assert "McDonald" in surnames
     assert {"MacDonald", "Macdonald"} & surnames
-    accented = [n for n in surnames | {s.legal_forename for s in demo_roster.students}
-                if not n.isascii()]
+    accented = [
+        n for n in surnames | {s.legal_forename for s in demo_roster.students} if not n.isascii()
+    ]
     assert accented
 
 
@@ -51,7 +50,10 @@ def test_twins_share_a_tutor_group(demo_roster: Roster) -> None:
     for student in demo_roster.students:
         by_dob[(student.dob, student.year)].append(student)
     twins = [
-        (a, b) for group in by_dob.values() for i, a in enumerate(group) for b in group[i + 1:]
+        (a, b)
+        for group in by_dob.values()
+        for i, a in enumerate(group)
+        for b in group[i + 1 :]
         if contacts_of[a.student_id] & contacts_of[b.student_id]
     ]
     assert len(twins) >= 2
@@ -68,15 +70,19 @@ def test_two_students_share_a_name_in_different_years(demo_roster: Roster) -> No
 def test_family_situations(demo_roster: Roster) -> None:
     rels = demo_roster.relationships
     assert any(r.relationship in {"STF", "STM"} and not r.parental_responsibility for r in rels)
-    assert any(r.relationship in {"FAM", "OTH", "REL"} and not r.parental_responsibility
-               for r in rels)
+    assert any(
+        r.relationship in {"FAM", "OTH", "REL"} and not r.parental_responsibility for r in rels
+    )
     assert any(r.court_order for r in rels)
     assert any(r.no_contact for r in rels)
     assert all(r.relationship in RELATIONSHIP_CODES for r in rels)
     separated = 0
     for links in _links_by_student(demo_roster).values():
-        pr_addresses = {demo_roster.contact(r.contact_id).address for r in links
-                        if r.parental_responsibility and not r.blocked}
+        pr_addresses = {
+            demo_roster.contact(r.contact_id).address
+            for r in links
+            if r.parental_responsibility and not r.blocked
+        }
         separated += len(pr_addresses) >= 2
     assert separated >= 3
 

@@ -25,8 +25,9 @@ def test_only_unflagged_parental_responsibility_is_addressed(demo_roster: Roster
     links = {(r.student_id, r.contact_id): r for r in demo_roster.relationships}
     for family in found:
         for contact_id in family.contact_ids:
-            standings = [links[(s, contact_id)] for s in family.student_ids
-                         if (s, contact_id) in links]
+            standings = [
+                links[(s, contact_id)] for s in family.student_ids if (s, contact_id) in links
+            ]
             assert standings
             has_pr = any(r.parental_responsibility and not r.blocked for r in standings)
             # only a household with nobody holding PR falls back to its first contact
@@ -74,8 +75,10 @@ def test_foster_child_pack_goes_to_the_first_carer() -> None:
     from datetime import date
 
     student = Student("S1", "", "Jo", "Bloggs", "Jo", "Bloggs", date(2013, 1, 1), 9, "9A")
-    carers = (_contact("C1", "Mrs", "Ann", "Lee", "DE56 1AA"),
-              _contact("C2", "Mr", "Bo", "Lee", "DE56 1AA"))
+    carers = (
+        _contact("C1", "Mrs", "Ann", "Lee", "DE56 1AA"),
+        _contact("C2", "Mr", "Bo", "Lee", "DE56 1AA"),
+    )
     links = (Relationship("S1", "C2", "FOF", False, 2), Relationship("S1", "C1", "FOM", False, 1))
     (family,) = families(Roster((student,), carers, links))
     assert family.contact_ids == ("C1",) and family.salutation == "Mrs Lee"

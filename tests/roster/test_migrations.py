@@ -12,8 +12,13 @@ from sqlalchemy import inspect
 from intake.db.base import Base, make_engine
 from intake.db.migrate import MIGRATIONS_DIR, current_revisions, head_revisions, upgrade
 
-ROSTER_TABLES = {"students", "contacts", "student_contacts", "roster_imports",
-                 "roster_import_files"}
+ROSTER_TABLES = {
+    "students",
+    "contacts",
+    "student_contacts",
+    "roster_imports",
+    "roster_import_files",
+}
 
 
 def _import_table_modules() -> None:

@@ -66,8 +66,11 @@ def _changed(roster: Roster) -> tuple[Roster, dict[str, str]]:
     new = replace(students[1], student_id="999999", upn="", legal_forename="Nadia")
     students.append(new)
     links = [r for r in roster.relationships if r.student_id != leaver.student_id]
-    pr_index = next(i for i, r in enumerate(links) if r.parental_responsibility and not r.blocked
-                    and r.student_id != moved.student_id)
+    pr_index = next(
+        i
+        for i, r in enumerate(links)
+        if r.parental_responsibility and not r.blocked and r.student_id != moved.student_id
+    )
     flagged = links[pr_index]
     links[pr_index] = replace(flagged, parental_responsibility=False, court_order=True)
     ended = next(r for r in links if r.student_id == moved.student_id)
@@ -75,9 +78,14 @@ def _changed(roster: Roster) -> tuple[Roster, dict[str, str]]:
     links.append(replace(ended, student_id="999999"))
     used = {r.contact_id for r in links}
     contacts = tuple(c for c in roster.contacts if c.contact_id in used)
-    facts = {"leaver": leaver.student_id, "moved": moved.student_id, "old_group":
-             moved.tutor_group, "flagged_student": flagged.student_id, "flagged_contact":
-             flagged.contact_id, "ended_contact": ended.contact_id}
+    facts = {
+        "leaver": leaver.student_id,
+        "moved": moved.student_id,
+        "old_group": moved.tutor_group,
+        "flagged_student": flagged.student_id,
+        "flagged_contact": flagged.contact_id,
+        "ended_contact": ended.contact_id,
+    }
     return Roster(tuple(students), contacts, tuple(links)), facts
 
 
@@ -106,10 +114,12 @@ def test_reimport_updates_in_place_and_marks_leavers(session_factory, small_rost
             for cid, pk in session.execute(select(ContactRow.contact_id, ContactRow.id)).all()
             if cid in contact_pks
         )
-        ended = session.scalars(select(StudentContactRow).where(
-            StudentContactRow.student_pk == moved.id,
-            StudentContactRow.contact_pk == contact_pks[facts["ended_contact"]],
-        )).one()
+        ended = session.scalars(
+            select(StudentContactRow).where(
+                StudentContactRow.student_pk == moved.id,
+                StudentContactRow.contact_pk == contact_pks[facts["ended_contact"]],
+            )
+        ).one()
         assert ended.ended_at is not None
         loaded = load_roster_from_db(session)
     assert facts["leaver"] not in {s.student_id for s in loaded.students}
@@ -135,11 +145,14 @@ def test_failed_import_changes_nothing(session_factory, small_roster) -> None:
     clash = replace(small_roster.students[0], student_id="NEW1")
     with pytest.raises(RosterError, match="gives known pupils new ids") as caught:
         _import(session_factory, Roster((clash,), (), ()), full=False)
-    assert f"UPN {clash.upn} is student {small_roster.students[0].student_id}" in (
-        caught.value.problems[0])
+    assert (
+        f"UPN {clash.upn} is student {small_roster.students[0].student_id}"
+        in (caught.value.problems[0])
+    )
     assert _counts(session_factory) == before
-    summary = _import(session_factory, Roster(small_roster.students[:10], (), ()),
-                      allow_mass_leavers=True)
+    summary = _import(
+        session_factory, Roster(small_roster.students[:10], (), ()), allow_mass_leavers=True
+    )
     assert summary.students_left == len(small_roster.students) - 10
 
 
@@ -159,7 +172,9 @@ def test_files_that_disagree_are_refused(session_factory, small_roster, tmp_path
     one = small_roster.students[0]
     other = Roster((replace(one, tutor_group="7Q"),), (), ())
     files = _source(Roster((one,), (), ()), "a.csv") + _source(other, "b.csv")
-    with pytest.raises(RosterError, match="the files disagree") as caught, \
-            transaction(session_factory) as session:
+    with (
+        pytest.raises(RosterError, match="the files disagree") as caught,
+        transaction(session_factory) as session,
+    ):
         import_roster(session, files, full=False)
     assert caught.value.problems == [f"b.csv: student {one.student_id} differs from a.csv"]

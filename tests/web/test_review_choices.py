@@ -30,8 +30,17 @@ def _roster() -> Roster:
     other = Address(("3 Mill Lane", "Derby"), "DE1 2CD")
 
     def student(sid: str, n: int, fore: str, sur: str, year: int, group: str) -> Student:
-        return Student(sid, make_upn("830", "4001", 13, n), fore, sur, fore, sur,
-                       date(2026 - year - 5, 3, 4), year, group)
+        return Student(
+            sid,
+            make_upn("830", "4001", 13, n),
+            fore,
+            sur,
+            fore,
+            sur,
+            date(2026 - year - 5, 3, 4),
+            year,
+            group,
+        )
 
     students = (
         student("S1", 1, "Tom", "Smith", 7, "7A"),
@@ -55,8 +64,9 @@ def _roster() -> Roster:
 @pytest.fixture
 def form_id(client_as, db_factory) -> str:
     with db_factory() as session, session.begin():
-        import_roster(session, [SourceFile("roster.csv", "0" * 64, RosterFile(_roster()))],
-                      full=True)
+        import_roster(
+            session, [SourceFile("roster.csv", "0" * 64, RosterFile(_roster()))], full=True
+        )
     upload_fake_batch(client_as("office"), forms=1)
     return forms_in_review(db_factory)[0].id
 
@@ -66,16 +76,25 @@ def _version(db_factory, form_id: str) -> int:
         return session.get(Form, form_id).row_version
 
 
-def _choose(client: FlaskClient, db_factory, form_id: str, *, version: int | None = None,
-            csrf: bool = True, **body):
+def _choose(
+    client: FlaskClient,
+    db_factory,
+    form_id: str,
+    *,
+    version: int | None = None,
+    csrf: bool = True,
+    **body,
+):
     headers = {"X-CSRFToken": csrf_from(client, "/review")} if csrf else {}
     row_version = _version(db_factory, form_id) if version is None else version
-    return client.post(f"/forms/{form_id}/choose", json={"row_version": row_version, **body},
-                       headers=headers)
+    return client.post(
+        f"/forms/{form_id}/choose", json={"row_version": row_version, **body}, headers=headers
+    )
 
 
-def test_choosing_a_candidate_links_it_and_matches_again(client_as, db_factory, users,
-                                                         form_id) -> None:
+def test_choosing_a_candidate_links_it_and_matches_again(
+    client_as, db_factory, users, form_id
+) -> None:
     office = client_as("office")
     response = _choose(office, db_factory, form_id, row=1, student_id="S2")
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -91,8 +110,7 @@ def test_choosing_a_candidate_links_it_and_matches_again(client_as, db_factory, 
         assert not form.proposed["may_approve"] or form.proposed["applicants"][0]["outcome"] != "pr"
         edits = session.scalars(select(FormEdit).where(FormEdit.form_id == form_id)).all()
         assert [(e.field_id, e.new_value) for e in edits] == [("match:child1", "S2")]
-        audit = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "form.choose")).all()
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "form.choose")).all()
         assert [a.detail for a in audit] == [{"target": "child1", "chosen": "S2"}]
     # the other way round: S1, whose contact C1 is the applicant with PR
     data = _choose(office, db_factory, form_id, row=1, student_id="S1").get_json()
@@ -103,14 +121,21 @@ def test_choosing_a_candidate_links_it_and_matches_again(client_as, db_factory, 
     data = _choose(office, db_factory, form_id, row=1, student_id="S1").get_json()
     with db_factory() as session:
         edits = session.scalars(
-            select(FormEdit).where(FormEdit.form_id == form_id).order_by(FormEdit.id)).all()
+            select(FormEdit).where(FormEdit.form_id == form_id).order_by(FormEdit.id)
+        ).all()
         assert [(e.old_value, e.new_value) for e in edits] == [
-            ("", "S2"), ("S2", "S1"), ("S1", "not at this school"), ("not at this school", "S1")
+            ("", "S2"),
+            ("S2", "S1"),
+            ("S1", "not at this school"),
+            ("not at this school", "S1"),
         ]
     # accepting keeps the choice
     token = csrf_from(office, "/review")
-    accepted = office.post(f"/forms/{form_id}/accept", headers={"X-CSRFToken": token},
-                           json={"row_version": data["row_version"], "values": {}})
+    accepted = office.post(
+        f"/forms/{form_id}/accept",
+        headers={"X-CSRFToken": token},
+        json={"row_version": data["row_version"], "values": {}},
+    )
     assert accepted.status_code == 200 and accepted.get_json()["state"] == "checked"
     with db_factory() as session:
         form = session.get(Form, form_id)
@@ -119,8 +144,7 @@ def test_choosing_a_candidate_links_it_and_matches_again(client_as, db_factory, 
         assert form.proposed["children"][0]["student_id"] == "S1"
 
 
-def test_not_at_this_school_leaves_the_row_for_the_approver(client_as, db_factory,
-                                                            form_id) -> None:
+def test_not_at_this_school_leaves_the_row_for_the_approver(client_as, db_factory, form_id) -> None:
     office = client_as("office")
     data = _choose(office, db_factory, form_id, row=1, student_id=None).get_json()
     child = data["children"][0]
@@ -132,17 +156,20 @@ def test_not_at_this_school_leaves_the_row_for_the_approver(client_as, db_factor
         assert any("row 1" in r for r in form.proposed["approve_reasons"])
     # Enter still accepts: the unlinked row is left for the approver, and the audit says so
     token = csrf_from(office, "/review")
-    accepted = office.post(f"/forms/{form_id}/accept", headers={"X-CSRFToken": token},
-                           json={"row_version": data["row_version"], "values": {}})
+    accepted = office.post(
+        f"/forms/{form_id}/accept",
+        headers={"X-CSRFToken": token},
+        json={"row_version": data["row_version"], "values": {}},
+    )
     assert accepted.status_code == 200
     with db_factory() as session:
-        entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "form.accept")).one()
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "form.accept")).one()
         assert entry.detail == {"corrected": 0, "unlinked_rows": 1}
 
 
-def test_contact_choice_is_limited_to_the_childrens_contacts(client_as, db_factory,
-                                                             form_id) -> None:
+def test_contact_choice_is_limited_to_the_childrens_contacts(
+    client_as, db_factory, form_id
+) -> None:
     office = client_as("office")
     data = _choose(office, db_factory, form_id, row=1, student_id="S2").get_json()
     options = {c["contact_id"] for c in data["applicants"][0]["contact_options"]}
@@ -187,8 +214,11 @@ def test_csrf_and_login_are_required(app, client_as, db_factory, form_id) -> Non
     assert response.status_code == 400
     anonymous = app.test_client()
     token = csrf_from(anonymous, "/login")
-    response = anonymous.post(f"/forms/{form_id}/choose", headers={"X-CSRFToken": token},
-                              json={"row_version": 1, "row": 1, "student_id": "S2"})
+    response = anonymous.post(
+        f"/forms/{form_id}/choose",
+        headers={"X-CSRFToken": token},
+        json={"row_version": 1, "row": 1, "student_id": "S2"},
+    )
     assert response.status_code == 401
     assert anonymous.get(f"/api/forms/{form_id}/students?q=tom").status_code == 401
     with db_factory() as session:
@@ -220,7 +250,8 @@ def test_student_search(client_as, db_factory, form_id) -> None:
     assert office.get(f"/api/forms/{form_id}/students?q=").get_json() == {"results": []}
     with db_factory() as session:
         searches = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "roster.search")).all()
+            select(AuditEntry).where(AuditEntry.action == "roster.search")
+        ).all()
         assert searches and all(set(a.detail) == {"results"} for a in searches)
 
 
@@ -229,15 +260,32 @@ def test_hostile_names_in_candidates_are_escaped(client_as, db_factory, form_id)
     with db_factory() as session:
         form = session.get(Form, form_id)
         proposed = dict(form.proposed)
-        proposed["children"] = [{
-            "row": 1, "student_id": None, "auto_linked": False, "reasons": ["two alike"],
-            "candidates": [
-                {"student_id": "S3", "forename": MARKUP, "surname": "Tester",
-                 "tutor_group": "9C<b>", "score": 80.0, "reasons": [MARKUP]},
-                {"student_id": "S1", "forename": "Tom", "surname": "Smith",
-                 "tutor_group": "7A", "score": 79.0, "reasons": []},
-            ],
-        }]
+        proposed["children"] = [
+            {
+                "row": 1,
+                "student_id": None,
+                "auto_linked": False,
+                "reasons": ["two alike"],
+                "candidates": [
+                    {
+                        "student_id": "S3",
+                        "forename": MARKUP,
+                        "surname": "Tester",
+                        "tutor_group": "9C<b>",
+                        "score": 80.0,
+                        "reasons": [MARKUP],
+                    },
+                    {
+                        "student_id": "S1",
+                        "forename": "Tom",
+                        "surname": "Smith",
+                        "tutor_group": "7A",
+                        "score": 79.0,
+                        "reasons": [],
+                    },
+                ],
+            }
+        ]
         form.proposed = proposed
         session.commit()
     html = office.get(f"/review/{form_id}").get_data(as_text=True)
@@ -249,8 +297,9 @@ def test_hostile_names_in_candidates_are_escaped(client_as, db_factory, form_id)
     assert data["applicants"][0]["contact_options"][0]["name"] == "Bob " + MARKUP
     html = office.get(f"/review/{form_id}").get_data(as_text=True)
     assert MARKUP not in html and "Bob &lt;img" in html
-    found = office.get(f"/api/forms/{form_id}/students",
-                       query_string={"q": MARKUP + " Tester"}).get_json()["results"]
+    found = office.get(
+        f"/api/forms/{form_id}/students", query_string={"q": MARKUP + " Tester"}
+    ).get_json()["results"]
     assert found[0]["name"].startswith(MARKUP)  # JSON; the screen writes it with textContent
 
 

@@ -33,8 +33,11 @@ def _configure(**kwargs: Any) -> None:
 
 
 def run_offline() -> None:
-    _configure(url=config.attributes["url"], literal_binds=True,
-               render_as_batch=str(config.attributes["url"]).startswith("sqlite"))
+    _configure(
+        url=config.attributes["url"],
+        literal_binds=True,
+        render_as_batch=str(config.attributes["url"]).startswith("sqlite"),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
