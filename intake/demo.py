@@ -93,7 +93,7 @@ def _queue_batch(settings: Settings, batch_pdf: Path) -> str | None:
 def _demo_admin(settings: Settings) -> str | None:
     """Create the demo admin (or give it a new one-time password while it has never signed in);
     returns the one-time password to print, or None when the admin has chosen their own."""
-    from intake.web.staff import create_staff, find_by_username, reset_password
+    from intake.staff.directory import create_staff, find_by_username, reset_password
 
     factory = make_session_factory(make_engine(settings.sqlalchemy_url))
     with transaction(factory) as session:

@@ -40,5 +40,10 @@ class ConflictError(WorkflowError):
     """Somebody else changed the record first (optimistic locking)."""
 
 
+class LoginRefused(IntakeError):
+    """A sign-in was refused (staff or portal): one message whatever the reason, so that it
+    tells nobody whether the username exists."""
+
+
 class EngineError(IntakeError):
     """A recognition engine failed (missing program or model, timeout, unreadable output)."""

@@ -22,8 +22,6 @@ from sqlalchemy.orm import Session
 
 from intake.accounts.errors import NotFoundError
 from intake.accounts.ports import (
-    FORM_ACCOUNTS_CREATED,
-    FORM_REJECTED,
     AccountsContext,
     ApplicantOnForm,
     ChildOnForm,
@@ -31,6 +29,7 @@ from intake.accounts.ports import (
 )
 from intake.config import Settings
 from intake.errors import ConfigError
+from intake.review.states import FormState
 from intake.roster.model import Address, Contact, Relationship, Student
 
 SIGNED = "signed"
@@ -137,19 +136,15 @@ class WorkflowFormStore:
             form.match or {},
         )
 
-    def set_state(self, session: Session, form_id: str, state: str, actor_id: str) -> None:
-        from intake.db.workflow import Form, FormState
+    def set_state(self, session: Session, form_id: str, state: FormState, actor_id: str) -> None:
+        from intake.db.workflow import Form
 
         form = session.get(Form, form_id)
         if form is None:
             raise NotFoundError("No such form.")
-        if state == FORM_ACCOUNTS_CREATED:
+        if state == FormState.ACCOUNTS_CREATED:  # through approved, as the machine says
             form.move_to(FormState.APPROVED)
-            form.move_to(FormState.ACCOUNTS_CREATED)
-        elif state == FORM_REJECTED:
-            form.move_to(FormState.REJECTED)
-        else:
-            form.move_to(state)
+        form.move_to(state)
 
 
 def audit_recorder(

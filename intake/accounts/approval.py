@@ -2,8 +2,9 @@
 
 Rules (the seed's policy, made exact):
 
-- Only forms in ``review`` can be decided; the approver must be neither the uploader nor the
-  last editor (four-eyes, ``Settings.approval_four_eyes``) -- both checked by the service.
+- Only forms in ``review`` or ``checked`` can be approved (``intake.review.states``); the
+  approver must be neither the uploader nor the last editor (four-eyes,
+  ``Settings.approval_four_eyes``) -- both checked by the service.
 - **Fatal** issues block approval outright, whatever the approver says: an applicant section
   that is filled in but not signed (the seed accepts only signed originals); both sections
   matched to the same contact; nothing left to grant.

@@ -18,7 +18,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.accounts.errors import LoginRefused, NotFoundError
+from intake.accounts.errors import NotFoundError
 from intake.accounts.letters import CredentialLetter, render_credential_letters
 from intake.accounts.passwords import (
     PasswordIdentity,
@@ -29,7 +29,7 @@ from intake.accounts.passwords import (
 )
 from intake.accounts.ports import AccountsContext
 from intake.db.accounts import ACCOUNT_ACTIVE, LetterPrint, PortalAccount, new_id
-from intake.errors import ConflictError, WorkflowError
+from intake.errors import ConflictError, LoginRefused, WorkflowError
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,3 @@ class ApprovalBlocked(WorkflowError):
         super().__init__(message)
         self.issues = issues
         self.problems = [issue.message for issue in issues]
-
-
-class LoginRefused(IntakeError):
-    """A portal login failed (wrong, expired or revoked credentials): one message for all."""

@@ -17,14 +17,8 @@ from sqlalchemy.orm import Session
 
 from intake.config import Settings
 from intake.db.accounts import utcnow
+from intake.review.states import FormState
 from intake.roster.model import Contact, Relationship, Roster, Student
-
-FORM_REVIEW = "review"
-FORM_REJECTED = "rejected"
-FORM_ACCOUNTS_CREATED = "accounts_created"
-#: a form may be approved from review or once checked; rejected also while held
-APPROVABLE_STATES = ("review", "checked")
-REJECTABLE_STATES = ("review", "checked", "held")
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,9 @@ class FormStore(Protocol):
         """The form, row-locked (``SELECT ... FOR UPDATE``); ``NotFoundError`` when absent."""
         ...
 
-    def set_state(self, session: Session, form_id: str, state: str, actor_id: str) -> None: ...
+    def set_state(
+        self, session: Session, form_id: str, state: FormState, actor_id: str
+    ) -> None: ...
 
 
 class AuditRecorder(Protocol):

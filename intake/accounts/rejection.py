@@ -1,4 +1,7 @@
-"""Rejecting a form and writing the short letter that tells each applicant why and what to do.
+"""Rejecting a form: the one reject path, used by the review screen and the decision screen
+(through ``intake.review.service.reject``). It records the decision, moves the form to
+``rejected`` (checked by ``intake.review.states``) and writes the short letter that tells each
+applicant why and what to do, with one audit entry for all of it.
 
 The letter goes to the home address the school holds when the applicant is a known contact;
 otherwise to the address written on the form, and the letter says so. Rejection letters hold no
@@ -13,10 +16,16 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from intake.accounts.letters import RejectionLetterContent, render_rejection_letter
-from intake.accounts.ports import AccountsContext, ApplicantOnForm
-from intake.accounts.service import reject_form
-from intake.db.accounts import RejectionLetter
+from intake.accounts.ports import AccountsContext, ApplicantOnForm, FormForApproval
+from intake.accounts.service import claim_decision, lock_form_for
+from intake.db.accounts import DECISION_REJECTED, RejectionLetter
+from intake.errors import WorkflowError
+from intake.review.states import Action, FormState
 from intake.roster.model import Address
+
+#: the reasons an application can be rejected for; each has its paragraph in the letter
+REJECTION_CODES = ("UNSIGNED", "NO_PR", "NOT_FOUND", "UNREADABLE", "NOT_ORIGINAL", "OTHER")
+MAX_NOTE_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ def _content(
     )
 
 
-def reject_with_letters(
+def reject_form(
     session: Session,
     ctx: AccountsContext,
     form_id: str,
@@ -62,8 +71,36 @@ def reject_with_letters(
     code: str,
     note: str = "",
 ) -> RejectionOutcome:
-    """Reject the form (``service.reject_form``) and store one letter per applicant."""
-    form = reject_form(session, ctx, form_id, actor_id, code, note)
+    """Reject an open form for ``code`` (one of ``REJECTION_CODES``; ``note`` stays with the
+    decision, for staff) and store one letter per applicant the school can write to."""
+    if code not in REJECTION_CODES:
+        raise WorkflowError("Choose a reason for the rejection.")
+    claim_decision(
+        session,
+        ctx,
+        form_id,
+        DECISION_REJECTED,
+        actor_id,
+        rejection_code=code,
+        rejection_note=note.strip()[:MAX_NOTE_CHARS] or None,
+    )
+    form = lock_form_for(session, ctx, form_id, Action.REJECT)
+    ctx.forms.set_state(session, form_id, FormState.REJECTED, actor_id)
+    ids, unreachable = _write_letters(session, ctx, form, code)
+    ctx.audit(
+        session,
+        actor_id=actor_id,
+        action="form.rejected",
+        object_type="form",
+        object_id=form_id,
+        detail={"code": code, "letters": ids, "unreachable_slots": unreachable},
+    )
+    return RejectionOutcome(form_id, tuple(ids), tuple(unreachable))
+
+
+def _write_letters(
+    session: Session, ctx: AccountsContext, form: FormForApproval, code: str
+) -> tuple[list[str], list[int]]:
     ids: list[str] = []
     unreachable: list[int] = []
     for applicant in form.applicants:
@@ -72,7 +109,7 @@ def reject_with_letters(
             unreachable.append(applicant.slot)
             continue
         row = RejectionLetter(
-            form_id=form_id,
+            form_id=form.form_id,
             slot=applicant.slot,
             created_at=ctx.clock(),
             addressed_to="form" if content.address_from_form else "file",
@@ -81,12 +118,4 @@ def reject_with_letters(
         session.add(row)
         session.flush()
         ids.append(row.id)
-    ctx.audit(
-        session,
-        actor_id=actor_id,
-        action="form.rejection_letters",
-        object_type="form",
-        object_id=form_id,
-        detail={"letters": ids, "unreachable_slots": unreachable},
-    )
-    return RejectionOutcome(form_id, tuple(ids), tuple(unreachable))
+    return ids, unreachable

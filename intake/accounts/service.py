@@ -1,4 +1,4 @@
-"""Approve or reject a form, and revoke, hold and reinstate accounts, each in the caller's
+"""Approve a form (rejection is ``intake.accounts.rejection``), each in the caller's
 transaction.
 
 Races cannot duplicate anything, because the database says no: the first write of an approval is
@@ -21,25 +21,18 @@ from sqlalchemy.orm import Session
 
 from intake.accounts.approval import ApprovalPlan, Grant, evaluate
 from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
-from intake.accounts.ports import (
-    APPROVABLE_STATES,
-    FORM_ACCOUNTS_CREATED,
-    FORM_REJECTED,
-    REJECTABLE_STATES,
-    AccountsContext,
-    FormForApproval,
-)
+from intake.accounts.ports import AccountsContext, FormForApproval
 from intake.accounts.usernames import choose_username
 from intake.db.accounts import (
     ACCOUNT_ACTIVE,
     DECISION_APPROVED,
-    DECISION_REJECTED,
     AccountChild,
     ChildHold,
     FormDecision,
     PortalAccount,
 )
 from intake.errors import ConflictError, WorkflowError
+from intake.review.states import Action, FormState, check_state
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +105,7 @@ def plan_for(session: Session, ctx: AccountsContext, form: FormForApproval) -> A
     )
 
 
-def _claim_decision(
+def claim_decision(
     session: Session,
     ctx: AccountsContext,
     form_id: str,
@@ -140,15 +133,12 @@ def _claim_decision(
     return row
 
 
-def _lock_form_in_review(
-    session: Session, ctx: AccountsContext, form_id: str, states: tuple[str, ...]
+def lock_form_for(
+    session: Session, ctx: AccountsContext, form_id: str, action: Action
 ) -> FormForApproval:
+    """The form, row-locked, when its state allows ``action`` (``intake.review.states``)."""
     form = ctx.forms.lock(session, form_id)
-    if form.state not in states:
-        raise ConflictError(
-            f"The form is in state {form.state!r}; only forms in review can be "
-            "approved or rejected."
-        )
+    check_state(action, form.state)
     return form
 
 
@@ -288,8 +278,8 @@ def approve_form(
     Raises ``ConflictError`` (already decided, wrong state), ``FourEyesError``, or
     ``ApprovalBlocked`` listing the issues (fatal ones always; droppable ones without an override).
     """
-    decision = _claim_decision(session, ctx, form_id, DECISION_APPROVED, approver_id)
-    form = _lock_form_in_review(session, ctx, form_id, APPROVABLE_STATES)
+    decision = claim_decision(session, ctx, form_id, DECISION_APPROVED, approver_id)
+    form = lock_form_for(session, ctx, form_id, Action.APPROVE)
     _check_four_eyes(ctx, form, approver_id)
     plan = plan_for(session, ctx, form)
     if plan.fatal:
@@ -328,7 +318,7 @@ def approve_form(
                 "new_links": links,
             },
         )
-    ctx.forms.set_state(session, form_id, FORM_ACCOUNTS_CREATED, approver_id)
+    ctx.forms.set_state(session, form_id, FormState.ACCOUNTS_CREATED, approver_id)
     ctx.audit(
         session,
         actor_id=approver_id,
@@ -343,40 +333,3 @@ def approve_form(
     )
     log.info("form %s approved: %d created, %d linked", form_id, len(created), len(linked))
     return ApprovalResult(form_id, tuple(created), tuple(linked), new_links, overridden)
-
-
-REJECTION_CODES = ("UNSIGNED", "NO_PR", "NOT_FOUND", "UNREADABLE", "NOT_ORIGINAL", "OTHER")
-
-
-def reject_form(
-    session: Session,
-    ctx: AccountsContext,
-    form_id: str,
-    approver_id: str,
-    code: str,
-    note: str = "",
-) -> FormForApproval:
-    """Reject a form in review for ``code`` (one of ``REJECTION_CODES``); the caller renders the
-    rejection letters (``intake.accounts.letters``) from the returned form."""
-    if code not in REJECTION_CODES:
-        raise WorkflowError(f"Unknown rejection reason {code!r}.")
-    _claim_decision(
-        session,
-        ctx,
-        form_id,
-        DECISION_REJECTED,
-        approver_id,
-        rejection_code=code,
-        rejection_note=note.strip()[:500] or None,
-    )
-    form = _lock_form_in_review(session, ctx, form_id, REJECTABLE_STATES)
-    ctx.forms.set_state(session, form_id, FORM_REJECTED, approver_id)
-    ctx.audit(
-        session,
-        actor_id=approver_id,
-        action="form.rejected",
-        object_type="form",
-        object_id=form_id,
-        detail={"code": code},
-    )
-    return form

@@ -27,6 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.db.base import Base
 from intake.errors import WorkflowError
+from intake.review.states import (  # noqa: F401  (re-exported: the batch job imports them here)
+    ALLOWED_TRANSITIONS,
+    QUEUE_STATES,
+    FormState,
+    check_transition,
+)
+from intake.staff.roles import ROLE_RANK, Role, has_role  # noqa: F401  (re-exported)
 
 
 def new_id() -> str:
@@ -36,52 +43,6 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Role(StrEnum):
-    """Staff roles; each implies the ones below it (admin > approver > office)."""
-
-    OFFICE = "office"
-    APPROVER = "approver"
-    ADMIN = "admin"
-
-
-ROLE_RANK = {Role.OFFICE: 1, Role.APPROVER: 2, Role.ADMIN: 3}
-
-
-class FormState(StrEnum):
-    """Where a form is in its life.
-
-    processing -> review -> checked (values confirmed by a person) -> approved / rejected ->
-    accounts_created. ``held`` parks a form that needs research; it can go back to review.
-    An approver may approve straight from ``review`` too.
-    """
-
-    PROCESSING = "processing"
-    REVIEW = "review"
-    CHECKED = "checked"
-    HELD = "held"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    ACCOUNTS_CREATED = "accounts_created"
-
-
-ALLOWED_TRANSITIONS: dict[FormState, frozenset[FormState]] = {
-    FormState.PROCESSING: frozenset({FormState.REVIEW}),
-    FormState.REVIEW: frozenset(
-        {FormState.CHECKED, FormState.HELD, FormState.REJECTED, FormState.APPROVED}
-    ),
-    FormState.HELD: frozenset({FormState.REVIEW, FormState.CHECKED, FormState.REJECTED}),
-    FormState.CHECKED: frozenset(
-        {FormState.APPROVED, FormState.REJECTED, FormState.REVIEW, FormState.HELD}
-    ),
-    FormState.APPROVED: frozenset({FormState.ACCOUNTS_CREATED}),
-    FormState.REJECTED: frozenset({FormState.REVIEW}),
-    FormState.ACCOUNTS_CREATED: frozenset(),
-}
-
-#: states in which a person still has to look at the form (the review queue)
-QUEUE_STATES = (FormState.REVIEW, FormState.HELD)
 
 
 class PageStatus(StrEnum):
@@ -115,7 +76,7 @@ class StaffUser(Base):
 
     def has_role(self, role: str) -> bool:
         """True when this user's role is ``role`` or above it."""
-        return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[Role(role)]
+        return has_role(self.role, role)
 
 
 class Batch(Base):
@@ -181,11 +142,9 @@ class Form(Base):
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
 
     def move_to(self, state: FormState | str) -> None:
-        """Change state, refusing a transition the state machine does not allow."""
-        target = FormState(state)
-        if target not in ALLOWED_TRANSITIONS[FormState(self.state)]:
-            raise WorkflowError(f"a form in state {self.state!r} cannot become {target.value!r}")
-        self.state = target.value
+        """Change state, refusing a transition the state machine does not allow
+        (``intake.review.states``; staff actions go through ``intake.review.service``)."""
+        self.state = check_transition(self.state, state).value
 
 
 class Page(Base):

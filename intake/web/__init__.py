@@ -6,7 +6,6 @@ pipeline never imports this package, and no view reads a page: views store and q
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from intake import PROJECT_ROOT
 from intake.config import Settings, load_settings
 from intake.errors import ConfigError
 from intake.jobs import build_queue
+from intake.staff.login import PasswordLogin
 from intake.storage import local_storage
 from intake.web import database, headers, sessions
 from intake.web.extensions import csrf, limiter
@@ -105,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["intake_storage"] = objects.get("INTAKE_STORAGE") or local_storage(settings)
     app.extensions["intake_queue"] = objects.get("INTAKE_QUEUE") or build_queue(settings)
     app.extensions["intake_page_cache"] = PageCache()
+    app.extensions["intake_login_backend"] = objects.get("INTAKE_LOGIN_BACKEND") or PasswordLogin()
     csrf.init_app(app)
     limiter.init_app(app)
     sessions.init_app(app)
@@ -120,15 +121,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from intake.web import admin, auth, batches, review
+    from intake.web import accounts, admin, auth, batches, review
 
-    for module in (auth, batches, review, admin):
+    for module in (auth, batches, review, admin, accounts):
         app.register_blueprint(module.bp)
-    # the accounts engineer's blueprint, when it is present
-    if importlib.util.find_spec("intake.web.accounts") is not None:
-        from intake.web import accounts
-
-        app.register_blueprint(accounts.bp)
 
     def accounts_home() -> str:
         """The accounts area's start page, if the accounts blueprint has one."""

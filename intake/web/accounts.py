@@ -38,8 +38,8 @@ from intake.accounts.export import (
     revoke_api_token,
 )
 from intake.accounts.letters import REJECTION_TEXT
-from intake.accounts.ports import APPROVABLE_STATES, REJECTABLE_STATES, AccountsContext
-from intake.accounts.rejection import reject_with_letters
+from intake.accounts.ports import AccountsContext
+from intake.accounts.rejection import REJECTION_CODES
 from intake.accounts.revocation import (
     close_child_hold,
     get_account,
@@ -47,7 +47,7 @@ from intake.accounts.revocation import (
     reinstate_account,
     revoke_account,
 )
-from intake.accounts.service import REJECTION_CODES, approve_form, plan_for
+from intake.accounts.service import approve_form, plan_for
 from intake.db.accounts import (
     AccountChild,
     ApiToken,
@@ -58,6 +58,9 @@ from intake.db.accounts import (
     RejectionLetter,
 )
 from intake.db.workflow import Batch, Form
+from intake.review import service as review
+from intake.review.states import APPROVABLE_STATES, REJECTABLE_STATES, FormState
+from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.extensions import limiter
 from intake.web.security import fresh_login_required, role_required
@@ -195,6 +198,7 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
     letters = session.scalars(
         select(RejectionLetter).where(RejectionLetter.form_id == form_id)
     ).all()
+    row_version = session.scalar(select(Form.row_version).where(Form.id == form_id))
     session.rollback()  # the lock was only for a consistent read
     return render_template(
         "accounts/decide.html",
@@ -208,6 +212,8 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
         blocked=blocked,
         approvable=APPROVABLE_STATES,
         rejectable=REJECTABLE_STATES,
+        reopenable=(FormState.CHECKED,),
+        row_version=row_version,
     ), status
 
 
@@ -256,8 +262,13 @@ def reject(form_id: str) -> Any:
     if code not in REJECTION_CODES:
         abort(422, description="Choose a reason for the rejection.")
     try:
-        outcome = reject_with_letters(
-            session, _ctx(session), form_id, current_user.id, code, _text("note")
+        outcome = review.reject(
+            session,
+            review.Actor(current_user.id, Role(current_user.role)),
+            _ctx(session),
+            form_id,
+            code=code,
+            note=_text("note"),
         )
         _commit(session)
     except NotFoundError:

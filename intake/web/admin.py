@@ -13,9 +13,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from intake import audit
-from intake.db.workflow import Role, StaffUser
+from intake.db.workflow import StaffUser
 from intake.errors import IntakeError
-from intake.web import staff
+from intake.staff import directory
+from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.security import fresh_login_required, role_required
 
@@ -45,7 +46,7 @@ def staff_list() -> str:
 def staff_create() -> Response | str | tuple[str, int]:
     session = db()
     try:
-        user, password = staff.create_staff(
+        user, password = directory.create_staff(
             session,
             request.form.get("username", ""),
             request.form.get("role", ""),
@@ -76,7 +77,7 @@ def staff_role(user_id: str) -> Response:
     role = request.form.get("role", "")
     if role not in {r.value for r in Role}:
         abort(422, description="Unknown role.")
-    staff.set_role(db(), user, role, actor_id=current_user.id)
+    directory.set_role(db(), user, role, actor_id=current_user.id)
     db().commit()
     flash(f"Role changed to {role}.", "success")
     return redirect(url_for("admin.staff_list"))
@@ -88,7 +89,7 @@ def staff_role(user_id: str) -> Response:
 def staff_active(user_id: str) -> Response:
     user = _user_or_404(user_id)
     _not_self(user)
-    staff.set_active(db(), user, request.form.get("active") == "1", actor_id=current_user.id)
+    directory.set_active(db(), user, request.form.get("active") == "1", actor_id=current_user.id)
     db().commit()
     flash("Access changed.", "success")
     return redirect(url_for("admin.staff_list"))
@@ -100,7 +101,7 @@ def staff_active(user_id: str) -> Response:
 def staff_reset(user_id: str) -> str:
     user = _user_or_404(user_id)
     _not_self(user)
-    password = staff.reset_password(db(), user, actor_id=current_user.id)
+    password = directory.reset_password(db(), user, actor_id=current_user.id)
     db().commit()
     return render_template("admin/one_time_password.html", user=user, password=password)
 

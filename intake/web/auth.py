@@ -1,16 +1,33 @@
-"""Sign in, sign out, change password and re-authenticate (step-up)."""
+"""Sign in, sign out, change password and re-authenticate (step-up).
+
+Who someone is is decided by the app's ``LoginBackend`` (``intake.staff.login``; the password
+backend unless ``create_app`` was given another as ``INTAKE_LOGIN_BACKEND``): the views only
+carry the answer into the session.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from intake import audit
 from intake.db.workflow import StaffUser
-from intake.web import staff
+from intake.errors import LoginRefused
+from intake.staff import directory
+from intake.staff.login import LoginBackend
+from intake.staff.passwords import PasswordPolicyError
 from intake.web.database import db
 from intake.web.extensions import limiter
 from intake.web.security import mark_fresh
@@ -38,6 +55,11 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _backend() -> LoginBackend:
+    backend: LoginBackend = current_app.extensions["intake_login_backend"]
+    return backend
+
+
 def _username_key() -> str:
     return "user:" + request.form.get("username", "").strip().lower()[:64]
 
@@ -51,8 +73,8 @@ def login() -> Response | str | tuple[str, int]:
         password = request.form.get("password", "")
         session_db = db()
         try:
-            result = staff.authenticate(session_db, username, password)
-        except staff.LoginRefused as exc:
+            result = _backend().authenticate(session_db, username, password)
+        except LoginRefused as exc:
             session_db.commit()
             return render_template("auth/login.html", error=str(exc)), 401
         user = session_db.get(StaffUser, result.user_id)
@@ -100,14 +122,14 @@ def change_password() -> Response | str | tuple[str, int]:
         user = session_db.get(StaffUser, current_user.id)
         assert user is not None
         new = request.form.get("new_password", "")
-        if not staff.verify_password(user, request.form.get("current_password", "")):
+        if not directory.verify_password(user, request.form.get("current_password", "")):
             error = "The current password is not right."
         elif new != request.form.get("confirm_password", ""):
             error = "The two new passwords differ."
         else:
             try:
-                staff.change_password(session_db, user, new)
-            except staff.PasswordPolicyError as exc:
+                directory.change_password(session_db, user, new)
+            except PasswordPolicyError as exc:
                 error = f"Choose another password: {exc}."
             else:
                 session_db.commit()
@@ -128,7 +150,7 @@ def reauth() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         user = db().get(StaffUser, current_user.id)
         assert user is not None
-        if staff.verify_password(user, request.form.get("password", "")):
+        if _backend().reauthenticate(db(), user, request.form.get("password", "")):
             mark_fresh()
             audit.record(
                 db(),

@@ -35,7 +35,7 @@ def create(username: str, role: str) -> None:
     """Create a staff user and print a one-time password (changed at first sign-in)."""
     from intake.db.base import make_engine, make_session_factory, transaction
     from intake.db.migrate import upgrade
-    from intake.web.staff import create_staff
+    from intake.staff.directory import create_staff
 
     settings = load_settings()
     upgrade(settings.sqlalchemy_url)

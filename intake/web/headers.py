@@ -8,7 +8,9 @@ import uuid
 from flask import Flask, Response, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from intake.accounts.errors import NotFoundError
 from intake.errors import ConflictError, IntakeError, WorkflowError
+from intake.review.states import RoleRefused, TransitionRefused
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,18 @@ def register_error_pages(app: Flask) -> None:
         if allow:  # a 405 names the methods that are allowed
             response.headers["Allow"] = allow
         return response
+
+    @app.errorhandler(NotFoundError)
+    def not_found(exc: NotFoundError) -> tuple[str | dict, int]:
+        return _page(404, "Not found", str(exc))
+
+    @app.errorhandler(RoleRefused)
+    def role_refused(exc: RoleRefused) -> tuple[str | dict, int]:
+        return _page(403, "Not allowed", str(exc))
+
+    @app.errorhandler(TransitionRefused)
+    def transition_refused(exc: TransitionRefused) -> tuple[str | dict, int]:
+        return _page(409, "Not allowed now", str(exc))
 
     @app.errorhandler(ConflictError)
     def conflict(exc: ConflictError) -> tuple[str | dict, int]:

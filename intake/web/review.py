@@ -1,12 +1,12 @@
 """The review queue and screen: the forms that need a person, fixed from the keyboard.
 
 The screen is rendered once; after that ``static/review.js`` talks to the JSON routes here
-(``/api/forms/...``): accept (with corrections), hold, reject, and the next form prefetched.
-A reviewer may also choose the roster student for a child row (or the contact for an applicant)
-and search the roster (``/forms/<id>/choose``, ``/api/forms/<id>/students``); the form is then
-matched again with every choice so far (``matchchoice``).
-Every read of a form's data writes an audit entry; every value change is kept in the form's
-history (old and new values) and audited with field ids only.
+(``/api/forms/...``): accept (with corrections), hold, reject (with a coded reason and its
+letters), and the next form prefetched. A reviewer may also choose the roster student for a child
+row (or the contact for an applicant) and search the roster (``/forms/<id>/choose``,
+``/api/forms/<id>/students``). The actions' rules live in ``intake.review.service``: the views
+here parse the request, call it, commit and answer. Every read of a form's data writes an audit
+entry.
 """
 
 from __future__ import annotations
@@ -26,30 +26,29 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from intake import audit
-from intake.db.workflow import QUEUE_STATES, Batch, Form, FormEdit, FormState, Page
-from intake.errors import ConflictError
-from intake.fieldjson import field_from_json, field_to_json
+from intake.accounts.adapters import context_from_db
+from intake.accounts.letters import REJECTION_TEXT
+from intake.accounts.rejection import REJECTION_CODES
+from intake.db.workflow import Batch, Form, Page
+from intake.fieldjson import field_from_json
 from intake.reading.result import FieldRead
+from intake.review import service
+from intake.review.states import QUEUE_STATES, FormState
+from intake.staff.roles import Role
 from intake.template.load import load_template
 from intake.template.model import CharField
 from intake.web import matchchoice
 from intake.web.database import db
-from intake.web.formview import TEXT_KINDS, Viewer, form_view
+from intake.web.formview import Viewer, form_view
 from intake.web.images import crop_png, send_png
 from intake.web.security import role_required
 
 bp = Blueprint("review", __name__)
 
-MAX_VALUE_CHARS = 200
-MAX_REASON_CHARS = 500
-CONFLICT_MESSAGE = (
-    "This form was changed by someone else while you had it open. "
-    "Your changes were not saved: reload it to see theirs."
-)
+MAX_REASON_CHARS = service.MAX_REASON_CHARS
 QUEUE_PAGE_SIZE = 200
 
 
@@ -157,7 +156,13 @@ def screen(form_id: str) -> str:
         db().scalars(select(Page).where(Page.form_id == form.id).order_by(Page.page_number)).all()
     )
     db().commit()
-    return render_template("review/screen.html", form=data, pages=pages)
+    return render_template(
+        "review/screen.html",
+        form=data,
+        pages=pages,
+        codes=REJECTION_CODES,
+        reasons=REJECTION_TEXT,
+    )
 
 
 @bp.get("/api/forms/<form_id>")
@@ -240,80 +245,44 @@ def _payload() -> dict[str, Any]:
     return {
         "row_version": request.form.get("row_version"),
         "reason": request.form.get("reason", ""),
+        "code": request.form.get("code", ""),
+        "note": request.form.get("note", ""),
         "values": {
             k[len("value:") :]: v for k, v in request.form.items() if k.startswith("value:")
         },
     }
 
 
-def _check_version(form: Form, payload: dict[str, Any]) -> None:
+def _row_version(payload: dict[str, Any]) -> int:
     try:
-        version = int(payload.get("row_version", -1))
+        return int(payload.get("row_version", -1))
     except (TypeError, ValueError):
         abort(400)
-    if version != form.row_version:
-        raise ConflictError(CONFLICT_MESSAGE)
 
 
-def _apply_corrections(form: Form, corrections: Any) -> list[str]:
-    """Change only the template's text fields that the form has; everything else is ignored."""
-    if not isinstance(corrections, dict):
-        return []
-    template = _template()
-    editable = {f.id for _, f in template.fields() if str(f.kind) in TEXT_KINDS}
-    values = dict(form.values or {})
-    changed: list[str] = []
-    for field_id, new in corrections.items():
-        if field_id not in editable or not isinstance(new, str):
-            continue
-        new = new.strip()[:MAX_VALUE_CHARS]
-        old_read = field_from_json(values[field_id]) if field_id in values else None
-        old = old_read.value if old_read else ""
-        if new == old:
-            continue
-        spec = template.field(field_id)
-        page_number = next(n for n, f in template.fields() if f.id == field_id)
-        base = values.get(field_id) or {
-            "field_id": field_id,
-            "kind": str(spec.kind),
-            "page": page_number,
-            "raw": "",
-        }
-        updated = dict(
-            base,
-            value=new,
-            confidence=1.0,
-            problems=[],
-            chars=[{"char": c, "confidence": 1.0, "alternatives": []} for c in new],
-        )
-        values[field_id] = field_to_json(field_from_json(updated))
-        db().add(
-            FormEdit(
-                form_id=form.id,
-                actor_id=current_user.id,
-                field_id=field_id,
-                old_value=old,
-                new_value=new,
-            )
-        )
-        changed.append(field_id)
-    if changed:
-        form.values = values
-        form.last_edited_by = current_user.id
-    return changed
+def _corrections(payload: dict[str, Any]) -> dict[str, str]:
+    values = payload.get("values")
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): v for k, v in values.items() if isinstance(v, str)}
 
 
-def _commit_or_conflict() -> None:
-    try:
-        db().commit()
-    except StaleDataError as exc:
-        db().rollback()
-        raise ConflictError(CONFLICT_MESSAGE) from exc
+def _text(payload: dict[str, Any], name: str) -> str:
+    return str(payload.get(name, "") or "")[:MAX_REASON_CHARS]
 
 
-def _done(form: Form, message: str) -> Response:
+def _actor() -> service.Actor:
+    return service.Actor(current_user.id, Role(current_user.role))
+
+
+def _ctx() -> service.ReviewContext:
+    return service.ReviewContext(_template(), _settings())
+
+
+def _done(result: service.ActionResult, message: str) -> Response:
+    db().commit()
     if request.is_json:
-        return jsonify({"ok": True, "state": form.state, "row_version": form.row_version})
+        return jsonify({"ok": True, "state": result.state, "row_version": result.row_version})
     flash(message, "success")
     return redirect(url_for("review.open_next"))
 
@@ -322,97 +291,107 @@ def _done(form: Form, message: str) -> Response:
 @role_required("office")
 def accept(form_id: str) -> Response:
     """Save the corrections and confirm the form's values (it leaves the queue)."""
-    form = _form_or_404(form_id)
     payload = _payload()
-    _check_version(form, payload)
-    changed = _apply_corrections(form, payload.get("values"))
-    form.move_to(FormState.CHECKED)
-    form.checked_by = current_user.id
-    form.reason = ""
-    if changed:
-        audit.record(
-            db(),
-            actor_id=current_user.id,
-            action="form.edit",
-            object_type="form",
-            object_id=form.id,
-            detail={"fields": sorted(changed)},
-        )
-    audit.record(
+    result = service.accept(
         db(),
-        actor_id=current_user.id,
-        action="form.accept",
-        object_type="form",
-        object_id=form.id,
-        # a child row nobody could link stays unlinked: the approver is told (CHILD_UNMATCHED)
-        detail={"corrected": len(changed), "unlinked_rows": _unlinked_rows(form)},
+        _actor(),
+        _ctx(),
+        form_id,
+        row_version=_row_version(payload),
+        corrections=_corrections(payload),
     )
-    _commit_or_conflict()
-    return _done(form, "Form accepted.")
+    return _done(result, "Form accepted.")
 
 
-def _unlinked_rows(form: Form) -> int:
-    return sum(
-        1
-        for child in (form.proposed or {}).get("children", []) or []
-        if isinstance(child, dict) and not child.get("student_id")
+@bp.post("/forms/<form_id>/correct")
+@role_required("office")
+def correct(form_id: str) -> Response:
+    """Save corrections and stay on the form (its state does not change)."""
+    payload = _payload()
+    result = service.correct(
+        db(),
+        _actor(),
+        _ctx(),
+        form_id,
+        row_version=_row_version(payload),
+        corrections=_corrections(payload),
     )
+    return _done(result, "Corrections saved.")
 
 
 @bp.post("/forms/<form_id>/hold")
 @role_required("office")
 def hold(form_id: str) -> Response:
     """Park the form for research (it stays visible in the queue as held)."""
-    form = _form_or_404(form_id)
     payload = _payload()
-    _check_version(form, payload)
-    _apply_corrections(form, payload.get("values"))
-    form.move_to(FormState.HELD)
-    form.reason = str(payload.get("reason", ""))[:MAX_REASON_CHARS]
-    audit.record(
-        db(), actor_id=current_user.id, action="form.hold", object_type="form", object_id=form.id
+    result = service.hold(
+        db(),
+        _actor(),
+        _ctx(),
+        form_id,
+        row_version=_row_version(payload),
+        reason=_text(payload, "reason"),
+        corrections=_corrections(payload),
     )
-    _commit_or_conflict()
-    return _done(form, "Form held.")
+    return _done(result, "Form held.")
 
 
 @bp.post("/forms/<form_id>/release")
 @role_required("office")
 def release(form_id: str) -> Response:
     """Put a held form back into the review queue."""
-    form = _form_or_404(form_id)
-    _check_version(form, _payload())
-    form.move_to(FormState.REVIEW)
-    audit.record(
-        db(), actor_id=current_user.id, action="form.release", object_type="form", object_id=form.id
+    result = service.release(db(), _actor(), form_id, row_version=_row_version(_payload()))
+    return _done(result, "Form back in the queue.")
+
+
+@bp.post("/forms/<form_id>/reopen")
+@role_required("approver")
+def reopen(form_id: str) -> Response:
+    """An approver sends a checked form back to review, with a reason."""
+    payload = _payload()
+    result = service.reopen(
+        db(), _actor(), form_id, row_version=_row_version(payload), reason=_text(payload, "reason")
     )
-    _commit_or_conflict()
-    return _done(form, "Form back in the queue.")
+    if request.is_json:
+        return _done(result, "")
+    db().commit()
+    flash("Form sent back to review.", "success")
+    return redirect(url_for("review.screen", form_id=form_id))
 
 
 @bp.post("/forms/<form_id>/reject")
 @role_required("approver")
 def reject(form_id: str) -> Response:
-    """Reject the application with a reason the applicant will be told."""
-    form = _form_or_404(form_id)
+    """Reject the application for a coded reason; its letters are written (the same path as
+    the decision screen's reject)."""
     payload = _payload()
-    _check_version(form, payload)
-    reason = str(payload.get("reason", "")).strip()[:MAX_REASON_CHARS]
-    if not reason:
-        abort(422, description="Give a reason for the rejection.")
-    form.move_to(FormState.REJECTED)
-    form.reason = reason
-    audit.record(
-        db(), actor_id=current_user.id, action="form.reject", object_type="form", object_id=form.id
+    code = str(payload.get("code", "") or "")
+    if code not in REJECTION_CODES:
+        abort(422, description="Choose a reason for the rejection.")
+    session = db()
+    outcome = service.reject(
+        session,
+        _actor(),
+        context_from_db(session, _settings()),
+        form_id,
+        code=code,
+        note=_text(payload, "note"),
+        row_version=_row_version(payload),
     )
-    _commit_or_conflict()
-    return _done(form, "Form rejected.")
-
-
-#: states in which a person may still choose students and contacts for a form
-CHOOSABLE_STATES = frozenset(
-    {FormState.REVIEW.value, FormState.HELD.value, FormState.CHECKED.value}
-)
+    session.commit()
+    form = session.get(Form, outcome.form_id)
+    assert form is not None
+    if request.is_json:
+        return jsonify(
+            {
+                "ok": True,
+                "state": form.state,
+                "row_version": form.row_version,
+                "letters": len(outcome.letter_ids),
+            }
+        )
+    flash(f"Form rejected; {len(outcome.letter_ids)} letter(s) to print.", "success")
+    return redirect(url_for("review.open_next"))
 
 
 @bp.post("/forms/<form_id>/choose")
@@ -421,54 +400,40 @@ def choose(form_id: str) -> Response:
     """Record a person's choice (a student for a child row, "not at this school", or a contact
     for an applicant), match the form again with every choice so far, and return the screen's
     data. The matcher decides the applicant outcome: a choice never grants an approval."""
-    form = _form_or_404(form_id)
     payload = _payload()
-    _check_version(form, payload)
-    if form.state not in CHOOSABLE_STATES:
-        abort(409, description="This form is past review: choices can no longer change.")
+    version = _row_version(payload)
     index = _index_or_none()
     if index is None:
         abort(409, description="The school roster is not available.")
     if "row" in payload:
-        row = payload.get("row")
-        student = payload.get("student_id")
+        row, student = payload.get("row"), payload.get("student_id")
         if (
             not isinstance(row, int)
             or isinstance(row, bool)
             or not (student is None or (isinstance(student, str) and 0 < len(student) <= 64))
         ):
             abort(400)
-        before = matchchoice.choose_student(form, index, _template(), row, student)
-        target, after, chosen = f"match:child{row}", student or matchchoice.NOT_AT_SCHOOL, student
-
+        service.choose_student(
+            db(), _actor(), _ctx(), index, form_id, row_version=version, row=row, student_id=student
+        )
     elif "party" in payload:
         party, contact = payload.get("party"), payload.get("contact_id")
         if not isinstance(party, str) or not isinstance(contact, str) or len(contact) > 64:
             abort(400)
-        before = matchchoice.choose_contact(form, index, party, contact)
-        target, after, chosen = f"match:{party}", contact, contact
+        service.choose_contact(
+            db(),
+            _actor(),
+            _ctx(),
+            index,
+            form_id,
+            row_version=version,
+            party=party,
+            contact_id=contact,
+        )
     else:
         abort(400)
-    matchchoice.rematch(form, index, _template(), _settings())
-    form.last_edited_by = current_user.id
-    db().add(
-        FormEdit(
-            form_id=form.id,
-            actor_id=current_user.id,
-            field_id=target,
-            old_value=before,
-            new_value=after,
-        )
-    )
-    audit.record(
-        db(),
-        actor_id=current_user.id,
-        action="form.choose",
-        object_type="form",
-        object_id=form.id,
-        detail={"target": target[len("match:") :], "chosen": chosen or "none"},  # ids only
-    )
-    _commit_or_conflict()
+    db().commit()
+    form = _form_or_404(form_id)
     data = _view_data(form)
     data["pages"] = _page_urls(form.id)
     db().commit()

@@ -14,7 +14,8 @@ from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import UserMixin, logout_user
 from werkzeug.wrappers import Response
 
-from intake.db.workflow import ROLE_RANK, Role, StaffUser
+from intake.db.workflow import StaffUser
+from intake.staff.roles import has_role
 from intake.web.database import db
 from intake.web.extensions import login_manager
 
@@ -38,7 +39,7 @@ class StaffPrincipal(UserMixin):
         return f"{self.id}:{self.session_version}"
 
     def has_role(self, role: str) -> bool:
-        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+        return has_role(self.role, role)
 
 
 def principal_of(user: StaffUser) -> StaffPrincipal:

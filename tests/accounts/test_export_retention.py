@@ -21,9 +21,10 @@ from intake.accounts.export import (
     safe_cell,
 )
 from intake.accounts.ports import ChildOnForm
+from intake.accounts.rejection import reject_form
 from intake.accounts.retention import apply_retention
 from intake.accounts.revocation import revoke_account
-from intake.accounts.service import approve_form, reject_form
+from intake.accounts.service import approve_form
 from intake.db.accounts import (
     ApiToken,
     LetterPrint,
@@ -137,12 +138,8 @@ def test_retention_purges_old_rejected_forms_and_letters_only(factory, ctx, cloc
     setup_accounts(factory, ctx, monkeypatch)
     rejected = add_form(factory, [applicant(1, "C3")], [ChildOnForm(1, "S1")])
     with transaction(factory) as session:
-        reject_form(session, ctx, rejected, "approver1", "NO_PR")
-        session.add(
-            RejectionLetter(
-                form_id=rejected, addressed_to="file", pdf=b"%PDF-", created_at=clock.now
-            )
-        )
+        # the one reject path writes the letter (C3 has a home address on file)
+        assert len(reject_form(session, ctx, rejected, "approver1", "NO_PR").letter_ids) == 1
     recent = add_form(factory, [applicant(1, "C3")], [ChildOnForm(1, "S2")])
     clock.now += timedelta(days=170)
     with transaction(factory) as session:
@@ -161,7 +158,9 @@ def test_retention_purges_old_rejected_forms_and_letters_only(factory, ctx, cloc
     assert report.rejection_letters == 1 and report.letter_prints == 3
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(LetterPrint)) == 0
-        assert session.scalar(select(func.count()).select_from(RejectionLetter)) == 0
+        # the recent rejection's letter (20 days old) is kept
+        letters = session.scalars(select(RejectionLetter.form_id)).all()
+        assert letters == [recent]
         assert session.scalar(select(func.count()).select_from(PortalAccount)) == 3
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "retention.applied")

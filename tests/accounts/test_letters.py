@@ -19,13 +19,12 @@ from intake.accounts.credentials import (
     print_letters,
     verify_login,
 )
-from intake.accounts.errors import LoginRefused
 from intake.accounts.ports import AccountsContext, ChildOnForm
 from intake.accounts.revocation import revoke_account
 from intake.accounts.service import approve_form
 from intake.db.accounts import PortalAccount
 from intake.db.base import transaction
-from intake.errors import ConflictError, WorkflowError
+from intake.errors import ConflictError, LoginRefused, WorkflowError
 
 from .helpers import add_form, applicant, smith_form
 

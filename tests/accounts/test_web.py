@@ -28,8 +28,9 @@ from intake.db.base import Base, make_engine, make_session_factory
 from intake.db.workflow import AuditEntry, Batch, Form
 from intake.roster.csv_io import RosterFile
 from intake.roster.store import SourceFile, import_roster
+from intake.staff import directory, passwords
 from intake.storage import LocalStorage
-from intake.web import create_app, staff
+from intake.web import create_app
 
 from .helpers import make_roster
 
@@ -40,7 +41,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
     monkeypatch.setattr(passwords_module, "_hasher", cheap)
 
 
@@ -104,8 +105,8 @@ def users(db: sessionmaker[Session]) -> dict[str, str]:
             ("approver2", "approver"),
             ("admin1", "admin"),
         ):
-            user, _ = staff.create_staff(session, name, role)
-            user.password_hash = staff.hash_password(PASSWORD)
+            user, _ = directory.create_staff(session, name, role)
+            user.password_hash = passwords.hash_password(PASSWORD)
             user.must_change_password = False
             ids[name] = user.id
         session.commit()

@@ -20,7 +20,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from intake import PROJECT_ROOT
-from intake.web import staff
+from intake.staff import passwords
 
 from .conftest import PASSWORD, login
 
@@ -270,8 +270,8 @@ def test_truncated_images_are_not_loaded() -> None:
 
 def test_long_passwords_are_not_truncated() -> None:
     long = "plum tractor violet ocean " * 4  # 104 characters
-    staff.check_password_policy(long)
-    hashed = staff.hash_password(long)
+    passwords.check_password_policy(long)
+    hashed = passwords.hash_password(long)
     hasher = PasswordHasher()
     assert hasher.verify(hashed, long)
     with pytest.raises(Exception, match="not match"):
@@ -288,7 +288,7 @@ def test_old_hash_parameters_are_upgraded_at_login(app, users, db_factory) -> No
     assert login(app.test_client(), "office1").status_code == 302
     with db_factory() as session:
         upgraded = session.get(StaffUser, users["office"]).password_hash
-    assert upgraded != old and not staff._hasher.check_needs_rehash(upgraded)
+    assert upgraded != old and not passwords._hasher.check_needs_rehash(upgraded)
 
 
 class _CountingHasher:
@@ -322,7 +322,7 @@ def test_every_login_refusal_costs_one_hash(
 
     from intake.db.workflow import StaffUser
 
-    counting = _CountingHasher(staff._hasher)
+    counting = _CountingHasher(passwords._hasher)
     username, password = "office1", "wrong password here"
     if case == "unknown-user":
         username = "nobody"
@@ -334,7 +334,7 @@ def test_every_login_refusal_costs_one_hash(
             else:
                 user.active = False
             session.commit()
-    monkeypatch.setattr(staff, "_hasher", counting)
+    monkeypatch.setattr(passwords, "_hasher", counting)
     response = login(app.test_client(), username, password)
     assert response.status_code == 401
     assert counting.verifies == 1, case

@@ -21,9 +21,10 @@ from web.helpers import forms_in_review, upload_fake_batch
 
 from intake.accounts import credentials
 from intake.accounts.export import safe_cell
+from intake.db import workflow
 from intake.db.accounts import PortalAccount
 from intake.db.workflow import AuditEntry, Form
-from intake.web import staff
+from intake.staff import passwords
 
 from .conftest import FONT_PAYLOAD, FORMULA, LETTER_MARKUP, csrf_from
 
@@ -54,7 +55,7 @@ def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
 @pytest.fixture
 def canaries(monkeypatch: pytest.MonkeyPatch, reader) -> None:
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: PORTAL_CANARY)
-    monkeypatch.setattr(staff, "one_time_password", lambda: STAFF_CANARY)
+    monkeypatch.setattr(passwords, "one_time_password", lambda: STAFF_CANARY)
     reader.values[1] = dict(
         reader.values[1],
         p1_forename=(NAME_CANARY, ()),
@@ -216,7 +217,7 @@ def test_letter_prints_roster_markup_literally(client_as, db_factory, roster, tm
             "applicants": [{"party": "parent1", "contact_id": "C2"}],
             "children": [{"row": 1, "student_id": "S2"}],
         }
-        users_by_name = {u.username: u.id for u in session.scalars(select(staff.StaffUser))}
+        users_by_name = {u.username: u.id for u in session.scalars(select(workflow.StaffUser))}
         form = Form(
             batch_id=batch.id,
             identity="serial:letters",

@@ -22,8 +22,9 @@ from intake.db.base import make_engine, make_session_factory
 from intake.db.migrate import upgrade
 from intake.jobs import build_queue, start_consumer_in_process
 from intake.processing import BatchContext
+from intake.staff import directory, passwords
 from intake.storage import LocalStorage
-from intake.web import create_app, staff
+from intake.web import create_app
 
 from .truth_reader import TruthReader, load_truths
 
@@ -111,8 +112,8 @@ def live_app(data_dir: Path, folder: Path) -> Iterator[LiveApp]:
     upgrade(settings.sqlalchemy_url)
     sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
     with sessions() as session:
-        user, _ = staff.create_staff(session, REVIEWER, "approver")
-        user.password_hash = staff.hash_password(REVIEWER_PASSWORD)
+        user, _ = directory.create_staff(session, REVIEWER, "approver")
+        user.password_hash = passwords.hash_password(REVIEWER_PASSWORD)
         user.must_change_password = False
         session.commit()
     reader = TruthReader(load_truths(folder))

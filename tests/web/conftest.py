@@ -22,8 +22,9 @@ from intake.config import Settings, load_settings
 from intake.db.base import Base, make_engine, make_session_factory
 from intake.jobs import JobQueue, build_queue
 from intake.processing import BatchContext
+from intake.staff import directory, passwords
 from intake.storage import LocalStorage
-from intake.web import create_app, staff
+from intake.web import create_app
 
 from .fakes import FakeReader, fake_matcher, sample_values
 
@@ -35,7 +36,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with small costs in tests (the real parameters are tested on their own)."""
     monkeypatch.setattr(
-        staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 
@@ -126,8 +127,8 @@ def users(db_factory) -> dict[str, str]:
     ids = {}
     with db_factory() as session:
         for role in ("office", "approver", "admin"):
-            user, _ = staff.create_staff(session, f"{role}1", role)
-            user.password_hash = staff.hash_password(PASSWORD)
+            user, _ = directory.create_staff(session, f"{role}1", role)
+            user.password_hash = passwords.hash_password(PASSWORD)
             user.must_change_password = False
             ids[role] = user.id
         session.commit()

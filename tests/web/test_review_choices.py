@@ -164,7 +164,7 @@ def test_not_at_this_school_leaves_the_row_for_the_approver(client_as, db_factor
     assert accepted.status_code == 200
     with db_factory() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "form.accept")).one()
-        assert entry.detail == {"corrected": 0, "unlinked_rows": 1}
+        assert entry.detail == {"corrected": 0, "fields": [], "unlinked_rows": 1}
 
 
 def test_contact_choice_is_limited_to_the_childrens_contacts(

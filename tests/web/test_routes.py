@@ -35,6 +35,8 @@ MATRIX: dict[str, str] = {
     "review.hold": "office",
     "review.release": "office",
     "review.reject": "approver",
+    "review.reopen": "approver",
+    "review.correct": "office",
     "review.choose": "office",
     "review.search_students": "office",
     "admin.staff_list": "admin",

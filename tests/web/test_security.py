@@ -12,7 +12,9 @@ from flask import Flask
 from intake.config import Settings
 from intake.db.workflow import AuditEntry, StaffUser
 from intake.errors import ConfigError
-from intake.web import create_app, staff
+from intake.staff import directory, passwords
+from intake.staff import login as staff_login
+from intake.web import create_app
 from intake.web.headers import CSP
 
 from .conftest import PASSWORD, csrf_from, login
@@ -114,7 +116,7 @@ def test_disabling_a_user_ends_their_session(app: Flask, client_as, db_factory, 
     assert office.get("/review").status_code == 200
     with db_factory() as session:
         user = session.get(StaffUser, users["office"])
-        staff.set_active(session, user, False, actor_id=users["admin"])
+        directory.set_active(session, user, False, actor_id=users["admin"])
         session.commit()
     assert office.get("/review").status_code == 302
 
@@ -135,13 +137,15 @@ def test_login_throttled_after_ten_failures(app: Flask, users) -> None:
 
 
 def test_account_waits_after_repeated_failures(app: Flask, users, db_factory) -> None:
-    for i in range(staff.LOCK_AFTER_FAILURES):
+    for i in range(staff_login.LOCK_AFTER_FAILURES):
         login(app.test_client(), "admin1", f"wrong-{i}-password")
     with db_factory() as session:
         user = session.get(StaffUser, users["admin"])
-        assert user.locked_until is not None and user.failed_logins == staff.LOCK_AFTER_FAILURES
+        assert (
+            user.locked_until is not None and user.failed_logins == staff_login.LOCK_AFTER_FAILURES
+        )
         actions = [e.action for e in session.query(AuditEntry).all()]
-    assert actions.count("login.failed") >= staff.LOCK_AFTER_FAILURES
+    assert actions.count("login.failed") >= staff_login.LOCK_AFTER_FAILURES
     # even the right password waits until the delay is over
     assert login(app.test_client(), "admin1").status_code == 401
 
@@ -155,7 +159,7 @@ def test_no_default_account(app: Flask, db_factory) -> None:
 
 def test_first_login_forces_a_password_change(app: Flask, db_factory) -> None:
     with db_factory() as session:
-        _user, one_time = staff.create_staff(session, "newbie", "office")
+        _user, one_time = directory.create_staff(session, "newbie", "office")
         session.commit()
     client = app.test_client()
     response = login(client, "newbie", one_time)
@@ -196,20 +200,20 @@ def test_first_login_forces_a_password_change(app: Flask, db_factory) -> None:
     ],
 )
 def test_password_policy(password: str, reason: str) -> None:
-    with pytest.raises(staff.PasswordPolicyError, match=reason):
-        staff.check_password_policy(password)
+    with pytest.raises(passwords.PasswordPolicyError, match=reason):
+        passwords.check_password_policy(password)
 
 
 def test_long_unicode_passphrase_is_accepted() -> None:
     phrase = "correct horse 🐎 battery staple " * 2
-    staff.check_password_policy(phrase)
+    passwords.check_password_policy(phrase)
     hashed = PasswordHasher().hash(phrase)
     assert PasswordHasher().verify(hashed, phrase)
 
 
 def test_real_hash_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher())
-    assert re.match(r"^\$argon2id\$v=19\$m=65536,t=3,p=4\$", staff.hash_password("x" * 12))
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher())
+    assert re.match(r"^\$argon2id\$v=19\$m=65536,t=3,p=4\$", passwords.hash_password("x" * 12))
 
 
 def test_open_redirects_are_refused(app: Flask, users) -> None:

@@ -430,32 +430,43 @@
 
   function accept() { act(urls.accept, { values: corrections() }, "Accepted."); }
 
-  function askReason(title) {
+  // withCodes: the reject dialog, where a coded reason (printed in the letter) is chosen and the
+  // text is a note for the file; otherwise the text is the reason and must not be empty
+  function askReason(title, withCodes) {
     return new Promise(function (resolve) {
       document.getElementById("reason-title").textContent = title;
       var text = document.getElementById("reason-text");
+      var codes = document.getElementById("reason-codes");
+      var select = document.getElementById("reason-code");
+      if (codes) { codes.hidden = !withCodes; }
+      text.required = !withCodes;
+      text.placeholder = withCodes ? "Note for the file (optional)" : "";
       text.value = "";
       dialog.returnValue = "";
       dialog.showModal();
-      text.focus();
+      (withCodes && select ? select : text).focus();
       dialog.addEventListener("close", function onClose() {
         dialog.removeEventListener("close", onClose);
-        resolve(dialog.returnValue === "ok" ? text.value.trim() : null);
+        if (dialog.returnValue !== "ok") { resolve(null); }
+        else if (withCodes) { resolve({ code: select ? select.value : "", note: text.value.trim() }); }
+        else { resolve(text.value.trim()); }
         focusFirst();
       });
     });
   }
 
   function hold() {
-    askReason("Why hold this form?").then(function (reason) {
+    askReason("Why hold this form?", false).then(function (reason) {
       if (reason !== null) { act(urls.hold, { reason: reason, values: corrections() }, "Held."); }
     });
   }
 
   function reject() {
     if (!document.getElementById("reject")) { say("Only an approver can reject."); return; }
-    askReason("Why reject this application?").then(function (reason) {
-      if (reason) { act(urls.reject, { reason: reason }, "Rejected."); }
+    askReason("Why reject this application?", true).then(function (choice) {
+      if (choice && choice.code) {
+        act(urls.reject, { code: choice.code, note: choice.note }, "Rejected; letters written.");
+      }
     });
   }
 
