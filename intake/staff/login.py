@@ -86,7 +86,8 @@ class PasswordLogin:
         """Check a login; count failures and make the account wait longer after each one.
 
         Every path spends exactly one hash check, so timing tells nothing either."""
-        user = find_by_username(session, username)
+        # a NUL cannot be in any username, and PostgreSQL refuses it in a query: nobody by that name
+        user = None if "\x00" in username else find_by_username(session, username)
         if user is None:
             passwords.verify_nothing(password)
             raise _refuse(session, "login.failed", "unknown")
