@@ -42,27 +42,6 @@ class Fit:
         return self.inliers > (3 if affine else 4)
 
 
-def nominal_transform(
-    rotation: int, image_w: int, image_h: int, page_w: float, page_h: float
-) -> np.ndarray:
-    """The homography that fits the page to the whole image, turned ``rotation`` degrees clockwise.
-
-    A first guess for scans, where the page fills the image; refined by matching marks.
-    """
-    if rotation in (90, 270):
-        sx, sy = image_w / page_h, image_h / page_w
-    else:
-        sx, sy = image_w / page_w, image_h / page_h
-    scale = (sx + sy) / 2
-    # rotate about the page centre, then put the centre at the image centre
-    theta = math.radians(rotation)
-    cos, sin = math.cos(theta), math.sin(theta)
-    to_centre = np.array([[1, 0, -page_w / 2], [0, 1, -page_h / 2], [0, 0, 1]], float)
-    turn = np.array([[cos * scale, -sin * scale, 0], [sin * scale, cos * scale, 0], [0, 0, 1]])
-    place = np.array([[1, 0, image_w / 2], [0, 1, image_h / 2], [0, 0, 1]], float)
-    return place @ turn @ to_centre
-
-
 def project(homography: np.ndarray, points: Sequence[Point]) -> np.ndarray:
     """Template points (mm) -> scan points (px), ``(N, 2)``."""
     if not points:

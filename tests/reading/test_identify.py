@@ -10,9 +10,9 @@ from reading_pages import blank_page, px
 
 from intake.config import School
 from intake.forms.qr import encode_payload
-from intake.reading.align import aligned_page, fit_transform, project, scale_of
+from intake.reading.align import aligned_page, project
 from intake.reading.identify import identify_page
-from intake.reading.marks import find_mark_candidates, refit_marks
+from intake.reading.marks import find_mark_candidates
 from intake.template.model import FormTemplate
 
 DPI = 100
@@ -154,17 +154,6 @@ def test_aligned_page_puts_boxes_where_the_template_says(template: FormTemplate)
     assert aligned[y + 60, x + 60].min() > 200  # and 5 mm away it is paper
 
 
-def test_fit_needs_three_points_and_survives_one_outlier() -> None:
-    assert fit_transform([(0, 0), (1, 1)], [(0, 0), (1, 1)], 4.0) is None
-    src = [(10.0, 10.0), (200.0, 10.0), (10.0, 280.0), (180.0, 280.0), (10.0, 150.0)]
-    dst = [(x * 4 + 7, y * 4 - 3) for x, y in src]
-    dst[1] = (dst[1][0] + 60, dst[1][1] + 45)  # a scribble taken for a mark
-    fit = fit_transform(src, dst, 4.0)
-    assert fit is not None
-    assert fit.inliers == 4
-    assert fit.error_mm < 0.01
-
-
 def test_faint_show_through_of_the_other_side_is_a_blank_back(template: FormTemplate) -> None:
     """A duplex back whose front shows through: the QR may decode, but nothing is ink."""
     front = blank_page(1, dpi=DPI).astype(np.float32)
@@ -202,24 +191,6 @@ def test_three_marks_are_checked_against_the_qr(template: FormTemplate) -> None:
     field = template.page(1).fields[0].rect  # the first field, at the top of the page
     got = project(found.homography, [(field.x, field.y)])[0]
     assert np.linalg.norm(got - np.array([field.x, field.y]) * DPI / 25.4) < 0.8 * DPI / 25.4
-
-
-def test_marks_beyond_the_first_reach_of_a_photo_are_matched_again(template: FormTemplate) -> None:
-    """A photo's perspective puts a far mark further from a two-mark guess than the first match
-    reaches; fitting what was found brings it into reach."""
-    page = template.page(1)
-    marks = [m.centre for m in page.marks]
-    corners = np.float32([[0, 0], [210, 0], [210, 297], [0, 297]])
-    seen = np.float32([[390, 450], [1880, 440], [1670, 2500], [430, 2580]])  # a leaning photo
-    truth = cv2.getPerspectiveTransform(corners, seen).astype(np.float64)
-    candidates = [tuple(p) for p in project(truth, marks)]
-    guess, _ = cv2.estimateAffinePartial2D(
-        np.float64([marks[0], marks[4]]), np.float64([candidates[0], candidates[4]])
-    )
-    first = np.vstack([guess, [0, 0, 1]])
-    fit = refit_marks(first, page, candidates, scale_of(first, (105.0, 148.0)), None)
-    assert fit is not None
-    assert fit.inliers == 5
 
 
 def test_a_blot_taken_for_a_mark_on_a_photo_is_overruled_by_the_qr(template: FormTemplate) -> None:

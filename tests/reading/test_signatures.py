@@ -1,0 +1,100 @@
+"""Signature boxes: the size of the inked strokes, the decision, and a box read off a strip."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from intake.config import Thresholds
+from intake.engines.base import ALIGNED_PX_PER_MM
+from intake.reading.boxes import page_ink
+from intake.reading.result import Problem
+from intake.reading.signatures import (
+    SIGNATURE_INSET_MM,
+    SIGNED,
+    read_signature,
+    signature_decision,
+    stroke_span_mm,
+)
+from intake.template.model import FieldKind, SignatureField
+
+PX = ALIGNED_PX_PER_MM
+OUTLINE = (227, 154, 154)  # the template's box colour, RGB
+INK = (30, 40, 120)
+FIELD = SignatureField(
+    id="p1_signature_agree",
+    label="Signature",
+    party="parent1",
+    kind=FieldKind.SIGNATURE,
+    x=4.0,
+    y=4.0,
+    w=42.0,
+    h=12.0,
+)
+
+
+def px(mm: float) -> int:
+    return round(mm * PX)
+
+
+def signature_strip() -> np.ndarray:
+    """An aligned RGB strip, 50 x 20 mm, holding ``FIELD``'s empty box."""
+    image = np.full((px(20), px(50), 3), 255, np.uint8)
+    r = FIELD.rect
+    cv2.rectangle(image, (px(r.x), px(r.y)), (px(r.x + r.w), px(r.y + r.h)), OUTLINE, 4)
+    return image
+
+
+def test_stroke_span_is_the_widest_group_of_joined_ink() -> None:
+    mask = np.zeros((100, 400), bool)
+    assert stroke_span_mm(mask) == 0.0
+    mask[50:53, 10:130] = True  # 120 px; the 9 px joining adds 4 px each side
+    assert stroke_span_mm(mask) == pytest.approx(128 / PX)
+    mask[50:53, 200:260] = True  # a second, shorter stroke well apart
+    assert stroke_span_mm(mask) == pytest.approx(128 / PX)
+    mask[50:53, 134:200] = True  # strokes 4 px apart are one pen's: joined
+    assert stroke_span_mm(mask) == pytest.approx(258 / PX)
+
+
+def test_signature_decision_never_passes_doubt() -> None:
+    thresholds = Thresholds()
+    assert signature_decision(0.05, 40.0, thresholds)[0] == SIGNED
+    assert signature_decision(0.036, 40.0, thresholds) == (SIGNED, pytest.approx(1.0 - 1e-3))
+    assert signature_decision(0.018, 40.0, thresholds) == (SIGNED, pytest.approx(0.925))
+    assert signature_decision(0.0, 0.0, thresholds) == ("", 0.99)
+    # initials: enough ink but too short a stroke; or a long faint line: doubtful either way
+    assert signature_decision(0.02, 4.0, thresholds) == (SIGNED, 0.6)
+    assert signature_decision(0.008, 10.0, thresholds) == ("", 0.6)
+    assert thresholds.auto_accept_confidence > 0.6
+
+
+def test_a_signed_box_reads_signed() -> None:
+    image = signature_strip()
+    x0, y0 = px(FIELD.x + 8), px(FIELD.y + 6)
+    cv2.rectangle(image, (x0, y0), (x0 + 239, y0 + 4), INK, cv2.FILLED)  # 20 mm long, 5 px wide
+    read = read_signature(page_ink(image), FIELD, 1, Thresholds())
+    inner = FIELD.rect.grown(-SIGNATURE_INSET_MM)
+    ratio = 240 * 5 / (round(inner.w * PX) * round(inner.h * PX))
+    assert read.raw == f"{ratio:.4f}/{248 / PX:.1f}mm" == "0.0198/20.7mm"
+    assert (read.value, read.problems) == (SIGNED, ())
+    assert read.confidence == pytest.approx(0.85 + 0.15 * ratio / 0.036, abs=1e-4)
+    assert (read.field_id, read.kind, read.box_mm) == (
+        "p1_signature_agree",
+        "signature",
+        (4.0, 4.0, 42.0, 12.0),
+    )
+
+
+def test_an_empty_box_reads_unsigned_for_sure() -> None:
+    read = read_signature(page_ink(signature_strip()), FIELD, 1, Thresholds())
+    assert (read.value, read.raw, read.confidence, read.problems) == ("", "0.0000/0.0mm", 0.99, ())
+
+
+def test_initials_are_doubtful_and_go_to_review() -> None:
+    image = signature_strip()
+    x0, y0 = px(FIELD.x + 8), px(FIELD.y + 3)
+    cv2.rectangle(image, (x0, y0), (x0 + 40, y0 + 70), INK, cv2.FILLED)  # 3.4 x 5.9 mm of ink
+    read = read_signature(page_ink(image), FIELD, 1, Thresholds())
+    assert (read.value, read.confidence) == (SIGNED, 0.6)
+    assert read.problems == (Problem.LOW_CONFIDENCE,)
