@@ -17,10 +17,10 @@ from intake.errors import IntakeError
 #: subcommand name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     "form": "intake.forms.cli:form",
-    "demo-data": "intake.roster.cli:demo_data",
-    "samples": "intake.samples.cli:samples",
+    "demo-data": "intake.lab.roster.cli:demo_data",
+    "samples": "intake.lab.samples.cli:samples",
     "read": "intake.reading.cli:read",
-    "bench": "intake.bench.cli:bench",
+    "bench": "intake.lab.bench.cli:bench",
     "roster": "intake.roster.cli:roster",
     "db": "intake.db.cli:db",
     "serve": "intake.web.cli:serve",

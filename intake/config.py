@@ -41,7 +41,7 @@ class Thresholds:
     #: field kinds without their own entry in ``auto_accept_confidence_by_kind``.
     auto_accept_confidence: float = 0.90
     #: Per field kind (``FieldKind`` value, e.g. ``"name"``) auto-accept confidence (0..1), as
-    #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.bench.calibrate``. In TOML
+    #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.lab.bench.calibrate``. In TOML
     #: ``[["name", 0.97], ["phone", 0.9]]``, in the environment ``"name=0.97|phone=0.9"``.
     #: Defaults calibrated for a 0.2 % error target on 320 validation forms (validation fonts and
     #: writers only) with CharNet v9 and its second opinion: dates 0 wrong of 325 at 0.90; for

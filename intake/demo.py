@@ -27,7 +27,7 @@ SAMPLE_SEED = 2026
 
 def _samples(settings: Settings) -> Path:
     """Generate the sample scans once (with their demo roster); returns their folder."""
-    from intake.samples.generate import SampleOptions, generate_samples
+    from intake.lab.samples.generate import SampleOptions, generate_samples
 
     out = settings.data_dir / "demo" / "samples"
     if (out / "batch.pdf").is_file() and (out / "roster.csv").is_file():
