@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from intake import PROJECT_ROOT
 from intake.errors import ConfigError
+from intake.paths import product_folder
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Settings:
     redis_url: str = ""  # empty: the in-process job queue
     workers: int = 2
     secret_key: str = ""
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    templates_dir: Path = field(default_factory=lambda: product_folder("templates"))
     form_template: str = "parent-portal-v1"
     username_scheme: str = "generated"  # or "email"
     password_profile: str = "school"  # noqa: S105 - a profile name: the seed's rules, or "ncsc"

@@ -23,10 +23,11 @@ import onnxruntime as ort
 from intake.engines.base import CharGuess
 from intake.engines.glyph import INPUT_HEIGHT, INPUT_WIDTH, glyphs_to_batch
 from intake.errors import EngineError
+from intake.paths import package_path
 
 log = logging.getLogger(__name__)
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
+MODELS = package_path("intake", "models")
 DEFAULT_MODEL = MODELS / "charnet.onnx"
 #: the same recipe from another seed: a second opinion on doubtful glyphs
 SECOND_MODEL = MODELS / "charnet-seed8.onnx"
