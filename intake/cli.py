@@ -1,7 +1,9 @@
 """The ``intake`` command: one table of subcommands, each loaded only when it is used.
 
 Each area of the product keeps its own command in its own package; this module only dispatches
-to them and turns ``IntakeError`` into a clear message and an exit code.
+to them and turns ``IntakeError`` into a clear message and an exit code. A command of the
+laboratory (``intake.lab``) whose optional dependency is not installed says in one line which
+extra installs it, instead of a traceback.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import sys
 import click
 
 from intake.errors import IntakeError
+from intake.lab import missing_extra
 
 #: subcommand name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     "form": "intake.forms.cli:form",
-    "demo-data": "intake.roster.cli:demo_data",
-    "samples": "intake.samples.cli:samples",
+    "demo-data": "intake.lab.roster.cli:demo_data",
+    "samples": "intake.lab.samples.cli:samples",
     "read": "intake.reading.cli:read",
-    "bench": "intake.bench.cli:bench",
+    "bench": "intake.lab.bench.cli:bench",
     "roster": "intake.roster.cli:roster",
     "db": "intake.db.cli:db",
     "serve": "intake.web.cli:serve",
@@ -40,10 +43,33 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attribute = target.split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            message = missing_extra(exc)
+            if message is None:
+                raise
+            return _not_installed(cmd_name, message)
+        command = getattr(module, attribute)
         if not isinstance(command, click.Command):
             raise TypeError(f"{target} is not a click command")
         return command
+
+
+def _not_installed(name: str, message: str) -> click.Command:
+    """A stand-in for a command whose extra is missing: listed in ``--help``, and refusing to
+    run (whatever its arguments) with the line that says what to install."""
+
+    def refuse() -> None:
+        raise click.ClickException(f"intake {name}: {message}")
+
+    return click.Command(
+        name,
+        callback=refuse,
+        help=f"(not installed) {message}",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 @click.group(cls=LazyGroup)
@@ -65,6 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except ImportError as exc:
+        # a command that imports an optional dependency only when it needs it
+        message = missing_extra(exc)
+        if message is None:
+            raise
+        click.echo(f"error: {message}", err=True)
+        sys.exit(2)
     except IntakeError as exc:
         click.echo(f"error: {exc}", err=True)
         for problem in getattr(exc, "problems", [])[:50]:

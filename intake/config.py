@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from intake import PROJECT_ROOT
 from intake.errors import ConfigError
+from intake.paths import product_folder
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Thresholds:
     #: field kinds without their own entry in ``auto_accept_confidence_by_kind``.
     auto_accept_confidence: float = 0.90
     #: Per field kind (``FieldKind`` value, e.g. ``"name"``) auto-accept confidence (0..1), as
-    #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.bench.calibrate``. In TOML
+    #: ``(kind, confidence)`` pairs; calibrated by ``python -m intake.lab.bench.calibrate``. In TOML
     #: ``[["name", 0.97], ["phone", 0.9]]``, in the environment ``"name=0.97|phone=0.9"``.
     #: Defaults calibrated for a 0.2 % error target on 320 validation forms (validation fonts and
     #: writers only) with CharNet v9 and its second opinion: dates 0 wrong of 325 at 0.90; for
@@ -123,7 +123,7 @@ class Settings:
     redis_url: str = ""  # empty: the in-process job queue
     workers: int = 2
     secret_key: str = ""
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    templates_dir: Path = field(default_factory=lambda: product_folder("templates"))
     form_template: str = "parent-portal-v1"
     username_scheme: str = "generated"  # or "email"
     password_profile: str = "school"  # noqa: S105 - a profile name: the seed's rules, or "ncsc"

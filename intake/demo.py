@@ -1,8 +1,10 @@
 """``intake demo``: one command from nothing to a working review screen on this computer.
 
-It creates the data dir, migrates the database, makes a demo roster and imports it, makes a
-dozen sample scans from that roster and queues them as a batch, creates a demo admin with a
-one-time password (printed here only), and serves the app. Run it again and it reuses all of it.
+It creates the data dir, migrates the database, imports the committed demo roster, queues the
+committed sample batch (``samples/roster.csv`` and ``samples/batch.pdf``, which the wheel carries
+inside the package), creates a demo admin with a one-time password (printed here only), and
+serves the app, which reads the batch as it starts. Run it again and it reuses all of it. It needs
+no development tool: the samples were made once with ``intake samples`` (see samples/README.md).
 """
 
 from __future__ import annotations
@@ -16,27 +18,27 @@ from sqlalchemy import select
 
 from intake.config import Settings, load_settings
 from intake.db.base import make_engine, make_session_factory, transaction
+from intake.errors import ConfigError
+from intake.paths import product_folder
 
 log = logging.getLogger(__name__)
 
 DEMO_ADMIN = "demo-admin"
-DEMO_BATCH_LABEL = "Demo batch (12 sample forms)"
-SAMPLE_COUNT = 12
-SAMPLE_SEED = 2026
+DEMO_BATCH_LABEL = "Demo batch (10 sample forms)"
+#: the committed sample files the demo loads, in ``samples/``
+DEMO_FILES = ("roster.csv", "batch.pdf")
 
 
-def _samples(settings: Settings) -> Path:
-    """Generate the sample scans once (with their demo roster); returns their folder."""
-    from intake.samples.generate import SampleOptions, generate_samples
-
-    out = settings.data_dir / "demo" / "samples"
-    if (out / "batch.pdf").is_file() and (out / "roster.csv").is_file():
-        return out
-    click.echo(f"Making {SAMPLE_COUNT} sample scans and their demo roster in {out} ...")
-    generate_samples(
-        SampleOptions(out=out, count=SAMPLE_COUNT, seed=SAMPLE_SEED, batch_pdf=True, workers=1)
-    )
-    return out
+def demo_samples() -> Path:
+    """The folder holding the demo's roster and batch (the wheel's copy or the checkout's)."""
+    folder = product_folder("samples")
+    missing = [name for name in DEMO_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError(
+            f"the demo's sample files {', '.join(missing)} are missing from {folder}: "
+            "reinstall the package (the wheel carries them)"
+        )
+    return folder
 
 
 def _import_roster(settings: Settings, roster_csv: Path) -> None:
@@ -109,11 +111,15 @@ def _demo_admin(settings: Settings) -> str | None:
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def demo(host: str, port: int) -> None:
+@click.option(
+    "--no-serve",
+    is_flag=True,
+    help="Set up the demo school, then exit; `intake serve` later reads the batch and serves.",
+)
+def demo(host: str, port: int, no_serve: bool) -> None:
     """Set up a demo school (roster, sample scans, an admin) and serve the app."""
     from intake.db.migrate import upgrade
     from intake.web import ensure_secret_key, read_secret_key
-    from intake.web.cli import run_server
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -121,11 +127,12 @@ def demo(host: str, port: int) -> None:
     upgrade(settings.sqlalchemy_url)
     if not read_secret_key(settings):
         ensure_secret_key(settings)
-    samples = _samples(settings)
+    samples = demo_samples()
     _import_roster(settings, samples / "roster.csv")
     batch_id = _queue_batch(settings, samples / "batch.pdf")
     if batch_id:
-        click.echo("The sample batch will be read as the app starts (watch it under Batches).")
+        when = "when `intake serve` starts" if no_serve else "as the app starts"
+        click.echo(f"The sample batch will be read {when} (watch it under Batches).")
     password = _demo_admin(settings)
     click.echo("")
     if password:
@@ -133,6 +140,12 @@ def demo(host: str, port: int) -> None:
         click.echo("  (shown only here; you will choose your own password at first sign-in)")
     else:
         click.echo(f"  Sign in as {DEMO_ADMIN!r} with the password you chose.")
+    if no_serve:
+        click.echo(f"  Serve it with: intake serve --host {host} --port {port}")
+        click.echo("")
+        return
     click.echo(f"  Open http://{host}:{port}/ in a browser.")
     click.echo("")
+    from intake.web.cli import run_server
+
     run_server(settings, host, port, settings.workers)

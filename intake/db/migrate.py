@@ -19,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.db.base import make_engine
 from intake.errors import ConfigError
+from intake.paths import package_path
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = package_path("intake.db", "migrations")
 
 
 def alembic_config(url: str = "") -> Config:

@@ -1,7 +1,7 @@
 """The project's own character model, run with onnxruntime (no download at run time).
 
 The ONNX files and their JSON sidecars live in ``intake/models``; ``python -m
-intake.training.train`` reproduces them. A model is loaded once per process and per file, and
+intake.lab.training.train`` reproduces them. A model is loaded once per process and per file, and
 reads a whole form's glyphs in one batch. Two models of the same recipe, trained from different
 seeds, are shipped: the first reads every glyph, the second only the glyphs the first is unsure
 of, and there the two models' probabilities are averaged (two models err apart more often than
@@ -23,10 +23,11 @@ import onnxruntime as ort
 from intake.engines.base import CharGuess
 from intake.engines.glyph import INPUT_HEIGHT, INPUT_WIDTH, glyphs_to_batch
 from intake.errors import EngineError
+from intake.paths import package_path
 
 log = logging.getLogger(__name__)
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
+MODELS = package_path("intake", "models")
 DEFAULT_MODEL = MODELS / "charnet.onnx"
 #: the same recipe from another seed: a second opinion on doubtful glyphs
 SECOND_MODEL = MODELS / "charnet-seed8.onnx"

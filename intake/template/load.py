@@ -8,15 +8,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from intake import PROJECT_ROOT
 from intake.errors import TemplateError
+from intake.paths import product_folder
 from intake.template.model import FormTemplate
-
-DEFAULT_DIR = PROJECT_ROOT / "templates" / "forms"
 
 
 def template_path(name: str = "parent-portal-v1", directory: Path | None = None) -> Path:
-    return (directory or DEFAULT_DIR) / f"{name}.json"
+    return (directory or product_folder("templates") / "forms") / f"{name}.json"
 
 
 def _describe(error: ValidationError, source: str) -> str:

@@ -13,10 +13,10 @@ from typing import Any
 from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
-from intake import PROJECT_ROOT
 from intake.config import Settings, load_settings
 from intake.errors import ConfigError
 from intake.jobs import build_queue
+from intake.paths import package_path, product_folder
 from intake.staff.login import PasswordLogin
 from intake.storage import local_storage
 from intake.web import database, headers, sessions
@@ -96,8 +96,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = (test_config or {}).get("INTAKE_SETTINGS") or load_settings()
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates" / "web"),
-        static_folder=str(Path(__file__).parent / "static"),
+        template_folder=str(product_folder("templates") / "web"),
+        static_folder=str(package_path("intake.web", "static")),
     )
     app.config.from_mapping(_flask_config(settings, test_config))
     database.init_app(app, app.config.get("DATABASE_URL") or settings.sqlalchemy_url)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from intake.bench.cli import format_table
-from intake.bench.metrics import (
+from intake.config import Thresholds
+from intake.lab.bench.cli import format_table
+from intake.lab.bench.metrics import (
     Tally,
     edit_distance,
     line_accuracy,
@@ -19,11 +20,10 @@ from intake.bench.metrics import (
     score_form,
     summarise,
 )
-from intake.bench.run import BenchOptions, run_bench
-from intake.config import Thresholds
+from intake.lab.bench.run import BenchOptions, run_bench
+from intake.lab.samples.truth import ApplicantTruth, ChildTruth, FormTruth, PageTruth
 from intake.reading.pipeline import ReadContext
 from intake.reading.result import FieldRead, FormRead
-from intake.samples.truth import ApplicantTruth, ChildTruth, FormTruth, PageTruth
 from intake.template.load import load_template
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reading"))
@@ -234,8 +234,8 @@ def test_the_whole_pipeline_accepts_what_the_roster_confirms(tmp_path: Path) -> 
 
 
 def test_a_tesseract_crash_on_one_line_reads_as_nothing() -> None:
-    from intake.bench.run import _baseline_line
     from intake.errors import EngineError
+    from intake.lab.bench.run import _baseline_line
 
     class Crashing:
         def read_line(self, image: object, alphabet: str) -> tuple[str, float]:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from intake.bench.calibrate import (
+from intake.config import Thresholds, load_settings
+from intake.engines.base import CharGuess
+from intake.errors import ConfigError
+from intake.lab.bench.calibrate import (
     Observation,
     Row,
     calibrate,
@@ -14,14 +17,11 @@ from intake.bench.calibrate import (
     sweep,
     wilson_upper,
 )
-from intake.bench.metrics import Tally, score_form, summarise
-from intake.config import Thresholds, load_settings
-from intake.engines.base import CharGuess
-from intake.errors import ConfigError
+from intake.lab.bench.metrics import Tally, score_form, summarise
+from intake.lab.samples.truth import FormTruth, PageTruth
 from intake.reading.boxes import BoxCut
 from intake.reading.fields import FieldCuts, assemble_field
 from intake.reading.result import FieldRead, FormRead, Problem
-from intake.samples.truth import FormTruth, PageTruth
 from intake.template.load import load_template
 from intake.template.model import CharField
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from intake.engines.base import ALL_CHARS
-from intake.training.boxes import compose
-from intake.training.fonts import held_out_fonts
-from intake.training.sources import font_sources
+from intake.lab.training.boxes import compose
+from intake.lab.training.fonts import held_out_fonts
+from intake.lab.training.sources import font_sources
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@
 import numpy as np
 
 from intake.engines.base import ALIGNED_PX_PER_MM, ALL_CHARS, DIGITS, LETTERS
-from intake.training import fonts
-from intake.training.boxes import CROP_H, CROP_W, broken_strokes, compose, reader_cleaning
-from intake.training.makeforms import prepare
-from intake.training.sources import hand_samples, is_validation_writer
-from intake.training.strokes import SKELETONS, stroke_source
+from intake.lab.training import fonts
+from intake.lab.training.boxes import CROP_H, CROP_W, broken_strokes, compose, reader_cleaning
+from intake.lab.training.makeforms import prepare
+from intake.lab.training.sources import hand_samples, is_validation_writer
+from intake.lab.training.strokes import SKELETONS, stroke_source
 
 
 def test_held_out_fonts_are_never_training_or_validation_fonts():

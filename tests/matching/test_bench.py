@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from intake.matching.bench import main, match_metrics, score_matches
+from intake.lab.matching.bench import main, match_metrics, score_matches
+from intake.lab.matching.simulate import Noise, simulate_read
+from intake.lab.samples.truth import ApplicantTruth, ChildTruth, FormTruth
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
-from intake.matching.simulate import Noise, simulate_read
 from intake.roster.model import Roster
-from intake.samples.truth import ApplicantTruth, ChildTruth, FormTruth
 
 from .conftest import FormBuilder
 
@@ -96,14 +96,14 @@ def test_simulated_reads_keep_the_boxes(roster: Roster) -> None:
     assert read.fields["p1_home_tel"].value.isdigit()
 
 
-demo = pytest.importorskip("intake.roster.demo")
+demo = pytest.importorskip("intake.lab.roster.demo")
 
 
 @pytest.mark.slow
 def test_issue_4_targets_on_a_generated_roster(capsys: pytest.CaptureFixture[str]) -> None:
     """2,000 students, 1,000 forms filled by the demo families, read by a simulated reader that
     confuses 1% of characters (with low confidence) and misreads 0.2% confidently."""
-    pytest.importorskip("intake.samples.fill")
+    pytest.importorskip("intake.lab.samples.fill")
     assert main(["--demo", "2000", "--forms", "1000", "--confusion-rate", "0.01"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     print(json.dumps(metrics))

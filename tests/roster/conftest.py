@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db.base import make_engine, make_session_factory
 from intake.db.migrate import upgrade
-from intake.roster.demo import make_demo_roster
+from intake.lab.roster.demo import make_demo_roster
 from intake.roster.model import Roster
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,8 +6,8 @@ import re
 import time
 from collections import Counter, defaultdict
 
+from intake.lab.roster.demo import make_demo_roster
 from intake.roster.contact_details import EMAIL_DOMAINS, is_postcode
-from intake.roster.demo import make_demo_roster
 from intake.roster.model import Roster
 from intake.roster.names import CULTURES
 from intake.roster.validate import expected_year, tutor_group_year

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from intake.lab.roster.demo import make_demo_roster
+from intake.lab.samples.generate import SampleSet, generate_samples
 from intake.roster.csv_io import read_roster, write_roster
-from intake.roster.demo import make_demo_roster
 from intake.roster.model import Roster
-from intake.samples.generate import SampleSet, generate_samples
 
 from .helpers import options
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from intake.samples.generate import SampleOptions
+from intake.lab.samples.generate import SampleOptions
 
 #: low resolution keeps the tests fast; the product scans at 200-300 dpi
 TEST_DPI = 100

@@ -7,7 +7,7 @@ import json
 from pdf2image import pdfinfo_from_path
 from PIL import Image
 
-from intake.samples.generate import SampleSet
+from intake.lab.samples.generate import SampleSet
 
 
 def test_batch_pdf_holds_every_scanned_page_and_the_blank_backs(batch_set: SampleSet) -> None:

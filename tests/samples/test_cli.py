@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from intake.errors import InputFileError
-from intake.samples.cli import samples
-from intake.samples.generate import generate_samples
-from intake.samples.handwriting import fonts_in
+from intake.lab.samples.cli import samples
+from intake.lab.samples.generate import generate_samples
+from intake.lab.samples.handwriting import fonts_in
 
 from .helpers import options
 

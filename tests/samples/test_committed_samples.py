@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from intake import PROJECT_ROOT
-from intake.samples.generate import SampleOptions, generate_samples
-from intake.samples.truth import FormTruth
+from intake.lab.samples.generate import SampleOptions, generate_samples
+from intake.lab.samples.truth import FormTruth
 
 SAMPLES = PROJECT_ROOT / "samples"
 

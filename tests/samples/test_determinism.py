@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from intake.samples.generate import generate_samples
-from intake.samples.truth import load_truths
+from intake.lab.samples.generate import generate_samples
+from intake.lab.samples.truth import load_truths
 
 from .helpers import options
 

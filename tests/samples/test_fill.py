@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from faker import Faker
 
-from intake.roster.demo import make_demo_roster
+from intake.lab.roster.demo import make_demo_roster
+from intake.lab.samples.fill import MISTAKES, fill_form, fit
 from intake.roster.families import families
-from intake.samples.fill import MISTAKES, fill_form, fit
 from intake.template import load_template
 from intake.template.model import FieldKind
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.samples.generate import SampleSet
+from intake.lab.samples.generate import SampleSet
 
 
 def test_readme_lists_every_form_and_the_command(batch_set: SampleSet) -> None:

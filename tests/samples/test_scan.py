@@ -8,7 +8,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from intake.samples.scan import ScanPlan, blank_back, photo_page, scan_page
+from intake.lab.samples.scan import ScanPlan, blank_back, photo_page, scan_page
 
 
 def _page(h: int = 330, w: int = 234) -> np.ndarray:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from intake.engines.base import ALPHABETS
+from intake.lab.samples.generate import SampleSet
+from intake.lab.samples.truth import FormTruth, load_truths
 from intake.roster.model import Roster
-from intake.samples.generate import SampleSet
-from intake.samples.truth import FormTruth, load_truths
 from intake.template import load_template
 from intake.template.model import CharField, FieldKind
 

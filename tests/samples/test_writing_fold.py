@@ -1,6 +1,6 @@
 """Folding names to the block capitals a parent writes."""
 
-from intake.samples.writing import fold
+from intake.lab.samples.writing import fold
 
 
 def test_accents_and_stroked_letters_fold_to_their_base_capitals() -> None:

@@ -37,8 +37,8 @@ def test_admin_cannot_change_their_own_role(client_as, users):
 
 
 def test_roster_import_from_the_admin_screen(client_as, db_factory, tmp_path):
+    from intake.lab.roster.demo import make_demo_roster
     from intake.roster.csv_io import write_roster
-    from intake.roster.demo import make_demo_roster
 
     path = tmp_path / "roster.csv"
     write_roster(make_demo_roster(40, 7, 2026), path)

@@ -3,7 +3,7 @@
 A *hand* turns one character into an ink mask (``Glyph``): float alpha, 1 where the pen laid
 ink, with the rows of its capital height marked so that a caller can place letters, digits and
 punctuation on one baseline. Fonts and image folders are the only outside sources here; how the
-ink is jittered and laid on the page lives in ``intake.samples.pen``.
+ink is jittered and laid on the page lives in ``intake.lab.samples.pen``.
 """
 
 from __future__ import annotations

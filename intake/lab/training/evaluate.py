@@ -1,6 +1,6 @@
 """Glyph-level measurement of the character engines on writing never used in training.
 
-    python -m intake.training.evaluate [--model intake/models/charnet.onnx]
+    python -m intake.lab.training.evaluate [--model intake/models/charnet.onnx]
         [--second intake/models/charnet-seed8.onnx | --alone] [--repeats 2]
         [--seed 11] [--tesseract-max N] [--engine charnet|tesseract]... [--forms DIR]... [--json]
 
@@ -28,11 +28,11 @@ import numpy as np
 from intake.engines.base import ALL_CHARS, ALPHABETS, DIGITS, LETTERS, CharEngine, CharGuess
 from intake.engines.charnet import DEFAULT_MODEL, SECOND_MODEL, CharNetEngine
 from intake.engines.tesseract import TesseractEngine
+from intake.lab.training import fonts
+from intake.lab.training.boxes import compose
+from intake.lab.training.formcrops import harvest_glyphs
+from intake.lab.training.sources import font_sources, hand_samples, hand_source
 from intake.template.model import FieldKind
-from intake.training import fonts
-from intake.training.boxes import compose
-from intake.training.formcrops import harvest_glyphs
-from intake.training.sources import font_sources, hand_samples, hand_source
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ import numpy as np
 from intake.config import School
 from intake.engines.base import ALL_CHARS, ALPHABETS
 from intake.engines.glyph import glyph_to_input
+from intake.lab.samples.truth import FormTruth
 from intake.reading.align import aligned_page
 from intake.reading.boxes import page_ink
 from intake.reading.fields import cut_field
 from intake.reading.identify import identify_page
 from intake.reading.ingest import PageFailure, iter_pages
-from intake.samples.truth import FormTruth
 from intake.template.load import load_template
 from intake.template.model import CharField
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from intake.engines.base import ALIGNED_PX_PER_MM, GLYPH_MARGIN_MM
-from intake.training.sources import InkSource
+from intake.lab.training.sources import InkSource
 
 BOX_W_MM, BOX_H_MM = 4.0, 5.0
 MARGIN = round(GLYPH_MARGIN_MM * ALIGNED_PX_PER_MM)

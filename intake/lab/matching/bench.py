@@ -1,4 +1,4 @@
-"""Matching metrics against ground truth, and ``python -m intake.matching.bench``.
+"""Matching metrics against ground truth, and ``python -m intake.lab.matching.bench``.
 
 Definitions (per truth child row / applicant; the run is fully automatic, no person chooses):
 
@@ -30,12 +30,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from intake.lab.samples.truth import FormTruth
 from intake.matching.applicants import Outcome
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import FormMatch, match_form
 from intake.reading.result import FormRead
 from intake.roster.model import Roster
-from intake.samples.truth import FormTruth
 
 log = logging.getLogger(__name__)
 STOP_OUTCOMES = frozenset({"no_pr", "blocked", "unknown_contact"})
@@ -145,7 +145,7 @@ def simulated_metrics(
     alternatives: bool = True,
 ) -> dict[str, Any]:
     """``match_metrics`` over reads simulated from the truths' box strings (no reader needed)."""
-    from intake.matching.simulate import Noise, simulate_reads
+    from intake.lab.matching.simulate import Noise, simulate_reads
 
     noise = Noise(confusion_rate=confusion_rate, alternatives=alternatives)
     forms = simulate_reads(truths, seed, noise)
@@ -153,9 +153,9 @@ def simulated_metrics(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m intake.matching.bench --roster R.csv --samples DIR`` (or ``--demo N``)."""
+    """``python -m intake.lab.matching.bench --roster R.csv --samples DIR`` (or ``--demo N``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m intake.matching.bench",
+        prog="python -m intake.lab.matching.bench",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -184,14 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
     if args.demo:
-        from intake.matching.simulate import synthetic_truths
-        from intake.roster.demo import make_demo_roster
+        from intake.lab.matching.simulate import synthetic_truths
+        from intake.lab.roster.demo import make_demo_roster
 
         roster = make_demo_roster(args.demo)
         truths = synthetic_truths(roster, args.forms, seed=args.seed)
     elif args.samples:
+        from intake.lab.samples.truth import load_truths
         from intake.roster.csv_io import read_roster
-        from intake.samples.truth import load_truths
 
         roster_path = args.roster or args.samples / "roster.csv"
         if not roster_path.is_file():

@@ -6,8 +6,8 @@ import string
 
 import numpy as np
 
+from intake.lab.samples.applicants import standing_of
 from intake.roster.model import Family, Relationship, Roster, Student
-from intake.samples.applicants import standing_of
 
 #: share of forms with no mistake at all
 CLEAN_SHARE = 0.64

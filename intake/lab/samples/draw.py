@@ -1,7 +1,7 @@
 """Lay a ``FormFill`` on blank page rasters: characters in their boxes, ticks and signatures.
 
 The template gives every position in millimetres; this module turns them into pixels at the
-page's dpi and asks ``intake.samples.pen`` to lay the ink with the family's hands and pens.
+page's dpi and asks ``intake.lab.samples.pen`` to lay the ink with the family's hands and pens.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from intake.samples.fill import FormFill
-from intake.samples.handwriting import FontHand, Glyph, GlyphHand
-from intake.samples.pen import Pen, signature, strike_through, tick_mark, write_char
+from intake.lab.samples.fill import FormFill
+from intake.lab.samples.handwriting import FontHand, Glyph, GlyphHand
+from intake.lab.samples.pen import Pen, signature, strike_through, tick_mark, write_char
 from intake.template.model import CharField, Page, Rect, SignatureField, TickField
 
 MM_PER_INCH = 25.4

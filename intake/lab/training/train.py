@@ -1,6 +1,6 @@
 """Trains the character model and writes the ONNX file and its JSON sidecar.
 
-    python -m intake.training.train --out intake/models/charnet.onnx [--epochs N] [--seed S]
+    python -m intake.lab.training.train --out intake/models/charnet.onnx [--epochs N] [--seed S]
         [--forms DIR]... [--form-repeats K]
 
 Needs the ``train`` extra (PyTorch CPU build, onnx). The synthetic glyph sets are cached under
@@ -8,31 +8,31 @@ Needs the ``train`` extra (PyTorch CPU build, onnx). The synthetic glyph sets ar
 trains on identical data. The epoch kept is the one with the best validation accuracy
 (validation fonts and writers are never trained on); the confidence temperature is fitted on
 the same validation set. Held-out fonts and ``handwriting/test`` are never touched here: measure
-them with ``python -m intake.training.evaluate``.
+them with ``python -m intake.lab.training.evaluate``.
 
 The shipped models were made by (about 40 minutes a model on 2 cores)::
 
-    python -m intake.training.makeforms --prepare /tmp/charnet-sources
+    python -m intake.lab.training.makeforms --prepare /tmp/charnet-sources
     python -m intake samples --count 40 --seed 101 --workers 1 \
         --fonts /tmp/charnet-sources/train-fonts --out /tmp/forms-fonts
     python -m intake samples --count 60 --seed 103 --workers 1 \
         --fonts /tmp/charnet-sources/train-fonts --out /tmp/forms-fonts2
-    python -m intake.training.makeforms --count 40 --seed 202 \
+    python -m intake.lab.training.makeforms --count 40 --seed 202 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs
-    python -m intake.training.makeforms --count 60 --seed 204 \
+    python -m intake.lab.training.makeforms --count 60 --seed 204 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs2
     python -m intake samples --count 60 --seed 105 --workers 1 \
         --fonts /tmp/charnet-sources/train-fonts --out /tmp/forms-fonts3
-    python -m intake.training.makeforms --count 60 --seed 206 \
+    python -m intake.lab.training.makeforms --count 60 --seed 206 \
         --glyphs /tmp/charnet-sources/train-glyphs --fonts /tmp/charnet-sources/train-fonts \
         --out /tmp/forms-glyphs3
-    python -m intake.training.train --out intake/models/charnet.onnx --epochs 7 --width 32 \
+    python -m intake.lab.training.train --out intake/models/charnet.onnx --epochs 7 --width 32 \
         --threads 2 --forms /tmp/forms-fonts --forms /tmp/forms-glyphs \
         --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
         --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
-    python -m intake.training.train --out intake/models/charnet-seed8.onnx --seed 8 --epochs 7 \
+    python -m intake.lab.training.train --out intake/models/charnet-seed8.onnx --seed 8 --epochs 7 \
         --width 32 --threads 2 --forms /tmp/forms-fonts --forms /tmp/forms-glyphs \
         --forms /tmp/forms-fonts2 --forms /tmp/forms-glyphs2 \
         --forms /tmp/forms-fonts3 --forms /tmp/forms-glyphs3 --form-repeats 2
@@ -57,12 +57,12 @@ from torch import nn
 
 from intake.engines.base import ALL_CHARS
 from intake.engines.glyph import INPUT_HEIGHT, INPUT_WIDTH
-from intake.training import fonts
-from intake.training.dataset import DATA_VERSION, SOURCE_MIX, GlyphSet, cached
-from intake.training.formcrops import harvest
-from intake.training.model import CharNet
+from intake.lab.training import fonts
+from intake.lab.training.dataset import DATA_VERSION, SOURCE_MIX, GlyphSet, cached
+from intake.lab.training.formcrops import harvest
+from intake.lab.training.model import CharNet
 
-log = logging.getLogger("intake.training.train")
+log = logging.getLogger("intake.lab.training.train")
 
 BATCH = 128
 

@@ -13,11 +13,11 @@ import statistics
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from intake.lab.samples.truth import FormTruth
 from intake.reading.result import FieldRead, FormRead, Problem
 from intake.reading.signatures import SIGNED
 from intake.reading.ticks import TICKED
 from intake.reading.validate import check
-from intake.samples.truth import FormTruth
 from intake.template.model import CharField, FieldKind, FormTemplate
 
 #: the field groups the benchmark reports, by field kind

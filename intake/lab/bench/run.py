@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from intake.bench.metrics import Tally, line_accuracy, median, percentile, score_form, summarise
 from intake.engines.base import ALIGNED_PX_PER_MM, ALPHABETS
 from intake.engines.tesseract import TesseractEngine
 from intake.errors import EngineError
+from intake.lab.bench.metrics import Tally, line_accuracy, median, percentile, score_form, summarise
+from intake.lab.samples.truth import FormTruth, load_truths
 from intake.reading.align import aligned_page, homography_array
 from intake.reading.boxes import PageInk, page_ink
 from intake.reading.fields import cut_field
@@ -29,7 +30,6 @@ from intake.reading.identify import to_grey
 from intake.reading.ingest import PageImage, iter_pages
 from intake.reading.pipeline import ReadContext, iter_page_results
 from intake.reading.result import FormRead, PageRead
-from intake.samples.truth import FormTruth, load_truths
 from intake.template.model import CharField, FormTemplate
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def sample_set(options: BenchOptions) -> Iterator[Path]:
     if options.samples is not None:
         yield options.samples
         return
-    from intake.samples.generate import SampleOptions, generate_samples
+    from intake.lab.samples.generate import SampleOptions, generate_samples
 
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
         out = Path(tmp) / "samples"
@@ -269,7 +269,7 @@ def _matching(
     """The roster-matching figures, and auto-acceptance over the whole pipeline: a field is
     also accepted when the school's records confirm it (``intake.matching.confirm``)."""
     try:
-        from intake.matching.bench import match_and_score
+        from intake.lab.matching.bench import match_and_score
         from intake.matching.confirm import on_record
     except ImportError:
         return {}

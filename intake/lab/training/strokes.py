@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from intake.training.sources import InkSource
+from intake.lab.training.sources import InkSource
 
 Stroke = list[tuple[float, float]]
 

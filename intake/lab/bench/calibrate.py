@@ -9,10 +9,10 @@ error rate among accepted fields, overall and per field kind, with the Wilson up
 error rate. The recommended threshold is the lowest candidate whose error rate meets the target
 with at least ``min_accepted`` accepted fields behind it.
 
-Tune ONLY on sets written with training-side fonts and writers (``intake.training.makeforms
+Tune ONLY on sets written with training-side fonts and writers (``intake.lab.training.makeforms
 --prepare`` writes those folders); never on held-out fonts or ``handwriting/test``::
 
-    python -m intake.bench.calibrate --samples /tmp/tune_fonts --samples /tmp/tune_glyphs \\
+    python -m intake.lab.bench.calibrate --samples /tmp/tune_fonts --samples /tmp/tune_glyphs \\
         --target-error 0.002
 """
 
@@ -26,13 +26,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from intake.bench.metrics import field_right
-from intake.bench.run import read_form
 from intake.config import Thresholds
 from intake.errors import IntakeError
+from intake.lab.bench.metrics import field_right
+from intake.lab.bench.run import read_form
+from intake.lab.samples.truth import FormTruth, load_truths
 from intake.reading.pipeline import ReadContext
 from intake.reading.result import FormRead, Problem
-from intake.samples.truth import FormTruth, load_truths
 from intake.template.model import CharField, FormTemplate
 
 log = logging.getLogger(__name__)

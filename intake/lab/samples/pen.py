@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from intake.samples.handwriting import Glyph
+from intake.lab.samples.handwriting import Glyph
 
 #: ballpoint and gel pen colours (RGB): blue, dark blue, black, blue-black
 PEN_COLOURS: tuple[tuple[int, int, int], ...] = (

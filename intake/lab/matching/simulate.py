@@ -12,9 +12,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from intake.lab.samples.truth import FormTruth
 from intake.reading.result import CharRead, FieldRead, FormRead
 from intake.roster.model import Roster
-from intake.samples.truth import FormTruth
 from intake.template.load import load_template
 
 #: what a reader confuses each character with
@@ -103,8 +103,8 @@ def synthetic_truths(roster: Roster, count: int, seed: int = 5) -> list[FormTrut
     import numpy as np
     from faker import Faker
 
+    from intake.lab.samples.fill import fill_form
     from intake.roster.families import families
-    from intake.samples.fill import fill_form
 
     template = load_template()
     packs = families(roster)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from intake.lab.samples.generate import SampleOptions, generate_samples
 from intake.progress import TerminalProgress
-from intake.samples.generate import SampleOptions, generate_samples
 
 
 @click.command("samples")

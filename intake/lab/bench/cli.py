@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from intake.bench.run import BenchOptions, run_bench
 from intake.config import load_settings
 from intake.errors import IntakeError
+from intake.lab.bench.run import BenchOptions, run_bench
 from intake.reading.cli import ENGINES, make_context
 from intake.reading.pipeline import ReadContext
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from intake.samples.truth import FormTruth, PageTruth
+from intake.lab.samples.truth import FormTruth, PageTruth
 
 #: what a problem code means, for the table's readers
 PROBLEM_WORDS: dict[str, str] = {
@@ -59,7 +59,7 @@ def samples_readme(truths: list[FormTruth], command: str, batch_pages: int) -> s
         "```",
         "",
         "- `form-NNNN-pP.jpg|png`: page P of form NNNN as the scanner or phone wrote it.",
-        "- `form-NNNN.json`: its ground truth (`intake.samples.truth.FormTruth`): every box",
+        "- `form-NNNN.json`: its ground truth (`intake.lab.samples.truth.FormTruth`): every box",
         "  string as written (upper case for what it means, `' '` for an empty box), ticks,",
         "  signatures, the roster ids each child and applicant should resolve to, the problems a",
         "  reviewer should see, and each page's rotation and scan conditions.",

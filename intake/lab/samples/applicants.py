@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from faker import Faker
 
+from intake.lab.samples.writing import fold
 from intake.roster.model import Address, Contact, Family, Relationship, Roster, Student
-from intake.samples.writing import fold
 
 PARTIES = ("parent1", "parent2")
 

@@ -1,7 +1,7 @@
 """The sample generator's driver: roster -> families -> filled forms -> scans -> files and truths.
 
 ``generate_samples`` writes into one folder: each form's page images (``form-0001-p1.jpg``...),
-its ground truth (``form-0001.json``, see ``intake.samples.truth``), the roster the forms were
+its ground truth (``form-0001.json``, see ``intake.lab.samples.truth``), the roster the forms were
 filled from (``roster.csv``), ``manifest.json`` and, with ``batch_pdf``, ``batch.pdf``: the
 copier's multi-page PDF of the same scans with blank backs and the odd form in the wrong page
 order. Forms are made on two processes; every random draw is seeded from (seed, form index), so
@@ -26,16 +26,16 @@ from faker import Faker
 
 from intake.config import School
 from intake.errors import InputFileError
+from intake.lab.samples.batch import BatchEntry, write_batch_pdf
+from intake.lab.samples.draw import Writer, draw_page
+from intake.lab.samples.fill import fill_form
+from intake.lab.samples.handwriting import default_fonts, font_hand, fonts_in, glyph_hand
+from intake.lab.samples.pen import random_pen
+from intake.lab.samples.readme import samples_readme
+from intake.lab.samples.scan import blank_back, choose_scan, photo_page, scan_page
+from intake.lab.samples.truth import FormTruth, PageTruth
 from intake.progress import NullProgress, Progress
 from intake.roster.model import Family, Roster
-from intake.samples.batch import BatchEntry, write_batch_pdf
-from intake.samples.draw import Writer, draw_page
-from intake.samples.fill import fill_form
-from intake.samples.handwriting import default_fonts, font_hand, fonts_in, glyph_hand
-from intake.samples.pen import random_pen
-from intake.samples.readme import samples_readme
-from intake.samples.scan import blank_back, choose_scan, photo_page, scan_page
-from intake.samples.truth import FormTruth, PageTruth
 from intake.template import load_template
 from intake.template.model import FormTemplate
 
@@ -223,7 +223,7 @@ def _roster(options: SampleOptions) -> Roster:
         if options.roster.resolve() != target.resolve():
             shutil.copyfile(options.roster, target)
         return roster
-    from intake.roster.demo import make_demo_roster
+    from intake.lab.roster.demo import make_demo_roster
 
     write_roster(make_demo_roster(students=DEMO_STUDENTS, seed=options.seed), target)
     # read back what was written, so the truths name exactly the ids in roster.csv

@@ -6,9 +6,9 @@ year's tutor group, a missing signature or date, a tick for an account they alre
 address, a step-parent without parental responsibility, a contact under a court order, a child who
 is not at the school, or a person the school does not hold at all. The problems a reviewer should
 see are worked out from what was written, not from what was intended, so the truth stays honest.
-The mistakes and their frequencies live in ``intake.samples.mistakes``, the applicants in
-``intake.samples.applicants``, how characters are written (and crossed out) in
-``intake.samples.writing``.
+The mistakes and their frequencies live in ``intake.lab.samples.mistakes``, the applicants in
+``intake.lab.samples.applicants``, how characters are written (and crossed out) in
+``intake.lab.samples.writing``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 from faker import Faker
 
-from intake.roster.model import Address, Family, Relationship, Roster, Student
-from intake.samples.applicants import (
+from intake.lab.samples.applicants import (
     Applicant,
     choose_applicants,
     email_written,
@@ -29,7 +28,7 @@ from intake.samples.applicants import (
     postcode_written,
     standing_of,
 )
-from intake.samples.mistakes import (
+from intake.lab.samples.mistakes import (
     CLEAN_SHARE,
     MISTAKES,
     choose_mistakes,
@@ -38,8 +37,9 @@ from intake.samples.mistakes import (
     previous_group,
     wrong_group,
 )
-from intake.samples.truth import ApplicantTruth, ChildTruth
-from intake.samples.writing import Writing, cross_out, fit, fold, lower_case, party_of
+from intake.lab.samples.truth import ApplicantTruth, ChildTruth
+from intake.lab.samples.writing import Writing, cross_out, fit, fold, lower_case, party_of
+from intake.roster.model import Address, Family, Relationship, Roster, Student
 from intake.template.model import CharField, FieldKind, FormTemplate
 
 __all__ = ["CLEAN_SHARE", "MISTAKES", "REFERENCE_DATE", "FormFill", "Writing", "fill_form", "fit"]

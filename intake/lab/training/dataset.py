@@ -1,7 +1,7 @@
 """Builds (and caches) the labelled glyph sets the character model trains and validates on.
 
 Every sample is made the way the reader will see it: a source (font, stroke drawing or real
-handwriting) composed into a box crop by :func:`intake.training.boxes.compose`, then turned into
+handwriting) composed into a box crop by :func:`intake.lab.training.boxes.compose`, then turned into
 the model input by :func:`intake.engines.glyph.glyph_to_input`, the very function inference uses.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 
 from intake.engines.base import ALL_CHARS, DIGITS, LETTERS
 from intake.engines.glyph import glyph_to_input
-from intake.training import fonts
-from intake.training.boxes import compose
-from intake.training.sources import (
+from intake.lab.training import fonts
+from intake.lab.training.boxes import compose
+from intake.lab.training.sources import (
     LOWER_CASE_MARK,
     InkSource,
     font_sources,
@@ -25,7 +25,7 @@ from intake.training.sources import (
     hand_source,
     is_validation_writer,
 )
-from intake.training.strokes import stroke_source
+from intake.lab.training.strokes import stroke_source
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@
 Debian's default handwriting fonts, which include the held-out ones; training data must not see
 those. This wrapper runs the same generator with the fallback restricted to ``--fonts``:
 
-    python -m intake.training.makeforms --glyphs DIR --fonts DIR --out DIR --count N --seed S
+    python -m intake.lab.training.makeforms --glyphs DIR --fonts DIR --out DIR --count N --seed S
 
 ``--prepare DIR`` instead writes the folders of links these commands need: ``DIR/train-fonts``
 (training handwriting fonts, validation fonts left out), ``DIR/train-glyphs`` (handwriting/train
@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from intake.samples import generate
-from intake.samples.handwriting import fonts_in
-from intake.training import fonts
-from intake.training.sources import hand_samples, is_validation_writer
+from intake.lab.samples import generate
+from intake.lab.samples.handwriting import fonts_in
+from intake.lab.training import fonts
+from intake.lab.training.sources import hand_samples, is_validation_writer
 
 
 def _link(target: Path, link: Path) -> None:

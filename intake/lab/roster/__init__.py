@@ -1,0 +1,1 @@
+"""A synthetic school roster for demos, samples and benchmarks (``intake demo-data``)."""
