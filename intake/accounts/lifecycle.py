@@ -168,6 +168,7 @@ def record_change(
     detail: str = "",
     audit_extra: dict[str, object] | None = None,
     audited: bool = False,
+    note: str | None = None,
 ) -> AccountChangeEvent:
     """The one door every account change goes through: log row, audit entry, listeners.
     ``audit_extra`` adds ids or codes to the audit entry; ``audited``: the caller writes its
@@ -193,6 +194,7 @@ def record_change(
             cause=cause,
             import_id=lc.import_id,
             actor_id=lc.actor_id,
+            note=note,
         )
     )
     audit_detail: dict[str, object] = {"contact_id": account.contact_id}
@@ -241,7 +243,7 @@ def suspend_link(
 
 
 def reinstate_link(
-    session: Session, lc: Lifecycle, account: PortalAccount, student_id: str
+    session: Session, lc: Lifecycle, account: PortalAccount, student_id: str, reason: str
 ) -> None:
     """A person's decision (the caller checked the cause is gone): the link is active again and
     a suspended account with it."""
@@ -250,7 +252,9 @@ def reinstate_link(
         raise ConflictError("Only a suspended link can be reinstated.")
     link.status = LINK_ACTIVE
     link.suspended_at = link.suspended_cause = link.suspended_by_import_id = None
-    record_change(session, lc, ChangeKind.LINK_REINSTATED, account, student_id, "person")
+    record_change(
+        session, lc, ChangeKind.LINK_REINSTATED, account, student_id, "person", note=reason
+    )
     if account.status == ACCOUNT_SUSPENDED:
         account.status, account.suspended_at = ACCOUNT_ACTIVE, None
         record_change(session, lc, ChangeKind.REACTIVATED, account, cause="person")
@@ -379,10 +383,14 @@ def merge_into(
     session: Session, lc: Lifecycle, source: PortalAccount, target: PortalAccount
 ) -> None:
     """Two accounts of one person (contacts merged in the MIS): ``target`` is kept and takes
-    the links it lacks; ``source`` is deactivated."""
+    the links it lacks (each then judged against the roster like any other); ``source``'s
+    other links end and it is deactivated."""
     have = {link.student_id for link in target.children}
     for link in list(source.children):
-        if link.student_id in have or link.status == LINK_ENDED:
+        if link.status == LINK_ENDED:
+            continue
+        if link.student_id in have:  # the kept account has this child already
+            end_link(session, lc, source, link.student_id, "merged")
             continue
         source.children.remove(link)
         target.children.append(link)

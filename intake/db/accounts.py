@@ -144,6 +144,8 @@ class AccountChange(Base):
     cause: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     import_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: a person's reason (reinstating); kept here, never in the audit log
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class FormDecision(Base):

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("cause", sa.String(length=100), nullable=False),
         sa.Column("import_id", sa.Integer(), nullable=True),
         sa.Column("actor_id", sa.String(length=64), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_changes")),
     )
     with op.batch_alter_table("account_changes", schema=None) as batch_op:
