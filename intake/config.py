@@ -136,6 +136,12 @@ class Settings:
     public_https: bool = False
     #: host names the web app answers to ("a|b" in the environment); empty: any
     trusted_hosts: tuple[str, ...] = ()
+    #: how long a leaver's links to accounts last after the import that marked the leaver:
+    #: "term_end" (the end of the day of the next ``term_end_dates`` date) or days ("14d", "0d")
+    leaver_grace: str = "term_end"
+    #: the school's term ends as month-day ("MM-DD"; "|" between them in the environment):
+    #: autumn, spring (after any Easter holiday) and summer
+    term_end_dates: tuple[str, ...] = ("12-31", "04-30", "07-31")
     school: School = field(default_factory=School)
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)

@@ -65,6 +65,7 @@ ROSTER_CACHE_S = 120.0
 def default_matcher(settings: Settings) -> Matcher:
     """The roster matcher over the roster in the database (reloaded every two minutes)."""
     try:
+        from intake.accounts.known import existing_accounts
         from intake.matching.confirm import correction_data, on_record
         from intake.matching.index import RosterIndex
         from intake.matching.proposals import match_form
@@ -79,12 +80,15 @@ def default_matcher(settings: Settings) -> Matcher:
         if "index" not in cache or time.monotonic() - cache["at"] > ROSTER_CACHE_S:
             with factory() as session:
                 roster = load_roster_from_db(session)
+                cache["accounts"] = existing_accounts(session)
             cache["index"], cache["at"] = RosterIndex(roster), time.monotonic()
         return cache["index"]
 
     def match(form: FormRead) -> dict[str, Any]:
         roster = index()
-        result = match_form(form, roster, thresholds=settings.thresholds)
+        result = match_form(
+            form, roster, thresholds=settings.thresholds, accounts=cache["accounts"]
+        )
         records = on_record(form, result, roster)
         data = proposed_data(result, records.confirmed)
         data["corrected"] = {

@@ -12,7 +12,8 @@ Rules (the seed's policy, made exact):
   The override never creates access: it approves what is allowed and *drops* the part at issue:
   an unmatched child row, an unmatched applicant, a child the applicant has no parental
   responsibility (PR) for, a child under a court-order / no-contact flag or a child-protection
-  hold, an applicant whose account was revoked (reinstating is a separate, explicit action).
+  hold, an applicant whose account was revoked or suspended (reinstating is a separate,
+  explicit action). A deactivated account (its children left) is made active again.
 - What is granted to each approved applicant is computed from the roster, never from the form:
   a link to every child on roll for whom the contact has PR, with no blocking flag and no open
   hold. Children named on the form that fail this are issues; others are simply not linked.
@@ -24,7 +25,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from intake.accounts.ports import FormForApproval, RosterLookup
-from intake.db.accounts import ACCOUNT_REVOKED
+from intake.db.accounts import ACCOUNT_REVOKED, ACCOUNT_SUSPENDED
 
 FATAL_CODES = frozenset({"UNSIGNED", "SAME_CONTACT", "NOTHING_TO_GRANT", "NO_APPLICANT"})
 
@@ -120,6 +121,16 @@ def _applicant_issues(
             )
             continue
         seen.add(app.contact_id)
+        if account_status.get(app.contact_id) == ACCOUNT_SUSPENDED:
+            issues.append(
+                Issue(
+                    "ACCOUNT_SUSPENDED",
+                    f"{where} (contact {app.contact_id}) has an account suspended after a roster "
+                    "change; the safeguarding lead decides on the safeguarding screen.",
+                    slot=app.slot,
+                )
+            )
+            continue
         if account_status.get(app.contact_id) == ACCOUNT_REVOKED:
             issues.append(
                 Issue(

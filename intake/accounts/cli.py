@@ -60,6 +60,30 @@ def accounts() -> None:
     """Parent Portal accounts: export, API tokens for the JSON export, a sample letter."""
 
 
+@accounts.command("expire-links")
+@click.option("--dry-run", is_flag=True, help="List the links that would end; change nothing.")
+def expire_links_command(dry_run: bool) -> None:
+    """End leavers' links whose grace period is over, and deactivate accounts left with no
+    child (every roster import does this too; run it daily, e.g. from cron)."""
+    from intake.accounts.adapters import audit_recorder
+    from intake.accounts.lifecycle import Lifecycle, listeners_for
+    from intake.accounts.roster_sync import expire_links
+
+    settings = load_settings()
+    now = datetime.now(UTC)
+    listeners = () if dry_run else listeners_for(settings)
+    lc = Lifecycle(audit_recorder, CLI_ACTOR, lambda: now, listeners)
+    with _factory(settings)() as session:
+        ended = expire_links(session, lc, now)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    click.echo(f"{'would end' if dry_run else 'ended'} {ended} link(s):")
+    for change in lc.changes:
+        click.echo(f"  {change.words()}")
+
+
 @accounts.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)

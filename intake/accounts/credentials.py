@@ -113,6 +113,8 @@ def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> 
         )
     first_names = []
     for link in account.children:
+        if link.status != "active":  # a suspended or ended link is not access to name
+            continue
         student = ctx.roster.student(link.student_id)
         if student is not None:
             first_names.append(student.preferred_forename or student.legal_forename)
@@ -154,7 +156,7 @@ def print_letters(
     for account in sorted(accounts, key=lambda a: (a.surname, a.forename, a.id)):
         if account.status != ACCOUNT_ACTIVE:
             raise ConflictError(f"Account {account.id} is revoked; reinstate it first.")
-        if not account.children:
+        if not any(link.status == "active" for link in account.children):
             raise ConflictError(f"Account {account.id} has no linked children.")
         letters.append(_letter_for(account, _issue(account, ctx), ctx))
         session.add(

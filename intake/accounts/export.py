@@ -9,7 +9,7 @@ student_ids    the MIS ids of the linked children (CSV: separated by ``;``; JSON
 forename       the contact's forename as the MIS held it when the account was created
 surname        the contact's surname, likewise
 email          the contact's email on file (for password resets)
-status         ``active`` or ``revoked``
+status         ``active``, ``suspended``, ``deactivated`` or ``revoked``
 created_at     when the account was created (ISO 8601, UTC)
 =============  ==============================================================================
 
@@ -99,7 +99,10 @@ def export_rows(session: Session, status: str | None = None) -> list[ExportRow]:
             ExportRow(
                 username=account.username,
                 contact_id=account.contact_id,
-                student_ids=tuple(sorted(link.student_id for link in account.children)),
+                # only links in force: a suspended or ended link shows the portal nothing
+                student_ids=tuple(
+                    sorted(link.student_id for link in account.children if link.status == "active")
+                ),
                 forename=account.forename,
                 surname=account.surname,
                 email=account.email,

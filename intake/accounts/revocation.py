@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.accounts import lifecycle
 from intake.accounts.approval import linkable_students
 from intake.accounts.errors import NotFoundError
 from intake.accounts.ports import AccountsContext
@@ -19,6 +20,8 @@ from intake.accounts.service import lock_student, open_hold_students, require_re
 from intake.db.accounts import (
     ACCOUNT_ACTIVE,
     ACCOUNT_REVOKED,
+    ACCOUNT_SUSPENDED,
+    LINK_ACTIVE,
     AccountChild,
     ChildHold,
     PortalAccount,
@@ -34,15 +37,19 @@ def get_account(session: Session, account_id: str) -> PortalAccount:
 
 
 def _revoke(
-    account: PortalAccount, ctx: AccountsContext, actor_id: str, reason: str, hold_id: str | None
+    session: Session,
+    account: PortalAccount,
+    ctx: AccountsContext,
+    actor_id: str,
+    reason: str,
+    hold_id: str | None,
 ) -> None:
-    account.status = ACCOUNT_REVOKED
     account.revoked_at = ctx.clock()
     account.revoked_by = actor_id
     account.revoked_reason = reason
     account.revoked_by_hold_id = hold_id
-    account.password_hash = None  # the old credentials never work again
-    account.session_epoch += 1
+    # the state change itself (status, password, sessions, audit) goes through the lifecycle
+    lifecycle.revoke(session, lifecycle.lifecycle_for(ctx, actor_id), account, hold_id)
 
 
 def revoke_account(
@@ -53,14 +60,7 @@ def revoke_account(
     account = get_account(session, account_id)
     if account.status == ACCOUNT_REVOKED:
         raise ConflictError("This account is already revoked.")
-    _revoke(account, ctx, actor_id, reason, None)
-    ctx.audit(
-        session,
-        actor_id=actor_id,
-        action="account.revoked",
-        object_type="portal_account",
-        object_id=account.id,
-    )
+    _revoke(session, account, ctx, actor_id, reason, None)
     return account
 
 
@@ -88,17 +88,10 @@ def open_child_hold(
     ).all()
     revoked = []
     for account in accounts:
-        if account.status == ACCOUNT_ACTIVE:
-            _revoke(account, ctx, actor_id, reason, hold.id)
+        # a suspended account is revoked too: the hold must outlast a later reinstatement
+        if account.status in (ACCOUNT_ACTIVE, ACCOUNT_SUSPENDED):
+            _revoke(session, account, ctx, actor_id, reason, hold.id)
             revoked.append(account.id)
-            ctx.audit(
-                session,
-                actor_id=actor_id,
-                action="account.revoked",
-                object_type="portal_account",
-                object_id=account.id,
-                detail={"hold_id": hold.id},
-            )
     ctx.audit(
         session,
         actor_id=actor_id,
@@ -138,16 +131,18 @@ def close_child_hold(
 def reinstate_account(
     session: Session, ctx: AccountsContext, account_id: str, actor_id: str, reason: str
 ) -> PortalAccount:
-    """Reinstate a revoked account after checking every link against the roster again: links
-    without PR, with a blocking flag or under an open hold are removed. A new credential
-    letter is needed afterwards (revocation cleared the password)."""
+    """Reinstate a revoked account after checking every active link against the roster again:
+    links without PR, with a blocking flag or under an open hold are removed. Suspended links
+    stay suspended (the safeguarding screen reinstates them) and ended links stay ended. A new
+    credential letter is needed afterwards (revocation cleared the password)."""
     reason = require_reason(reason, "Reinstating an account")
     account = get_account(session, account_id)
     if account.status != ACCOUNT_REVOKED:
         raise ConflictError("Only a revoked account can be reinstated.")
     allowed = set(linkable_students(ctx.roster, account.contact_id, open_hold_students(session)))
-    removed = [link.student_id for link in account.children if link.student_id not in allowed]
-    if len(removed) == len(account.children):
+    active = [link for link in account.children if link.status == LINK_ACTIVE]
+    removed = [link.student_id for link in active if link.student_id not in allowed]
+    if len(removed) == len(active):
         raise WorkflowError(
             "No child may be linked to this account now (no parental "
             "responsibility, a flag or an open hold), so it stays revoked."
@@ -155,18 +150,10 @@ def reinstate_account(
     for link in list(account.children):
         if link.student_id in removed:
             account.children.remove(link)
-    account.status = ACCOUNT_ACTIVE
     account.revoked_at = account.revoked_by = account.revoked_reason = None
     account.revoked_by_hold_id = None
     account.must_change_password = True
     account.reinstated_at, account.reinstated_by = ctx.clock(), actor_id
     account.reinstated_reason = reason
-    ctx.audit(
-        session,
-        actor_id=actor_id,
-        action="account.reinstated",
-        object_type="portal_account",
-        object_id=account.id,
-        detail={"links_removed": removed},
-    )
+    lifecycle.reinstate(session, lifecycle.lifecycle_for(ctx, actor_id), account, removed)
     return account

@@ -19,12 +19,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from intake.accounts import lifecycle
 from intake.accounts.approval import ApprovalPlan, Grant, evaluate
 from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
 from intake.accounts.ports import AccountsContext, FormForApproval
 from intake.accounts.usernames import choose_username
 from intake.db.accounts import (
     ACCOUNT_ACTIVE,
+    ACCOUNT_DEACTIVATED,
     DECISION_APPROVED,
     AccountChild,
     ChildHold,
@@ -220,7 +222,12 @@ def lock_student(session: Session, student_id: str) -> None:
 
 
 def link_child(
-    session: Session, account: PortalAccount, student_id: str, form_id: str, actor_id: str
+    session: Session,
+    account: PortalAccount,
+    student_id: str,
+    form_id: str,
+    actor_id: str,
+    events: lifecycle.Lifecycle,
 ) -> bool:
     """Link ``student_id`` to ``account`` unless already linked; True when a link was made.
     Refuses (``ConflictError``) when a child-protection hold was opened meanwhile."""
@@ -237,13 +244,15 @@ def link_child(
             f"A child-protection hold was opened on student {student_id} "
             "meanwhile; look at the form again."
         )
-    exists = session.scalar(
-        select(AccountChild.id).where(
+    exists = session.scalars(
+        select(AccountChild).where(
             AccountChild.account_id == account.id, AccountChild.student_id == student_id
         )
-    )
+    ).one_or_none()
     if exists is not None:
-        return False
+        # an ended link (the child left and came back) is linked again by this approval; a
+        # suspended one stays for the safeguarding lead
+        return lifecycle.relink_ended(session, events, account, student_id)
     link = AccountChild(
         account_id=account.id, student_id=student_id, linked_by=actor_id, source_form_id=form_id
     )
@@ -252,6 +261,9 @@ def link_child(
             session.add(link)
     except IntegrityError:
         return False
+    lifecycle.record_change(
+        session, events, lifecycle.ChangeKind.LINKED, account, student_id, "approval", audited=True
+    )
     return True
 
 
@@ -259,10 +271,19 @@ def _apply_grant(
     session: Session, ctx: AccountsContext, grant: Grant, form_id: str, actor_id: str
 ) -> tuple[PortalAccount, bool, int]:
     account, created = get_or_create_account(session, ctx, grant.contact_id, form_id, actor_id)
-    if account.status != ACCOUNT_ACTIVE:
-        # Revoked between planning and now: never reinstate silently.
-        raise ConflictError(f"Account {account.id} was revoked meanwhile; look again.")
-    links = sum(link_child(session, account, s, form_id, actor_id) for s in grant.student_ids)
+    events = lifecycle.lifecycle_for(ctx, actor_id)
+    if account.status == ACCOUNT_DEACTIVATED:
+        lifecycle.reactivate_account(session, events, account)  # the approver's decision
+    elif account.status != ACCOUNT_ACTIVE:
+        # Revoked or suspended between planning and now: never reinstate silently.
+        raise ConflictError(f"Account {account.id} was revoked or suspended meanwhile; look again.")
+    links = sum(
+        link_child(session, account, s, form_id, actor_id, events) for s in grant.student_ids
+    )
+    if created:  # approve_form writes the audit entry, with the form
+        lifecycle.record_change(
+            session, events, lifecycle.ChangeKind.CREATED, account, audited=True
+        )
     return account, created, links
 
 

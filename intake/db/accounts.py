@@ -28,6 +28,16 @@ from intake.db.base import Base
 
 ACCOUNT_ACTIVE = "active"
 ACCOUNT_REVOKED = "revoked"
+#: every link is suspended (a roster change); the safeguarding lead decides (``lifecycle``)
+ACCOUNT_SUSPENDED = "suspended"
+#: no child on roll is left (leavers past their grace period), or merged into another account
+ACCOUNT_DEACTIVATED = "deactivated"
+
+LINK_ACTIVE = "active"
+#: a roster change took the contact's standing for the child away; reinstating is a person's act
+LINK_SUSPENDED = "suspended"
+#: ended for good (a leaver past the grace period): a new application links the child again
+LINK_ENDED = "ended"
 
 DECISION_APPROVED = "approved"
 DECISION_REJECTED = "rejected"
@@ -75,6 +85,8 @@ class PortalAccount(Base):
     reinstated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reinstated_by: Mapped[str | None] = mapped_column(String(64))
     reinstated_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: bumped at every password change or revocation: portal sessions carry it and die with it
     session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -100,8 +112,40 @@ class AccountChild(Base):
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     linked_by: Mapped[str] = mapped_column(String(64), nullable=False)
     source_form_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    #: ``LINK_ACTIVE``, ``LINK_SUSPENDED`` or ``LINK_ENDED``; changed only by ``lifecycle``
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=LINK_ACTIVE, server_default=LINK_ACTIVE
+    )
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: why, as space-separated cause codes (``lifecycle.CAUSE_WORDS``)
+    suspended_cause: Mapped[str | None] = mapped_column(String(100))
+    suspended_by_import_id: Mapped[int | None] = mapped_column(Integer)
+    #: when the link ends because the child left (set at the import that marked the leaver)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_cause: Mapped[str | None] = mapped_column(String(32))
 
     account: Mapped[PortalAccount] = relationship(back_populates="children")
+
+
+class AccountChange(Base):
+    """One change to an account or one of its links, written in the transaction that made it
+    (``intake.accounts.lifecycle.record_change``): the safeguarding screen's history, and a
+    log another system (SCIM provisioning) can follow in order. Ids and codes only."""
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    account_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    contact_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    student_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    cause: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    import_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: a person's reason (reinstating); kept here, never in the audit log
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class FormDecision(Base):

@@ -94,7 +94,9 @@ def new_revision(message: str, autogenerate: bool = True) -> Path:
             "(alembic merge) before adding a revision"
         )
     script = ScriptDirectory.from_config(alembic_config())
-    number = len(list(script.walk_revisions())) + 1
+    # after the highest number, not the count: branches merged later may leave gaps
+    numbers = [int(r.revision) for r in script.walk_revisions() if r.revision.isdigit()]
+    number = max(numbers, default=0) + 1
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'scratch.sqlite3'}"
         upgrade(url)

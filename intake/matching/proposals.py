@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from intake.config import Thresholds
 from intake.errors import WorkflowError
+from intake.matching.accounts import ExistingAccounts, tick_warnings
 from intake.matching.applicants import (
     ApplicantMatch,
     ApplicantRead,
@@ -212,15 +213,20 @@ def match_form(
     thresholds: Thresholds | None = None,
     choices: Mapping[int, str | None] | None = None,
     contact_choices: Mapping[str, str] | None = None,
+    accounts: ExistingAccounts | None = None,
 ) -> FormMatch:
     """Match a read form to the roster: candidates, links, applicant outcomes, proposed values.
 
     ``choices`` maps a child row to the student a person chose (``None``: not on the roll);
     ``contact_choices`` maps a party ("parent1", "parent2") to the contact a person chose.
+    ``accounts``: the Parent Portal accounts that exist; the form's "already have an account"
+    ticks are then checked against them, per applicant (``intake.matching.accounts``).
     """
     started = time.perf_counter()
     limits = thresholds or Thresholds()
-    existing = frozenset(existing_account_contact_ids)
+    existing = frozenset(existing_account_contact_ids) | (
+        accounts.contact_ids if accounts else frozenset()
+    )
     parties = applicant_reads(form)
     rows = child_reads(form)
     elsewhere = _elsewhere(parties, index)
@@ -252,6 +258,20 @@ def match_form(
             numbers = ", ".join(str(c.row) for c in waiting)
             match = replace(match, held=(*match.held, f"child row {numbers} is not linked yet"))
         applicants.append(match)
+    if accounts is not None:
+        ticks = {r.row: r.has_account_tick for r in rows}
+        applicants = [
+            replace(
+                a,
+                warnings=(
+                    *a.warnings,
+                    *tick_warnings(
+                        a, [o for o in applicants if o is not a], children, ticks, accounts
+                    ),
+                ),
+            )
+            for a in applicants
+        ]
     review, approve = _decision(children, applicants, rows_read=len(rows))
     warnings = [w for a in applicants for w in (f"{a.party}: {x}" for x in a.warnings)]
     warnings += _child_warnings(

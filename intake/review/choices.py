@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
+from intake.accounts.known import existing_accounts
 from intake.assembly import doubt_score
 from intake.config import Settings
 from intake.db.workflow import Form
@@ -121,8 +124,14 @@ def rematch(form: Form, index: RosterIndex, template: FormTemplate, settings: Se
     known_rows = {c.row for c in child_reads(read)}
     rows = {r: s for r, s in rows.items() if r in known_rows and (s is None or s in index.entry_of)}
     parties = {p: c for p, c in parties.items() if c in index.contact_keys}
+    session = object_session(form)
     result = match_form(
-        read, index, thresholds=settings.thresholds, choices=rows, contact_choices=parties
+        read,
+        index,
+        thresholds=settings.thresholds,
+        choices=rows,
+        contact_choices=parties,
+        accounts=existing_accounts(session) if session is not None else None,
     )
     proposed = proposed_data(result, confirmed_fields(read, result, index))
     # corrections were applied to the stored values when the form was assembled: keep the record

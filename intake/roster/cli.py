@@ -14,6 +14,7 @@ from intake.db.migrate import upgrade
 from intake.errors import RosterError
 from intake.roster.csv_io import DEFAULT_MAX_BYTES, load_csv, read_bytes
 from intake.roster.ctf import looks_like_xml, read_ctf_file
+from intake.roster.merges import load_contact_merges
 from intake.roster.store import ImportSummary, SourceFile, import_roster, roster_overview
 
 _MAX_WARNINGS_SHOWN = 20
@@ -58,12 +59,30 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
                 f"    student {change.student_id}, contact {change.contact_id}: {change.change}",
                 fg="yellow",
             )
+    _print_account_changes(summary, dry_run)
     if summary.warnings:
         click.echo(f"  {len(summary.warnings)} warning(s):")
         for warning in summary.warnings[:_MAX_WARNINGS_SHOWN]:
             click.echo(f"    {warning}")
         if len(summary.warnings) > _MAX_WARNINGS_SHOWN:
             click.echo(f"    ... and {len(summary.warnings) - _MAX_WARNINGS_SHOWN} more")
+
+
+def _print_account_changes(summary: ImportSummary, dry_run: bool) -> None:
+    """Every change the import made (or would make) to portal accounts, one line each."""
+    verb = "would change" if dry_run else "changed"
+    changes = summary.account_changes
+    click.secho(
+        f"  accounts: {len(changes)} change(s) {'would be made' if dry_run else 'made'}",
+        fg="yellow" if changes else None,
+        bold=bool(changes),
+    )
+    for change in changes:
+        click.secho(f"    {change.words()}", fg="yellow")
+    for warning in summary.account_warnings:
+        click.secho(f"    check: {warning}", fg="yellow")
+    if any(c.kind == "link_suspended" for c in changes):
+        click.echo(f"    the import {verb} access: the safeguarding screen lists suspended links")
 
 
 @roster.command("import")
@@ -86,25 +105,39 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
     is_flag=True,
     help="Allow a full import to mark more than 30% of students as leavers.",
 )
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option(
+    "--contact-merges",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of OldContactID,NewContactID: contacts the MIS merged or gave a new id "
+    "(their account follows; one account per person).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would change, accounts too; change nothing."
+)
 def import_command(
     files: tuple[Path, ...],
     tutor_groups: Path | None,
     full: bool | None,
     allow_mass_leavers: bool,
+    contact_merges: Path | None,
     dry_run: bool,
 ) -> None:
-    """Load roster FILES (CSV or CTF, told apart by content) in one transaction."""
+    """Load roster FILES (CSV or CTF, told apart by content) in one transaction, with what
+    the changes do to portal accounts."""
+    from intake.accounts.roster_sync import rules_from_settings
+
     sources = [_source(path, tutor_groups) for path in files]
     if full is None:
         full = all(s.content.kind == "csv" and s.content.full for s in sources)
     settings = load_settings()
+    merges = load_contact_merges(contact_merges) if contact_merges else {}
+    rules = rules_from_settings(settings, "cli", merges, dry_run=dry_run)
     upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with make_session_factory(engine)() as session:
             try:
-                summary = import_roster(session, sources, full, allow_mass_leavers)
+                summary = import_roster(session, sources, full, allow_mass_leavers, accounts=rules)
             except IntegrityError as exc:
                 session.rollback()
                 raise RosterError(

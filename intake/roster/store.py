@@ -13,6 +13,10 @@ database as it was. Records are matched by the MIS's ids only (never by name):
 
 Changes to parental responsibility, court-order and no-contact flags on existing links, and ended
 links that carried parental responsibility, are returned as ``FlagChange`` for the summary.
+
+Accounts follow in the same transaction (``intake.accounts.roster_sync``): links suspended, leavers'
+links given an end date, links past it ended, merged contacts' accounts kept as one; every change is
+in ``ImportSummary.account_changes``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from intake.accounts.lifecycle import AccountChangeEvent
+from intake.accounts.roster_sync import AccountRules, sync_for_import
 from intake.db.roster import (
     ContactRow,
     RosterImportFileRow,
@@ -113,6 +119,10 @@ class ImportSummary:
     flag_changes: list[FlagChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     import_id: int = 0
+    #: what the import did to portal accounts, in order (``intake.accounts.lifecycle``)
+    account_changes: list[AccountChangeEvent] = field(default_factory=list)
+    #: things about accounts a person should look at (an account holder gone from the MIS...)
+    account_warnings: list[str] = field(default_factory=list)
 
 
 def merge_files(files: list[SourceFile]) -> Roster:
@@ -191,8 +201,10 @@ def import_roster(
     full: bool,
     allow_mass_leavers: bool = False,
     now: datetime | None = None,
+    accounts: AccountRules | None = None,
 ) -> ImportSummary:
-    """Apply the files to the database in the caller's transaction (see the module rules)."""
+    """Apply the files to the database in the caller's transaction (see the module rules), then
+    the roster's changes to accounts with ``accounts`` (default: the default settings)."""
     now = now or datetime.now(UTC)
     roster = merge_files(files)
     _check_upns(session, roster)
@@ -228,6 +240,9 @@ def import_roster(
     session.add(record)
     session.flush()
     summary.import_id = record.id
+    summary.account_changes, summary.account_warnings = sync_for_import(
+        session, accounts, record.id, now
+    )
     log.info(
         "roster import %s: %d students added, %d updated, %d left",
         record.id,

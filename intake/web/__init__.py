@@ -121,9 +121,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from intake.web import accounts, admin, auth, batches, review
+    from intake.web import accounts, admin, auth, batches, review, safeguarding
 
-    for module in (auth, batches, review, admin, accounts):
+    for module in (auth, batches, review, admin, accounts, safeguarding):
         app.register_blueprint(module.bp)
 
     def accounts_home() -> str:

@@ -534,7 +534,7 @@ def api_accounts() -> BaseResponse:
         token.id,
         "json",
         via="api",
-        status=status if status in ("active", "revoked") else None,
+        status=status if status in ("active", "revoked", "suspended", "deactivated") else None,
     )
     session.commit()
     return Response(

@@ -126,11 +126,13 @@ def roster_import() -> str | tuple[str, int]:
 
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     settings = current_app.config["INTAKE_SETTINGS"]
+    merges_upload = request.files.get("merges")
     with tempfile.TemporaryDirectory(prefix="intake-roster-") as folder:
         path = Path(folder) / "roster.csv"
         path.write_bytes(data)
         try:
-            result = import_roster_bytes(db(), path, settings)
+            merges = _merges(merges_upload)
+            result = import_roster_bytes(db(), path, settings, current_user.id, merges)
         except IntakeError as exc:
             db().rollback()
             problems = getattr(exc, "problems", [])[:50]
@@ -147,6 +149,21 @@ def roster_import() -> str | tuple[str, int]:
     )
     db().commit()
     return render_template("admin/roster.html", result=result, error=None)
+
+
+def _merges(upload: Any) -> dict[str, str]:
+    """The optional merge map uploaded with the roster (``intake.roster.merges``)."""
+    if upload is None or not upload.filename:
+        return {}
+    from intake.roster.merges import MAX_BYTES, parse_contact_merges
+
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise IntakeError("The merge map is larger than 1 MB.")
+    try:
+        return parse_contact_merges(data.decode("utf-8"), "the merge map")
+    except UnicodeDecodeError as exc:
+        raise IntakeError("The merge map is not UTF-8 text.") from exc
 
 
 def _settings_rows(obj: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -14,15 +14,26 @@ from intake.roster.ctf import looks_like_xml, read_ctf_file
 from intake.roster.store import SourceFile, import_roster
 
 
-def import_roster_bytes(session: Session, path: Path, settings: Settings) -> dict[str, Any]:
+def import_roster_bytes(
+    session: Session,
+    path: Path,
+    settings: Settings,
+    actor_id: str = "web",
+    merges: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Import the roster file at ``path`` (CSV or CTF, by content) in the caller's transaction;
-    returns the counts to show. A ``RosterError`` leaves the database as it was."""
+    returns the counts to show, and under ``"accounts"`` / ``"account_warnings"`` every change
+    made to portal accounts in words. A ``RosterError`` leaves the database as it was."""
+    from intake.accounts.roster_sync import rules_from_settings
+
     data = read_bytes(path, DEFAULT_MAX_BYTES)
     content = read_ctf_file(path, None) if looks_like_xml(data) else load_csv(path)
     source = SourceFile(path.name, hashlib.sha256(data).hexdigest(), content)
     full = content.kind == "csv" and content.full
-    summary = import_roster(session, [source], full)
+    rules = rules_from_settings(settings, actor_id, merges)
+    summary = import_roster(session, [source], full, accounts=rules)
     return {
+        "import_id": summary.import_id,
         "students_added": summary.students_added,
         "students_updated": summary.students_updated,
         "students_left": summary.students_left,
@@ -32,4 +43,7 @@ def import_roster_bytes(session: Session, path: Path, settings: Settings) -> dic
         "links_ended": summary.links_ended,
         "flag_changes": len(summary.flag_changes),
         "warnings": len(summary.warnings),
+        "account_changes": len(summary.account_changes),
+        "accounts": [change.words() for change in summary.account_changes],
+        "account_warnings": list(summary.account_warnings),
     }

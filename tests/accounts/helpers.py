@@ -159,6 +159,7 @@ def create_tables(engine: Engine) -> None:
             in {
                 "portal_accounts",
                 "account_children",
+                "account_changes",
                 "form_decisions",
                 "child_holds",
                 "letter_prints",

@@ -48,6 +48,8 @@ MATRIX: dict[str, str] = {
     "admin.roster_import": "admin",
     "admin.settings_view": "admin",
     "admin.audit_log": "admin",
+    "safeguarding.index": "approver",
+    "safeguarding.reinstate": "approver",
 }
 LOWER = {"office": [], "approver": ["office"], "admin": ["office", "approver"]}
 
