@@ -296,6 +296,9 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("initial_password_days must be between 1 and 90")
     if settings.retention_rejected_days < 1 or settings.retention_letters_days < 1:
         raise ConfigError("retention_rejected_days and retention_letters_days must be at least 1")
+    from intake.portal.scim import check_portal_settings
+
+    check_portal_settings(settings.portal)
     url = settings.school.portal_url
     if not url.startswith(("https://", "http://localhost", "http://127.0.0.1")):
         raise ConfigError(

@@ -24,6 +24,7 @@ from intake.db.accounts import (
     PortalAccount,
 )
 from intake.errors import ConflictError, WorkflowError
+from intake.portal.outbox import account_changed
 
 
 def get_account(session: Session, account_id: str) -> PortalAccount:
@@ -54,6 +55,7 @@ def revoke_account(
     if account.status == ACCOUNT_REVOKED:
         raise ConflictError("This account is already revoked.")
     _revoke(account, ctx, actor_id, reason, None)
+    account_changed(session, ctx.settings, account.id, change="revoked", now=ctx.clock())
     ctx.audit(
         session,
         actor_id=actor_id,
@@ -91,6 +93,7 @@ def open_child_hold(
         if account.status == ACCOUNT_ACTIVE:
             _revoke(account, ctx, actor_id, reason, hold.id)
             revoked.append(account.id)
+            account_changed(session, ctx.settings, account.id, change="revoked", now=ctx.clock())
             ctx.audit(
                 session,
                 actor_id=actor_id,
@@ -161,6 +164,7 @@ def reinstate_account(
     account.must_change_password = True
     account.reinstated_at, account.reinstated_by = ctx.clock(), actor_id
     account.reinstated_reason = reason
+    account_changed(session, ctx.settings, account.id, change="reinstated", now=ctx.clock())
     ctx.audit(
         session,
         actor_id=actor_id,

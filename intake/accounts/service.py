@@ -40,6 +40,7 @@ from intake.db.accounts import (
     PortalAccount,
 )
 from intake.errors import ConflictError, WorkflowError
+from intake.portal.outbox import account_changed
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +316,9 @@ def approve_form(
         account, was_created, links = _apply_grant(session, ctx, grant, form_id, approver_id)
         (created if was_created else linked).append(account.id)
         new_links += links
+        if was_created or links:
+            change = "created" if was_created else "linked"
+            account_changed(session, ctx.settings, account.id, change=change, now=ctx.clock())
         ctx.audit(
             session,
             actor_id=approver_id,
