@@ -36,12 +36,17 @@ def next_due(session: Any) -> datetime | None:
     )
 
 
-def register_portal_tasks(huey: Huey, settings: Settings) -> Callable[[], Any]:
-    """Register the ``portal_push`` task on ``huey``; returns the function that queues it."""
+def register_portal_tasks(
+    huey: Huey, settings: Settings, sessions_factory: Callable[[], Any] | None = None
+) -> Callable[[], Any]:
+    """Register the ``portal_push`` task on ``huey``; returns the function that queues it.
+
+    ``sessions_factory`` makes sessions (default: an engine on ``settings`` built in the worker).
+    """
     from intake.accounts.credentials import as_utc
     from intake.portal.push import push_due
 
-    cache: dict[str, Any] = {}
+    cache: dict[str, Any] = {"factory": sessions_factory} if sessions_factory else {}
 
     def sessions() -> Any:
         if "factory" not in cache:  # built in the worker, never at import

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from accounts.helpers import Clock, FakeBase, FakeFormStore, make_roster
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.accounts.adapters import audit_recorder
@@ -119,14 +120,25 @@ def portal_settings(tmp_path: Any, scim_server: ScimServer) -> Settings:
     )
 
 
-@pytest.fixture
-def engine(tmp_path: Any) -> Iterator[Engine]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Engine]:
+    """Every table and the synthetic roster, on SQLite or in a fresh PostgreSQL schema."""
     import intake.db.accounts
     import intake.db.portal
     import intake.db.roster
     import intake.db.workflow  # noqa: F401 - every table joins the metadata
 
-    eng = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        schema = f"portal_test_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        request.addfinalizer(admin.dispose)
+        request.addfinalizer(lambda: _drop(admin, schema))
+        eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    else:
+        eng = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     Base.metadata.create_all(eng)
     FakeBase.metadata.create_all(eng)
     with make_session_factory(eng)() as session, session.begin():
@@ -135,6 +147,11 @@ def engine(tmp_path: Any) -> Iterator[Engine]:
         )
     yield eng
     eng.dispose()
+
+
+def _drop(admin: Engine, schema: str) -> None:
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture

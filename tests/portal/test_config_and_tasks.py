@@ -65,16 +65,13 @@ def test_a_password_sealed_under_another_key_is_not_readable(portal_settings):
 
 
 def test_the_queue_task_sends_due_pushes(factory, ctx, portal_settings, scim_server):
-    from dataclasses import replace
-
     from .test_provisioning import approve_smiths
 
     accounts = approve_smiths(factory, ctx)
-    settings = replace(portal_settings, database_url=str(factory.kw["bind"].url))
     huey = MemoryHuey("portal-test", immediate=True)
-    enqueue = register_portal_tasks(huey, settings)
+    enqueue = register_portal_tasks(huey, portal_settings, factory)
     with factory() as session, session.begin():
-        account_changed(session, settings, accounts["C1"], change="linked")
+        account_changed(session, portal_settings, accounts["C1"], change="linked")
     enqueue()
     with factory() as session:
         statuses = {r.status for r in session.scalars(select(PortalPush))}

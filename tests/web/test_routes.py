@@ -46,6 +46,8 @@ MATRIX: dict[str, str] = {
     "admin.roster_import": "admin",
     "admin.settings_view": "admin",
     "admin.audit_log": "admin",
+    "portal.index": "approver",
+    "portal.retry_push": "approver",
 }
 LOWER = {"office": [], "approver": ["office"], "admin": ["office", "approver"]}
 
