@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "demo": "intake.demo:demo",
     "retention": "intake.accounts.cli:retention",
     "accounts": "intake.accounts.cli:accounts",
+    "portal": "intake.portal.cli:portal",
 }
 
 

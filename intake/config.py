@@ -117,6 +117,35 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Portal:
+    """Provisioning of accounts to the school's portal over SCIM 2.0 (``intake.portal``).
+
+    Off while ``scim_url`` is empty: then no push is queued at all. The token and the key are
+    secrets: kept out of ``repr`` (so out of logs and tracebacks) and never shown on a page.
+    """
+
+    #: the portal's SCIM base URL, e.g. ``https://portal.example.org/scim/v2``
+    scim_url: str = ""
+    #: the bearer token the portal gave this product
+    scim_token: str = field(default="", repr=False)
+    #: Fernet key (``intake portal new-key``) sealing an initial password until it is pushed
+    password_key: str = field(default="", repr=False)
+    #: seconds to wait for the portal to answer one request
+    timeout_s: float = 10.0
+    #: automatic tries before a push is marked failed (a person retries it from then on)
+    max_attempts: int = 8
+    #: wait before the first retry; doubled after each failure up to ``retry_max_s``
+    retry_base_s: int = 60
+    retry_max_s: int = 6 * 3600
+    #: seconds a web request may spend pushing its own changes after its commit
+    request_budget_s: float = 5.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.scim_url.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("intake-data")
     database_url: str = ""  # empty: a SQLite file under data_dir
@@ -145,6 +174,7 @@ class Settings:
     school: School = field(default_factory=School)
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
+    portal: Portal = field(default_factory=Portal)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -155,7 +185,7 @@ class Settings:
         return self.templates_dir / "forms"
 
 
-_SECTIONS = {"school": School, "thresholds": Thresholds, "limits": Limits}
+_SECTIONS = {"school": School, "thresholds": Thresholds, "limits": Limits, "portal": Portal}
 
 
 def _coerce(current: Any, raw: Any, key: str) -> Any:

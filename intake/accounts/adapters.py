@@ -294,6 +294,9 @@ def check_settings(settings: Settings) -> None:
     from intake.accounts.terms import leaver_grace
 
     leaver_grace(settings)  # ConfigError naming leaver_grace / term_end_dates
+    from intake.portal.scim import check_portal_settings
+
+    check_portal_settings(settings.portal)
     url = settings.school.portal_url
     if not url.startswith(("https://", "http://localhost", "http://127.0.0.1")):
         raise ConfigError(

@@ -4,7 +4,8 @@ parent.
 Printing (or reprinting) a letter *is* issuing a password: a new one is generated, its argon2id
 hash stored with an expiry and the must-change flag, the old one stops working, and the plain
 text goes only into the PDF bytes returned to the caller, which streams them. If rendering fails,
-the caller's transaction rolls back and nothing changes.
+the caller's transaction rolls back and nothing changes. With portal provisioning on, the same
+password is sealed into the portal outbox in the same transaction (``intake.portal.outbox``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from intake.accounts.passwords import (
 from intake.accounts.ports import AccountsContext
 from intake.db.accounts import ACCOUNT_ACTIVE, LetterPrint, PortalAccount, new_id
 from intake.errors import ConflictError, LoginRefused, WorkflowError
+from intake.portal.outbox import password_issued
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +160,10 @@ def print_letters(
             raise ConflictError(f"Account {account.id} is revoked; reinstate it first.")
         if not any(link.status == "active" for link in account.children):
             raise ConflictError(f"Account {account.id} has no linked children.")
-        letters.append(_letter_for(account, _issue(account, ctx), ctx))
+        password = _issue(account, ctx)
+        letters.append(_letter_for(account, password, ctx))
+        # the one moment the plain password exists: sealed for the portal in this transaction
+        password_issued(session, ctx.settings, account.id, password, now=ctx.clock())
         session.add(
             LetterPrint(
                 print_run_id=run_id,

@@ -146,8 +146,11 @@ class Lifecycle:
 
 
 def listeners_for(settings: Settings) -> tuple[ChangeListener, ...]:
-    """The listeners every entry point attaches: the one place to plug provisioning in."""
-    return ()
+    """The listeners every entry point attaches: the one place provisioning plugs in (a push
+    to the portal queued in the outbox, in the same transaction)."""
+    from intake.portal.outbox import portal_listener
+
+    return (portal_listener(settings),)
 
 
 def lifecycle_for(

@@ -58,11 +58,13 @@ from intake.db.accounts import (
     RejectionLetter,
 )
 from intake.db.workflow import Batch, Form
+from intake.portal.outbox import open_counts
 from intake.review import service as review
 from intake.review.states import APPROVABLE_STATES, REJECTABLE_STATES, FormState
 from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.extensions import limiter
+from intake.web.portal import push_after_commit
 from intake.web.security import fresh_login_required, role_required
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,7 @@ def index() -> str:
         students=students,
         held={h.student_id for h in holds},
         by_batch=by_batch,
+        portal_counts=open_counts(session) if _ctx(session).settings.portal.enabled else None,
     )
 
 
@@ -228,6 +231,7 @@ def approve(form_id: str) -> Any:
             session, ctx, form_id, current_user.id, _text("override_reason") or None
         )
         _commit(session)
+        push_after_commit(session, [*result.created_account_ids, *result.linked_account_ids])
     except NotFoundError:
         abort(404)
     except FourEyesError:
@@ -343,6 +347,7 @@ def _account_action(account_id: str, action: Any, message: str) -> BaseResponse:
     try:
         action(session, _ctx(session), account_id, current_user.id, _text("reason"))
         _commit(session)
+        push_after_commit(session, [account_id])
     except NotFoundError:
         abort(404)
     flash(message, "success")
@@ -377,6 +382,7 @@ def reissue_letter(account_id: str) -> BaseResponse:
         get_account(session, account_id)
         run = print_letters(session, _ctx(session), [account_id], current_user.id)
         _commit(session)
+        push_after_commit(session, run.account_ids)
     except NotFoundError:
         abort(404)
     return _pdf(run.pdf, "parent-portal-letter.pdf")
@@ -399,6 +405,7 @@ def print_batch() -> BaseResponse:
         return redirect(url_for("accounts.index"))
     run = print_letters(session, _ctx(session), ids, current_user.id)
     _commit(session)
+    push_after_commit(session, run.account_ids)
     return _pdf(run.pdf, "parent-portal-letters.pdf")
 
 
@@ -413,6 +420,7 @@ def hold_child(student_id: str) -> BaseResponse:
             session, _ctx(session), student_id, current_user.id, _text("reason")
         )
         _commit(session)
+        push_after_commit(session, revoked)
     except NotFoundError:
         abort(404)
     flash(f"Hold opened: {len(revoked)} account(s) revoked pending the investigation.", "success")

@@ -23,7 +23,7 @@ from intake.web.security import fresh_login_required, role_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: settings never shown, even to an admin
-_SECRET_SETTINGS = {"secret_key", "database_url", "redis_url"}
+_SECRET_SETTINGS = {"secret_key", "database_url", "redis_url", "scim_token", "password_key"}
 
 
 def _user_or_404(user_id: str) -> StaffUser:

@@ -50,6 +50,8 @@ MATRIX: dict[str, str] = {
     "admin.audit_log": "admin",
     "safeguarding.index": "approver",
     "safeguarding.reinstate": "approver",
+    "portal.index": "approver",
+    "portal.retry_push": "approver",
 }
 LOWER = {"office": [], "approver": ["office"], "admin": ["office", "approver"]}
 
