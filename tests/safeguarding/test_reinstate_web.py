@@ -20,8 +20,11 @@ from intake.config import Settings
 from intake.db.accounts import AccountChange, AccountChild
 from intake.db.workflow import AuditEntry
 from intake.errors import ConflictError, WorkflowError
+from intake.staff import passwords as staff_passwords
+from intake.staff.directory import create_staff
+from intake.staff.passwords import hash_password
 from intake.storage import LocalStorage
-from intake.web import create_app, staff
+from intake.web import create_app
 
 from .helpers import AUTUMN, give_account, run_import, school, state, with_link
 
@@ -32,7 +35,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(staff_passwords, "_hasher", cheap)
     monkeypatch.setattr(passwords_module, "_hasher", cheap)
 
 
@@ -115,8 +118,8 @@ def app(factory, tmp_path: Path, db_url: str) -> Iterator[Flask]:
     )
     with factory() as session:
         for name, role in (("office1", "office"), ("lead1", "approver"), ("admin1", "admin")):
-            user, _ = staff.create_staff(session, name, role)
-            user.password_hash = staff.hash_password(PASSWORD)
+            user, _ = create_staff(session, name, role)
+            user.password_hash = hash_password(PASSWORD)
             user.must_change_password = False
         session.commit()
     yield flask_app

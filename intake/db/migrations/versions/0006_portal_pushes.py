@@ -1,7 +1,7 @@
 """Portal pushes: the outbox of account changes to send to the portal over SCIM
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-03 14:25:56.811704
 """
 
