@@ -28,6 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from intake.db.base import Base
 from intake.errors import WorkflowError
 
+# defined with what reading yields; the pages table stores its values
+from intake.reading.result import PageStatus as PageStatus
+
 
 def new_id() -> str:
     """A fresh server-generated id (UUID4 text)."""
@@ -82,13 +85,6 @@ ALLOWED_TRANSITIONS: dict[FormState, frozenset[FormState]] = {
 
 #: states in which a person still has to look at the form (the review queue)
 QUEUE_STATES = (FormState.REVIEW, FormState.HELD)
-
-
-class PageStatus(StrEnum):
-    READ = "read"
-    BLANK = "blank"
-    NOT_FORM = "not_form"
-    UNREADABLE = "unreadable"
 
 
 class BatchStatus(StrEnum):
@@ -201,6 +197,8 @@ class Page(Base):
     page_number: Mapped[int] = mapped_column(Integer, default=0)  # page of the form (1-based)
     serial: Mapped[str] = mapped_column(String(40), default="")
     form_type: Mapped[str] = mapped_column(String(40), default="")
+    #: the version of the form's template the QR names (with ``form_type``: the template key)
+    template_version: Mapped[int] = mapped_column(Integer, default=0)
     #: field id -> FieldRead dict, for the fields on this page
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: a person put this page into a form by hand: that form's identity

@@ -15,9 +15,9 @@ from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
 from intake import PROJECT_ROOT
+from intake.batch.jobs import build_queue
 from intake.config import Settings, load_settings
 from intake.errors import ConfigError
-from intake.jobs import build_queue
 from intake.storage import local_storage
 from intake.web import database, headers, sessions
 from intake.web.extensions import csrf, limiter
