@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from intake.reading.result import CharRead, FieldRead
+from intake.reading.result import CharRead, FieldRead, Problem
+from intake.template.model import FieldKind
 
 
 def field_to_json(read: FieldRead) -> dict[str, Any]:
+    """A read field as stored JSON: enums as their codes, tuples as lists."""
     data = asdict(read)
+    data["kind"] = read.kind.value
     data["chars"] = [
         {
             "char": c.char,
@@ -19,11 +22,12 @@ def field_to_json(read: FieldRead) -> dict[str, Any]:
         for c in read.chars
     ]
     data["box_mm"] = list(read.box_mm)
-    data["problems"] = list(read.problems)
+    data["problems"] = [str(p) for p in read.problems]
     return data
 
 
 def field_from_json(data: dict[str, Any]) -> FieldRead:
+    """The stored JSON back as a typed read (an unknown kind or problem code is refused)."""
     chars = tuple(
         CharRead(
             char=c.get("char", ""),
@@ -35,12 +39,12 @@ def field_from_json(data: dict[str, Any]) -> FieldRead:
     box = data.get("box_mm") or (0.0, 0.0, 0.0, 0.0)
     return FieldRead(
         field_id=data["field_id"],
-        kind=data.get("kind", "text"),
+        kind=FieldKind(data.get("kind", FieldKind.TEXT)),
         page=int(data.get("page", 1)),
         value=data.get("value", ""),
         raw=data.get("raw", ""),
         confidence=float(data.get("confidence", 0.0)),
         chars=chars,
         box_mm=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
-        problems=tuple(data.get("problems", ())),
+        problems=tuple(Problem(p) for p in data.get("problems", ())),
     )

@@ -27,6 +27,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.db.base import Base
 from intake.errors import WorkflowError
+
+# defined with what reading yields; the pages table stores its values
+from intake.reading.result import PageStatus as PageStatus
 from intake.review.states import (  # noqa: F401  (re-exported: the batch job imports them here)
     ALLOWED_TRANSITIONS,
     QUEUE_STATES,
@@ -43,13 +46,6 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class PageStatus(StrEnum):
-    READ = "read"
-    BLANK = "blank"
-    NOT_FORM = "not_form"
-    UNREADABLE = "unreadable"
 
 
 class BatchStatus(StrEnum):
@@ -160,6 +156,8 @@ class Page(Base):
     page_number: Mapped[int] = mapped_column(Integer, default=0)  # page of the form (1-based)
     serial: Mapped[str] = mapped_column(String(40), default="")
     form_type: Mapped[str] = mapped_column(String(40), default="")
+    #: the version of the form's template the QR names (with ``form_type``: the template key)
+    template_version: Mapped[int] = mapped_column(Integer, default=0)
     #: field id -> FieldRead dict, for the fields on this page
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: a person put this page into a form by hand: that form's identity

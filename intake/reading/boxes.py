@@ -121,6 +121,44 @@ def dropout_grey(rgb: np.ndarray, red_print: bool) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
+def _ink_scans(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """(grey, red print or None, bilevel) at scan resolution: what the boxes are read from."""
+    red_scan: np.ndarray | None = None
+    if image.ndim == 3:
+        redness = cv2.subtract(image[..., 0], image[..., 1])
+        red_scan = (redness > RED_PRINT).astype(np.uint8) * 255
+        if float(np.mean(red_scan[::4, ::4] > 0)) < RED_PAGE_SHARE:
+            red_scan = None
+        grey_scan = dropout_grey(image, red_scan is not None)
+    else:
+        grey_scan = image
+    return grey_scan, red_scan, red_scan is None and scan_is_bilevel(grey_scan)
+
+
+def _band(rows_mm: tuple[float, float], height: int) -> tuple[int, int]:
+    return max(0, int(rows_mm[0] * PX)), min(height, int(np.ceil(rows_mm[1] * PX)))
+
+
+def _ink_of_band(
+    grey_band: np.ndarray,
+    red_band: np.ndarray | None,
+    top: int,
+    size: tuple[int, int],
+    bilevel: bool,
+) -> PageInk:
+    """The page's ink from its warped field rows; the rest of the page is left white."""
+    width, height = size
+    bottom = top + grey_band.shape[0]
+    grey = np.full((height, width), 255, np.uint8)
+    grey[top:bottom] = grey_band
+    red = None
+    if red_band is not None:
+        red = np.zeros((height, width), bool)
+        red[top:bottom] = red_band > 127
+    paper = float(np.percentile(grey[top:bottom:8, ::8], 90)) if bottom > top else 255.0
+    return PageInk(grey, red, paper, bilevel)
+
+
 def page_ink_from_scan(
     image: np.ndarray,
     homography: np.ndarray,
@@ -131,36 +169,61 @@ def page_ink_from_scan(
     """Like ``page_ink(aligned_page(...))`` but cheaper: grey and red print are found at scan
     resolution, and only the rows ``rows_mm`` (where the fields are) are warped; the rest of the
     aligned page is left white."""
-    red_scan: np.ndarray | None = None
-    if image.ndim == 3:
-        redness = cv2.subtract(image[..., 0], image[..., 1])
-        red_scan = (redness > RED_PRINT).astype(np.uint8) * 255
-        if float(np.mean(red_scan[::4, ::4] > 0)) < RED_PAGE_SHARE:
-            red_scan = None
-        grey_scan = dropout_grey(image, red_scan is not None)
-    else:
-        grey_scan = image
-    bilevel = red_scan is None and scan_is_bilevel(grey_scan)
+    grey_scan, red_scan, bilevel = _ink_scans(image)
     width, height = round(page_w * PX), round(page_h * PX)
-    top = max(0, int(rows_mm[0] * PX))
-    bottom = min(height, int(np.ceil(rows_mm[1] * PX)))
+    top, bottom = _band(rows_mm, height)
     scan_from_band = homography @ np.array([[1 / PX, 0, 0], [0, 1 / PX, top / PX], [0, 0, 1]])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    grey = np.full((height, width), 255, np.uint8)
-    grey[top:bottom] = cv2.warpPerspective(
-        grey_scan, scan_from_band, (width, bottom - top), flags=flags, borderValue=255
-    )
+    size = (width, bottom - top)
+    grey = cv2.warpPerspective(grey_scan, scan_from_band, size, flags=flags, borderValue=255)
     red = None
     if red_scan is not None:
-        red = np.zeros((height, width), bool)
-        red[top:bottom] = (
-            cv2.warpPerspective(
-                red_scan, scan_from_band, (width, bottom - top), flags=flags, borderValue=0
-            )
-            > 127
+        red = cv2.warpPerspective(red_scan, scan_from_band, size, flags=flags, borderValue=0)
+    return _ink_of_band(grey, red, top, (width, height), bilevel)
+
+
+def page_ink_and_image(
+    image: np.ndarray,
+    homography: np.ndarray,
+    rows_mm: tuple[float, float],
+    page_w: float,
+    page_h: float,
+) -> tuple[PageInk, np.ndarray]:
+    """``page_ink_from_scan`` and the whole aligned page (as ``align.aligned_page``) from one
+    warp: the scan's colour channels and its grey (or red print) are warped together as one
+    image, so the review image costs no second warp. Each channel is warped as it would be
+    alone, so the ink is the same as ``page_ink_from_scan``'s."""
+    grey_scan, red_scan, bilevel = _ink_scans(image)
+    width, height = round(page_w * PX), round(page_h * PX)
+    top, bottom = _band(rows_mm, height)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    if image.ndim == 2:
+        stack, border = grey_scan, (255, 255, 255, 255)
+    else:
+        # the fourth channel: the red print, or the grey the boxes are read from; with red
+        # print that grey is the red channel itself (``dropout_grey``)
+        fourth = red_scan if red_scan is not None else grey_scan
+        stack = cv2.merge((image[..., 0], image[..., 1], image[..., 2], fourth))
+        border = (255, 255, 255, 0 if red_scan is not None else 255)
+    # above, through and below the field rows: the rows are warped with the very transform
+    # ``page_ink_from_scan`` uses, so not even a rounding differs
+    warped = np.empty((height, width, *stack.shape[2:]), np.uint8)
+    for y0, y1 in ((0, top), (top, bottom), (bottom, height)):
+        if y1 <= y0:
+            continue
+        shift = homography @ np.array([[1 / PX, 0, 0], [0, 1 / PX, y0 / PX], [0, 0, 1]])
+        warped[y0:y1] = cv2.warpPerspective(
+            stack, shift, (width, y1 - y0), flags=flags, borderValue=border
         )
-    paper = float(np.percentile(grey[top:bottom:8, ::8], 90)) if bottom > top else 255.0
-    return PageInk(grey, red, paper, bilevel)
+    if image.ndim == 2:
+        return _ink_of_band(warped[top:bottom], None, top, (width, height), bilevel), warped
+    band = warped[top:bottom]
+    if red_scan is not None:
+        grey_band, red_band = np.ascontiguousarray(band[..., 0]), band[..., 3]
+    else:
+        grey_band, red_band = np.ascontiguousarray(band[..., 3]), None
+    ink = _ink_of_band(grey_band, red_band, top, (width, height), bilevel)
+    return ink, np.ascontiguousarray(warped[..., :3])
 
 
 def _px(rect: Rect) -> tuple[int, int, int, int]:

@@ -71,7 +71,7 @@ def make_context(settings: Settings, engine: str | None) -> ReadContext:
 
 
 def _flags(read: FieldRead, auto_accept: float) -> str:
-    flags = list(read.problems)
+    flags: list[str] = list(read.problems)
     if not flags and read.value and read.confidence >= auto_accept:
         flags.append("auto")
     return ", ".join(flags)

@@ -19,6 +19,7 @@ from intake.config import Thresholds
 from intake.engines.base import ALPHABETS, CharEngine, CharGuess
 from intake.reading.boxes import BoxCut, PageInk, cut_boxes, refine_offset
 from intake.reading.context import apply_context, apply_name_number, apply_pattern
+from intake.reading.doubt import accept_level
 from intake.reading.lexicon import weigh_domain
 from intake.reading.result import CharRead, FieldRead, Problem
 from intake.reading.validate import Checked, check
@@ -142,8 +143,7 @@ def assemble_field(
     raw = "".join(c.char or " " for c in chars).rstrip(" ")
     checked = check(item.field.kind, raw)
     confidence = math.prod(c.confidence for c in chars)
-    kind = item.field.kind.value
-    problems: list[str] = []
+    problems: list[Problem] = []
     if checked.problem == Problem.INVALID_VALUE and item.field.kind in REPAIRABLE:
         repaired = _repair(item.field.kind, chars)
         if repaired is not None:
@@ -151,18 +151,14 @@ def assemble_field(
             chars, raw, checked = repaired
             confidence = min(math.prod(c.confidence for c in chars), REPAIRED_CONFIDENCE)
     if checked.problem:
-        problems.append(str(checked.problem))
+        problems.append(checked.problem)
         confidence = min(confidence, INVALID_CONFIDENCE)
-    # the kind's threshold calibrates the character model; a field with no ink in any box was
-    # never read by it, so the general threshold judges that blank
-    blank = not raw.strip()
-    limit = thresholds.auto_accept_confidence if blank else thresholds.auto_accept_for(kind)
-    if confidence < limit:
-        problems.append(Problem.LOW_CONFIDENCE.value)
+    if confidence < accept_level(item.field.kind, raw, thresholds):
+        problems.append(Problem.LOW_CONFIDENCE)
     r = item.field.rect
     return FieldRead(
         field_id=item.field.id,
-        kind=item.field.kind.value,
+        kind=item.field.kind,
         page=item.page,
         value=checked.value,
         raw=raw,

@@ -1,17 +1,16 @@
-"""Pages -> forms: group by what the QR says, then find the problems of a whole form.
+"""Pages -> forms: group by what the QR says (``grouping``), then find the problems of a whole form.
 
-Personalised pages carry the family serial, so pages of one form find each other wherever they are
-in the batch. Unpersonalised pages (serial "") are paired in file order: a page joins the form
-opened just before it when that form lacks its page number and uses the same template; otherwise
-it opens a new form. A page number a form never received is ``page_missing``.
+The grouping rule is the worker's too (``intake.batch.assembly``). A page number a form never
+received is ``page_missing``; a family serial with two forms in the batch makes both ``duplicate``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from intake.reading.result import FieldRead, FormRead, PageRead, Problem
+from intake.reading.grouping import PageKey, group_pages
+from intake.reading.result import FieldRead, FormRead, PageRead, PageStatus, Problem
 from intake.reading.signatures import SIGNED
 from intake.template.model import FieldKind, FormTemplate
 
@@ -34,50 +33,28 @@ class PageResult:
     fields: dict[str, FieldRead]
 
 
-@dataclass
-class _Open:
-    key: str
-    serial: str
-    pages: dict[int, PageResult]
-
-
 def _groupable(page: PageRead, templates: Mapping[str, FormTemplate]) -> str:
+    """The page's template key when the page may join a form (it names a known template and a
+    page of it, read or not), else ""."""
     key = f"{page.form_type}-v{page.version}"
-    if page.status in ("read", "unreadable") and page.page_number and key in templates:
+    if (
+        page.status in (PageStatus.READ, PageStatus.UNREADABLE)
+        and page.page_number
+        and key in templates
+    ):
         return key
     return ""
 
 
-def _assign(
-    results: Iterable[PageResult],
-    templates: Mapping[str, FormTemplate],
-) -> tuple[list[_Open], list[PageRead]]:
-    forms: list[_Open] = []
-    by_serial: dict[tuple[str, str], list[_Open]] = {}
-    last_plain: _Open | None = None
-    unassigned: list[PageRead] = []
-    for result in results:
-        page = result.page
-        key = _groupable(page, templates)
-        if not key:
-            unassigned.append(page)
-            continue
-        number = page.page_number
-        if page.serial:
-            candidates = by_serial.setdefault((key, page.serial), [])
-            target = next((f for f in candidates if number not in f.pages), None)
-            if target is None:
-                target = _Open(key, page.serial, {})
-                candidates.append(target)
-                forms.append(target)
-        else:
-            target = last_plain
-            if target is None or target.key != key or number in target.pages:
-                target = _Open(key, "", {})
-                forms.append(target)
-            last_plain = target
-        target.pages[number] = result
-    return forms, unassigned
+def page_key(page: PageRead, templates: Mapping[str, FormTemplate]) -> PageKey:
+    """What ``grouping.group_pages`` needs of a page read from a file."""
+    return PageKey(
+        template_key=_groupable(page, templates),
+        form_type=page.form_type,
+        serial=page.serial,
+        page_number=page.page_number,
+        anchor=f"{page.source}#{page.index_in_file}",
+    )
 
 
 def _active_parties(fields: Mapping[str, FieldRead], template: FormTemplate) -> set[str]:
@@ -101,34 +78,37 @@ def _flag_missing_tutor_groups(
         name, group = fields.get(name_id), fields.get(group_id)
         if name is None or group is None or not name.value or group.value:
             continue
-        if Problem.REQUIRED_MISSING.value not in group.problems:
-            fields[group_id] = replace(
-                group, problems=(*group.problems, Problem.REQUIRED_MISSING.value)
-            )
+        if Problem.REQUIRED_MISSING not in group.problems:
+            fields[group_id] = replace(group, problems=(*group.problems, Problem.REQUIRED_MISSING))
 
 
 def form_problems(
-    template: FormTemplate, pages: Mapping[int, PageResult], fields: dict[str, FieldRead]
-) -> list[str]:
-    """Form-level problem codes; marks required fields that are empty (updates ``fields``)."""
-    problems: list[str] = []
-    present = {n for n, r in pages.items() if r.page.status == "read"}
+    template: FormTemplate,
+    pages: Mapping[int, PageResult],
+    fields: dict[str, FieldRead],
+    *,
+    duplicate: bool = False,
+) -> list[Problem]:
+    """Form-level problem codes; marks required fields that are empty (updates ``fields``).
+    ``duplicate``: another form of the same family serial is in the batch."""
+    problems: list[Problem] = [Problem.DUPLICATE] if duplicate else []
+    present = {n for n, r in pages.items() if r.page.status == PageStatus.READ}
     for page in template.pages:
         if page.number not in pages:
-            problems.append(Problem.PAGE_MISSING.value)
+            problems.append(Problem.PAGE_MISSING)
         elif page.number not in present:
-            problems.append(Problem.PAGE_UNREADABLE.value)
+            problems.append(Problem.PAGE_UNREADABLE)
     active = _active_parties(fields, template)
     for number, f in template.fields():
         read = fields.get(f.id)
         if number not in present or read is None or f.party not in active:
             continue
         if f.required and not read.value and f.kind not in (FieldKind.SIGNATURE, FieldKind.TICK):
-            fields[f.id] = replace(read, problems=(*read.problems, Problem.REQUIRED_MISSING.value))
+            fields[f.id] = replace(read, problems=(*read.problems, Problem.REQUIRED_MISSING))
             if f.kind == FieldKind.EMAIL:
-                problems.append(Problem.EMAIL_MISSING.value)
+                problems.append(Problem.EMAIL_MISSING)
             else:
-                problems.append(Problem.REQUIRED_MISSING.value)
+                problems.append(Problem.REQUIRED_MISSING)
     for party in APPLICANTS:
         if party not in active:
             continue
@@ -138,7 +118,7 @@ def form_problems(
             if f.party == party and f.kind == FieldKind.SIGNATURE and n in present
         ]
         if any(fields[f.id].value != SIGNED for _, f in signatures if f.id in fields):
-            problems.append(Problem.UNSIGNED.value)
+            problems.append(Problem.UNSIGNED)
     child_names = [
         f.id
         for n, f in template.fields()
@@ -146,33 +126,34 @@ def form_problems(
     ]
     _flag_missing_tutor_groups(template, child_names, fields)
     if child_names and not any(fields[i].value for i in child_names if i in fields):
-        problems.append(Problem.NO_CHILDREN.value)
+        problems.append(Problem.NO_CHILDREN)
     return list(dict.fromkeys(problems))
 
 
 def group_forms(
-    results: Iterable[PageResult],
+    results: Sequence[PageResult],
     templates: Mapping[str, FormTemplate],
 ) -> tuple[list[FormRead], list[PageRead]]:
     """Forms in order of their first page, and the pages that belong to no form."""
-    opened, unassigned = _assign(results, templates)
+    groups, unassigned = group_pages([page_key(r.page, templates) for r in results])
     forms: list[FormRead] = []
-    for item in opened:
-        template = templates[item.key]
+    for group in groups:
+        template = templates[group.template_key]
+        by_number = {results[i].page.page_number: results[i] for i in group.members}
         fields: dict[str, FieldRead] = {}
-        for number in sorted(item.pages):
-            fields.update(item.pages[number].fields)
-        problems = form_problems(template, item.pages, fields)
-        pages = tuple(item.pages[n].page for n in sorted(item.pages))
+        for number in sorted(by_number):
+            fields.update(by_number[number].fields)
+        problems = form_problems(template, by_number, fields, duplicate=group.duplicate)
+        pages = tuple(by_number[n].page for n in sorted(by_number))
         forms.append(
             FormRead(
                 form_type=template.form_type,
                 version=template.version,
-                serial=item.serial,
+                serial=group.serial,
                 pages=pages,
                 fields=fields,
                 problems=tuple(problems),
                 seconds=round(sum(p.seconds for p in pages), 4),
             )
         )
-    return forms, unassigned
+    return forms, [results[i].page for i in unassigned]

@@ -28,6 +28,7 @@ from intake.reading.align import (
     scale_of,
 )
 from intake.reading.marks import align_by_marks, find_mark_candidates, qr_corners_mm, refit_marks
+from intake.reading.result import PageStatus
 from intake.template.model import FormTemplate, Page
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class QrFind:
 class Identified:
     """What a page is and how it lies. ``homography`` maps template mm to scan px."""
 
-    status: str  # "read", "blank", "not_form", "unreadable"
+    status: PageStatus
     reason: str = ""
     template_key: str = ""
     form_type: str = ""
@@ -181,7 +182,7 @@ def _unsupported(payload: QrPayload, templates: Mapping[str, FormTemplate]) -> I
             else f"form type {payload.form_type!r} is not supported"
         )
         return Identified(
-            "not_form",
+            PageStatus.NOT_FORM,
             what,
             form_type=payload.form_type,
             version=payload.version,
@@ -191,7 +192,7 @@ def _unsupported(payload: QrPayload, templates: Mapping[str, FormTemplate]) -> I
         )
     if not 1 <= payload.page <= len(template.pages):
         return Identified(
-            "not_form",
+            PageStatus.NOT_FORM,
             f"the QR names page {payload.page}, which {template.key} does not have",
             qr_read=True,
         )
@@ -202,7 +203,7 @@ def _read(
     template: FormTemplate, number: int, serial: str, fit: Fit, qr_read: bool, reason: str = ""
 ) -> Identified:
     return Identified(
-        "read",
+        PageStatus.READ,
         reason,
         template.key,
         template.form_type,
@@ -273,7 +274,7 @@ def identify_page(
         # A duplex back: the other side shows through faintly, QR and all, but nothing on
         # this side is dark enough to be ink or a printed mark.
         return Identified(
-            "blank",
+            PageStatus.BLANK,
             f"the page is blank apart from faint show-through of page {payload.page}; "
             "if it is a very faded scan of that page, scan it again darker",
         )
@@ -294,7 +295,7 @@ def identify_page(
         fit = _align_by_qr(grey, found, template, payload.page, px_per_mm) if found else None
         if fit is None:
             return Identified(
-                "unreadable",
+                PageStatus.UNREADABLE,
                 "the registration marks (black squares in the corners) could not be found; "
                 "scan the whole page, flat",
                 template.key,
@@ -307,11 +308,11 @@ def identify_page(
         return _read(template, payload.page, payload.serial, fit, True)
     if by_marks is None:
         if ink_share(grey) < BLANK_INK_SHARE:
-            return Identified("blank", "the page is blank")
+            return Identified(PageStatus.BLANK, "the page is blank")
         reason = "no registration marks or QR code found: this page is not a page of the form"
         if qr_problem:
             reason = f"{qr_problem}; no registration marks found either"
-        return Identified("not_form", reason)
+        return Identified(PageStatus.NOT_FORM, reason)
     template, page, fit = by_marks
     number = page.number
     if len(template.pages) > 1:

@@ -18,12 +18,12 @@ import numpy as np
 from intake.config import Limits, School, Thresholds
 from intake.engines.base import CharEngine
 from intake.reading.align import aligned_page, homography_tuple
-from intake.reading.boxes import PageInk, page_ink_from_scan
+from intake.reading.boxes import PageInk, page_ink_and_image, page_ink_from_scan
 from intake.reading.fields import read_char_fields
 from intake.reading.forms import PageResult, group_forms
 from intake.reading.identify import identify_page
 from intake.reading.ingest import PageFailure, iter_pages
-from intake.reading.result import BatchRead, FieldRead, PageRead
+from intake.reading.result import BatchRead, FieldRead, PageRead, PageStatus
 from intake.reading.signatures import read_signature
 from intake.reading.ticks import read_tick
 from intake.template.model import CharField, FormTemplate, SignatureField, TickField
@@ -33,7 +33,14 @@ log = logging.getLogger(__name__)
 #: room above and below the fields (mm) when only their rows of a page are aligned
 FIELD_ROWS_MARGIN_MM = 4.0
 
-__all__ = ["ReadContext", "aligned_page", "read_file", "read_files", "read_page"]
+__all__ = [
+    "ReadContext",
+    "aligned_page",
+    "read_file",
+    "read_files",
+    "read_page",
+    "read_page_and_image",
+]
 
 
 @dataclass(frozen=True)
@@ -73,27 +80,30 @@ def read_fields(
     return reads
 
 
-def read_page(
+def read_page_and_image(
     image: np.ndarray,
     ctx: ReadContext,
     index: int,
     source: str,
     dpi: float | None = None,
     note: str = "",
-) -> tuple[PageRead, dict[str, FieldRead]]:
-    """Identify, align and read one page image (RGB or grey)."""
+    *,
+    keep_image: bool = True,
+) -> tuple[PageRead, dict[str, FieldRead], np.ndarray | None]:
+    """Identify, align and read one page image (RGB or grey); with ``keep_image`` also the whole
+    page aligned onto its template (from the same warp as the fields), None when not aligned."""
     started = time.perf_counter()
     found = identify_page(image, ctx.templates, ctx.school, dpi)
     reads: dict[str, FieldRead] = {}
-    if found.status == "read" and found.homography is not None:
+    aligned: np.ndarray | None = None
+    if found.status == PageStatus.READ and found.homography is not None:
         template = ctx.templates[found.template_key]
-        ink = page_ink_from_scan(
-            image,
-            found.homography,
-            fields_rows_mm(template, found.page_number),
-            template.page_w,
-            template.page_h,
-        )
+        rows = fields_rows_mm(template, found.page_number)
+        size = (template.page_w, template.page_h)
+        if keep_image:
+            ink, aligned = page_ink_and_image(image, found.homography, rows, *size)
+        else:
+            ink = page_ink_from_scan(image, found.homography, rows, *size)
         reads = read_fields(ink, template, found.page_number, ctx)
         del ink
     reason = "; ".join(part for part in (found.reason, note) if part)
@@ -112,12 +122,28 @@ def read_page(
         seconds=round(time.perf_counter() - started, 4),
     )
     log.info("page %s#%d: %s (page %d)", source, index, found.status, found.page_number)
+    return page, reads, aligned
+
+
+def read_page(
+    image: np.ndarray,
+    ctx: ReadContext,
+    index: int,
+    source: str,
+    dpi: float | None = None,
+    note: str = "",
+) -> tuple[PageRead, dict[str, FieldRead]]:
+    """Identify, align and read one page image (RGB or grey): only its field rows are warped."""
+    page, reads, _ = read_page_and_image(image, ctx, index, source, dpi, note, keep_image=False)
     return page, reads
 
 
 def _failed(failure: PageFailure, source: str) -> PageRead:
     return PageRead(
-        index_in_file=failure.index, source=source, status="unreadable", reason=failure.reason
+        index_in_file=failure.index,
+        source=source,
+        status=PageStatus.UNREADABLE,
+        reason=failure.reason,
     )
 
 
@@ -135,7 +161,7 @@ def iter_page_results(path: Path, ctx: ReadContext) -> Iterable[PageResult]:
             page = PageRead(
                 index_in_file=item.index,
                 source=source,
-                status="unreadable",
+                status=PageStatus.UNREADABLE,
                 reason="this page could not be read because of an internal error",
             )
             reads = {}

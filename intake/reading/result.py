@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from intake.template.model import FieldKind
+
 
 class Problem(StrEnum):
     """Problems a reviewer should see. Values are stable codes stored in the database."""
@@ -23,6 +25,16 @@ class Problem(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     NO_CHILDREN = "no_children"
     SUSPICIOUS_TEXT = "suspicious_text"  # control or bidi characters, mixed scripts
+    DUPLICATE = "duplicate"  # another form of the same family serial is in the batch
+
+
+class PageStatus(StrEnum):
+    """What became of one page. Values are stable codes stored in the database."""
+
+    READ = "read"
+    BLANK = "blank"
+    NOT_FORM = "not_form"
+    UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,7 @@ class CharRead:
 @dataclass(frozen=True)
 class FieldRead:
     field_id: str
-    kind: str  # a FieldKind value
+    kind: FieldKind
     page: int
     value: str  # normalised (phone digits, postcode with one space, date ISO, email lower case)
     raw: str  # as the boxes read, before normalisation
@@ -43,7 +55,7 @@ class FieldRead:
     chars: tuple[CharRead, ...] = ()
     #: the field's box on the aligned page, in template millimetres (x, y, w, h)
     box_mm: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -54,7 +66,7 @@ class FieldRead:
 class PageRead:
     index_in_file: int  # 0-based position in the uploaded file
     source: str  # the upload's id or file name (never shown to parents)
-    status: str  # "read", "blank", "not_form", "unreadable"
+    status: PageStatus
     reason: str = ""
     form_type: str = ""
     version: int = 0
@@ -74,7 +86,7 @@ class FormRead:
     serial: str
     pages: tuple[PageRead, ...]
     fields: dict[str, FieldRead] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
     seconds: float = 0.0
 
     @property

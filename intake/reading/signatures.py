@@ -44,13 +44,11 @@ def read_signature(
     mask, ratio = cut_region(ink, field.rect, SIGNATURE_INSET_MM)
     span = stroke_span_mm(mask)
     value, confidence = signature_decision(ratio, span, thresholds)
-    problems = (
-        (Problem.LOW_CONFIDENCE.value,) if confidence < thresholds.auto_accept_confidence else ()
-    )
+    problems = (Problem.LOW_CONFIDENCE,) if confidence < thresholds.auto_accept_confidence else ()
     r = field.rect
     return FieldRead(
         field_id=field.id,
-        kind=field.kind.value,
+        kind=field.kind,
         page=page,
         value=value,
         raw=f"{ratio:.4f}/{span:.1f}mm",

@@ -28,11 +28,11 @@ def read_tick(ink: PageInk, field: TickField, page: int, thresholds: Thresholds)
     """Read one tick box from an aligned page."""
     _, score = cut_region(ink, field.rect, TICK_INSET_MM)
     value, confidence, doubtful = tick_decision(score, thresholds)
-    problems = (Problem.LOW_CONFIDENCE.value,) if doubtful else ()
+    problems = (Problem.LOW_CONFIDENCE,) if doubtful else ()
     r = field.rect
     return FieldRead(
         field_id=field.id,
-        kind=field.kind.value,
+        kind=field.kind,
         page=page,
         value=value,
         raw=f"{score:.4f}",

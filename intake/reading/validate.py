@@ -51,7 +51,7 @@ _TUTOR_GROUP = re.compile(r"^(7|8|9|10|11|12|13)[-/]?[A-Z]{1,4}$")
 @dataclass(frozen=True)
 class Checked:
     value: str  # normalised, or the cleaned text when invalid ("" when nothing was written)
-    problem: str = ""  # a Problem value, "" when valid
+    problem: Problem | None = None  # None when valid
     reason: str = ""
 
 

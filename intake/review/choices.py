@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy.orm import object_session
 
 from intake.accounts.known import existing_accounts
-from intake.assembly import doubt_score
+from intake.batch.doubt import doubt_score
+from intake.batch.proposal import MatchStatus, Proposal, proposal_from_json, proposal_to_json
 from intake.config import Settings
 from intake.db.workflow import Form
 from intake.errors import IntakeError
@@ -25,8 +26,7 @@ from intake.matching.confirm import confirmed_fields
 from intake.matching.formfields import child_reads
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
-from intake.readers import proposed_data
-from intake.reading.result import FormRead
+from intake.reading.result import FormRead, Problem
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def form_read(form: Form, template: FormTemplate) -> FormRead:
         serial=form.serial,
         pages=(),
         fields={fid: field_from_json(data) for fid, data in (form.values or {}).items()},
-        problems=tuple(form.problems or ()),
+        problems=tuple(Problem(p) for p in form.problems or ()),
     )
 
 
@@ -133,11 +133,11 @@ def rematch(form: Form, index: RosterIndex, template: FormTemplate, settings: Se
         contact_choices=parties,
         accounts=existing_accounts(session) if session is not None else None,
     )
-    proposed = proposed_data(result, confirmed_fields(read, result, index))
     # corrections were applied to the stored values when the form was assembled: keep the record
-    proposed["corrected"] = (form.proposed or {}).get("corrected") or {}
-    form.proposed = proposed
-    form.doubt = doubt_score(dict(read.fields), list(form.problems or []), proposed, settings)
+    corrected = proposal_from_json(form.proposed or {}).corrected
+    proposal = Proposal(MatchStatus.OK, result, confirmed_fields(read, result, index), corrected)
+    form.proposed = proposal_to_json(proposal)
+    form.doubt = doubt_score(read.fields, form.problems or [], proposal, settings.thresholds)
     log.info("form %s matched again with %d choices", form.id, len(rows) + len(parties))
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
+from intake.batch.jobs import build_queue
 from intake.config import Settings, load_settings
 from intake.errors import ConfigError
-from intake.jobs import build_queue
 from intake.paths import package_path, product_folder
 from intake.staff.login import PasswordLogin
 from intake.storage import local_storage

@@ -14,7 +14,7 @@ from intake.config import Settings, load_settings
 log = logging.getLogger(__name__)
 
 CONSUMER_COMMAND = (
-    "from intake.jobs import run_consumer_processes; run_consumer_processes({workers})"
+    "from intake.batch.jobs import run_consumer_processes; run_consumer_processes({workers})"
 )
 
 
@@ -51,8 +51,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     """Migrate, then serve the web app on waitress with the job consumer beside it."""
     from waitress import serve as waitress_serve
 
+    from intake.batch.jobs import build_queue, requeue_unfinished, start_consumer_in_process
     from intake.db.migrate import upgrade
-    from intake.jobs import build_queue, requeue_unfinished, start_consumer_in_process
     from intake.web import create_app, ensure_secret_key, read_secret_key
 
     upgrade(settings.sqlalchemy_url)

@@ -16,6 +16,7 @@ from intake.config import Thresholds
 from intake.db.workflow import Form
 from intake.fieldjson import field_from_json
 from intake.matching.normalise import year_of_tutor_group
+from intake.reading.doubt import is_doubtful, is_doubtful_char
 from intake.reading.result import FieldRead
 from intake.template.model import FormTemplate
 
@@ -36,6 +37,7 @@ WARNING_TEXT = {
     "unknown_contact": "not a known contact of these children",
     "unsigned": "not signed",
     "page_missing": "a page of the form is missing",
+    "duplicate": "another form of this family is in the batch: check which one counts",
 }
 
 
@@ -66,23 +68,14 @@ def _party_title(party: str) -> str:
     return PARTY_TITLES.get(party, party)
 
 
-def is_doubtful(read: FieldRead, thresholds: Thresholds) -> bool:
-    """A person should look: low confidence, a doubtful character, or a problem."""
-    if read.problems:
-        return True
-    if not read.empty and read.confidence < thresholds.auto_accept_confidence:
-        return True
-    return any(c.char and c.confidence < thresholds.doubtful_char_confidence for c in read.chars)
-
-
 def _chars(read: FieldRead, thresholds: Thresholds) -> list[dict[str, Any]]:
     """The characters as read, each marked when doubtful; empty when none is (no noise)."""
-    if not any(c.char and c.confidence < thresholds.doubtful_char_confidence for c in read.chars):
+    if not any(is_doubtful_char(c, thresholds) for c in read.chars):
         return []
     return [
         {
             "c": c.char or "\u00b7",
-            "doubtful": bool(c.char) and c.confidence < thresholds.doubtful_char_confidence,
+            "doubtful": is_doubtful_char(c, thresholds),
         }
         for c in read.chars
     ]

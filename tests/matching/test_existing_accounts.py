@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from intake.accounts.known import existing_accounts
+from intake.batch.proposal import proposal_to_json
+from intake.batch.wiring import default_matcher
 from intake.config import Settings
 from intake.db.accounts import AccountChild, PortalAccount
 from intake.db.base import make_engine, make_session_factory, transaction
@@ -13,7 +15,6 @@ from intake.db.migrate import upgrade
 from intake.matching.accounts import ExistingAccounts, KnownAccount
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
-from intake.readers import default_matcher
 from intake.roster.csv_io import RosterFile
 from intake.roster.store import SourceFile, import_roster
 
@@ -103,7 +104,7 @@ def test_the_batch_matcher_loads_the_accounts(tmp_path: Path, make_form: FormBui
     with factory() as session:
         assert existing_accounts(session).by_contact["C01"].student_ids == {"S01"}
     match = default_matcher(Settings(data_dir=tmp_path, database_url=url))
-    data = match(make_form(CHILDREN, ticks=[1], p1=KAREN))
+    data = proposal_to_json(match(make_form(CHILDREN, ticks=[1], p1=KAREN)))
     applicant = data["applicants"][0]
     assert applicant["link_existing_account"] is True  # the review screen's "has an account"
     assert any("child row 2 will be added to it" in w for w in applicant["warnings"])

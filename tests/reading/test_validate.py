@@ -89,7 +89,7 @@ def test_postcode_normaliser_is_idempotent_with_one_space(raw: str) -> None:
 @given(st.from_regex(r"07700900[0-9]{3}", fullmatch=True))
 def test_fiction_mobiles_always_valid(number: str) -> None:
     checked = check_phone(number)
-    assert (checked.value, checked.problem) == (number, "")
+    assert (checked.value, checked.problem) == (number, None)
 
 
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY))

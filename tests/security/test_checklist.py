@@ -202,8 +202,7 @@ APP_CODE = [
     "intake/web",
     "intake/accounts",
     "intake/storage.py",
-    "intake/jobs.py",
-    "intake/processing.py",
+    "intake/batch",
     "intake/audit.py",
     "intake/roster",
     "intake/reading",
@@ -253,7 +252,7 @@ def test_no_sql_built_from_f_strings() -> None:
 
 
 def test_no_random_module_where_secrets_are_made() -> None:
-    for path in _sources(["intake/web", "intake/accounts", "intake/storage.py", "intake/jobs.py"]):
+    for path in _sources(["intake/web", "intake/accounts", "intake/storage.py", "intake/batch"]):
         text = path.read_text("utf-8")
         assert not re.search(r"^\s*(import random|from random import)", text, re.M), path
 
@@ -261,7 +260,7 @@ def test_no_random_module_where_secrets_are_made() -> None:
 def test_truncated_images_are_not_loaded() -> None:
     from PIL import Image, ImageFile
 
-    import intake.processing
+    import intake.batch.driver
     import intake.web  # noqa: F401
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

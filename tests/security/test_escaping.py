@@ -8,9 +8,9 @@ import io
 import re
 
 import pytest
+from batch.fakes import scan_png
 from markupsafe import escape
 from sqlalchemy import select
-from web.fakes import scan_png
 from web.helpers import forms_in_review, set_value, upload_fake_batch
 
 from intake.db.accounts import PortalAccount

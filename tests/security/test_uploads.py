@@ -12,8 +12,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from batch.fakes import scan_png
 from sqlalchemy import func, select
-from web.fakes import scan_png
 
 from intake.db.workflow import Batch, Page, Upload
 

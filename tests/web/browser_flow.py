@@ -17,11 +17,11 @@ from typing import Any
 from huey import MemoryHuey
 
 from intake import PROJECT_ROOT
+from intake.batch.context import BatchContext
+from intake.batch.jobs import build_queue, start_consumer_in_process
 from intake.config import Settings, load_settings
 from intake.db.base import make_engine, make_session_factory
 from intake.db.migrate import upgrade
-from intake.jobs import build_queue, start_consumer_in_process
-from intake.processing import BatchContext
 from intake.staff import directory, passwords
 from intake.storage import LocalStorage
 from intake.web import create_app
@@ -89,10 +89,10 @@ def _matcher(settings: Settings, folder: Path) -> Any:
     """The real roster matcher over the samples' roster, when the roster area is installed."""
     roster_csv = folder / "roster.csv"
     try:
-        from intake.readers import default_matcher
+        from intake.batch.wiring import default_matcher
         from intake.web.roster_import import import_roster_bytes
     except ImportError:
-        from .fakes import fake_matcher
+        from batch.fakes import fake_matcher
 
         return fake_matcher
     factory = make_session_factory(make_engine(settings.sqlalchemy_url))

@@ -13,20 +13,19 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from batch.fakes import FakeReader, fake_matcher, sample_values
 from flask import Flask
 from flask.testing import FlaskClient
 from huey import MemoryHuey
 from sqlalchemy import text
 
+from intake.batch.context import BatchContext
+from intake.batch.jobs import JobQueue, build_queue
 from intake.config import Settings, load_settings
 from intake.db.base import Base, make_engine, make_session_factory
-from intake.jobs import JobQueue, build_queue
-from intake.processing import BatchContext
 from intake.staff import directory, passwords
 from intake.storage import LocalStorage
 from intake.web import create_app
-
-from .fakes import FakeReader, fake_matcher, sample_values
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

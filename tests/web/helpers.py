@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 
+from batch.fakes import scan_png
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from intake.db.workflow import Form
 
 from .conftest import csrf_from
-from .fakes import scan_png
 
 
 def upload_fake_batch(client: FlaskClient, forms: int = 2, *, blank: int = 0):

@@ -8,13 +8,13 @@ import stat
 import zipfile
 
 import pytest
+from batch.fakes import scan_png
 from sqlalchemy import func, select
 
+from intake.batch.driver import process_batch
 from intake.db.workflow import Batch, Form, Page, Upload
-from intake.processing import process_batch
 
 from .conftest import csrf_from
-from .fakes import scan_png
 from .helpers import upload_fake_batch
 
 

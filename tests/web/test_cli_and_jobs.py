@@ -9,17 +9,16 @@ import re
 from dataclasses import replace
 
 import pytest
+from batch.fakes import scan_png
 from click.testing import CliRunner
 from huey import RedisHuey
 from sqlalchemy import func, inspect, select
 
+from intake.batch.jobs import build_queue, make_huey
 from intake.cli import cli
 from intake.db.base import Base, make_engine, make_session_factory
 from intake.db.workflow import Batch, Form, StaffUser, Upload
-from intake.jobs import build_queue, make_huey
 from intake.storage import LocalStorage
-
-from .fakes import scan_png
 
 WORKFLOW_TABLES = {"staff_users", "batches", "uploads", "pages", "forms", "form_edits", "audit_log"}
 
@@ -130,7 +129,7 @@ def test_upload_view_only_queues(settings, db_factory, batch_ctx, users) -> None
 
 
 def test_unfinished_batches_are_queued_again(settings, db_factory, batch_ctx) -> None:
-    from intake.jobs import requeue_unfinished
+    from intake.batch.jobs import requeue_unfinished
 
     batch_id = _store_batch(db_factory, batch_ctx.storage)
     with db_factory() as session:

@@ -5,25 +5,28 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from batch.fakes import fake_matcher
 
-from intake.batch_context import BatchContext
+from intake.batch.context import BatchContext
+from intake.batch.proposal import Proposal, StoredCorrection
 from intake.db.workflow import Form
 from intake.reading.result import FormRead
 
-from .fakes import fake_matcher
 from .helpers import forms_in_review, upload_fake_batch
 
 
-def correcting_matcher(form: FormRead) -> dict:
+def correcting_matcher(form: FormRead) -> Proposal:
     """The fake matcher, and: a surname read SM1TH is SMITH on record (box 2 was doubtful)."""
-    proposed = fake_matcher(form)
+    proposal = fake_matcher(form)
     surname = form.fields.get("p1_surname")
     if surname is not None and surname.raw == "SM1TH":
-        proposed["confirmed"] = {"p1_surname": "contact C1"}
-        proposed["corrected"] = {
-            "p1_surname": {"read": "SM1TH", "raw": "SMITH", "source": "contact C1", "replaced": [2]}
-        }
-    return proposed
+        correction = StoredCorrection(raw="SMITH", read="SM1TH", source="contact C1", replaced=(2,))
+        proposal = replace(
+            proposal,
+            confirmed={"p1_surname": "contact C1"},
+            corrected={"p1_surname": correction},
+        )
+    return proposal
 
 
 @pytest.fixture

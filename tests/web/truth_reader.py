@@ -11,8 +11,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from intake.batch.context import PageOutcome
 from intake.config import School
-from intake.processing import PageOutcome
 from intake.reading.align import aligned_page, homography_tuple
 from intake.reading.identify import identify_page
 from intake.reading.ingest import PageImage
@@ -91,7 +91,7 @@ class TruthReader:
                 continue
             rect = spec.rect
             box = (rect.x, rect.y, rect.w, rect.h)
-            kind = str(spec.kind)
+            kind = spec.kind
             if kind == "signature":
                 signed = truth["signatures"].get(spec.id, False)
                 fields[spec.id] = FieldRead(

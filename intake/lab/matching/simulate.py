@@ -16,6 +16,7 @@ from intake.lab.samples.truth import FormTruth
 from intake.reading.result import CharRead, FieldRead, FormRead
 from intake.roster.model import Roster
 from intake.template.load import load_template
+from intake.template.model import FieldKind
 
 #: what a reader confuses each character with
 CONFUSIONS = {
@@ -38,9 +39,9 @@ class Noise:
     alternatives: bool = True
 
 
-def _kinds() -> dict[str, str]:
+def _kinds() -> dict[str, FieldKind]:
     template = load_template()
-    return {f.id: str(f.kind) for _, f in template.fields()}
+    return {f.id: f.kind for _, f in template.fields()}
 
 
 def _read_char(char: str, kind: str, rng: random.Random, noise: Noise) -> CharRead:
@@ -71,20 +72,20 @@ def _value(raw: str, kind: str) -> str:
 
 
 def simulate_read(
-    truth: FormTruth, rng: random.Random, noise: Noise, kinds: dict[str, str] | None = None
+    truth: FormTruth, rng: random.Random, noise: Noise, kinds: dict[str, FieldKind] | None = None
 ) -> FormRead:
     """A ``FormRead`` as a reader with the given noise would produce it for this truth."""
     kinds = kinds or _kinds()
     fields: dict[str, FieldRead] = {}
     for field_id, boxes in truth.fields.items():
-        kind = kinds.get(field_id, "text")
+        kind = kinds.get(field_id, FieldKind.TEXT)
         chars = tuple(_read_char(c, kind, rng, noise) for c in boxes)
         raw = "".join(c.char or " " for c in chars).rstrip()
         confidence = min((c.confidence for c in chars if c.char), default=1.0)
         fields[field_id] = FieldRead(field_id, kind, 0, _value(raw, kind), raw, confidence, chars)
     for field_id, ticked in truth.ticks.items():
         value = "1" if ticked else ""
-        fields[field_id] = FieldRead(field_id, "tick", 0, value, value, 0.99)
+        fields[field_id] = FieldRead(field_id, FieldKind.TICK, 0, value, value, 0.99)
     return FormRead(truth.template, 1, truth.serial, (), fields)
 
 

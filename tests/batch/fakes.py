@@ -1,4 +1,5 @@
-"""A fake page reader for the web tests: page identity is painted into the top-left pixel.
+"""A fake page reader and matcher for the batch and web tests: page identity is painted into
+the top-left pixel.
 
 ``scan_png(form_no, page_no)`` draws a page whose pixel (0, 0) is (form_no, page_no, 7); the
 fake reader turns it back into a ``PageRead`` and a few ``FieldRead`` values with the template's
@@ -13,9 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from intake.processing import PageOutcome
+from intake.batch.context import PageOutcome
+from intake.batch.proposal import MatchStatus, Proposal
+from intake.matching.applicants import ApplicantMatch, ChildStanding, Outcome
+from intake.matching.children import Candidate, ChildMatch
+from intake.matching.proposals import FormMatch
 from intake.reading.ingest import PageImage
-from intake.reading.result import CharRead, FieldRead, FormRead, PageRead
+from intake.reading.result import CharRead, FieldRead, FormRead, PageRead, PageStatus
 from intake.template.load import load_template
 
 A4_PX = (420, 594)  # 2 px per mm
@@ -55,7 +60,7 @@ class FakeReader:
                 page=PageRead(
                     index_in_file=image.index,
                     source=source,
-                    status="blank",
+                    status=PageStatus.BLANK,
                     reason="the page is blank",
                 )
             )
@@ -69,10 +74,11 @@ class FakeReader:
                 continue
             value, doubtful = self.values[r][spec.id]
             rect = spec.rect
-            conf = 0.6 if doubtful else 0.98
+            # a sure field is sure at every kind's auto-accept level (1.0 for names)
+            conf = 0.6 if doubtful else 1.0
             fields[spec.id] = FieldRead(
                 field_id=spec.id,
-                kind=str(spec.kind),
+                kind=spec.kind,
                 page=g,
                 value=value,
                 raw=value,
@@ -83,7 +89,7 @@ class FakeReader:
         page = PageRead(
             index_in_file=image.index,
             source=source,
-            status="read",
+            status=PageStatus.READ,
             form_type="parent-portal",
             version=1,
             page_number=g,
@@ -108,44 +114,38 @@ def sample_values(form_no: int, *, doubtful: bool = True) -> dict[str, tuple[str
     }
 
 
-def fake_matcher(form: FormRead) -> dict:
+def fake_matcher(form: FormRead) -> Proposal:
+    """Child row 1 is student S1 (when a child is named); parent 1 is contact C1 with parental
+    responsibility and an address that differs from the record."""
     name = form.fields.get("child1_name")
-    return {
-        "status": "ok",
-        "unresolved": 0,
-        "children": [
-            {
-                "row": 1,
-                "student_id": "S1",
-                "auto_linked": True,
-                "reasons": ["name and tutor group"],
-                "candidates": [
-                    {
-                        "student_id": "S1",
-                        "forename": "Tom",
-                        "surname": "Smith",
-                        "tutor_group": "7A",
-                        "score": 96.0,
-                    }
-                ],
-            }
-        ]
-        if name
-        else [],
-        "applicants": [
-            {
-                "party": "parent1",
-                "contact_id": "C1",
-                "outcome": "pr",
-                "warnings": ["address_differs"],
-                "standings": [
-                    {
-                        "student_id": "S1",
-                        "parental_responsibility": True,
-                        "blocked": False,
-                        "reason": "",
-                    }
-                ],
-            }
-        ],
-    }
+    candidate = Candidate(
+        student_id="S1",
+        score=96.0,
+        name_score=96.0,
+        raw_score=96.0,
+        reasons=("name and tutor group",),
+        forename="Tom",
+        surname="Smith",
+        tutor_group="7A",
+    )
+    children = (ChildMatch(1, (candidate,), "S1", True, ("name and tutor group",)),) if name else ()
+    applicant = ApplicantMatch(
+        party="parent1",
+        contact_id="C1",
+        outcome=Outcome.PR,
+        reasons=(),
+        warnings=("address_differs",),
+        candidates=(),
+        standings=(ChildStanding("S1", "PAR", True, False, ""),),
+    )
+    match = FormMatch(
+        children=children,
+        applicants=(applicant,),
+        proposed=(),
+        warnings=(),
+        needs_review=False,
+        review_reasons=(),
+        may_approve=True,
+        approve_reasons=(),
+    )
+    return Proposal(MatchStatus.OK, match)

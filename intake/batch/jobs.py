@@ -17,9 +17,10 @@ from typing import Any
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
+from intake.batch.context import BatchContext, Matcher, PageReader
+from intake.batch.driver import process_batch, reprocess_page
 from intake.config import Settings, load_settings
 from intake.db.base import make_engine, make_session_factory
-from intake.processing import BatchContext, Matcher, PageReader, process_batch, reprocess_page
 from intake.storage import local_storage
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def batch_context(
     settings: Settings, reader: PageReader | None = None, matcher: Matcher | None = None
 ) -> BatchContext:
     """Build the worker's context from configuration (engine, storage, reader, matcher)."""
-    from intake.readers import default_matcher, default_reader
+    from intake.batch.wiring import default_matcher, default_reader
 
     engine = make_engine(settings.sqlalchemy_url, pool_pre_ping=True)
     return BatchContext(

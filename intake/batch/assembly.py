@@ -1,0 +1,183 @@
+"""Pages into forms: group the batch's pages, fill each form from its own template, match it.
+
+Grouping is ``intake.reading.grouping``'s, the rule ``intake read`` and the bench use. A form is
+keyed by (batch, identity), so assembling again (part-way through a batch, on a re-run, after a
+crash) finds the forms it made before. A form a person has started on is never overwritten; one
+nobody has touched is filled again when a page of it arrives later in the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake import audit
+from intake.batch.context import BatchContext
+from intake.batch.doubt import doubt_score
+from intake.batch.proposal import MatchStatus, Proposal, proposal_to_json
+from intake.db.workflow import Batch, Form, FormState, Page, PageStatus, Upload
+from intake.fieldjson import field_from_json, field_to_json
+from intake.matching.confirm import apply_corrections
+from intake.reading.forms import PageResult, form_problems
+from intake.reading.grouping import FormGroup, PageKey, group_pages
+from intake.reading.result import FieldRead, FormRead, PageRead
+from intake.template.load import load_template
+from intake.template.model import FormTemplate
+
+log = logging.getLogger(__name__)
+
+
+def template_key(page: Page) -> str:
+    """The key of the template the page's QR names ("parent-portal-v1")."""
+    return f"{page.form_type}-v{page.template_version}"
+
+
+def page_key(page: Page, templates: Mapping[str, FormTemplate]) -> PageKey:
+    """What grouping needs of a stored page (as ``reading.forms.page_key`` for a read one)."""
+    key = template_key(page)
+    groupable = page.status in (PageStatus.READ, PageStatus.UNREADABLE) and key in templates
+    return PageKey(
+        template_key=key if groupable else "",
+        form_type=page.form_type,
+        serial=page.serial,
+        page_number=page.page_number,
+        anchor=page.id,
+        assigned=page.assigned_identity,
+    )
+
+
+def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
+    """Create or refresh the batch's forms from its pages; returns how many forms exist."""
+    with ctx.sessions() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            return 0
+        pages = list(
+            session.scalars(
+                select(Page)
+                .join(Upload, Upload.id == Page.upload_id)
+                .where(Page.batch_id == batch_id)
+                .order_by(Upload.created_at, Upload.id, Page.index)
+            )
+        )
+        groups, _ = group_pages([page_key(p, ctx.templates) for p in pages])
+        for group in groups:
+            members = [pages[i] for i in group.members]
+            form = _form_of(session, batch, group, members)
+            before = {p.id for p in pages if p.form_id == form.id}
+            for page in members:
+                page.form_id = form.id
+            if form.state == FormState.PROCESSING:
+                _fill_form(ctx, form, members, group.duplicate)
+            elif _untouched(form) and (
+                before != {p.id for p in members} or _flagged(form) != group.duplicate
+            ):
+                # a page of it, or another copy of it, arrived later in the batch
+                _fill_form(ctx, form, members, group.duplicate)
+        session.flush()
+        count = len(list(session.scalars(select(Form.id).where(Form.batch_id == batch_id))))
+        batch.forms_found = count
+        session.commit()
+        return count
+
+
+def _form_of(session: Session, batch: Batch, group: FormGroup, members: list[Page]) -> Form:
+    """The batch's form of this identity, created (and audited) the first time."""
+    form = session.scalar(
+        select(Form).where(Form.batch_id == batch.id, Form.identity == group.identity)
+    )
+    if form is not None:
+        return form
+    first = next((p for p in members if template_key(p) == group.template_key), members[0])
+    form = Form(
+        batch_id=batch.id,
+        identity=group.identity,
+        serial=group.serial,
+        form_type=first.form_type,
+        template_version=first.template_version,
+        uploaded_by=batch.created_by,
+    )
+    session.add(form)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=None,
+        action="form.created",
+        object_type="form",
+        object_id=form.id,
+        detail={"batch": batch.id},
+    )
+    return form
+
+
+def _flagged(form: Form) -> bool:
+    return "duplicate" in (form.problems or [])
+
+
+def _untouched(form: Form) -> bool:
+    """In review and nobody has changed, accepted or parked it: safe to fill again."""
+    return (
+        form.state == FormState.REVIEW
+        and form.last_edited_by is None
+        and form.checked_by is None
+        and not form.reason
+    )
+
+
+def _page_results(group: list[Page]) -> dict[int, PageResult]:
+    """The form's pages by number, as ``form_problems`` takes them (a read page wins its number)."""
+    by_number: dict[int, PageResult] = {}
+    for page in sorted(group, key=lambda p: (p.page_number, p.status == PageStatus.READ)):
+        by_number[page.page_number] = PageResult(
+            PageRead(
+                index_in_file=page.index,
+                source=page.upload_id,
+                status=PageStatus(page.status),
+                form_type=page.form_type,
+                version=page.template_version,
+                page_number=page.page_number,
+                serial=page.serial,
+            ),
+            {},
+        )
+    return by_number
+
+
+def _fill_form(ctx: BatchContext, form: Form, group: list[Page], duplicate: bool) -> None:
+    values: dict[str, FieldRead] = {}
+    for page in sorted(group, key=lambda p: p.page_number):
+        for fid, data in (page.fields or {}).items():
+            values[fid] = field_from_json(data)
+    # a form only a person's assignment made may name no template: the school's usual one
+    template = ctx.templates.get(f"{form.form_type}-v{form.template_version}") or load_template(
+        ctx.settings.form_template
+    )
+    by_number = _page_results(group)
+    # also marks the empty required fields in ``values``
+    problems = form_problems(template, by_number, values, duplicate=duplicate)
+    read = FormRead(
+        form_type=template.form_type,
+        version=template.version,
+        serial=form.serial,
+        pages=tuple(result.page for _, result in sorted(by_number.items())),
+        fields=values,
+        problems=tuple(problems),
+    )
+    try:
+        proposal = ctx.matcher(read)
+    except Exception as exc:
+        log.warning("form %s: matching failed (%s)", form.id, type(exc).__name__)
+        proposal = Proposal(MatchStatus.FAILED)
+    stored = proposal_to_json(proposal)
+    if proposal.corrected:
+        # one or two doubtful characters that make the field exactly what the records hold
+        values = apply_corrections(values, stored["corrected"])
+    form.values = {fid: field_to_json(read) for fid, read in values.items()}
+    form.problems = [str(p) for p in problems]
+    form.proposed = stored
+    form.doubt = doubt_score(values, problems, proposal, ctx.settings.thresholds)
+    if form.state == FormState.PROCESSING:
+        form.move_to(FormState.REVIEW)
