@@ -24,7 +24,7 @@ from intake.matching.confirm import apply_corrections
 from intake.reading.forms import PageResult, form_problems
 from intake.reading.grouping import FormGroup, PageKey, group_pages
 from intake.reading.result import FieldRead, FormRead, PageRead
-from intake.template.load import load_template
+from intake.template.load import template_for
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
@@ -152,8 +152,8 @@ def _fill_form(ctx: BatchContext, form: Form, group: list[Page], duplicate: bool
         for fid, data in (page.fields or {}).items():
             values[fid] = field_from_json(data)
     # a form only a person's assignment made may name no template: the school's usual one
-    template = ctx.templates.get(f"{form.form_type}-v{form.template_version}") or load_template(
-        ctx.settings.form_template
+    template = ctx.templates.get(f"{form.form_type}-v{form.template_version}") or template_for(
+        "", 0, fallback=ctx.settings.form_template
     )
     by_number = _page_results(group)
     # also marks the empty required fields in ``values``

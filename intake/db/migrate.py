@@ -77,10 +77,6 @@ def head_revisions() -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def is_up_to_date(url: str) -> bool:
-    return set(current_revisions(url)) == set(head_revisions())
-
-
 def new_revision(message: str, autogenerate: bool = True) -> Path:
     """Write a new revision after the current head (for developers adding tables).
 

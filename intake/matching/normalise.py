@@ -253,11 +253,6 @@ def name_key(text: str) -> str:
     return fold(text).text
 
 
-def compact_key(text: str) -> str:
-    """The matching key without spaces."""
-    return name_key(text).replace(" ", "")
-
-
 def shape_key(key: str) -> str:
     """``key`` with each OCR confusion class (O/0/D/Q, I/1/L, S/5, B/8, Z/2, G/6) made one."""
     return key.translate(_SHAPE)

@@ -32,6 +32,7 @@ from intake.review import choices
 from intake.review.corrections import apply_corrections
 from intake.review.states import Action, FormState, TransitionRefused, check_action
 from intake.staff.roles import Role
+from intake.template.load import template_for
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,18 @@ class Actor:
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What the actions need besides the database: the form template and the settings."""
+    """What the actions need besides the database: the settings (templates come from them)."""
 
-    template: FormTemplate
     settings: Settings
+
+    def template_of(self, form: Form) -> FormTemplate:
+        """The template the form's own pages carry (the school's usual one if they name none)."""
+        return template_for(
+            form.form_type,
+            form.template_version,
+            self.settings.form_templates_dir,
+            self.settings.form_template,
+        )
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,9 @@ def accept(
     """Save the corrections and confirm the form's values (it leaves the queue as checked)."""
     form = _load(session, form_id, row_version)
     _move(form, actor, Action.ACCEPT)
-    changed = apply_corrections(session, form, ctx.template, corrections or {}, actor.user_id)
+    changed = apply_corrections(
+        session, form, ctx.template_of(form), corrections or {}, actor.user_id
+    )
     form.checked_by = actor.user_id
     form.reason = ""
     # a child row nobody could link stays unlinked: the approver is told (CHILD_UNMATCHED)
@@ -154,7 +165,9 @@ def hold(
     """Park the form for research with a reason (kept on the form, not in the audit)."""
     form = _load(session, form_id, row_version)
     _move(form, actor, Action.HOLD)
-    changed = apply_corrections(session, form, ctx.template, corrections or {}, actor.user_id)
+    changed = apply_corrections(
+        session, form, ctx.template_of(form), corrections or {}, actor.user_id
+    )
     form.reason = reason.strip()[:MAX_REASON_CHARS]
     return _finish(session, actor, form, Action.HOLD, {"fields": list(changed)})
 
@@ -207,7 +220,7 @@ def correct(
     """Save corrections without changing the form's state."""
     form = _load(session, form_id, row_version)
     _move(form, actor, Action.CORRECT)
-    changed = apply_corrections(session, form, ctx.template, corrections, actor.user_id)
+    changed = apply_corrections(session, form, ctx.template_of(form), corrections, actor.user_id)
     return _finish(session, actor, form, Action.CORRECT, {"fields": list(changed)})
 
 
@@ -263,8 +276,8 @@ def choose_student(
     is matched again with every choice so far. A choice never grants an approval."""
     form = _load(session, form_id, row_version)
     _move(form, actor, Action.CHOOSE)
-    before = choices.choose_student(form, index, ctx.template, row, student_id)
-    choices.rematch(form, index, ctx.template, ctx.settings)
+    before = choices.choose_student(form, index, ctx.template_of(form), row, student_id)
+    choices.rematch(form, index, ctx.template_of(form), ctx.settings)
     target = f"child{row}"
     _record_choice(session, actor, form, target, before, student_id or choices.NOT_AT_SCHOOL)
     detail = {"target": target, "chosen": student_id or "none"}
@@ -287,6 +300,6 @@ def choose_contact(
     form = _load(session, form_id, row_version)
     _move(form, actor, Action.CHOOSE)
     before = choices.choose_contact(form, index, party, contact_id)
-    choices.rematch(form, index, ctx.template, ctx.settings)
+    choices.rematch(form, index, ctx.template_of(form), ctx.settings)
     _record_choice(session, actor, form, party, before, contact_id)
     return _finish(session, actor, form, Action.CHOOSE, {"target": party, "chosen": contact_id})

@@ -69,16 +69,6 @@ _STUDENT_FIELDS = (
     "tutor_group",
     "sex",
 )
-_CONTACT_FIELDS = (
-    "title",
-    "forename",
-    "surname",
-    "postcode",
-    "home_phone",
-    "mobile_phone",
-    "email",
-    "address_lines",
-)
 _FLAGS = (
     ("parental_responsibility", "parental responsibility"),
     ("court_order", "court order"),

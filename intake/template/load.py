@@ -51,3 +51,16 @@ def load_template(name_or_path: str | Path = "parent-portal-v1") -> FormTemplate
     if path.suffix != ".json":
         path = template_path(str(name_or_path))
     return _load_cached(path.resolve())
+
+
+def template_for(
+    form_type: str, version: int, directory: Path | None = None, fallback: str = ""
+) -> FormTemplate:
+    """The template a form's own pages carry (``<form_type>-v<version>``), so that a form
+    printed from an older version is read and shown with that version; ``fallback`` (the
+    school's usual template) when the pages named none, as for a form a person put together."""
+    if form_type and version:
+        path = template_path(f"{form_type}-v{version}", directory)
+        if path.is_file():
+            return _load_cached(path.resolve())
+    return load_template(fallback or "parent-portal-v1")

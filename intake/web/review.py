@@ -38,8 +38,8 @@ from intake.reading.result import FieldRead
 from intake.review import service
 from intake.review.states import QUEUE_STATES, FormState
 from intake.staff.roles import Role
-from intake.template.load import load_template
-from intake.template.model import CharField
+from intake.template.load import template_for
+from intake.template.model import CharField, FormTemplate
 from intake.web import matchchoice
 from intake.web.database import db
 from intake.web.formview import Viewer, form_view
@@ -56,8 +56,12 @@ def _settings() -> Any:
     return current_app.config["INTAKE_SETTINGS"]
 
 
-def _template() -> Any:
-    return load_template(_settings().form_template)
+def _template(form: Form) -> Any:
+    """The template of the form's own pages (a form printed from an older version keeps it)."""
+    settings = _settings()
+    return template_for(
+        form.form_type, form.template_version, settings.form_templates_dir, settings.form_template
+    )
 
 
 def _viewer() -> Viewer:
@@ -75,7 +79,7 @@ def _form_or_404(form_id: str) -> Form:
 
 
 def _view_data(form: Form) -> dict[str, Any]:
-    data = form_view(form, _template(), _settings().thresholds, _viewer())
+    data = form_view(form, _template(form), _settings().thresholds, _viewer())
     matchchoice.enrich(data, form, _index_or_none())
     audit.record(
         db(), actor_id=current_user.id, action="form.view", object_type="form", object_id=form.id
@@ -211,17 +215,18 @@ def crop(form_id: str, field_id: str) -> Response:
     storage = current_app.extensions["intake_storage"]
     picture = current_app.extensions["intake_page_cache"].get(page.image_key, storage.get)
     try:
-        png = crop_png(picture, _written_part(read), _template().page_w)
+        template = _template(form)
+        png = crop_png(picture, _written_part(read, template), template.page_w)
     except ValueError:
         abort(404)
     return send_png(png)
 
 
-def _written_part(read: FieldRead) -> tuple[float, float, float, float]:
+def _written_part(read: FieldRead, template: FormTemplate) -> tuple[float, float, float, float]:
     """The field's box up to two boxes past the last character read, so that a long row of
     empty boxes does not shrink the writing to nothing on screen."""
     try:
-        spec = _template().field(read.field_id)
+        spec = template.field(read.field_id)
     except KeyError:
         return read.box_mm
     if not isinstance(spec, CharField):
@@ -276,7 +281,7 @@ def _actor() -> service.Actor:
 
 
 def _ctx() -> service.ReviewContext:
-    return service.ReviewContext(_template(), _settings())
+    return service.ReviewContext(_settings())
 
 
 def _done(result: service.ActionResult, message: str) -> Response:

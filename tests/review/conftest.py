@@ -22,7 +22,6 @@ from intake.db.workflow import Batch, Form
 from intake.review.service import Actor, ReviewContext
 from intake.review.states import FormState
 from intake.staff.roles import Role
-from intake.template.load import load_template
 
 
 def _read(field_id: str, value: str, page: int = 1) -> dict:
@@ -80,7 +79,7 @@ def actors(users) -> dict[str, Actor]:
 
 @pytest.fixture
 def review_ctx(settings: Settings) -> ReviewContext:
-    return ReviewContext(load_template(settings.form_template), settings)
+    return ReviewContext(settings)
 
 
 def version(db_factory, form_id: str) -> int:
