@@ -19,7 +19,7 @@ from intake.lab import missing_extra
 
 #: subcommand name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
-    "form": "intake.forms.cli:form",
+    "form": "intake.printing.cli:form",
     "demo-data": "intake.lab.roster.cli:demo_data",
     "samples": "intake.lab.samples.cli:samples",
     "read": "intake.reading.cli:read",

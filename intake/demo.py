@@ -42,7 +42,7 @@ def demo_samples() -> Path:
 
 
 def _import_roster(settings: Settings, roster_csv: Path) -> None:
-    from intake.roster.store import roster_overview
+    from intake.roster.importing import roster_overview
     from intake.web.roster_import import import_roster_bytes
 
     factory = make_session_factory(make_engine(settings.sqlalchemy_url))

@@ -21,8 +21,8 @@ from intake.batch.proposal import MatchStatus, Proposal, proposal_to_json
 from intake.db.workflow import Batch, Form, FormState, Page, PageStatus, Upload
 from intake.fieldjson import field_from_json, field_to_json
 from intake.matching.confirm import apply_corrections
-from intake.reading.forms import PageResult, form_problems
 from intake.reading.grouping import FormGroup, PageKey, group_pages
+from intake.reading.pages_to_forms import PageResult, form_problems
 from intake.reading.result import FieldRead, FormRead, PageRead
 from intake.template.load import template_for
 from intake.template.model import FormTemplate

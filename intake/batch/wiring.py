@@ -23,7 +23,7 @@ from intake.reading import cli as reading_cli
 from intake.reading import pipeline
 from intake.reading.ingest import PageImage
 from intake.reading.result import FormRead
-from intake.roster.store import load_roster_from_db
+from intake.roster.importing import load_roster_from_db
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import numpy as np
 from intake.config import Thresholds
 from intake.engines.base import ALPHABETS, CharEngine, CharGuess
 from intake.reading.boxes import BoxCut, PageInk, cut_boxes, refine_offset
-from intake.reading.context import apply_context, apply_name_number, apply_pattern
 from intake.reading.doubt import accept_level
 from intake.reading.lexicon import weigh_domain
+from intake.reading.lookalikes import apply_context, apply_name_number, apply_pattern
 from intake.reading.result import CharRead, FieldRead, Problem
 from intake.reading.validate import Checked, check
 from intake.template.model import CharField, FieldKind

@@ -19,7 +19,7 @@ import numpy as np
 
 from intake.config import School
 from intake.errors import PageError
-from intake.forms.qr import QrPayload
+from intake.printing.qr import QrPayload
 from intake.reading.align import (
     Fit,
     aligned_page,
@@ -115,7 +115,7 @@ def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
 def _blank_page_score(
     grey: np.ndarray, homography: np.ndarray, template: FormTemplate, number: int, school: School
 ) -> float:
-    from intake.forms.render import render_page_image
+    from intake.printing.render import render_page_image
 
     ppm = COMPARE_DPI / 25.4
     blank = render_page_image(template, number, school, dpi=COMPARE_DPI)
@@ -163,7 +163,7 @@ def _decode(found: QrFind | None) -> tuple[QrPayload | None, str]:
     """The payload of a QR find, or None and why not."""
     if found is None:
         return None, ""
-    from intake.forms.qr import decode_payload
+    from intake.printing.qr import decode_payload
 
     try:
         return decode_payload(found.text), ""

@@ -20,9 +20,9 @@ from intake.engines.base import CharEngine
 from intake.reading.align import aligned_page, homography_tuple
 from intake.reading.boxes import PageInk, page_ink_and_image, page_ink_from_scan
 from intake.reading.fields import read_char_fields
-from intake.reading.forms import PageResult, group_forms
 from intake.reading.identify import identify_page
 from intake.reading.ingest import PageFailure, iter_pages
+from intake.reading.pages_to_forms import PageResult, group_forms
 from intake.reading.result import BatchRead, FieldRead, PageRead, PageStatus
 from intake.reading.signatures import read_signature
 from intake.reading.ticks import read_tick

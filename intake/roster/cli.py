@@ -14,8 +14,8 @@ from intake.db.migrate import upgrade
 from intake.errors import RosterError
 from intake.roster.csv_io import DEFAULT_MAX_BYTES, load_csv, read_bytes
 from intake.roster.ctf import looks_like_xml, read_ctf_file
+from intake.roster.importing import ImportSummary, SourceFile, import_roster, roster_overview
 from intake.roster.merges import load_contact_merges
-from intake.roster.store import ImportSummary, SourceFile, import_roster, roster_overview
 
 _MAX_WARNINGS_SHOWN = 20
 

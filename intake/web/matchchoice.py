@@ -19,7 +19,7 @@ from intake.db.workflow import Form
 from intake.matching.children import search_students
 from intake.matching.index import RosterIndex
 from intake.review.choices import contact_options, linked_students, stored_choices
-from intake.roster.stored import load_roster_from_db
+from intake.roster.queries import load_roster_from_db
 
 #: seconds the web app keeps a roster index before checking for a newer import
 INDEX_CACHE_S = 60.0

@@ -42,8 +42,8 @@ from intake.template.load import template_for
 from intake.template.model import CharField, FormTemplate
 from intake.web import matchchoice
 from intake.web.database import db
-from intake.web.formview import Viewer, form_view
 from intake.web.images import crop_png, send_png
+from intake.web.review_screen import Viewer, form_view
 from intake.web.security import role_required
 
 bp = Blueprint("review", __name__)

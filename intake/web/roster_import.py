@@ -1,4 +1,4 @@
-"""The admin's roster upload, handed to the roster import (``intake.roster.store``)."""
+"""The admin's roster upload, handed to the roster import (``intake.roster.importing``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from intake.config import Settings
 from intake.roster.csv_io import DEFAULT_MAX_BYTES, load_csv, read_bytes
 from intake.roster.ctf import looks_like_xml, read_ctf_file
-from intake.roster.store import SourceFile, import_roster
+from intake.roster.importing import SourceFile, import_roster
 
 
 def import_roster_bytes(

@@ -27,7 +27,7 @@ from intake.db.accounts import PortalAccount, RejectionLetter
 from intake.db.base import Base, make_engine, make_session_factory
 from intake.db.workflow import AuditEntry, Batch, Form
 from intake.roster.csv_io import RosterFile
-from intake.roster.store import SourceFile, import_roster
+from intake.roster.importing import SourceFile, import_roster
 from intake.staff import directory, passwords
 from intake.storage import LocalStorage
 from intake.web import create_app

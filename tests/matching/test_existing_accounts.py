@@ -16,7 +16,7 @@ from intake.matching.accounts import ExistingAccounts, KnownAccount
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import match_form
 from intake.roster.csv_io import RosterFile
-from intake.roster.store import SourceFile, import_roster
+from intake.roster.importing import SourceFile, import_roster
 
 from .conftest import FormBuilder, school
 

@@ -25,7 +25,7 @@ from intake.config import Portal, Settings
 from intake.db.base import Base, make_engine, make_session_factory
 from intake.portal.sealing import new_key
 from intake.roster.csv_io import RosterFile
-from intake.roster.store import SourceFile, import_roster
+from intake.roster.importing import SourceFile, import_roster
 
 TOKEN = "scim-test-token-" + "x" * 16
 

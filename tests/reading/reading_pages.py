@@ -13,7 +13,7 @@ import numpy as np
 
 from intake.config import School
 from intake.engines.base import CharGuess
-from intake.forms.render import render_page_image
+from intake.printing.render import render_page_image
 from intake.template.load import load_template
 from intake.template.model import CharField, Rect
 

@@ -9,7 +9,7 @@ import segno
 from reading_pages import blank_page, px
 
 from intake.config import School
-from intake.forms.qr import encode_payload
+from intake.printing.qr import encode_payload
 from intake.reading.align import aligned_page, project
 from intake.reading.identify import identify_page
 from intake.reading.marks import find_mark_candidates

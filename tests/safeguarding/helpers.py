@@ -14,8 +14,8 @@ from intake.config import Settings
 from intake.db.accounts import AccountChild, PortalAccount
 from intake.db.base import transaction
 from intake.roster.csv_io import RosterFile
+from intake.roster.importing import ImportSummary, SourceFile, import_roster
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
-from intake.roster.store import ImportSummary, SourceFile, import_roster
 
 #: an import day in the autumn term: the default grace ends at the end of 31 December
 AUTUMN = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

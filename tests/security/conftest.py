@@ -28,8 +28,8 @@ from web.conftest import (  # noqa: F401 - fixtures re-used by the security test
 
 from intake.accounts import passwords
 from intake.roster.csv_io import RosterFile
+from intake.roster.importing import SourceFile, import_roster
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
-from intake.roster.store import SourceFile, import_roster
 from intake.roster.upn import make_upn
 
 #: the CVE-2023-33733 payload shape and other markup, as names in the school's records

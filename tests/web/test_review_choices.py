@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from intake.db.workflow import AuditEntry, Form, FormEdit, FormState
 from intake.roster.csv_io import RosterFile
+from intake.roster.importing import SourceFile, import_roster
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
-from intake.roster.store import SourceFile, import_roster
 from intake.roster.upn import make_upn
 
 from .conftest import csrf_from

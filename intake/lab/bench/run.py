@@ -25,9 +25,9 @@ from intake.lab.samples.truth import FormTruth, load_truths
 from intake.reading.align import aligned_page, homography_array
 from intake.reading.boxes import PageInk, page_ink
 from intake.reading.fields import cut_field
-from intake.reading.forms import PageResult, group_forms
 from intake.reading.identify import to_grey
 from intake.reading.ingest import PageImage, iter_pages
+from intake.reading.pages_to_forms import PageResult, group_forms
 from intake.reading.pipeline import ReadContext, iter_page_results
 from intake.reading.result import FormRead, PageRead
 from intake.template.model import CharField, FormTemplate

@@ -320,8 +320,8 @@ def _make_form(job: tuple[int, int]) -> _FormResult:
 def _blank_page(context: _Context, page_number: int, dpi: int, serial: str) -> np.ndarray:
     """The printed page with the family's serial in its QR, as RGB at ``dpi``. Rendered afresh:
     serials differ from form to form, so a cache of page rasters would only hold memory."""
-    from intake.forms.raster import rasterise_pdf_page
-    from intake.forms.render import render_page_pdf_bytes
+    from intake.printing.raster import rasterise_pdf_page
+    from intake.printing.render import render_page_pdf_bytes
 
     pdf = render_page_pdf_bytes(context.template, page_number, context.school, serial)
     blank = rasterise_pdf_page(pdf, dpi=dpi, colour=True)

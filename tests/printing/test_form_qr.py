@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from intake.config import School
 from intake.errors import PageError
-from intake.forms import qr
-from intake.forms.render import render_page_image
-from intake.forms.units import mm_to_px
+from intake.printing import qr
+from intake.printing.render import render_page_image
+from intake.printing.units import mm_to_px
 from intake.template import FormTemplate
 
 

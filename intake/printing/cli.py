@@ -86,7 +86,7 @@ def form(
     dpi: int,
 ) -> None:
     """Write the blank A4 application form as PDF, or the pack a school posts (--pack)."""
-    from intake.forms.layout import layout_problems
+    from intake.printing.layout import layout_problems
 
     settings = load_settings()
     template = _template(settings, template_name or settings.form_template)
@@ -100,13 +100,13 @@ def form(
         when = letter_date.date() if letter_date else None
         _write_pack(template, settings, out, out_dir, roster_file, when)
     else:
-        from intake.forms.render import render_form_pdf
+        from intake.printing.render import render_form_pdf
 
         target = out or Path("form.pdf")
         pages = render_form_pdf(template, school, target)
         click.echo(f"wrote {target} ({template.key}, {pages} pages)")
     if png_dir is not None:
-        from intake.forms.images import write_page_pngs
+        from intake.printing.images import write_page_pngs
 
         for path in write_page_pngs(template, school, png_dir, dpi=dpi):
             click.echo(f"wrote {path}")
@@ -120,7 +120,7 @@ def _write_pack(
     roster_file: Path | None,
     letter_date: date | None,
 ) -> None:
-    from intake.forms.pack import (
+    from intake.printing.pack import (
         PackRecipient,
         recipients_from_roster,
         render_pack_pdf,

@@ -14,13 +14,13 @@ from intake.db.roster import ContactRow, RosterImportRow, StudentContactRow, Stu
 from intake.errors import RosterError
 from intake.roster.csv_io import RosterFile
 from intake.roster.ctf import read_ctf_file
-from intake.roster.model import Roster
-from intake.roster.store import (
+from intake.roster.importing import (
     SourceFile,
     import_roster,
     load_roster_from_db,
     roster_overview,
 )
+from intake.roster.model import Roster
 
 from .conftest import FIXTURES
 

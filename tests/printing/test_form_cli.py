@@ -57,7 +57,7 @@ def roster_csv(tmp_path_factory: pytest.TempPathFactory, small_roster: Roster) -
 def test_roster_gives_one_pack_per_family(
     tmp_path: Path, roster_csv: Path, pdf_pages: Callable[[Path], list[str]]
 ) -> None:
-    from intake.forms.pack import recipients_from_roster
+    from intake.printing.pack import recipients_from_roster
     from intake.roster.csv_io import read_roster
 
     families = recipients_from_roster(read_roster(roster_csv))

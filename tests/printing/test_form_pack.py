@@ -12,8 +12,8 @@ import pytest
 from pdf2image import convert_from_path
 
 from intake.config import School
-from intake.forms import qr
-from intake.forms.pack import (
+from intake.printing import qr
+from intake.printing.pack import (
     PackRecipient,
     pack_file_name,
     recipients_from_roster,
@@ -225,7 +225,7 @@ def test_a_long_school_name_fits_the_letterhead(
 def test_form_prints_a_welsh_school_name_without_black_boxes(
     tmp_path: Path, template: FormTemplate, pdf_pages: Callable[[Path], list[str]]
 ) -> None:
-    from intake.forms.render import render_form_pdf
+    from intake.printing.render import render_form_pdf
 
     path = tmp_path / "form.pdf"
     render_form_pdf(template, School(name="Ysgol Gyfun Gŵyr"), path)

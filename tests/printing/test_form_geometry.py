@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from intake.config import School
-from intake.forms.layout import lay_out_text, layout_problems
-from intake.forms.render import render_page_image
-from intake.forms.units import mm_to_px
+from intake.printing.layout import lay_out_text, layout_problems
+from intake.printing.render import render_page_image
+from intake.printing.units import mm_to_px
 from intake.template import CharField, FieldKind, FormTemplate, Rect, TickField
 
 DPI = 150

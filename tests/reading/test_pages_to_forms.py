@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.reading.forms import PageResult, group_forms
+from intake.reading.pages_to_forms import PageResult, group_forms
 from intake.reading.result import FieldRead, PageRead, Problem
 from intake.template.model import FormTemplate
 

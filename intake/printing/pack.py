@@ -26,11 +26,11 @@ from reportlab.platypus import Flowable, Frame, Paragraph, Spacer
 
 from intake.config import School
 from intake.errors import InputFileError, TemplateError
-from intake.forms import pack_text
-from intake.forms.layout import FONT, FONT_BOLD
-from intake.forms.render import FormCanvas
-from intake.forms.units import mm_to_pt
-from intake.forms.wording import fill, printable
+from intake.printing import pack_text
+from intake.printing.layout import FONT, FONT_BOLD
+from intake.printing.render import FormCanvas
+from intake.printing.units import mm_to_pt
+from intake.printing.wording import fill, printable
 from intake.progress import NullProgress, Progress
 from intake.roster.model import Address, Roster
 from intake.template.model import FormTemplate

@@ -20,15 +20,15 @@ from reportlab.pdfgen.canvas import Canvas
 
 from intake.config import School
 from intake.errors import InputFileError
-from intake.forms import qr
-from intake.forms.layout import (
+from intake.printing import qr
+from intake.printing.layout import (
     FONT,
     LABEL_GAP_MM,
     LABEL_SIZE_PT,
     lay_out_text,
 )
-from intake.forms.units import mm_to_pt, pdf_y
-from intake.forms.wording import printable
+from intake.printing.units import mm_to_pt, pdf_y
+from intake.printing.wording import printable
 from intake.template.model import (
     CharField,
     FormTemplate,
@@ -205,7 +205,7 @@ def render_page_pdf_bytes(
 def _page_image_cached(
     template: FormTemplate, page_number: int, school: School, dpi: int, serial: str, colour: bool
 ) -> np.ndarray:
-    from intake.forms.raster import rasterise_pdf_page
+    from intake.printing.raster import rasterise_pdf_page
 
     pdf = render_page_pdf_bytes(template, page_number, school, serial)
     image = rasterise_pdf_page(pdf, dpi=dpi, colour=colour)

@@ -8,7 +8,7 @@ from PIL import Image
 
 from intake.config import School
 from intake.errors import InputFileError
-from intake.forms.render import render_page_image
+from intake.printing.render import render_page_image
 from intake.template.model import FormTemplate
 
 #: colours kept in a page picture: enough for the pink boxes and smooth text, small files

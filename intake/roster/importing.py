@@ -40,7 +40,7 @@ from intake.db.roster import (
 from intake.errors import RosterError
 from intake.roster.csv_io import RosterFile
 from intake.roster.model import Contact, Relationship, Roster, Student
-from intake.roster.stored import RosterOverview, load_roster_from_db, roster_overview
+from intake.roster.queries import RosterOverview, load_roster_from_db, roster_overview
 
 __all__ = [
     "FlagChange",

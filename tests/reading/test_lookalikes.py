@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.reading.context import apply_context, apply_name_number, apply_pattern
+from intake.reading.lookalikes import apply_context, apply_name_number, apply_pattern
 from intake.reading.result import CharRead
 
 

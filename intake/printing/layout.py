@@ -13,9 +13,9 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from intake.config import School
-from intake.forms import qr
-from intake.forms.units import mm_to_pt, pt_to_mm
-from intake.forms.wording import fill
+from intake.printing import qr
+from intake.printing.units import mm_to_pt, pt_to_mm
+from intake.printing.wording import fill
 from intake.template.model import (
     CharField,
     FormTemplate,
