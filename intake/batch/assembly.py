@@ -36,7 +36,7 @@ def template_key(page: Page) -> str:
 
 
 def page_key(page: Page, templates: Mapping[str, FormTemplate]) -> PageKey:
-    """What grouping needs of a stored page (as ``reading.pages_to_forms.page_key`` for a read one)."""
+    """What grouping needs of a stored page (``pages_to_forms.page_key`` for a read one)."""
     key = template_key(page)
     groupable = page.status in (PageStatus.READ, PageStatus.UNREADABLE) and key in templates
     return PageKey(

@@ -21,6 +21,7 @@ from intake.batch.context import BatchContext, Matcher, PageReader
 from intake.batch.driver import process_batch, reprocess_page
 from intake.config import Settings, load_settings
 from intake.db.base import make_engine, make_session_factory
+from intake.portal.tasks import register_portal_tasks
 from intake.storage import local_storage
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class JobQueue:
     enqueue_batch: Callable[[str], Any]
     #: queue one page to be read again (after a manual rotation)
     enqueue_page: Callable[[str], Any]
+    #: queue a run of the portal's due pushes (it schedules itself again while any wait)
+    enqueue_portal_push: Callable[[], Any] = lambda: None
 
 
 def make_huey(settings: Settings, *, memory: bool = False) -> Huey:
@@ -88,8 +91,12 @@ def build_queue(
         log.info("job: page %s", page_id)
         reprocess_page(current(), page_id)
 
+    portal_push_task = register_portal_tasks(queue_huey, settings)
     return JobQueue(
-        huey=queue_huey, enqueue_batch=process_batch_task, enqueue_page=reprocess_page_task
+        huey=queue_huey,
+        enqueue_batch=process_batch_task,
+        enqueue_page=reprocess_page_task,
+        enqueue_portal_push=portal_push_task,
     )
 
 

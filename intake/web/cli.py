@@ -65,6 +65,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     again = requeue_unfinished(settings, queue)
     if again:
         click.echo(f"Reading {again} unfinished batch(es) again where they stopped.")
+    if settings.portal.enabled:
+        queue.enqueue_portal_push()  # pushes left pending or waiting to retry are sent again
     app = create_app({"INTAKE_SETTINGS": settings, "INTAKE_QUEUE": queue})
     consumer = None
     worker_process = None
