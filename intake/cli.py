@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "demo": "intake.demo:demo",
     "retention": "intake.accounts.cli:retention",
     "accounts": "intake.accounts.cli:accounts",
+    "person": "intake.records.cli:person",
 }
 
 

@@ -120,9 +120,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from intake.web import admin, auth, batches, review
+    from intake.web import admin, auth, batches, collection, people, review
 
-    for module in (auth, batches, review, admin):
+    for module in (auth, batches, review, admin, collection, people):
         app.register_blueprint(module.bp)
     # the accounts engineer's blueprint, when it is present
     if importlib.util.find_spec("intake.web.accounts") is not None:

@@ -23,7 +23,12 @@ ROSTER_TABLES = {
 
 def _import_table_modules() -> None:
     """What env.py does: every table module that exists joins ``Base.metadata``."""
-    for name in ("intake.db.roster", "intake.db.workflow", "intake.db.accounts"):
+    for name in (
+        "intake.db.roster",
+        "intake.db.workflow",
+        "intake.db.accounts",
+        "intake.db.records",
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

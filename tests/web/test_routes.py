@@ -46,6 +46,16 @@ MATRIX: dict[str, str] = {
     "admin.roster_import": "admin",
     "admin.settings_view": "admin",
     "admin.audit_log": "admin",
+    "collection.desk": "office",
+    "collection.printable": "office",
+    "collection.hand_over_letter": "office",
+    "collection.withdraw_letter": "office",
+    "collection.choose_delivery": "approver",
+    "people.search": "admin",
+    "people.show": "admin",
+    "people.export": "admin",
+    "people.download": "admin",
+    "people.erase": "admin",
 }
 LOWER = {"office": [], "approver": ["office"], "admin": ["office", "approver"]}
 

@@ -15,7 +15,12 @@ from sqlalchemy.engine import Connection
 
 from intake.db.base import Base, make_engine
 
-TABLE_MODULES = ("intake.db.roster", "intake.db.workflow", "intake.db.accounts")
+TABLE_MODULES = (
+    "intake.db.roster",
+    "intake.db.workflow",
+    "intake.db.accounts",
+    "intake.db.records",
+)
 
 for _name in TABLE_MODULES:
     try:
