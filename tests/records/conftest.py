@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from accounts.helpers import make_roster
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,8 +31,6 @@ from intake.db.workflow import Batch, Form, Page, Upload
 from intake.roster.csv_io import RosterFile
 from intake.roster.store import SourceFile, import_roster
 from intake.storage import LocalStorage
-
-from accounts.helpers import make_roster
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -47,7 +47,6 @@ def test_original_rewritten_without_expired_forms_then_removed(factory, settings
     ]
     with transaction(factory) as session:
         upload_id, forms, pages = lay_batch(session, storage, layout, T0)
-        session.get(Upload, upload_id)
     for key, day in (("jones", 100), ("brown", 150)):
         with transaction(factory) as session:
             form = session.get(Form, forms[key])
@@ -100,7 +99,7 @@ def test_original_rewritten_without_expired_forms_then_removed(factory, settings
 
 def test_a_form_with_an_account_keeps_its_pages_and_the_original(factory, settings, storage):
     with transaction(factory) as session:
-        upload_id, forms, _ = lay_batch(
+        upload_id, _, _ = lay_batch(
             session, storage, [{"key": "kept", "state": "accounts_created"}], T0
         )
     _, _, files = run(factory, settings, storage, T0 + timedelta(days=900))
