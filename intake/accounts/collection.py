@@ -172,11 +172,11 @@ def hand_over(
     photo_id_checked: bool,
 ) -> LetterCollection:
     """Record that the letter was handed to the parent after checking their photo ID."""
+    row = _open_collection(session, collection_id)
     if not photo_id_checked:
         raise WorkflowError(
             "Check the parent's photo ID against the name on the letter, then confirm it."
         )
-    row = _open_collection(session, collection_id)
     account = session.get(PortalAccount, row.account_id)
     if account is None or account.status != ACCOUNT_ACTIVE:
         raise ConflictError("The account was revoked: do not hand the letter over; destroy it.")
