@@ -10,6 +10,7 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
+from intake.accounts.errors import NotFoundError
 from intake.db.accounts import AccountChild, ChildHold, PortalAccount
 from intake.db.base import transaction
 from intake.db.roster import ContactRow, StudentContactRow, StudentRow
@@ -155,7 +156,7 @@ def test_erasure_removes_the_person_and_keeps_the_other_family(factory, settings
         assert session.scalar(select(StudentRow.id).where(StudentRow.student_id == "S1"))
     assert page_widths(storage.get(upload.storage_key)) == [400]  # Jones's page only
     assert not storage.path(original).exists()
-    with factory() as session, pytest.raises(Exception, match="No contact or student"):
+    with factory() as session, pytest.raises(NotFoundError, match="No contact or student"):
         find_person(session, "C3")
 
 
@@ -177,6 +178,6 @@ def test_cli_export_and_refused_erase_are_audited(
     assert refused.exit_code != 0 and isinstance(refused.exception, ErasureRefused)
     with factory() as session:
         entries = {e.action: e for e in session.scalars(select(AuditEntry))}
+        assert session.scalar(select(StudentRow.id).where(StudentRow.student_id == "S1"))
     assert entries["person.exported"].object_id == "S1"
     assert entries["person.erase_refused"].detail == {"rules": ["ON_ROLL"]}
-    assert session.scalar(select(StudentRow.id).where(StudentRow.student_id == "S1"))
