@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "retention": "intake.accounts.cli:retention",
     "accounts": "intake.accounts.cli:accounts",
     "portal": "intake.portal.cli:portal",
+    "person": "intake.records.cli:person",
 }
 
 

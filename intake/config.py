@@ -158,6 +158,14 @@ class Settings:
     password_profile: str = "school"  # noqa: S105 - a profile name: the seed's rules, or "ncsc"
     retention_rejected_days: int = 180
     retention_letters_days: int = 60
+    #: page images of pages that belong to no form (blank, not a form, unreadable) go after this
+    retention_loose_pages_days: int = 30
+    #: subject-access exports made in the web app are deleted after this
+    retention_exports_days: int = 30
+    #: how a new account's credential letter goes out unless somebody chose: "post" or "collect"
+    letter_delivery_default: str = "post"
+    #: a letter held for collection and not collected after this is listed as uncollected
+    collection_uncollected_days: int = 14
     approval_four_eyes: bool = True  # approver may not be the uploader or last editor
     initial_password_days: int = 21  # an unused initial password expires after this
     #: the web app is served over https (session cookie named ``__Host-session``); a local

@@ -297,6 +297,17 @@ def check_settings(settings: Settings) -> None:
     from intake.portal.scim import check_portal_settings
 
     check_portal_settings(settings.portal)
+    if min(settings.retention_loose_pages_days, settings.retention_exports_days) < 1:
+        raise ConfigError(
+            "retention_loose_pages_days and retention_exports_days must be at least 1"
+        )
+    if settings.letter_delivery_default not in ("post", "collect"):
+        raise ConfigError(
+            f"letter_delivery_default must be post or collect, "
+            f"not {settings.letter_delivery_default!r}"
+        )
+    if settings.collection_uncollected_days < 1:
+        raise ConfigError("collection_uncollected_days must be at least 1")
     url = settings.school.portal_url
     if not url.startswith(("https://", "http://localhost", "http://127.0.0.1")):
         raise ConfigError(

@@ -6,9 +6,14 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from intake.accounts.retention import RetentionReport
+    from intake.records.file_retention import FileAction
 
 from intake.config import Settings, load_settings
 from intake.db.base import make_engine, make_session_factory, transaction
@@ -26,33 +31,70 @@ def retention() -> None:
 
 
 @retention.command("apply")
-@click.option("--dry-run", is_flag=True, help="Report what would be removed; change nothing.")
+@click.option("--dry-run", is_flag=True, help="List every file that would go; change nothing.")
 def retention_apply(dry_run: bool) -> None:
-    """Apply retention_rejected_days and retention_letters_days from the configuration."""
+    """Apply the retention periods from the configuration (``retention_*_days``)."""
     from intake.accounts.adapters import audit_recorder, check_settings
-    from intake.accounts.retention import WorkflowScanPurger, apply_retention, delete_files
+    from intake.accounts.retention import WorkflowScanPurger, apply_retention
+    from intake.records.file_retention import (
+        apply_file_retention,
+        delete_files,
+        form_file_actions,
+    )
     from intake.storage import local_storage
 
     settings = load_settings()
     check_settings(settings)
+    storage = local_storage(settings)
+    now = datetime.now(UTC)
     with transaction(_factory(settings)) as session:
         report = apply_retention(
+            session, settings, WorkflowScanPurger(), audit_recorder, CLI_ACTOR, now, dry_run
+        )
+        # a dry run purged nothing: the forms' files are listed from their pages instead
+        forms = form_file_actions(session, report.rejected_forms) if dry_run else []
+        files = apply_file_retention(
             session,
             settings,
-            WorkflowScanPurger(),
+            storage,
             audit_recorder,
             CLI_ACTOR,
-            datetime.now(UTC),
-            dry_run=dry_run,
+            now,
+            dry_run,
+            purging=report.rejected_forms,
         )
-    files = 0 if dry_run else delete_files(local_storage(settings), report.files_to_delete)
+    actions = (*(forms or report_files(report)), *files.actions)
+    for action in actions:
+        detail = f" ({action.detail})" if action.detail else ""
+        verb = (
+            action.action if dry_run else {"remove": "removed", "rewrite": "rewrote"}[action.action]
+        )
+        click.echo(
+            f"{'would ' if dry_run else ''}{verb} {action.key}: {action.what} "
+            f"{action.object_id}{detail}".replace("  ", " ")
+        )
+    count = 0 if dry_run else delete_files(storage, settings, actions)
     prefix = "would remove" if dry_run else "removed"
     click.echo(
         f"{prefix}: scans and read values of {len(report.rejected_forms)} rejected "
-        f"form(s) ({files} file(s)), {report.rejection_letters} rejection letter(s), "
+        f"form(s) ({len(forms or report_files(report)) if dry_run else len(report.files_to_delete)}"
+        f" file(s)), {report.rejection_letters} rejection letter(s), "
         f"{report.letter_prints} letter print record(s); kept "
         f"{report.kept_as_account_source} form(s) that are the source of an account"
     )
+    click.echo(
+        f"{prefix}: page images of {files.loose_pages} loose page(s), {files.originals_removed} "
+        f"original upload(s) whole, {files.exports} export(s); "
+        f"{'would rewrite' if dry_run else 'rewrote'} {files.originals_rewritten} original(s)"
+        f"{'' if dry_run else f' ({count} file(s) deleted in all)'}"
+    )
+
+
+def report_files(report: RetentionReport) -> list[FileAction]:
+    """The purged forms' files (the purge returned their keys) as removals."""
+    from intake.records.file_retention import FileAction
+
+    return [FileAction("remove", key, "page image", "", "") for key in report.files_to_delete]
 
 
 @click.group()

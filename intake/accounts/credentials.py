@@ -19,6 +19,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.accounts.collection import hold_printed_letter, is_collect, withdraw_replaced
 from intake.accounts.errors import NotFoundError
 from intake.accounts.letters import CredentialLetter, render_credential_letters
 from intake.accounts.passwords import (
@@ -101,14 +102,17 @@ def _issue(account: PortalAccount, ctx: AccountsContext) -> str:
     return password
 
 
-def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> CredentialLetter:
+def _letter_for(
+    account: PortalAccount, password: str, ctx: AccountsContext, for_collection: bool = False
+) -> CredentialLetter:
     contact = ctx.roster.contact(account.contact_id)
     if contact is None:
         raise WorkflowError(
             f"Contact {account.contact_id} is no longer in the roster; "
             "check the account before printing."
         )
-    if not contact.address.lines or not contact.address.postcode:
+    # a letter collected at the office with photo ID needs no postal address
+    if not for_collection and (not contact.address.lines or not contact.address.postcode):
         raise WorkflowError(
             f"Contact {account.contact_id} has no home address on file; "
             "update the MIS before printing."
@@ -136,6 +140,7 @@ def _letter_for(account: PortalAccount, password: str, ctx: AccountsContext) -> 
         children=tuple(sorted(first_names)),
         letter_date=ctx.clock().date(),
         password_profile=ctx.settings.password_profile,
+        for_collection=for_collection,
     )
 
 
@@ -160,18 +165,24 @@ def print_letters(
             raise ConflictError(f"Account {account.id} is revoked; reinstate it first.")
         if not any(link.status == "active" for link in account.children):
             raise ConflictError(f"Account {account.id} has no linked children.")
+        collect = is_collect(session, ctx.settings, account.id)
         password = _issue(account, ctx)
-        letters.append(_letter_for(account, password, ctx))
+        letters.append(_letter_for(account, password, ctx, collect))
         # the one moment the plain password exists: sealed for the portal in this transaction
         password_issued(session, ctx.settings, account.id, password, now=ctx.clock())
-        session.add(
-            LetterPrint(
-                print_run_id=run_id,
-                account_id=account.id,
-                printed_by=actor_id,
-                printed_at=ctx.clock(),
-            )
+        printed = LetterPrint(
+            id=new_id(),
+            print_run_id=run_id,
+            account_id=account.id,
+            printed_by=actor_id,
+            printed_at=ctx.clock(),
         )
+        session.add(printed)
+        if collect:
+            session.flush()
+            hold_printed_letter(session, ctx, printed, actor_id)
+        else:
+            withdraw_replaced(session, ctx, account.id, actor_id)
         ctx.audit(
             session,
             actor_id=actor_id,

@@ -58,6 +58,8 @@ class CredentialLetter:
     children: tuple[str, ...]  # first names of the linked children
     letter_date: date
     password_profile: str = "school"  # noqa: S105 - a profile name (PASSWORD_RULES), no secret
+    #: held at the school office, handed over after a photo ID check (not posted)
+    for_collection: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,8 @@ def _credential_page(letter: CredentialLetter, school: School, st: _Styles) -> l
     url = _text(school.portal_url)
     children = ", ".join(letter.children)
     story: list[Flowable] = [*_letterhead(school, st)]
+    if letter.for_collection:
+        story.append(Paragraph("FOR COLLECTION AT THE SCHOOL OFFICE: do not post", st.heading))
     story += _address_block(letter.addressee, letter.address, letter.letter_date, st)
     story += [
         Paragraph(f"Dear {_text(letter.salutation)},", st.body),

@@ -4,9 +4,12 @@
   (as scanned and aligned) and what was read from them (``pages.fields``, ``forms.values``,
   ``forms.proposed``, ``forms.match``) are removed; the form row stays as a husk with its state
   and ids so that the audit trail still resolves. The batch's original upload file is shared by
-  every form of the batch and is not removed here.
+  every form of the batch: it is cut down (or removed) by ``intake.records.file_retention``.
 - Letters (``Settings.retention_letters_days`` after they were made): stored rejection letters
-  and the records of printed credential letters (credential letters themselves are never stored).
+  and the records of printed credential letters (credential letters themselves are never stored),
+  except a letter still waiting at the office for collection.
+- Files: originals, loose page images and exports are ``intake.records.file_retention``'s;
+  a purged form is recorded in ``purged_forms`` so that its pages go from the original too.
 - Kept: every form that is the source of an account or a link (the signed form of a live
   account is the school's audit copy), and everything that is not past its period.
 
@@ -33,7 +36,9 @@ from intake.db.accounts import (
     LetterPrint,
     PortalAccount,
     RejectionLetter,
+    utcnow,
 )
+from intake.db.records import LetterCollection, PurgedForm
 from intake.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -106,8 +111,15 @@ def apply_retention(
             select(RejectionLetter.id).where(RejectionLetter.created_at < letters_before)
         )
     )
+    waiting = select(LetterCollection.letter_print_id).where(
+        LetterCollection.handed_over_at.is_(None), LetterCollection.withdrawn_at.is_(None)
+    )
     prints = list(
-        session.scalars(select(LetterPrint.id).where(LetterPrint.printed_at < letters_before))
+        session.scalars(
+            select(LetterPrint.id).where(
+                LetterPrint.printed_at < letters_before, LetterPrint.id.not_in(waiting)
+            )
+        )
     )
     files: list[str] = []
     if not dry_run:
@@ -187,4 +199,7 @@ class WorkflowScanPurger:
         form = session.get(Form, form_id)
         if form is not None:
             form.values, form.proposed, form.match = {}, {}, {}
+        # its pages may now go from the batch's original too (intake.records.file_retention)
+        if session.get(PurgedForm, form_id) is None:
+            session.add(PurgedForm(form_id=form_id, cause="retention", purged_at=utcnow()))
         return keys

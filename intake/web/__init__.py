@@ -121,9 +121,29 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from intake.web import accounts, admin, auth, batches, portal, review, safeguarding
+    from intake.web import (
+        accounts,
+        admin,
+        auth,
+        batches,
+        collection,
+        people,
+        portal,
+        review,
+        safeguarding,
+    )
 
-    for module in (auth, batches, review, admin, accounts, safeguarding, portal):
+    for module in (
+        auth,
+        batches,
+        review,
+        admin,
+        accounts,
+        safeguarding,
+        portal,
+        collection,
+        people,
+    ):
         app.register_blueprint(module.bp)
 
     def accounts_home() -> str:

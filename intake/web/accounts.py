@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from intake.accounts.adapters import audit_recorder, context_from_db
+from intake.accounts.collection import delivery_of, set_delivery
 from intake.accounts.credentials import accounts_awaiting_letters, print_letters
 from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
 from intake.accounts.export import (
@@ -213,6 +214,7 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
         codes=REJECTION_CODES,
         reasons=REJECTION_TEXT,
         blocked=blocked,
+        delivery_default=ctx.settings.letter_delivery_default,
         approvable=APPROVABLE_STATES,
         rejectable=REJECTABLE_STATES,
         reopenable=(FormState.CHECKED,),
@@ -230,6 +232,8 @@ def approve(form_id: str) -> Any:
         result = approve_form(
             session, ctx, form_id, current_user.id, _text("override_reason") or None
         )
+        delivery = _text("delivery") or ctx.settings.letter_delivery_default
+        set_delivery(session, ctx, result.created_account_ids, delivery, current_user.id)
         _commit(session)
         push_after_commit(session, [*result.created_account_ids, *result.linked_account_ids])
     except NotFoundError:
@@ -338,7 +342,12 @@ def show(account_id: str) -> str:
     )
     session.commit()
     return render_template(
-        "accounts/account.html", account=account, ctx=ctx, prints=prints, held=held
+        "accounts/account.html",
+        account=account,
+        ctx=ctx,
+        prints=prints,
+        held=held,
+        delivery=delivery_of(session, ctx.settings, account.id),
     )
 
 

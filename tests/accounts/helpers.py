@@ -27,6 +27,7 @@ from intake.accounts.ports import (
     RosterInMemory,
 )
 from intake.config import Settings
+from intake.db import records as _records  # noqa: F401 - registers the records tables
 from intake.db.base import Base, make_engine, make_session_factory
 from intake.db.workflow import AuditEntry
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
@@ -166,6 +167,8 @@ def create_tables(engine: Engine) -> None:
                 "rejection_letters",
                 "api_tokens",
                 "audit_log",
+                "letter_deliveries",
+                "letter_collections",
             }
         ],
     )

@@ -28,6 +28,7 @@ def _import_table_modules() -> None:
         "intake.db.workflow",
         "intake.db.accounts",
         "intake.db.portal",
+        "intake.db.records",
     ):
         try:
             importlib.import_module(name)

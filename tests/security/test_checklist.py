@@ -92,8 +92,8 @@ LOG-4 | test | W/test_security.py::test_errors_show_an_incident_id_and_nothing_e
 DP-1 | not done | DPIA is a process document for the school's DPO
 DP-2 | not done | no data inventory file or test tying OCR fields to it
 DP-3 | test | A/test_export_retention.py::test_retention_purges_old_rejected_forms_and_letters_only A/test_web.py::test_retention_command_purges_rejected_scans_and_keeps_account_forms
-DP-4 | not done | no subject-access export
-DP-5 | not done | no erasure of one subject across tables and files
+DP-4 | test | Rec/test_subject_access_erasure.py::test_export_holds_roster_account_forms_pages_and_audit Rec/test_web_records.py::test_admin_export_download_and_refused_erasure
+DP-5 | test | Rec/test_subject_access_erasure.py::test_erasure_removes_the_person_and_keeps_the_other_family Rec/test_subject_access_erasure.py::test_refusal_rules
 DP-6 | not done | breach log and runbook are the school's process
 DP-7 | partly | S/test_http.py::test_csp_directives S/test_roster_import.py::test_hostile_ctf_is_refused_fast_without_reads_or_fetches; the whole suite is not run with the network blocked
 DP-8 | test | W/test_review.py::test_queue_lists_most_doubtful_first_with_minimal_fields
@@ -157,8 +157,9 @@ PREFIXES = {
     "R/": "tests/reading/",
     "Ro/": "tests/roster/",
     "M/": "tests/matching/",
+    "Rec/": "tests/records/",
 }
-TEST_REF = re.compile(r"\b(S|W|A|R|Ro|M)/([\w/]+\.py)::(\w+)")
+TEST_REF = re.compile(r"\b(S|W|A|Rec|R|Ro|M)/([\w/]+\.py)::(\w+)")
 STATUSES = {"test", "partly", "xfail", "not done"}
 CHECKLIST = Path("/work/shared/reference/security-checklist.md")
 

@@ -68,7 +68,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def db_factory(settings: Settings) -> Iterator:
     import intake.db.workflow  # noqa: F401 - registers the tables
 
-    for module in ("intake.db.roster", "intake.db.accounts"):
+    for module in ("intake.db.roster", "intake.db.accounts", "intake.db.records"):
         with contextlib.suppress(ImportError):
             __import__(module)
     engine = make_engine(settings.sqlalchemy_url)

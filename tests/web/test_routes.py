@@ -52,6 +52,16 @@ MATRIX: dict[str, str] = {
     "safeguarding.reinstate": "approver",
     "portal.index": "approver",
     "portal.retry_push": "approver",
+    "collection.desk": "office",
+    "collection.printable": "office",
+    "collection.hand_over_letter": "office",
+    "collection.withdraw_letter": "office",
+    "collection.choose_delivery": "approver",
+    "people.search": "admin",
+    "people.show": "admin",
+    "people.export": "admin",
+    "people.download": "admin",
+    "people.erase": "admin",
 }
 LOWER = {"office": [], "approver": ["office"], "admin": ["office", "approver"]}
 

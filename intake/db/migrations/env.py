@@ -20,6 +20,7 @@ TABLE_MODULES = (
     "intake.db.workflow",
     "intake.db.accounts",
     "intake.db.portal",
+    "intake.db.records",
 )
 
 for _name in TABLE_MODULES:

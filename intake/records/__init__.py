@@ -1,0 +1,1 @@
+"""Records duties: retention of files, subject-access exports and erasure on request."""
