@@ -268,11 +268,8 @@ def _matching(
 ) -> dict[str, Any]:
     """The roster-matching figures, and auto-acceptance over the whole pipeline: a field is
     also accepted when the school's records confirm it (``intake.matching.confirm``)."""
-    try:
-        from intake.lab.matching.bench import match_and_score
-        from intake.matching.confirm import on_record
-    except ImportError:
-        return {}
+    from intake.lab.matching.bench import match_and_score
+    from intake.matching.confirm import on_record
     from intake.roster.csv_io import load_csv
 
     roster_path = directory / "roster.csv"
