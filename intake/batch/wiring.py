@@ -12,6 +12,7 @@ import time
 
 from intake.accounts.known import existing_accounts
 from intake.batch.context import Matcher, PageOutcome, PageReader
+from intake.batch.pages import REVIEW_PX_PER_MM
 from intake.batch.proposal import MatchStatus, Proposal, StoredCorrection
 from intake.config import Settings
 from intake.db.base import make_engine, make_session_factory
@@ -32,12 +33,19 @@ ROSTER_CACHE_S = 120.0
 
 
 def default_reader(settings: Settings) -> PageReader:
-    """The real page reader: identify, align and read, the aligned page kept for review."""
+    """The real page reader: identify, align and read, the aligned page kept for review (warped
+    straight at the review screen's resolution, from the warp that reads the fields)."""
     context = reading_cli.make_context(settings, None)
 
     def read(image: PageImage, source: str) -> PageOutcome:
         page, fields, aligned = pipeline.read_page_and_image(
-            image.image, context, image.index, source, image.dpi, image.note
+            image.image,
+            context,
+            image.index,
+            source,
+            image.dpi,
+            image.note,
+            image_px_per_mm=REVIEW_PX_PER_MM,
         )
         return PageOutcome(page=page, fields=dict(fields), aligned=aligned)
 

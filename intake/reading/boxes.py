@@ -172,14 +172,25 @@ def page_ink_from_scan(
     grey_scan, red_scan, bilevel = _ink_scans(image)
     width, height = round(page_w * PX), round(page_h * PX)
     top, bottom = _band(rows_mm, height)
-    scan_from_band = homography @ np.array([[1 / PX, 0, 0], [0, 1 / PX, top / PX], [0, 0, 1]])
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     size = (width, bottom - top)
-    grey = cv2.warpPerspective(grey_scan, scan_from_band, size, flags=flags, borderValue=255)
-    red = None
-    if red_scan is not None:
-        red = cv2.warpPerspective(red_scan, scan_from_band, size, flags=flags, borderValue=0)
+    grey = _band_warp(grey_scan, homography, top, size, border=(255,))
+    red = None if red_scan is None else _band_warp(red_scan, homography, top, size, border=(0,))
     return _ink_of_band(grey, red, top, (width, height), bilevel)
+
+
+def _band_warp(
+    image: np.ndarray,
+    homography: np.ndarray,
+    y0: int,
+    size: tuple[int, int],
+    px: float = PX,
+    border: tuple[int, ...] = (255, 255, 255),
+) -> np.ndarray:
+    """Rows ``y0`` on of the aligned page at ``px`` pixels per mm, ``size`` (width, rows) of
+    them; ``border`` is what lies outside the scan (white paper)."""
+    scan_from_band = homography @ np.array([[1 / px, 0, 0], [0, 1 / px, y0 / px], [0, 0, 1]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return cv2.warpPerspective(image, scan_from_band, size, flags=flags, borderValue=border)
 
 
 def page_ink_and_image(
@@ -188,42 +199,63 @@ def page_ink_and_image(
     rows_mm: tuple[float, float],
     page_w: float,
     page_h: float,
+    image_px_per_mm: float,
 ) -> tuple[PageInk, np.ndarray]:
-    """``page_ink_from_scan`` and the whole aligned page (as ``align.aligned_page``) from one
-    warp: the scan's colour channels and its grey (or red print) are warped together as one
-    image, so the review image costs no second warp. Each channel is warped as it would be
-    alone, so the ink is the same as ``page_ink_from_scan``'s."""
+    """``page_ink_from_scan`` and the whole aligned page at ``image_px_per_mm`` (at most ``PX``)
+    from one warp: each row of the page is warped once. The field rows are warped at ``PX`` with
+    the scan's colour and its ink (red print, or the grey boxes are read from) as one image, by
+    the very transform ``page_ink_from_scan`` uses, so the ink is the same to the last bit; the
+    picture of those rows is then scaled down, and the rows above and below them, which are only
+    looked at, are warped straight at ``image_px_per_mm`` in colour alone."""
     grey_scan, red_scan, bilevel = _ink_scans(image)
     width, height = round(page_w * PX), round(page_h * PX)
     top, bottom = _band(rows_mm, height)
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     if image.ndim == 2:
-        stack, border = grey_scan, (255, 255, 255, 255)
+        stack = grey_scan
     else:
-        # the fourth channel: the red print, or the grey the boxes are read from; with red
-        # print that grey is the red channel itself (``dropout_grey``)
+        # with red print the grey boxes are read from is the red channel (``dropout_grey``), so
+        # the fourth channel is the red print; without, it is that grey
         fourth = red_scan if red_scan is not None else grey_scan
         stack = cv2.merge((image[..., 0], image[..., 1], image[..., 2], fourth))
-        border = (255, 255, 255, 0 if red_scan is not None else 255)
-    # above, through and below the field rows: the rows are warped with the very transform
-    # ``page_ink_from_scan`` uses, so not even a rounding differs
-    warped = np.empty((height, width, *stack.shape[2:]), np.uint8)
-    for y0, y1 in ((0, top), (top, bottom), (bottom, height)):
-        if y1 <= y0:
-            continue
-        shift = homography @ np.array([[1 / PX, 0, 0], [0, 1 / PX, y0 / PX], [0, 0, 1]])
-        warped[y0:y1] = cv2.warpPerspective(
-            stack, shift, (width, y1 - y0), flags=flags, borderValue=border
-        )
+    # no red print outside the scan
+    border = (255, 255, 255, 0 if red_scan is not None else 255)
+    band = _band_warp(stack, homography, top, (width, bottom - top), border=border)
     if image.ndim == 2:
-        return _ink_of_band(warped[top:bottom], None, top, (width, height), bilevel), warped
-    band = warped[top:bottom]
-    if red_scan is not None:
-        grey_band, red_band = np.ascontiguousarray(band[..., 0]), band[..., 3]
+        ink = _ink_of_band(band, None, top, (width, height), bilevel)
     else:
-        grey_band, red_band = np.ascontiguousarray(band[..., 3]), None
-    ink = _ink_of_band(grey_band, red_band, top, (width, height), bilevel)
-    return ink, np.ascontiguousarray(warped[..., :3])
+        ink_channel = 0 if red_scan is not None else 3
+        ink = _ink_of_band(
+            cv2.extractChannel(band, ink_channel),
+            cv2.extractChannel(band, 3) if red_scan is not None else None,
+            top,
+            (width, height),
+            bilevel,
+        )
+    return ink, _page_picture(image, homography, band, top, (page_w, page_h), image_px_per_mm)
+
+
+def _page_picture(
+    image: np.ndarray,
+    homography: np.ndarray,
+    band: np.ndarray,
+    top: int,
+    page_mm: tuple[float, float],
+    px: float,
+) -> np.ndarray:
+    """The aligned page at ``px`` per mm: the warped field rows ``band`` (at ``PX``, from row
+    ``top``) scaled down, the rows above and below warped from the scan."""
+    width, height = round(page_mm[0] * px), round(page_mm[1] * px)
+    first = min(height, round(top * px / PX))
+    last = min(height, first + round(band.shape[0] * px / PX))
+    picture = np.empty((height, width, 3) if image.ndim == 3 else (height, width), np.uint8)
+    if last > first:
+        # linear is enough: a shrink by 1.5 from a page that warping already smoothed
+        rows = cv2.resize(band, (width, last - first), interpolation=cv2.INTER_LINEAR)
+        picture[first:last] = cv2.cvtColor(rows, cv2.COLOR_RGBA2RGB) if rows.ndim == 3 else rows
+    for y0, y1 in ((0, first), (last, height)):
+        if y1 > y0:
+            picture[y0:y1] = _band_warp(image, homography, y0, (width, y1 - y0), px)
+    return picture
 
 
 def _px(rect: Rect) -> tuple[int, int, int, int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from intake.config import Limits, School, Thresholds
-from intake.engines.base import CharEngine
+from intake.engines.base import ALIGNED_PX_PER_MM, CharEngine
 from intake.reading.align import aligned_page, homography_tuple
 from intake.reading.boxes import PageInk, page_ink_and_image, page_ink_from_scan
 from intake.reading.fields import read_char_fields
@@ -89,9 +89,11 @@ def read_page_and_image(
     note: str = "",
     *,
     keep_image: bool = True,
+    image_px_per_mm: float = ALIGNED_PX_PER_MM,
 ) -> tuple[PageRead, dict[str, FieldRead], np.ndarray | None]:
     """Identify, align and read one page image (RGB or grey); with ``keep_image`` also the whole
-    page aligned onto its template (from the same warp as the fields), None when not aligned."""
+    page aligned onto its template at ``image_px_per_mm`` (from the same warp as the fields),
+    None when not aligned."""
     started = time.perf_counter()
     found = identify_page(image, ctx.templates, ctx.school, dpi)
     reads: dict[str, FieldRead] = {}
@@ -101,7 +103,7 @@ def read_page_and_image(
         rows = fields_rows_mm(template, found.page_number)
         size = (template.page_w, template.page_h)
         if keep_image:
-            ink, aligned = page_ink_and_image(image, found.homography, rows, *size)
+            ink, aligned = page_ink_and_image(image, found.homography, rows, *size, image_px_per_mm)
         else:
             ink = page_ink_from_scan(image, found.homography, rows, *size)
         reads = read_fields(ink, template, found.page_number, ctx)
