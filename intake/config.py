@@ -32,6 +32,11 @@ class School:
     staff_contact_role: str = "Assistant Headteacher"
     portal_url: str = "https://portal.belperschool.co.uk"
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The school's name and short name: what no staff password may contain."""
+        return (self.name, self.short_name)
+
 
 @dataclass(frozen=True)
 class Thresholds:

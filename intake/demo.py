@@ -101,10 +101,13 @@ def _demo_admin(settings: Settings) -> str | None:
     with transaction(factory) as session:
         user = find_by_username(session, DEMO_ADMIN)
         if user is None:
-            _user, password = create_staff(session, DEMO_ADMIN, "admin")
+            names = settings.school.names
+            _user, password = create_staff(session, DEMO_ADMIN, "admin", school_names=names)
             return password
         if user.must_change_password:
-            return reset_password(session, user, actor_id=user.id)
+            return reset_password(
+                session, user, actor_id=user.id, school_names=settings.school.names
+            )
         return None
 
 

@@ -111,7 +111,8 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.casefold())
 
 
-_LEET = str.maketrans(
+#: leetspeak digits and symbols back to the letters they stand for (shared with staff passwords)
+LEETSPEAK = str.maketrans(
     {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
 
@@ -131,7 +132,7 @@ def _parts(identity: PasswordIdentity) -> list[str]:
 def similar_to_identity(password: str, identity: PasswordIdentity) -> bool:
     """The shared definition of "similar to the user's name or username" (module docstring)."""
     folded = _fold(password)
-    deleet = _letters(password.casefold().translate(_LEET))
+    deleet = _letters(password.casefold().translate(LEETSPEAK))
     letters = _letters(password)
     for part in _parts(identity):
         if part in folded or part in deleet:
@@ -153,14 +154,16 @@ def common_passwords() -> frozenset[str]:
     )
 
 
-def _is_common(password: str) -> bool:
+def is_common(password: str) -> bool:
+    """True when the password, or its core without trailing digits and symbols (also after
+    undoing leetspeak), is on the shipped deny-list."""
     deny = common_passwords()
     lowered = password.casefold()
     stripped = re.sub(r"[^0-9a-z]+$", "", lowered)  # "Password123!!" -> "password123"
     core = re.sub(r"[0-9\W_]+$", "", lowered)  # trailing digits and symbols
     return any(
         form in deny
-        for form in (lowered, stripped, core, core.translate(_LEET), _fold(lowered))
+        for form in (lowered, stripped, core, core.translate(LEETSPEAK), _fold(lowered))
         if form
     )
 
@@ -186,7 +189,7 @@ def _ncsc_problems(password: str, identity: PasswordIdentity) -> list[str]:
         problems.append(
             f"Use at least {NCSC_MIN_LENGTH} characters; three random words make a strong one."
         )
-    if _is_common(password):
+    if is_common(password):
         problems.append("This password is too common; choose something less predictable.")
     if similar_to_identity(password, identity):
         problems.append("Do not base the password on your name, username or the school's name.")

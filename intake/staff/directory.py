@@ -7,6 +7,7 @@ where it changes what a user may do, ends their sessions by bumping ``session_ve
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,11 +29,17 @@ def find_by_username(session: Session, username: str) -> StaffUser | None:
 
 
 def create_staff(
-    session: Session, username: str, role: str, *, actor_id: str | None = None
+    session: Session,
+    username: str,
+    role: str,
+    *,
+    actor_id: str | None = None,
+    school_names: Sequence[str] = (),
 ) -> tuple[StaffUser, str]:
     """Create a staff user with a one-time password that must be changed at first login.
 
-    Returns the user and the plain one-time password (show it once, never store or log it).
+    Returns the user and the plain one-time password (show it once, never store or log it);
+    it meets the password policy for this username and ``school_names`` like any other.
     """
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -46,7 +53,7 @@ def create_staff(
         raise IntakeError(f"unknown role {role!r}: use office, approver or admin") from exc
     if find_by_username(session, username) is not None:
         raise IntakeError(f"a staff user called {username!r} already exists")
-    password = passwords.one_time_password()
+    password = passwords.one_time_password(username, school_names)
     user = StaffUser(
         username=username,
         role=role,
@@ -72,9 +79,14 @@ def verify_password(user: StaffUser, password: str) -> bool:
     return passwords.verify(user.password_hash, password)
 
 
-def change_password(session: Session, user: StaffUser, new_password: str) -> None:
-    """Set a new password chosen by the user; ends every other session of theirs."""
-    passwords.check_password_policy(new_password, user.username)
+def change_password(
+    session: Session, user: StaffUser, new_password: str, school_names: Sequence[str] = ()
+) -> None:
+    """Set a new password chosen by the user; ends every other session of theirs.
+
+    The password must meet the policy (``passwords.check_password_policy``) for this username
+    and the school's names (``Settings.school``: name and short name)."""
+    passwords.check_password_policy(new_password, user.username, school_names)
     if verify_password(user, new_password):
         raise passwords.PasswordPolicyError("choose a password different from the current one")
     user.password_hash = passwords.hash_password(new_password)
@@ -116,9 +128,12 @@ def set_active(session: Session, user: StaffUser, active: bool, *, actor_id: str
     )
 
 
-def reset_password(session: Session, user: StaffUser, *, actor_id: str) -> str:
-    """Give a user a new one-time password (shown once) and end their sessions."""
-    password = passwords.one_time_password()
+def reset_password(
+    session: Session, user: StaffUser, *, actor_id: str, school_names: Sequence[str] = ()
+) -> str:
+    """Give a user a new one-time password (shown once, meeting the policy) and end their
+    sessions."""
+    password = passwords.one_time_password(user.username, school_names)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = True
     user.failed_logins = 0

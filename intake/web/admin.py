@@ -51,6 +51,7 @@ def staff_create() -> Response | str | tuple[str, int]:
             request.form.get("username", ""),
             request.form.get("role", ""),
             actor_id=current_user.id,
+            school_names=current_app.config["INTAKE_SETTINGS"].school.names,
         )
     except IntakeError as exc:
         session.rollback()
@@ -101,7 +102,12 @@ def staff_active(user_id: str) -> Response:
 def staff_reset(user_id: str) -> str:
     user = _user_or_404(user_id)
     _not_self(user)
-    password = directory.reset_password(db(), user, actor_id=current_user.id)
+    password = directory.reset_password(
+        db(),
+        user,
+        actor_id=current_user.id,
+        school_names=current_app.config["INTAKE_SETTINGS"].school.names,
+    )
     db().commit()
     return render_template("admin/one_time_password.html", user=user, password=password)
 

@@ -128,7 +128,9 @@ def change_password() -> Response | str | tuple[str, int]:
             error = "The two new passwords differ."
         else:
             try:
-                directory.change_password(session_db, user, new)
+                directory.change_password(
+                    session_db, user, new, current_app.config["INTAKE_SETTINGS"].school.names
+                )
             except PasswordPolicyError as exc:
                 error = f"Choose another password: {exc}."
             else:

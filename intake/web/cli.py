@@ -41,7 +41,7 @@ def create(username: str, role: str) -> None:
     upgrade(settings.sqlalchemy_url)
     factory = make_session_factory(make_engine(settings.sqlalchemy_url))
     with transaction(factory) as session:
-        user, password = create_staff(session, username, role)
+        user, password = create_staff(session, username, role, school_names=settings.school.names)
         name = user.username
     click.echo(f"Created {role} {name!r}.")
     click.echo(f"One-time password (shown once; must be changed at first sign-in): {password}")

@@ -45,3 +45,71 @@ def test_one_time_passwords_are_unambiguous_and_random() -> None:
     seen = {passwords.one_time_password() for _ in range(50)}
     assert len(seen) == 50
     assert all(len(p) == 16 and not set(p) & set("O0lI1o") for p in seen)
+
+
+BELPER = ("Belper School & Sixth Form Centre", "Belper School")
+
+
+@pytest.mark.parametrize(
+    ("password", "username", "reason"),
+    [
+        # the attack's three, accepted before the deny-list and the strength estimate
+        ("Welcome12345", "", "common password"),
+        ("Football2024", "", "common password"),
+        ("123456789abc", "", "too easy to guess"),
+        ("qwertyuiop12", "", "too easy to guess|'qwerty'"),
+        # the school's own name, and its variations
+        ("Belper School", "", "school's name"),
+        ("belperschool2025", "", "school's name"),
+        ("B3LP3R-r0ck5-2025", "", "school's name \\('belper'\\)"),
+        ("i love belper sixth form", "", "school's name"),
+        # the username, in case, with digits and in leetspeak
+        ("J.Smith-2025-Autumn", "j.smith", "the username"),
+        ("Kazm1erczak!2025", "mark.kazmierczak", "the username"),
+        ("0ff1ce-the-best-1", "office1", "the username"),
+        ("P@ssw0rd-for-staff", "", "'password'"),
+    ],
+)
+def test_staff_passwords_refuse_the_guessable(password: str, username: str, reason: str) -> None:
+    with pytest.raises(passwords.PasswordPolicyError, match=reason):
+        passwords.check_password_policy(password, username, BELPER)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "plum tractor violet ocean",
+        "kettle-orange-piano",
+        "correct horse battery staple",
+        "a platform for seven sixths",  # "form" and "sixth" are too general to refuse alone
+        "x7Kp9mQ2vR4t",
+        "Ω horses 🐎 eat 🍎 daily",
+    ],
+)
+def test_strong_staff_passwords_pass(password: str) -> None:
+    passwords.check_password_policy(password, "j.smith", BELPER)
+
+
+def test_school_words_are_the_distinctive_ones() -> None:
+    words = passwords.school_words(BELPER)
+    assert "belper" in words and "belperschool" in words
+    assert not words & {"school", "sixth", "form", "centre"}
+
+
+def test_one_time_passwords_meet_the_policy() -> None:
+    for _ in range(20):
+        password = passwords.one_time_password("office1", BELPER)
+        passwords.check_password_policy(password, "office1", BELPER)
+
+
+def test_changing_a_staff_password_checks_the_school_name(db_factory, users) -> None:
+    from intake.db.workflow import StaffUser
+    from intake.staff import directory
+
+    with db_factory() as session:
+        user = session.get(StaffUser, users["office"])
+        with pytest.raises(passwords.PasswordPolicyError, match="school's name"):
+            directory.change_password(session, user, "Belper-Rocks-2025!", BELPER)
+        with pytest.raises(passwords.PasswordPolicyError, match="common password"):
+            directory.change_password(session, user, "Football2024", BELPER)
+        directory.change_password(session, user, "plum tractor violet ocean", BELPER)
