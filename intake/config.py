@@ -178,6 +178,9 @@ class Settings:
     public_https: bool = False
     #: host names the web app answers to ("a|b" in the environment); empty: any
     trusted_hosts: tuple[str, ...] = ()
+    #: reverse proxies in front of the web app (hops of X-Forwarded-For/-Proto to believe);
+    #: 0 (no proxy): the client address is the connection's, and X-Forwarded-For is ignored
+    trusted_proxies: int = 0
     #: how long a leaver's links to accounts last after the import that marked the leaver:
     #: "term_end" (the end of the day of the next ``term_end_dates`` date) or days ("14d", "0d")
     leaver_grace: str = "term_end"

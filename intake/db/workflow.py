@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -63,8 +64,6 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.OFFICE.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -73,6 +72,22 @@ class StaffUser(Base):
     def has_role(self, role: str) -> bool:
         """True when this user's role is ``role`` or above it."""
         return has_role(self.role, role)
+
+
+class SignInFailure(Base):
+    """One wrong password (sign-in, step-up or the current password on a change), counted
+    against an account, a client address or a known device (``intake.staff.throttle``). In the
+    database, so the limits hold across restarts and across the web processes."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: "account", "ip" or "device"
+    scope: Mapped[str] = mapped_column(String(8))
+    #: a staff user id, a hash of an unknown username, an address, or a device cookie's nonce
+    key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Batch(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from intake import audit
 from intake.db.workflow import StaffUser
 from intake.errors import IntakeError
-from intake.staff import passwords
+from intake.staff import passwords, throttle
 from intake.staff.roles import Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
@@ -136,8 +136,7 @@ def reset_password(
     password = passwords.one_time_password(user.username, school_names)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forget_account(session, user.id)
     user.session_version += 1
     audit.record(
         session,

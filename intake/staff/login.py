@@ -1,16 +1,18 @@
-"""Signing staff in: the ``LoginBackend`` seam and the password backend with its lockout.
+"""Signing staff in: the ``LoginBackend`` seam and the password backend.
 
 The web layer only ever calls a ``LoginBackend``; today that is ``PasswordLogin``. A second factor
 or a school's single sign-on plugs in as another backend (``create_app`` takes it as
 ``INTAKE_LOGIN_BACKEND``) without touching the views. Every refusal raises the one
 ``LoginRefused`` with the same words, so nobody can tell an unknown user from a wrong password,
-a waiting account or a disabled one; the audit log (ids only) tells staff which it was.
+or a disabled one; the audit log (ids only) tells staff which it was. How often anyone may try
+is not the backend's business: the web layer counts failures with ``intake.staff.throttle``
+around every backend (no account is ever locked, so nobody can lock a colleague out).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -21,10 +23,6 @@ from intake.errors import LoginRefused
 from intake.staff import passwords
 from intake.staff.directory import find_by_username
 
-#: failures before the account starts to wait; each further failure doubles the wait
-LOCK_AFTER_FAILURES = 5
-LOCK_BASE_SECONDS = 30
-LOCK_MAX_SECONDS = 15 * 60
 REFUSAL = "wrong username or password"
 
 
@@ -53,12 +51,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite gives back naive datetimes
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _refuse(session: Session, action: str, object_id: str, **detail: int) -> LoginRefused:
     audit.record(
         session,
@@ -71,19 +63,11 @@ def _refuse(session: Session, action: str, object_id: str, **detail: int) -> Log
     return LoginRefused(REFUSAL)
 
 
-def _count_failure(user: StaffUser) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= LOCK_AFTER_FAILURES:
-        extra = user.failed_logins - LOCK_AFTER_FAILURES
-        wait = min(LOCK_BASE_SECONDS * (2**extra), LOCK_MAX_SECONDS)
-        user.locked_until = _now() + timedelta(seconds=wait)
-
-
 class PasswordLogin:
-    """Username and argon2id password; an account waits longer after each run of failures."""
+    """Username and argon2id password."""
 
     def authenticate(self, session: Session, username: str, password: str) -> LoginResult:
-        """Check a login; count failures and make the account wait longer after each one.
+        """Check a login; every refusal is audited (ids only).
 
         Every path spends exactly one hash check, so timing tells nothing either."""
         # a NUL cannot be in any username, and PostgreSQL refuses it in a query: nobody by that name
@@ -91,19 +75,12 @@ class PasswordLogin:
         if user is None:
             passwords.verify_nothing(password)
             raise _refuse(session, "login.failed", "unknown")
-        locked = _aware(user.locked_until)
-        if locked is not None and locked > _now():
-            passwords.verify_nothing(password)
-            raise _refuse(session, "login.locked", user.id)
         if not passwords.verify(user.password_hash, password):
-            _count_failure(user)
-            raise _refuse(session, "login.failed", user.id, failures=user.failed_logins)
+            raise _refuse(session, "login.failed", user.id)
         if not user.active:
             raise _refuse(session, "login.disabled", user.id)
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
         user.last_login_at = _now()
         audit.record(
             session, actor_id=user.id, action="login", object_type="staff_user", object_id=user.id

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from intake.batch.jobs import build_queue
@@ -100,6 +101,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(package_path("intake.web", "static")),
     )
     app.config.from_mapping(_flask_config(settings, test_config))
+    if settings.trusted_proxies < 0:
+        raise ConfigError("setting 'trusted_proxies' is the number of proxies: 0 or more")
+    if settings.trusted_proxies:
+        # exactly that many hops: an X-Forwarded-For entry added before the last proxy (by the
+        # client) is never taken as the client's address, so it cannot dodge the sign-in limits
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     database.init_app(app, app.config.get("DATABASE_URL") or settings.sqlalchemy_url)
     objects = test_config or {}
     app.extensions["intake_storage"] = objects.get("INTAKE_STORAGE") or local_storage(settings)

@@ -3,10 +3,17 @@
 Who someone is is decided by the app's ``LoginBackend`` (``intake.staff.login``; the password
 backend unless ``create_app`` was given another as ``INTAKE_LOGIN_BACKEND``): the views only
 carry the answer into the session.
+
+Every password check here (sign-in, step-up, the current password on ``/password``) goes through
+the same limits (``intake.staff.throttle``): it is refused with 429 while the account, the
+address or the known device must wait, and each wrong password is counted.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -25,17 +32,16 @@ from werkzeug.wrappers import Response
 from intake import audit
 from intake.db.workflow import StaffUser
 from intake.errors import LoginRefused
-from intake.staff import directory
+from intake.staff import directory, throttle
 from intake.staff.login import LoginBackend
 from intake.staff.passwords import PasswordPolicyError
+from intake.web import devices
 from intake.web.database import db
-from intake.web.extensions import limiter
 from intake.web.security import mark_fresh
 from intake.web.sessions import principal_of, start_session
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
-
-LOGIN_LIMIT = "10 per 5 minutes"
 
 
 def safe_next(target: str | None) -> str:
@@ -60,21 +66,58 @@ def _backend() -> LoginBackend:
     return backend
 
 
-def _username_key() -> str:
-    return "user:" + request.form.get("username", "").strip().lower()[:64]
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _requester(user_id: str | None, username: str = "") -> throttle.Requester:
+    """Who is trying a password, as the limits count it (``request.remote_addr`` is the client's
+    address: ``create_app`` trusts ``trusted_proxies`` hops of X-Forwarded-For, no more)."""
+    return throttle.Requester(
+        account=throttle.account_key(user_id, username),
+        ip=request.remote_addr or "unknown",
+        device=devices.device_of(user_id),
+    )
+
+
+def _must_wait(requester: throttle.Requester, user_id: str | None, where: str) -> str | None:
+    """The message for a refused try when ``requester`` must wait (audited), else ``None``."""
+    session_db = db()
+    wait = throttle.seconds_to_wait(session_db, requester, _now())
+    if wait <= 0:
+        return None
+    audit.record(
+        session_db,
+        actor_id=None,
+        action="login.throttled",
+        object_type="staff_user",
+        object_id=user_id or "unknown",
+        detail={"where": where, "wait_s": math.ceil(wait), "known_device": bool(requester.device)},
+    )
+    session_db.commit()
+    log.warning("password tries throttled at %s for %s", where, user_id or "unknown")
+    minutes = max(1, math.ceil(wait / 60))
+    return (
+        f"Too many wrong passwords. Try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+        "or from a browser you have signed in with before."
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_username_key)
 def login() -> Response | str | tuple[str, int]:
     if request.method == "POST":
-        username = request.form.get("username", "")
+        username = request.form.get("username", "")[:256]
         password = request.form.get("password", "")
         session_db = db()
+        known = None if "\x00" in username else directory.find_by_username(session_db, username)
+        requester = _requester(known.id if known else None, username)
+        waiting = _must_wait(requester, known.id if known else None, "login")
+        if waiting:
+            return render_template("auth/login.html", error=waiting), 429
         try:
             result = _backend().authenticate(session_db, username, password)
         except LoginRefused as exc:
+            throttle.record_failure(session_db, requester, _now())
             session_db.commit()
             return render_template("auth/login.html", error=str(exc)), 401
         user = session_db.get(StaffUser, result.user_id)
@@ -85,9 +128,11 @@ def login() -> Response | str | tuple[str, int]:
         login_user(principal_of(user), remember=False)
         start_session()
         mark_fresh()
-        if user.must_change_password:
-            return redirect(url_for("auth.change_password"))
-        return redirect(next_url)
+        response = redirect(
+            url_for("auth.change_password") if user.must_change_password else next_url
+        )
+        devices.remember(response, user.id)
+        return response
     return render_template("auth/login.html", error=None)
 
 
@@ -109,7 +154,9 @@ def logout() -> Response:
     logout_user()
     session.clear()
     response = redirect(url_for("auth.login"))
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # not "cookies": the session cookie goes with session.clear(), and the known-device cookie
+    # must stay, or signing out would let an attacker shut this user out of their own browser
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -122,7 +169,21 @@ def change_password() -> Response | str | tuple[str, int]:
         user = session_db.get(StaffUser, current_user.id)
         assert user is not None
         new = request.form.get("new_password", "")
+        requester = _requester(user.id)
+        waiting = _must_wait(requester, user.id, "password")
+        if waiting:
+            return render_template("auth/password.html", error=waiting), 429
         if not directory.verify_password(user, request.form.get("current_password", "")):
+            throttle.record_failure(session_db, requester, _now())
+            audit.record(
+                session_db,
+                actor_id=user.id,
+                action="login.failed",
+                object_type="staff_user",
+                object_id=user.id,
+                detail={"where": "password"},
+            )
+            session_db.commit()
             error = "The current password is not right."
         elif new != request.form.get("confirm_password", ""):
             error = "The two new passwords differ."
@@ -147,11 +208,14 @@ def change_password() -> Response | str | tuple[str, int]:
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def reauth() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         user = db().get(StaffUser, current_user.id)
         assert user is not None
+        requester = _requester(user.id)
+        waiting = _must_wait(requester, user.id, "reauth")
+        if waiting:
+            return render_template("auth/reauth.html", error=waiting), 429
         if _backend().reauthenticate(db(), user, request.form.get("password", "")):
             mark_fresh()
             audit.record(
@@ -163,5 +227,15 @@ def reauth() -> Response | str | tuple[str, int]:
             )
             db().commit()
             return redirect(safe_next(request.args.get("next")))
+        throttle.record_failure(db(), requester, _now())
+        audit.record(
+            db(),
+            actor_id=user.id,
+            action="login.failed",
+            object_type="staff_user",
+            object_id=user.id,
+            detail={"where": "reauth"},
+        )
+        db().commit()
         return render_template("auth/reauth.html", error="The password is not right."), 401
     return render_template("auth/reauth.html", error=None)

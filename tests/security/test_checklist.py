@@ -29,7 +29,7 @@ AUTH-1 | not done | MFA (TOTP or OIDC with amr check) is not built: a large feat
 AUTH-2 | test | W/test_security.py::test_password_policy W/test_security.py::test_long_unicode_passphrase_is_accepted S/test_checklist.py::test_long_passwords_are_not_truncated
 AUTH-3 | test | W/test_security.py::test_password_policy A/test_passwords.py::test_ncsc_profile
 AUTH-4 | test | W/test_security.py::test_real_hash_parameters A/test_passwords.py::test_hash_is_argon2id_and_verifies S/test_checklist.py::test_old_hash_parameters_are_upgraded_at_login
-AUTH-5 | partly | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle S/test_http.py::test_hostile_sign_in_input_is_refused_without_error W/test_security.py::test_account_waits_after_repeated_failures; without INTAKE_REDIS_URL the limiter falls back to memory:// (per process) and no config test refuses that in production
+AUTH-5 | test | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle S/test_http.py::test_hostile_sign_in_input_is_refused_without_error W/test_security.py::test_account_waits_after_repeated_failures W/test_sign_in_limits.py::test_an_attacker_cannot_shut_a_colleague_out W/test_sign_in_limits.py::test_successful_sign_ins_behind_one_address_are_not_counted W/test_sign_in_limits.py::test_guessing_the_current_password_on_password_change_is_throttled W/test_sign_in_limits.py::test_spraying_many_names_from_one_address_waits; sign-in failures are counted in the database (intake.staff.throttle), not in the limiter's storage
 AUTH-6 | test | W/test_security.py::test_no_default_account W/test_security.py::test_first_login_forces_a_password_change W/test_cli_and_jobs.py::test_staff_create_prints_a_one_time_password
 AUTH-7 | partly | W/test_security.py::test_wrong_password_and_unknown_user_look_the_same S/test_checklist.py::test_every_login_refusal_costs_one_hash; median-timing test not done (too noisy on the shared 2-core box); password-change notification not done (the app sends no mail)
 AUTH-8 | test | W/test_security.py::test_step_up_needed_for_staff_changes S/test_access.py::test_risky_actions_need_a_fresh_login
@@ -77,7 +77,7 @@ EX-3 | test | A/test_web.py::test_export_and_json_api A/test_export_retention.py
 EX-4 | test | A/test_web.py::test_sixth_export_in_an_hour_is_429_with_an_alert A/test_export_retention.py::test_csv_export_columns_safety_and_audit
 HDR-1 | partly | W/test_security.py::test_security_headers_on_every_page S/test_http.py::test_security_headers_on_every_get_route S/test_http.py::test_csp_directives; HSTS is sent only on https requests, without includeSubDomains; forcing https is left to the proxy
 HDR-2 | test | S/test_http.py::test_debug_is_off_and_there_is_no_console S/test_http.py::test_malformed_json_bodies_are_400 W/test_security.py::test_errors_show_an_incident_id_and_nothing_else
-HDR-3 | partly | W/test_security.py::test_untrusted_host_refused; no ProxyFix: behind a proxy the limiter keys on the proxy's address
+HDR-3 | test | W/test_security.py::test_untrusted_host_refused W/test_sign_in_limits.py::test_a_trusted_proxy_gives_the_client_address_and_no_more W/test_sign_in_limits.py::test_forwarded_for_is_ignored_without_a_trusted_proxy
 HDR-4 | partly | W/test_security.py::test_open_redirects_are_refused S/test_http.py::test_login_next_never_leaves_the_site S/test_http.py::test_reauth_next_never_leaves_the_site S/test_http.py::test_unused_methods_are_refused_everywhere S/test_http.py::test_405_names_the_allowed_methods; sslmode=verify-full for PostgreSQL not enforced by config
 CR-1 | not done | no encryption at rest of scans (AES-GCM) or of the database: needs key management
 CR-2 | partly | W/test_security.py::test_weak_secret_key_refused_outside_tests; SECRET_KEY_FALLBACKS rotation not set up; gitleaks is CI's business
@@ -142,7 +142,7 @@ IN-41 | test | S/test_roster_import.py::test_formulas_in_roster_names_are_kept_a
 IN-42 | test | S/test_roster_import.py::test_a_broken_roster_csv_names_the_line_and_imports_nothing
 IN-43 | not done | no diff preview or confirmation for dropped PR/court-order flags (RI-2); step-up and audit are there (S/test_access.py::test_risky_actions_need_a_fresh_login)
 IN-44 | test | S/test_http.py::test_login_next_never_leaves_the_site W/test_security.py::test_untrusted_host_refused A/test_web.py::test_print_letters_streams_pdf_with_configured_url
-IN-45 | partly | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle; no ProxyFix (HDR-3)
+IN-45 | test | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle W/test_sign_in_limits.py::test_forwarded_for_is_ignored_without_a_trusted_proxy W/test_sign_in_limits.py::test_a_trusted_proxy_gives_the_client_address_and_no_more
 IN-46 | test | S/test_http.py::test_every_post_route_needs_a_csrf_token S/test_http.py::test_state_changing_routes_refuse_get
 IN-47 | test | W/test_review.py::test_mass_assignment_is_ignored S/test_access.py::test_an_office_user_cannot_raise_their_own_role
 IN-48 | partly | S/test_access.py::test_unknown_and_guessed_ids_are_404 W/test_routes.py::test_anonymous_users_are_refused_everywhere; 404s are not audited
@@ -311,28 +311,21 @@ class _CountingHasher:
     [
         "unknown-user",
         "wrong-password",
-        "locked",
         "disabled",
     ],
 )
 def test_every_login_refusal_costs_one_hash(
     app, users, db_factory, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
     from intake.db.workflow import StaffUser
 
     counting = _CountingHasher(passwords._hasher)
     username, password = "office1", "wrong password here"
     if case == "unknown-user":
         username = "nobody"
-    elif case in ("locked", "disabled"):
+    elif case == "disabled":
         with db_factory() as session:
-            user = session.get(StaffUser, users["office"])
-            if case == "locked":
-                user.locked_until = datetime.now(UTC) + timedelta(minutes=5)
-            else:
-                user.active = False
+            session.get(StaffUser, users["office"]).active = False
             session.commit()
     monkeypatch.setattr(passwords, "_hasher", counting)
     response = login(app.test_client(), username, password)

@@ -55,7 +55,7 @@ def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
 @pytest.fixture
 def canaries(monkeypatch: pytest.MonkeyPatch, reader) -> None:
     monkeypatch.setattr(credentials, "generate_initial_password", lambda: PORTAL_CANARY)
-    monkeypatch.setattr(passwords, "one_time_password", lambda: STAFF_CANARY)
+    monkeypatch.setattr(passwords, "one_time_password", lambda *_: STAFF_CANARY)
     reader.values[1] = dict(
         reader.values[1],
         p1_forename=(NAME_CANARY, ()),

@@ -8,12 +8,12 @@ import time
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from sqlalchemy import select
 
 from intake.config import Settings
-from intake.db.workflow import AuditEntry, StaffUser
+from intake.db.workflow import AuditEntry, SignInFailure, StaffUser
 from intake.errors import ConfigError
-from intake.staff import directory, passwords
-from intake.staff import login as staff_login
+from intake.staff import directory, passwords, throttle
 from intake.web import create_app
 from intake.web.headers import CSP
 
@@ -71,10 +71,14 @@ def test_no_inline_script_in_pages(client_as) -> None:
 def test_session_cookie_flags(app: Flask, users) -> None:
     client = app.test_client()
     response = login(client, "office1")
-    cookie = response.headers["Set-Cookie"]
+    cookies = response.headers.getlist("Set-Cookie")
+    (cookie,) = [c for c in cookies if c.startswith("intake_session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
     assert "Domain" not in cookie
     assert "remember_token" not in str(response.headers)
+    # the known-device cookie (sign-in limits) is HttpOnly and never leaves this site
+    (device,) = [c for c in cookies if c.startswith("intake_device=")]
+    assert "HttpOnly" in device and "SameSite=Strict" in device and "Domain" not in device
 
 
 def test_https_deployments_use_host_prefixed_secure_cookies(
@@ -91,8 +95,21 @@ def test_https_deployments_use_host_prefixed_secure_cookies(
     )
     client = app.test_client()
     response = login(client, "office1")
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("__Host-session=") and "Secure" in cookie
+    assert response.headers["Set-Cookie"].startswith("__Host-session=")
+    assert "Secure" in response.headers["Set-Cookie"]
+    # over https the sign-in succeeds and the known-device cookie is __Host- and Secure too
+    https = "https://localhost"
+    page = client.get("/login", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        base_url=https,
+        data={"username": "office1", "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": f"{https}/login"},
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("__Host-device=") and "Secure" in c for c in cookies), cookies
 
 
 def test_login_issues_a_new_session_and_logout_ends_it(app: Flask, users) -> None:
@@ -137,17 +154,19 @@ def test_login_throttled_after_ten_failures(app: Flask, users) -> None:
 
 
 def test_account_waits_after_repeated_failures(app: Flask, users, db_factory) -> None:
-    for i in range(staff_login.LOCK_AFTER_FAILURES):
+    """Failures are counted in the database (per account and address) and audited; a new
+    browser then waits even with the right password, without any lock on the account."""
+    for i in range(throttle.ACCOUNT_RULE.free):
         login(app.test_client(), "admin1", f"wrong-{i}-password")
     with db_factory() as session:
-        user = session.get(StaffUser, users["admin"])
-        assert (
-            user.locked_until is not None and user.failed_logins == staff_login.LOCK_AFTER_FAILURES
-        )
+        keys = session.scalars(select(SignInFailure.key).where(SignInFailure.scope == "account"))
+        assert list(keys) == [users["admin"]] * throttle.ACCOUNT_RULE.free
         actions = [e.action for e in session.query(AuditEntry).all()]
-    assert actions.count("login.failed") >= staff_login.LOCK_AFTER_FAILURES
-    # even the right password waits until the delay is over
-    assert login(app.test_client(), "admin1").status_code == 401
+    assert actions.count("login.failed") >= throttle.ACCOUNT_RULE.free
+    # even the right password waits until the delay is over (from a browser never used)
+    assert login(app.test_client(), "admin1").status_code == 429
+    with db_factory() as session:
+        assert session.query(AuditEntry).filter_by(action="login.throttled").count() == 1
 
 
 def test_no_default_account(app: Flask, db_factory) -> None:
