@@ -36,12 +36,13 @@ from intake.db.workflow import Batch, Form, Page
 from intake.fieldjson import field_from_json
 from intake.reading.result import FieldRead
 from intake.review import service
-from intake.review.states import QUEUE_STATES, FormState
+from intake.review.states import QUEUE_STATES, Action, FormState, check_state
 from intake.staff.roles import Role
 from intake.template.load import template_for
 from intake.template.model import CharField, FormTemplate
 from intake.web import matchchoice
 from intake.web.database import db
+from intake.web.extensions import limiter
 from intake.web.images import crop_png, send_png
 from intake.web.review_screen import Viewer, form_view
 from intake.web.security import role_required
@@ -445,22 +446,49 @@ def choose(form_id: str) -> Response:
     return jsonify(data)
 
 
+def _searcher() -> str:
+    """Rate-limit key of the student search: the member of staff."""
+    return f"search:{current_user.id}" if current_user.is_authenticated else "search:anonymous"
+
+
+def _search_alert(limit: Any) -> None:
+    """A member of staff searched the roster unusually often: an audit alert (answer: 429)."""
+    session = db()
+    session.rollback()
+    actor = current_user.id if current_user.is_authenticated else None
+    audit.record(
+        session,
+        actor_id=actor,
+        action="roster.search_rate_limited",
+        object_type="staff_user",
+        object_id=actor or "anonymous",
+        detail={"limit": str(limit.limit).replace(" ", "_")[:80]},
+    )
+    session.commit()
+    current_app.logger.warning("roster search rate limit reached by %s", actor)
+
+
 @bp.get("/api/forms/<form_id>/students")
 @role_required("office")
-def search_students(form_id: str) -> Response:
+@limiter.limit(matchchoice.SEARCHES_PER_USER, key_func=_searcher, on_breach=_search_alert)
+def search_students(form_id: str) -> Response | tuple[Response, int]:
     """Students of the roster like the typed name (and tutor group), for a child row's search
-    box. Matching is rapidfuzz over the roster's name variants: no SQL pattern is built."""
+    box, while the form is open for choices. Matching is rapidfuzz over the roster's name
+    variants: no SQL pattern is built. Each search is audited with the ids it showed."""
     form = _form_or_404(form_id)
+    check_state(Action.CHOOSE, form.state)  # TransitionRefused -> 409: nothing to choose
     name = request.args.get("q", "")
-    group = request.args.get("tutor_group", "")
-    results = matchchoice.search(_index_or_none(), name, group)
+    refusal = matchchoice.search_refusal(name)
+    if refusal:
+        return jsonify({"error": refusal, "results": []}), 422
+    results = matchchoice.search(_index_or_none(), name, request.args.get("tutor_group", ""))
     audit.record(
         db(),
         actor_id=current_user.id,
         action="roster.search",
         object_type="form",
         object_id=form.id,
-        detail={"results": len(results)},
+        detail={"results": len(results), "students": [r["student_id"] for r in results]},
     )
     db().commit()
     return jsonify({"results": results})

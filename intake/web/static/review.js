@@ -297,7 +297,12 @@
     fetch(url(urls.search, current.id) + query, {
       headers: { "Accept": "application/json" }, credentials: "same-origin"
     }).then(function (r) {
-      if (!r.ok) { throw new Error("The search failed (" + r.status + ")."); }
+      if (!r.ok) {
+        // the server says why (too few letters, the form is closed, too many searches)
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          throw new Error(body.error || ("The search failed (" + r.status + ")."));
+        });
+      }
       return r.json();
     }).then(function (data) {
       clear(results);
