@@ -165,6 +165,9 @@ class Settings:
     retention_letters_days: int = 60
     #: page images of pages that belong to no form (blank, not a form, unreadable) go after this
     retention_loose_pages_days: int = 30
+    #: original uploads (the files as sent) are removed this long after the upload, once no page
+    #: of them is in a form still being read, reviewed or held; page images stay by their rules
+    retention_originals_days: int = 90
     #: subject-access exports made in the web app are deleted after this
     retention_exports_days: int = 30
     #: how a new account's credential letter goes out unless somebody chose: "post" or "collect"

@@ -297,9 +297,17 @@ def check_settings(settings: Settings) -> None:
     from intake.portal.scim import check_portal_settings
 
     check_portal_settings(settings.portal)
-    if min(settings.retention_loose_pages_days, settings.retention_exports_days) < 1:
+    if (
+        min(
+            settings.retention_loose_pages_days,
+            settings.retention_exports_days,
+            settings.retention_originals_days,
+        )
+        < 1
+    ):
         raise ConfigError(
-            "retention_loose_pages_days and retention_exports_days must be at least 1"
+            "retention_loose_pages_days, retention_exports_days and retention_originals_days "
+            "must be at least 1"
         )
     if settings.letter_delivery_default not in ("post", "collect"):
         raise ConfigError(

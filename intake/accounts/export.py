@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, selectinload
 from intake.accounts.credentials import as_utc
 from intake.accounts.errors import NotFoundError
 from intake.accounts.ports import AccountsContext, AuditRecorder
+from intake.bidi import escape_json
 from intake.db.accounts import ApiToken, PortalAccount, utcnow
 from intake.errors import IntakeError
 
@@ -137,7 +138,7 @@ def to_json(rows: Sequence[ExportRow]) -> bytes:
         "columns": list(COLUMNS),
         "accounts": [{**asdict(r), "student_ids": list(r.student_ids)} for r in rows],
     }
-    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return escape_json(json.dumps(data, ensure_ascii=False, sort_keys=True)).encode("utf-8")
 
 
 def export_accounts(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from intake.bidi import escape_json
 from intake.config import Settings, load_settings
 from intake.engines.base import CharEngine
 from intake.errors import ConfigError, IntakeError
@@ -138,7 +139,7 @@ def read(files: tuple[Path, ...], as_json: bool, engine: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     batch = read_files(list(files), ctx)
     if as_json:
-        click.echo(json.dumps(asdict(batch), indent=1, ensure_ascii=False))
+        click.echo(escape_json(json.dumps(asdict(batch), indent=1, ensure_ascii=False)))
     else:
         click.echo(format_batch(batch, settings.thresholds.auto_accept_confidence))
     if batch_failed(batch):

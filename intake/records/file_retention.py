@@ -2,12 +2,17 @@
 
 Run after ``intake.accounts.retention.apply_retention`` in the same transaction:
 
-- **Loose pages** (blank, not a form, unreadable, and in no form) lose their page images (as
-  scanned and aligned) ``retention_loose_pages_days`` after they were read.
+- **Loose pages** (blank, not a form, unreadable: any page in no form) lose their page images
+  (as scanned and aligned) ``retention_loose_pages_days`` after they were read.
 - **Originals**: a page of an original upload *has gone* when its form's scans were purged
   (retention or erasure, ``purged_forms``) or it is a loose page past its time. An original whose
   every page has gone is removed; one where only some have gone is rewritten without them
-  (``intake.records.originals``). An upload whose batch was not fully read is left alone.
+  (``intake.records.originals``). An upload whose batch was not fully read is not cut down.
+- **Originals past their time**: ``retention_originals_days`` after the upload the whole
+  original goes, whatever became of its pages, unless a page of it is in a form still being
+  read, reviewed or held. Once read, the product works from its own re-encoded page images (a
+  signed form of an account keeps those, as the audit copy); the file as sent, with every
+  family's pages and its metadata, is only needed to read it again.
 - **Exports**: subject-access exports made in the web app go ``retention_exports_days`` after
   they were made.
 
@@ -30,13 +35,16 @@ from intake.accounts.collection import as_aware
 from intake.accounts.ports import AuditRecorder
 from intake.config import Settings
 from intake.db.records import PurgedForm, SubjectExport
-from intake.db.workflow import Page, PageStatus, Upload
+from intake.db.workflow import Form, Page, PageStatus, Upload
 from intake.records.originals import OriginalPlan, apply_plan, page_positions, plan_for
+from intake.review.states import FormState
 from intake.storage import Storage
 
 log = logging.getLogger(__name__)
 
-LOOSE_STATUSES = (PageStatus.BLANK.value, PageStatus.NOT_FORM.value, PageStatus.UNREADABLE.value)
+LOOSE_STATUSES = tuple(s.value for s in PageStatus)  # a page in no form is loose whatever it is
+#: forms that may still need their original read again
+OPEN_FORM_STATES = (FormState.PROCESSING, FormState.REVIEW, FormState.CHECKED, FormState.HELD)
 EXPORTS_DIR = "exports"
 
 
@@ -128,7 +136,38 @@ def plan_originals(
     return sorted(plans, key=lambda p: p.upload_id)
 
 
+def stale_originals(
+    session: Session, cutoff: datetime, planned: list[OriginalPlan]
+) -> list[OriginalPlan]:
+    """Whole removals of the originals uploaded before ``cutoff`` that no open form needs, in
+    place of any cut-down already planned for them; returns every plan."""
+    open_uploads = select(Page.upload_id).join(Form, Form.id == Page.form_id)
+    open_uploads = open_uploads.where(Form.state.in_([s.value for s in OPEN_FORM_STATES]))
+    stale = session.scalars(
+        select(Upload)
+        .where(
+            Upload.storage_key != "",
+            Upload.created_at < cutoff,
+            Upload.id.not_in(open_uploads),
+        )
+        .order_by(Upload.id)
+    )
+    by_upload = {p.upload_id: p for p in planned}
+    for upload in stale:
+        positions = sorted(
+            session.scalars(select(Page.index).where(Page.upload_id == upload.id, Page.index >= 0))
+        )
+        by_upload[upload.id] = OriginalPlan(
+            upload.id, upload.storage_key, tuple(positions), (), past_time=True
+        )
+    return sorted(by_upload.values(), key=lambda p: p.upload_id)
+
+
 def original_actions(plan: OriginalPlan) -> FileAction:
+    if plan.past_time:
+        return FileAction(
+            "remove", plan.storage_key, "original", plan.upload_id, "original past its time"
+        )
     if plan.whole:
         return FileAction("remove", plan.storage_key, "original", plan.upload_id, "every page gone")
     removed = ", ".join(str(i + 1) for i in plan.remove)
@@ -158,6 +197,7 @@ def apply_file_retention(
     loose = _loose_pages(session, loose_cutoff)
     actions = page_image_actions(loose, "loose page past its time")
     plans = plan_originals(session, purged, loose_cutoff)
+    plans = stale_originals(session, now - timedelta(days=settings.retention_originals_days), plans)
     actions += [original_actions(plan) for plan in plans]
     old_exports = list(
         session.scalars(
@@ -190,6 +230,7 @@ def apply_file_retention(
                 "loose_pages": len(loose),
                 "originals_removed": [p.upload_id for p in plans if p.whole],
                 "originals_rewritten": [p.upload_id for p in plans if not p.whole],
+                "originals_past_time": [p.upload_id for p in plans if p.past_time],
                 "exports": len(old_exports),
                 "files": len(actions),
             },

@@ -40,6 +40,7 @@ class OriginalPlan:
     storage_key: str
     remove: tuple[int, ...]
     keep: tuple[int, ...]
+    past_time: bool = False  # the whole original goes for its age, not for its pages
 
     @property
     def whole(self) -> bool:

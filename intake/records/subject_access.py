@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from intake.accounts.ports import AuditRecorder
+from intake.bidi import escape_json
 from intake.db.accounts import ChildHold, FormDecision, LetterPrint, PortalAccount, RejectionLetter
 from intake.db.records import LetterCollection, LetterDelivery, SubjectExport
 from intake.db.roster import ContactRow, StudentRow
@@ -166,7 +167,8 @@ def build_export(
     base = f"person-{person.person_id}"
     files = [
         ExportFile(
-            f"{base}.json", json.dumps(data, indent=2, default=str, ensure_ascii=False).encode()
+            f"{base}.json",
+            escape_json(json.dumps(data, indent=2, default=str, ensure_ascii=False)).encode(),
         )
     ]
     images = []

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from intake.errors import RosterError
 from intake.roster.contact_details import is_postcode, normalise_postcode
+from intake.roster.control_chars import problem as control_problem
 from intake.roster.csv_columns import CONTACT_REQUIRED, WRITE_ORDER, map_headers
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 from intake.roster.upn import check_upn
@@ -90,6 +91,14 @@ class _Rows:
         if index is None or index >= len(self.row):
             return ""
         return self.row[index].strip()
+
+    def check_controls(self) -> None:
+        """A problem for each cell of a known column that holds a control character."""
+        for name, index in self.mapping.items():
+            if index < len(self.row):
+                found = control_problem(f"line {self.line}", name, self.row[index])
+                if found:
+                    self.problems.append(f"{found}; remove it in the MIS and export again")
 
     def parsed(self, name: str, parse: Callable[[str], T], default: T) -> T:
         try:
@@ -224,6 +233,7 @@ def parse_roster_text(text: str, name: str, academic_year: int | None = None) ->
                 continue
             if len(row) > len(headers) and any(c.strip() for c in row[len(headers) :]):
                 rows.problems.append(f"line {rows.line}: more cells than the header has columns")
+            rows.check_controls()
             _take_row(rows, students, contacts, links)
     except csv.Error as exc:
         rows.problems.append(f"line {reader.line_num}: {exc}")

@@ -37,6 +37,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 
 from intake.errors import RosterError
 from intake.roster.contact_details import is_postcode, normalise_postcode
+from intake.roster.control_chars import roster_control_problems
 from intake.roster.csv_columns import map_headers
 from intake.roster.csv_io import (
     DEFAULT_MAX_BYTES,
@@ -309,6 +310,11 @@ def read_ctf_file(
             if contacts.setdefault(contact.contact_id, contact) != contact:
                 pupils.problems.append(f"contact {contact.contact_id} differs between pupils")
             links.append(link)
+    pupils.problems.extend(
+        roster_control_problems(
+            Roster(tuple(students.values()), tuple(contacts.values()), tuple(links))
+        )
+    )
     if pupils.problems:
         raise RosterError(
             f"{path.name}: {len(pupils.problems)} problem(s); nothing was imported",

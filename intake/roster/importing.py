@@ -38,6 +38,7 @@ from intake.db.roster import (
     StudentRow,
 )
 from intake.errors import RosterError
+from intake.roster.control_chars import roster_control_problems
 from intake.roster.csv_io import RosterFile
 from intake.roster.model import Contact, Relationship, Roster, Student
 from intake.roster.queries import RosterOverview, load_roster_from_db, roster_overview
@@ -197,6 +198,12 @@ def import_roster(
     the roster's changes to accounts with ``accounts`` (default: the default settings)."""
     now = now or datetime.now(UTC)
     roster = merge_files(files)
+    controls = roster_control_problems(roster)
+    if controls:
+        raise RosterError(
+            f"{len(controls)} control character(s) in the roster; nothing was imported",
+            controls[:200],
+        )
     _check_upns(session, roster)
     summary = ImportSummary(full=full)
     for source in files:

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from intake.batch.jobs import build_queue
+from intake.bidi import BIDI_CONTROLS, has_bidi_control, marker
 from intake.config import Settings, load_settings
 from intake.errors import ConfigError
 from intake.paths import package_path, product_folder
@@ -118,6 +119,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     sessions.init_app(app)
     app.after_request(headers.add_security_headers)
+    app.after_request(headers.escape_bidi_in_json)
+    app.jinja_env.finalize = _visible_bidi
     headers.register_error_pages(app)
     _register_blueprints(app)
 
@@ -126,6 +129,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return redirect(url_for("review.queue"))
 
     return app
+
+
+def _visible_bidi(value: object) -> object:
+    """Every ``{{ ... }}`` on every page: direction overrides shown as ``[U+202E]`` markers
+    (``intake.bidi``), so a name cannot reorder what a reviewer reads. Markup (``join`` of
+    escaped names, say) gets the same: the marker holds no character that HTML treats."""
+    if isinstance(value, str) and has_bidi_control(value):
+        for char in BIDI_CONTROLS:  # str.replace keeps a Markup a Markup
+            value = value.replace(char, marker(char))
+    return value
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import Flask, Response, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from intake.accounts.errors import NotFoundError
+from intake.bidi import escape_json_bytes
 from intake.errors import ConflictError, IntakeError, WorkflowError
 from intake.review.states import RoleRefused, TransitionRefused
 
@@ -32,6 +33,17 @@ def add_security_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+def escape_bidi_in_json(response: Response) -> Response:
+    """Write raw direction overrides in a JSON body as ``\\uXXXX`` escapes (``intake.bidi``):
+    ``jsonify`` already escapes them, this covers bodies built with ``json.dumps``."""
+    if response.is_json and not response.is_streamed and not response.direct_passthrough:
+        body = response.get_data()
+        escaped = escape_json_bytes(body)
+        if escaped != body:
+            response.set_data(escaped)
     return response
 
 

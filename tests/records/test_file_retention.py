@@ -4,6 +4,7 @@ go after their time; a dry run changes nothing; exports go after theirs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -35,6 +36,7 @@ def run(factory, settings, storage, now, dry_run=False):
 
 
 def test_original_rewritten_without_expired_forms_then_removed(factory, settings, storage):
+    settings = replace(settings, retention_originals_days=3650)  # the cutting, not the age
     # Smith (pages 0-1) rejected at T0, Jones (2-3) 100 days later, Brown (5) 150 days later;
     # page 4 is blank. Retention of rejected forms: 180 days; loose pages: 30 days.
     layout = [
@@ -97,15 +99,64 @@ def test_original_rewritten_without_expired_forms_then_removed(factory, settings
     assert actions.count("retention.files_applied") == 2
 
 
-def test_a_form_with_an_account_keeps_its_pages_and_the_original(factory, settings, storage):
+def test_a_form_with_an_account_keeps_its_pages_and_loses_its_original_in_time(
+    factory, settings, storage
+):
+    # issue 20, hole 7: the original of an account's form was kept for ever
+    assert settings.retention_originals_days == 90
     with transaction(factory) as session:
-        upload_id, _, _ = lay_batch(
-            session, storage, [{"key": "kept", "state": "accounts_created"}], T0
+        upload_id, _, pages = lay_batch(
+            session, storage, [{"key": "kept", "state": "accounts_created"}, {"key": "kept"}], T0
         )
-    _, _, files = run(factory, settings, storage, T0 + timedelta(days=900))
+    with factory() as session:
+        original = session.get(Upload, upload_id).storage_key
+    _, _, early = run(factory, settings, storage, T0 + timedelta(days=89))
+    assert early.actions == ()
+    assert storage.path(original).exists()
+
+    _, _, dry = run(factory, settings, storage, T0 + timedelta(days=91), dry_run=True)
+    assert [(a.action, a.key, a.detail) for a in dry.actions] == [
+        ("remove", original, "original past its time")
+    ]
+    assert storage.path(original).exists()
+
+    _, _, late = run(factory, settings, storage, T0 + timedelta(days=91))
+    assert late.originals_removed == 1
+    assert not storage.path(original).exists()
+    with factory() as session:
+        upload = session.get(Upload, upload_id)
+        assert upload.storage_key == "" and upload.page_count == 0
+        kept = session.get(Page, pages[0])
+        assert kept.image_key and storage.path(kept.image_key).exists()  # the audit copy
+        rewrite = session.scalars(select(OriginalRewrite)).one()
+        assert rewrite.removed_whole and rewrite.removed_indices == [0, 1]
+        audits = [
+            e.detail
+            for e in session.scalars(select(AuditEntry))
+            if e.action == "retention.files_applied"
+        ]
+    assert audits[-1]["originals_past_time"] == [upload_id]
+    assert audits[-1]["originals_removed"] == [upload_id]
+
+
+def test_an_open_form_keeps_its_original_past_its_time(factory, settings, storage):
+    with transaction(factory) as session:
+        upload_id, _, _ = lay_batch(session, storage, [{"key": "open", "state": "held"}], T0)
+    _, _, files = run(factory, settings, storage, T0 + timedelta(days=400))
     assert files.actions == ()
     with factory() as session:
-        assert session.get(Upload, upload_id).storage_key
+        assert storage.path(session.get(Upload, upload_id).storage_key).exists()
+
+
+def test_a_page_in_no_form_loses_its_images_whatever_its_status(factory, settings, storage):
+    with transaction(factory) as session:
+        _, _, pages = lay_batch(session, storage, [{"key": "x", "state": "review"}, "blank"], T0)
+        session.get(Page, pages[1]).status = "not_form"
+        session.get(Page, pages[0]).form_id = None  # read, but in no form (unknown template)
+    _, _, files = run(factory, settings, storage, T0 + timedelta(days=31))
+    assert files.loose_pages == 2
+    with factory() as session:
+        assert all(not session.get(Page, p).image_key for p in pages)
 
 
 def test_loose_pages_wait_for_their_time(factory, settings, storage):

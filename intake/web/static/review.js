@@ -32,10 +32,19 @@
       .replace("FIELD_ID", encodeURIComponent(fieldId || ""));
   }
 
+  // direction overrides and isolates shown as [U+202E] markers, as the server's pages do
+  // (intake/bidi.py), so a name cannot reorder what the reviewer reads
+  var BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  function visible(text) {
+    return String(text).replace(BIDI, function (c) {
+      return "[U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]";
+    });
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (text !== undefined && text !== null) { node.textContent = visible(text); }
     return node;
   }
 
@@ -89,8 +98,8 @@
       var input = el("input");
       input.id = "v-" + f.id;
       input.name = "value:" + f.id;
-      input.value = f.value;
-      input.setAttribute("data-original", f.value);
+      input.value = visible(f.value);
+      input.setAttribute("data-original", visible(f.value));
       input.spellcheck = false;
       if (f.doubtful) { input.setAttribute("data-doubtful", "1"); } else { input.tabIndex = -1; }
       row.appendChild(input);
@@ -162,7 +171,7 @@
     Object.keys(attrs).forEach(function (name) { button.setAttribute(name, attrs[name]); });
     if (key !== null) { button.appendChild(el("kbd", "", key)); button.appendChild(document.createTextNode(" ")); }
     button.appendChild(el("span", "c-name", text.name));
-    button.appendChild(document.createTextNode(text.rest));
+    button.appendChild(document.createTextNode(visible(text.rest)));
     return button;
   }
 
