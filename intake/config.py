@@ -115,10 +115,18 @@ class Limits:
 
     max_upload_mb: int = 200
     max_pdf_pages: int = 2000
-    max_image_megapixels: int = 60
+    #: an image, or any PDF page at ``render_dpi``, larger than this is refused from its header
+    #: or its page box, before anything is decoded (A4 at 600 dpi is 35 megapixels)
+    max_image_megapixels: int = 40
+    #: a page larger than this is read at a lower resolution: an image is reduced by a whole
+    #: factor while it is decoded, a PDF page is rendered at a lower dpi (A4 at 400 dpi is 15.5)
+    reduce_above_megapixels: int = 16
     max_tiff_frames: int = 2000
     render_dpi: int = 200
     page_timeout_s: int = 60
+    #: address-space limit (RLIMIT_AS) of each pdfinfo and pdftoppm run: a page that needs
+    #: more fails with a message naming the page, and the rest of the batch goes on
+    renderer_memory_mb: int = 512
 
 
 @dataclass(frozen=True)

@@ -110,12 +110,11 @@ def store_page(
 def count_pages(path: Path, kind: str, settings: Settings) -> int:
     """How many pages a stored upload has (for the progress bar); 1 when it cannot tell."""
     if kind == "pdf":
-        from intake.reading.ingest import _pdf_info
+        from intake.reading import poppler
 
-        info, _reason = _pdf_info(path, settings.limits)
         try:
-            return max(1, int((info or {}).get("Pages", "1")))
-        except ValueError:
+            return max(1, poppler.inspect_pdf(path, settings.limits).pages)
+        except poppler.PdfRefused:
             return 1
     if kind == "tiff":
         from PIL import Image

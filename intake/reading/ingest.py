@@ -9,6 +9,7 @@ is only ever opened for reading.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,13 +19,12 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from intake.config import Limits
+from intake.reading import poppler
 
 log = logging.getLogger(__name__)
 
 #: a scanned A4 page at 50 dpi is about 400x580 px; anything much smaller cannot hold a form
 MIN_PAGE_SIDE_PX = 300
-
-_PDF_ERRORS_PASSWORD = ("incorrect password", "encrypted", "password")
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,34 @@ _EXTENSIONS = {
 _KNOWN_SUFFIXES = {s for group in _EXTENSIONS.values() for s in group}
 
 
+#: a PDF's first bytes: ISO 32000-1 and -2 (7.5.2) make the header the file's first line, and
+#: scanners write it at byte 0. Acrobat's old tolerance of a header anywhere in the first
+#: 1024 bytes is what lets an HTML page carrying "%PDF-" pass as a PDF, so none is allowed.
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+NOT_A_SCAN = "the file is not a PDF, TIFF, PNG or JPEG (its content matches none of them)"
+
+
 def sniff_type(head: bytes) -> str | None:
-    """The file type from its first bytes: "pdf", "png", "jpeg", "tiff", or None."""
+    """The file type from its first bytes: "pdf", "png", "jpeg", "tiff", or None.
+
+    Each type must start with its signature at byte 0: a PDF ``%PDF-1.x`` or ``%PDF-2.x``, a
+    PNG its 8-byte signature, a JPEG ``FF D8 FF``, a TIFF ``II*\\0`` or ``MM\\0*``."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith((b"II*\x00", b"MM\x00*")):
         return "tiff"
-    if b"%PDF-" in head[:1024]:
+    if _PDF_HEADER.match(head):
         return "pdf"
     return None
+
+
+def refusal(head: bytes) -> str:
+    """Why a file whose type ``sniff_type`` does not know is refused, for office staff."""
+    if b"%PDF-" in head[:1024]:
+        return NOT_A_SCAN + "; a PDF must begin with %PDF-, and this one does not"
+    return NOT_A_SCAN
 
 
 def _extension_note(path: Path, kind: str) -> str:
@@ -102,11 +119,7 @@ def iter_pages(path: Path, limits: Limits) -> Iterator[PageOrFailure]:
         return
     kind = sniff_type(head)
     if kind is None:
-        yield PageFailure(
-            0,
-            "the file is not a PDF, TIFF, PNG or JPEG (its content matches none of them)",
-            whole_file=True,
-        )
+        yield PageFailure(0, refusal(head), whole_file=True)
         return
     note = _extension_note(path, kind)
     if note:
@@ -114,96 +127,31 @@ def iter_pages(path: Path, limits: Limits) -> Iterator[PageOrFailure]:
     if kind == "pdf":
         yield from _pdf_pages(path, limits, note)
     else:
-        yield from _image_pages(path, limits, note)
+        yield from _image_pages(path, kind, limits, note)
 
 
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def _pdf_info(path: Path, limits: Limits) -> tuple[dict[str, str] | None, str]:
-    """pdfinfo's answer, or None and the reason."""
-    from pdf2image import pdfinfo_from_path
-    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError
-
-    try:
-        info = pdfinfo_from_path(str(path), timeout=limits.page_timeout_s)
-    except PDFInfoNotInstalledError:
-        return None, "the PDF tools (poppler-utils) are not installed on this server"
-    except PDFPageCountError as exc:
-        text = str(exc).lower()
-        if any(word in text for word in _PDF_ERRORS_PASSWORD):
-            return None, "password-protected PDFs are not accepted; save it without a password"
-        return None, "the PDF is damaged or not a PDF (its structure cannot be read)"
-    except Exception as exc:  # poppler timeouts and odd failures: the file, not us
-        log.warning("pdfinfo failed: %s", type(exc).__name__)
-        return None, "the PDF could not be opened in time; it may be damaged"
-    return {str(k): str(v) for k, v in info.items()}, ""
-
-
-def _page_megapixels(info: dict[str, str], dpi: int) -> float:
-    """Megapixels of the first page at ``dpi`` (pdfinfo's "Page size: 595 x 842 pts")."""
-    try:
-        parts = info.get("Page size", "").split()
-        width_pt, height_pt = float(parts[0]), float(parts[2])
-    except (IndexError, ValueError):
-        return 0.0
-    return (width_pt / 72 * dpi) * (height_pt / 72 * dpi) / 1e6
-
-
 def _pdf_pages(path: Path, limits: Limits, note: str) -> Iterator[PageOrFailure]:
-    from pdf2image import convert_from_path
-
-    info, reason = _pdf_info(path, limits)
-    if info is None:
-        yield PageFailure(0, reason, whole_file=True)
+    """Every page rendered by poppler, after every page's size has been checked."""
+    try:
+        layout = poppler.inspect_pdf(path, limits)
+        poppler.check_layout(layout, limits)
+    except poppler.PdfRefused as exc:
+        yield PageFailure(0, str(exc), whole_file=True)
         return
-    if info.get("Encrypted", "no").lower().startswith("yes"):
+    if layout.encrypted:
         # owner-password-only PDFs open without a password; anything needing one fails above
         log.info("PDF is encrypted but opens without a password")
-    try:
-        pages = int(info.get("Pages", "0"))
-    except ValueError:
-        pages = 0
-    if pages <= 0:
-        yield PageFailure(0, "the PDF has no pages", whole_file=True)
-        return
-    if pages > limits.max_pdf_pages:
-        yield PageFailure(
-            0,
-            f"the PDF has {pages} pages, over the limit of {limits.max_pdf_pages} pages per file; "
-            "split it into smaller files",
-            whole_file=True,
-        )
-        return
-    if _page_megapixels(info, limits.render_dpi) > limits.max_image_megapixels:
-        yield PageFailure(
-            0,
-            f"the PDF's pages are too large to render (over {limits.max_image_megapixels} "
-            "megapixels); scan at A4",
-            whole_file=True,
-        )
-        return
-    for index in range(pages):
+    for index, size in enumerate(layout.sizes):
+        dpi = poppler.page_dpi(size, limits)
         try:
-            images = convert_from_path(
-                str(path),
-                dpi=limits.render_dpi,
-                first_page=index + 1,
-                last_page=index + 1,
-                timeout=limits.page_timeout_s,
-            )
-        except Exception as exc:  # a damaged page must not stop the batch
-            log.warning("page %d did not render: %s", index, type(exc).__name__)
-            yield PageFailure(
-                index, "this page of the PDF could not be rendered; it may be damaged"
-            )
+            rgb = poppler.render_page(path, index + 1, dpi, limits)
+        except poppler.PdfRefused as exc:  # one bad page must not stop the batch
+            yield PageFailure(index, str(exc))
             continue
-        if not images:
-            yield PageFailure(index, "this page of the PDF rendered to nothing; it may be damaged")
-            continue
-        rgb = np.asarray(images[0].convert("RGB"))
-        images[0].close()
-        yield PageImage(index, rgb, float(limits.render_dpi), note)
+        yield PageImage(index, rgb, float(dpi), note)
 
 
 # --- images ---------------------------------------------------------------------------------
@@ -229,20 +177,56 @@ def _dpi_of(image: Image.Image) -> float | None:
     return value if value >= 50 else None
 
 
-def _image_pages(path: Path, limits: Limits, note: str) -> Iterator[PageOrFailure]:
+#: Pillow's name for each sniffed kind: ``Image.open`` tries that decoder only (never EPS)
+_PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF"}
+
+
+def _reduction(width: int, height: int, limits: Limits) -> int:
+    """The smallest whole factor that brings a page to ``limits.reduce_above_megapixels``."""
+    factor = 1
+    while (width // factor) * (height // factor) > limits.reduce_above_megapixels * 1_000_000:
+        factor += 1
+    return factor
+
+
+def _bounded_rgb(frame: Image.Image, upright: bool, limits: Limits) -> tuple[np.ndarray, int]:
+    """Decode one frame, reduced by a whole factor when it is larger than a page needs; the
+    frame's header was checked first. A JPEG is reduced while it is decoded (``draft``), so a
+    large one never exists at full size; other formats are reduced as soon as they are decoded,
+    and the full-size frame is dropped before the RGB copy is made."""
+    factor = _reduction(frame.width, frame.height, limits)
+    picture: Image.Image = frame
+    if factor > 1 and frame.format == "JPEG":
+        picture.draft("RGB", (frame.width // factor, frame.height // factor))
+    picture.load()
+    if picture.mode == "1":
+        picture = picture.convert("L")
+    elif picture.mode not in ("L", "RGB"):
+        picture = picture.convert("RGB")
+    left = _reduction(picture.width, picture.height, limits)
+    if left > 1:
+        picture = picture.reduce(left)
+    if upright:
+        picture = ImageOps.exif_transpose(picture)
+    if picture.mode != "RGB":
+        picture = picture.convert("RGB")
+    return np.asarray(picture), factor
+
+
+def _image_pages(path: Path, kind: str, limits: Limits, note: str) -> Iterator[PageOrFailure]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         old_cap = Image.MAX_IMAGE_PIXELS
         Image.MAX_IMAGE_PIXELS = limits.max_image_megapixels * 1_000_000
         try:
-            yield from _decode_frames(path, limits, note)
+            yield from _decode_frames(path, kind, limits, note)
         finally:
             Image.MAX_IMAGE_PIXELS = old_cap
 
 
-def _decode_frames(path: Path, limits: Limits, note: str) -> Iterator[PageOrFailure]:
+def _decode_frames(path: Path, kind: str, limits: Limits, note: str) -> Iterator[PageOrFailure]:
     try:
-        image = Image.open(path)  # reads the header only
+        image = Image.open(path, formats=[_PIL_FORMATS[kind]])  # reads the header only
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         yield PageFailure(
             0,
@@ -269,12 +253,12 @@ def _decode_frames(path: Path, limits: Limits, note: str) -> Iterator[PageOrFail
                 yield PageFailure(index, problem, whole_file=frames == 1)
                 continue
             try:
-                upright = ImageOps.exif_transpose(frame) if index == 0 else frame
-                rgb = np.asarray((upright or frame).convert("RGB"))
+                rgb, factor = _bounded_rgb(frame, index == 0, limits)
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 yield PageFailure(index, "the image is too large to decode safely")
                 continue
             except (OSError, ValueError, SyntaxError):
                 yield PageFailure(index, "the image is damaged or truncated and cannot be decoded")
                 continue
-            yield PageImage(index, rgb, _dpi_of(frame), note)
+            dpi = _dpi_of(frame)
+            yield PageImage(index, rgb, dpi / factor if dpi else None, note)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from intake.errors import InputFileError
-from intake.reading.ingest import sniff_type
+from intake.reading.ingest import refusal, sniff_type
 
 MAX_NAME_CHARS = 120
 _BIDI_AND_CONTROL = re.compile(
@@ -35,7 +35,5 @@ def check_upload(data: bytes, max_bytes: int) -> str:
         raise InputFileError(f"the file is over the limit of {max_bytes // 1048576} MB")
     kind = sniff_type(data[:2048])
     if kind is None:
-        raise InputFileError(
-            "the file is not a PDF, TIFF, PNG or JPEG (its content matches none of them)"
-        )
+        raise InputFileError(refusal(data[:2048]))
     return kind

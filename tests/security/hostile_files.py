@@ -1,0 +1,50 @@
+"""Hostile files built by hand, byte by byte: PDFs whose pages lie about their size, images whose
+headers claim more than a page needs. Shared by the reading and the security tests."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+A4_BOX = "/MediaBox[0 0 595 842]"
+
+
+def pdf_with_pages(*page_entries: str) -> bytes:
+    """A valid PDF (with an xref table) of empty pages, each with the dictionary entries given,
+    e.g. ``"/MediaBox[0 0 4600 4600]"``."""
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b""]
+    kids = []
+    for number, entries in enumerate(page_entries, start=3):
+        kids.append(f"{number} 0 R".encode())
+        objects.append(b"<</Type/Page/Parent 2 0 R" + entries.encode() + b">>")
+    objects[1] = b"<</Type/Pages/Kids[" + b" ".join(kids) + b"]/Count %d>>" % len(page_entries)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj" % number + body + b"endobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def a4_then_huge_pages() -> bytes:
+    """The file of issue 20: an A4 first page, then three 4600 x 4600 pt pages (2.9 GB once)."""
+    return pdf_with_pages(A4_BOX, *["/MediaBox[0 0 4600 4600]"] * 3)
+
+
+def small_cropbox_huge_mediabox() -> bytes:
+    """pdfinfo's "Page size" shows the CropBox (A4) but pdftoppm renders the MediaBox."""
+    return pdf_with_pages("/MediaBox[0 0 4600 4600]/CropBox[0 0 595 842]")
+
+
+def png_of(width: int, height: int, mode: str = "RGB") -> bytes:
+    """A real, fully decodable PNG (white with a few lines, so it compresses to little)."""
+    picture = Image.new(mode, (width, height), "white" if mode != "1" else 1)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
