@@ -93,9 +93,10 @@ def test_revision_helper_chains_after_the_head(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
     (head,) = migrate.head_revisions()
     # revision ids are handed out per branch, so they may have gaps until merged: the helper
-    # numbers a new one after the count of revisions
-    count = len(
-        list(migrate.ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions())
+    # numbers a new one after the highest number
+    count = max(
+        int(r.revision)
+        for r in migrate.ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions()
     )
     path = migrate.new_revision("nothing new")
     text = path.read_text("utf-8")
