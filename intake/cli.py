@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "portal": "intake.portal.cli:portal",
     "person": "intake.records.cli:person",
     "audit": "intake.audit_cli:audit",
+    "storage": "intake.storage_cli:storage",
 }
 
 

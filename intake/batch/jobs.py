@@ -20,6 +20,7 @@ from huey.consumer import Consumer
 from intake.batch.context import BatchContext, Matcher, PageReader
 from intake.batch.driver import process_batch, reprocess_page
 from intake.config import Settings, load_settings
+from intake.data_folder import secure_data_folder
 from intake.db.base import make_engine, make_session_factory
 from intake.portal.tasks import register_portal_tasks
 from intake.storage import local_storage
@@ -56,6 +57,7 @@ def batch_context(
     """Build the worker's context from configuration (engine, storage, reader, matcher)."""
     from intake.batch.wiring import default_matcher, default_reader
 
+    secure_data_folder(settings)
     engine = make_engine(settings.sqlalchemy_url, pool_pre_ping=True)
     return BatchContext(
         settings=settings,

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from intake.batch.jobs import build_queue
 from intake.config import Settings, load_settings
+from intake.data_folder import secure_data_folder
 from intake.errors import ConfigError
 from intake.paths import package_path, product_folder
 from intake.staff.login import PasswordLogin
@@ -99,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(product_folder("templates") / "web"),
         static_folder=str(package_path("intake.web", "static")),
     )
+    secure_data_folder(settings)
     app.config.from_mapping(_flask_config(settings, test_config))
     database.init_app(app, app.config.get("DATABASE_URL") or settings.sqlalchemy_url)
     objects = test_config or {}
