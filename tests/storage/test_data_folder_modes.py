@@ -115,3 +115,10 @@ def test_symbolic_links_are_not_followed(tmp_path) -> None:
     (root / "link").symlink_to(outside)
     secure_data_folder(Settings(data_dir=root, database_url="postgresql://x@127.0.0.1/none"))
     assert _mode(outside) == 0o644
+
+
+def test_the_job_queue_file_is_created_owner_only(tmp_path) -> None:
+    from intake.batch.jobs import make_huey
+
+    make_huey(Settings(data_dir=tmp_path / "data")).storage.conn.close()
+    assert _mode(tmp_path / "data" / "jobs.sqlite3") == 0o600
