@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "accounts": "intake.accounts.cli:accounts",
     "portal": "intake.portal.cli:portal",
     "person": "intake.records.cli:person",
+    "audit": "intake.audit_cli:audit",
+    "storage": "intake.storage_cli:storage",
 }
 
 

@@ -165,6 +165,11 @@ class Settings:
     redis_url: str = ""  # empty: the in-process job queue
     workers: int = 2
     secret_key: str = ""
+    #: keys sealing the stored files (``INTAKE_STORAGE_KEY``; ``intake.file_encryption``):
+    #: when empty, the key file is used
+    storage_key: str = field(default="", repr=False)
+    #: the key file sealing the stored files; empty: ``<data_dir>/storage.key``
+    storage_key_file: str = ""
     templates_dir: Path = field(default_factory=lambda: product_folder("templates"))
     form_template: str = "parent-portal-v1"
     username_scheme: str = "generated"  # or "email"

@@ -2,16 +2,22 @@
 
 Keys are server-generated UUIDs (never a user's file name), so no path can escape the store.
 The local implementation keeps files under ``<data_dir>/files`` with directories 0700 and files
-0600; another backend (object storage) would implement the same ``Storage`` protocol.
+0600, each sealed with AES-GCM (``intake.file_encryption``): what lies on the disk is never a
+readable PDF or image. ``get`` opens a file into memory; a tool that must read a file by path
+(pdftoppm, pdfinfo) gets ``plain_copy``, an owner-only temporary copy removed when the block
+ends. Another backend (object storage) would implement the same ``Storage`` protocol.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
+import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +27,7 @@ from PIL import Image
 
 from intake.config import Settings
 from intake.errors import IntakeError
+from intake.file_encryption import KEY_FILE_NAME, StorageKeys, storage_keys, write_owner_only
 
 _KEY = re.compile(r"^(orig|page)/[0-9a-f]{32}$")
 
@@ -33,11 +40,16 @@ class StoredFile:
 
 
 class Storage(Protocol):
+    #: the keys its files are sealed with (exports beside the store use them too)
+    keys: StorageKeys
+
     def put_original(self, data: bytes) -> StoredFile: ...
 
     def put_page_image(self, image: np.ndarray) -> str: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def plain_copy(self, key: str) -> contextlib.AbstractContextManager[Path]: ...
 
     def path(self, key: str) -> Path: ...
 
@@ -52,27 +64,30 @@ def check_key(key: str) -> str:
 
 
 class LocalStorage:
-    """Files in a local folder; the default for a single school."""
+    """Files in a local folder, sealed with ``keys``; the default for a single school.
 
-    def __init__(self, root: Path) -> None:
+    Without ``keys`` the key file beside the folder (``<root>/../storage.key``, the default
+    place of ``<data_dir>/storage.key``) is used, and made if it does not exist."""
+
+    def __init__(self, root: Path, keys: StorageKeys | None = None) -> None:
         self.root = root
         for sub in ("orig", "page"):
             (root / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(root / sub, 0o700)
         os.chmod(root, 0o700)
+        self.keys = keys or StorageKeys.from_file(root.parent / KEY_FILE_NAME)
 
     def path(self, key: str) -> Path:
+        """Where the (sealed) file lies: for existence checks and deletion, not for reading."""
         return self.root / check_key(key)
 
     def _write(self, prefix: str, data: bytes) -> str:
         key = f"{prefix}/{uuid.uuid4().hex}"
-        target = self.root / key
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        write_owner_only(self.root / key, self.keys.seal(data, key))
         return key
 
     def put_original(self, data: bytes) -> StoredFile:
-        """Keep the uploaded bytes exactly as they came."""
+        """Keep the uploaded bytes exactly as they came (sealed on the disk)."""
         key = self._write("orig", data)
         return StoredFile(key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
@@ -83,15 +98,27 @@ class LocalStorage:
         return self._write("page", buffer.getvalue())
 
     def get(self, key: str) -> bytes:
+        """The file's plain bytes (a file stored before encryption is read as it is)."""
         try:
-            return self.path(key).read_bytes()
+            blob = self.path(key).read_bytes()
         except FileNotFoundError as exc:
             raise IntakeError("the stored file is missing") from exc
+        return self.keys.open(blob, key)
+
+    @contextlib.contextmanager
+    def plain_copy(self, key: str) -> Iterator[Path]:
+        """A plain copy of the file for a tool that reads by path: in a new owner-only (0700)
+        temporary folder, the file 0600, both removed when the block ends."""
+        data = self.get(key)
+        with tempfile.TemporaryDirectory(prefix="intake-plain-") as folder:
+            path = Path(folder) / "file"
+            write_owner_only(path, data)
+            yield path
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
 
 def local_storage(settings: Settings) -> LocalStorage:
-    """The store under ``<data_dir>/files``."""
-    return LocalStorage(settings.data_dir / "files")
+    """The store under ``<data_dir>/files``, sealed with the configured keys."""
+    return LocalStorage(settings.data_dir / "files", storage_keys(settings))

@@ -63,43 +63,46 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
             log.warning("upload %s is gone", upload_id)
             return
         done = set(session.scalars(select(Page.index).where(Page.upload_id == upload_id)))
-        path = ctx.storage.path(upload.storage_key)
-        if upload.page_count == 0:
-            upload.page_count = count_pages(path, upload.kind, ctx.settings)
-            batch = session.get(Batch, upload.batch_id)
-            if batch is not None:
-                batch.pages_total += upload.page_count
-            session.commit()
-        read_now = 0
-        for item in iter_pages(path, ctx.settings.limits):
-            if isinstance(item, PageFailure) and item.whole_file:
-                upload.status, upload.error = "failed", item.reason
-                if 0 not in done:
-                    session.add(store_page(ctx, upload, 0, None, None, item.reason))
-                    count_page(session, upload.batch_id, failed=True)
+        # pdfinfo and pdftoppm read by path: a plain copy, owner-only, gone afterwards
+        with ctx.storage.plain_copy(upload.storage_key) as path:
+            if upload.page_count == 0:
+                upload.page_count = count_pages(path, upload.kind, ctx.settings)
+                batch = session.get(Batch, upload.batch_id)
+                if batch is not None:
+                    batch.pages_total += upload.page_count
                 session.commit()
-                return
-            if item.index in done:
-                continue
-            if isinstance(item, PageFailure):
-                page = store_page(ctx, upload, item.index, None, None, item.reason)
-            else:
-                page = store_page(ctx, upload, item.index, read_one(ctx, item, upload.id), item, "")
-            session.add(page)
-            count_page(session, upload.batch_id, failed=page.status != PageStatus.READ)
+            read_now = 0
+            for item in iter_pages(path, ctx.settings.limits):
+                if isinstance(item, PageFailure) and item.whole_file:
+                    upload.status, upload.error = "failed", item.reason
+                    if 0 not in done:
+                        session.add(store_page(ctx, upload, 0, None, None, item.reason))
+                        count_page(session, upload.batch_id, failed=True)
+                    session.commit()
+                    return
+                if item.index in done:
+                    continue
+                if isinstance(item, PageFailure):
+                    page = store_page(ctx, upload, item.index, None, None, item.reason)
+                else:
+                    page = store_page(
+                        ctx, upload, item.index, read_one(ctx, item, upload.id), item, ""
+                    )
+                session.add(page)
+                count_page(session, upload.batch_id, failed=page.status != PageStatus.READ)
+                session.commit()
+                read_now += 1
+                if read_now % ASSEMBLE_EVERY_PAGES == 0:
+                    assemble_forms(ctx, upload.batch_id)  # the first forms reach the queue early
+                log.info(
+                    "batch %s upload %s page %s: %s",
+                    upload.batch_id,
+                    upload.id,
+                    page.index,
+                    page.status,
+                )
+            upload.status = "done"
             session.commit()
-            read_now += 1
-            if read_now % ASSEMBLE_EVERY_PAGES == 0:
-                assemble_forms(ctx, upload.batch_id)  # the first forms reach the queue early
-            log.info(
-                "batch %s upload %s page %s: %s",
-                upload.batch_id,
-                upload.id,
-                page.index,
-                page.status,
-            )
-        upload.status = "done"
-        session.commit()
 
 
 def reprocess_page(ctx: BatchContext, page_id: str) -> None:
@@ -109,14 +112,15 @@ def reprocess_page(ctx: BatchContext, page_id: str) -> None:
         upload = session.get(Upload, page.upload_id) if page is not None else None
         if page is None or upload is None:
             return
-        item = next(
-            (
-                c
-                for c in iter_pages(ctx.storage.path(upload.storage_key), ctx.settings.limits)
-                if c.index == page.index and isinstance(c, PageImage)
-            ),
-            None,
-        )
+        with ctx.storage.plain_copy(upload.storage_key) as path:
+            item = next(
+                (
+                    c
+                    for c in iter_pages(path, ctx.settings.limits)
+                    if c.index == page.index and isinstance(c, PageImage)
+                ),
+                None,
+            )
         if not isinstance(item, PageImage):
             return
         turns = (page.manual_rotation // 90) % 4

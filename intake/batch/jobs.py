@@ -20,6 +20,7 @@ from huey.consumer import Consumer
 from intake.batch.context import BatchContext, Matcher, PageReader
 from intake.batch.driver import process_batch, reprocess_page
 from intake.config import Settings, load_settings
+from intake.data_folder import create_sqlite_file, secure_data_folder
 from intake.db.base import make_engine, make_session_factory
 from intake.portal.tasks import register_portal_tasks
 from intake.storage import local_storage
@@ -47,7 +48,9 @@ def make_huey(settings: Settings, *, memory: bool = False) -> Huey:
     if settings.redis_url:
         return RedisHuey("intake", url=settings.redis_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return SqliteHuey("intake", filename=str(settings.data_dir / "jobs.sqlite3"))
+    jobs = settings.data_dir / "jobs.sqlite3"
+    create_sqlite_file(jobs)  # 0600 before SQLite would make it with the umask
+    return SqliteHuey("intake", filename=str(jobs))
 
 
 def batch_context(
@@ -56,6 +59,7 @@ def batch_context(
     """Build the worker's context from configuration (engine, storage, reader, matcher)."""
     from intake.batch.wiring import default_matcher, default_reader
 
+    secure_data_folder(settings)
     engine = make_engine(settings.sqlalchemy_url, pool_pre_ping=True)
     return BatchContext(
         settings=settings,

@@ -17,7 +17,11 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade_command(revision: str) -> None:
     """Apply every migration not yet applied (creates the SQLite file and its folder)."""
-    url = load_settings().sqlalchemy_url
+    from intake.data_folder import secure_data_folder
+
+    settings = load_settings()
+    secure_data_folder(settings)
+    url = settings.sqlalchemy_url
     upgrade(url, revision)
     click.echo(f"database at {', '.join(current_revisions(url)) or 'base'}")
 

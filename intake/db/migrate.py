@@ -37,10 +37,13 @@ def alembic_config(url: str = "") -> Config:
 
 
 def ensure_data_dir(url: str) -> None:
-    """Create the folder of a SQLite database file, so a first run just works."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    """Create the folder of a SQLite database file (0700) and the file itself (0600), so a
+    first run just works and SQLite never creates the file with a looser mode."""
+    from intake.data_folder import create_sqlite_file, sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        create_sqlite_file(path)
 
 
 def upgrade(url: str, revision: str = "head") -> None:

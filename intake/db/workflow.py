@@ -211,6 +211,24 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the previous entry's ``row_hash`` (``intake.audit_chain.GENESIS`` for the first entry)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: SHA-256 over this entry's canonical content and ``prev_hash`` (``intake.audit_chain``)
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChainHead(Base):
+    """The newest entry of the audit chain: one row (id 1), locked by every writer of the chain.
+
+    Holding the last id and hash here lets a writer serialise on one row (``UPDATE`` takes the
+    row lock on PostgreSQL and the write lock on SQLite) and lets ``intake audit verify`` notice
+    entries deleted from the end of the log, which a chain alone cannot show."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 def _refuse_change(_mapper: Any, _connection: Any, _target: Any) -> None:

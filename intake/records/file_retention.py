@@ -73,6 +73,11 @@ def exports_dir(settings: Settings) -> Path:
     return settings.data_dir / EXPORTS_DIR
 
 
+def export_name(file_name: str) -> str:
+    """An export's name among the sealed files (what its encryption is bound to)."""
+    return f"{EXPORTS_DIR}/{file_name}"
+
+
 def page_image_actions(pages: Iterable[Page], why: str) -> list[FileAction]:
     """The image files of ``pages`` as removals (``why``: what the page is)."""
     out = []

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from intake.batch.jobs import build_queue
 from intake.bidi import BIDI_CONTROLS, has_bidi_control, marker
 from intake.config import Settings, load_settings
+from intake.data_folder import secure_data_folder
 from intake.errors import ConfigError
 from intake.paths import package_path, product_folder
 from intake.staff.login import PasswordLogin
@@ -101,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(product_folder("templates") / "web"),
         static_folder=str(package_path("intake.web", "static")),
     )
+    secure_data_folder(settings)
     app.config.from_mapping(_flask_config(settings, test_config))
     if settings.trusted_proxies < 0:
         raise ConfigError("setting 'trusted_proxies' is the number of proxies: 0 or more")

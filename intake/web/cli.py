@@ -52,9 +52,11 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     from waitress import serve as waitress_serve
 
     from intake.batch.jobs import build_queue, requeue_unfinished, start_consumer_in_process
+    from intake.data_folder import secure_data_folder
     from intake.db.migrate import upgrade
     from intake.web import create_app, ensure_secret_key, read_secret_key
 
+    secure_data_folder(settings)  # before anything reads or writes the data
     upgrade(settings.sqlalchemy_url)
     if not read_secret_key(settings):
         path = ensure_secret_key(settings)

@@ -9,7 +9,6 @@ refused erasure answers 409 with every reason and is audited too. The rules live
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 
 from flask import (
@@ -30,7 +29,7 @@ from intake.accounts.adapters import audit_recorder, context_from_db
 from intake.accounts.errors import NotFoundError
 from intake.db.records import SubjectExport
 from intake.records.erasure import ErasureRefused, check_erasure, erase_person, record_refusal
-from intake.records.file_retention import delete_files, exports_dir
+from intake.records.file_retention import delete_files, export_name, exports_dir
 from intake.records.people import Person, accounts_of, find_person, forms_naming
 from intake.records.subject_access import build_export, record_export, zip_files
 from intake.web.database import db
@@ -92,9 +91,9 @@ def export(person_id: str) -> BaseResponse:
     folder = exports_dir(ctx.settings)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     name = f"{uuid.uuid4().hex}.zip"
-    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(body)
+    # sealed like the stored files: the zip holds the subject's pages and letters
+    keys = current_app.extensions["intake_storage"].keys
+    keys.write(folder / name, body, export_name(name))
     session.add(
         SubjectExport(
             subject_kind=person.kind,
@@ -133,8 +132,9 @@ def download(export_id: str) -> BaseResponse:
         detail={"export": row.id},
     )
     session.commit()
+    body = current_app.extensions["intake_storage"].keys.read(path, export_name(row.file_name))
     return Response(
-        path.read_bytes(),
+        body,
         mimetype="application/zip",
         headers={
             **NO_STORE,

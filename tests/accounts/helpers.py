@@ -167,6 +167,7 @@ def create_tables(engine: Engine) -> None:
                 "rejection_letters",
                 "api_tokens",
                 "audit_log",
+                "audit_chain_head",
                 "letter_deliveries",
                 "letter_collections",
             }

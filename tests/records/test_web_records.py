@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from intake.db.records import LetterCollection, SubjectExport
 from intake.db.workflow import AuditEntry
+from intake.records.file_retention import exports_dir
 
 
 @pytest.fixture(autouse=True)
@@ -56,14 +57,18 @@ def test_collection_desk_hand_over_needs_the_id_check(client_as, db, users):  # 
         assert row.handed_over_by == users["office1"] and row.photo_id_checked
 
 
-def test_admin_export_download_and_refused_erasure(client_as, db, users):  # noqa: F811
+def test_admin_export_download_and_refused_erasure(client_as, db, users, web_settings):  # noqa: F811
     admin = client_as("admin1")
     page = admin.get("/admin/people/S1")
     assert page.status_code == 200 and "ON_ROLL" in page.get_data(as_text=True)
     token = csrf(admin, "/admin/people/S1")
     assert admin.post("/admin/people/S1/export", data={"csrf_token": token}).status_code == 302
     with db() as session:
-        export_id = session.scalars(select(SubjectExport.id)).one()
+        export_id, file_name = session.execute(
+            select(SubjectExport.id, SubjectExport.file_name)
+        ).one()
+    raw = (exports_dir(web_settings) / file_name).read_bytes()
+    assert raw.startswith(b"INTKENC1") and b"PK\x03\x04" not in raw  # sealed on the disk
     download = admin.get(f"/admin/people/exports/{export_id}")
     assert download.status_code == 200 and download.data[:2] == b"PK"
     refused = admin.post("/admin/people/S1/erase", data={"csrf_token": token, "confirm": "S1"})

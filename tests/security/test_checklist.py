@@ -8,7 +8,8 @@ status is ``test`` (covered by the tests named), ``partly`` (the tests named cov
 rest is said), ``xfail`` (a test shows a defect, see its reason) or ``not done`` (with the
 reason). Tests are named ``path::name``; ``test_coverage_table_names_real_tests`` fails when a
 named test disappears, so the table cannot silently rot. ``S/`` abbreviates ``tests/security/``,
-``W/`` ``tests/web/``, ``A/`` ``tests/accounts/``.
+``W/`` ``tests/web/``, ``A/`` ``tests/accounts/``, ``St/`` ``tests/storage/``, ``Au/``
+``tests/audit/``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ UP-4 | not done | no antivirus (ClamAV clamd) scan of uploads: needs the clamd s
 UP-5 | partly | S/test_uploads.py::test_bombs_and_broken_files_end_as_a_failed_page S/test_checklist.py::test_no_shell_or_eval_in_the_app; pdfinfo/pdftoppm have a timeout but no RLIMIT_AS, no unprivileged user, no network namespace; the worker decodes in the job process
 UP-6 | test | R/test_ingest.py::test_decompression_bomb_header_only R/test_ingest.py::test_multipage_tiff_and_frame_cap S/test_uploads.py::test_bombs_and_broken_files_end_as_a_failed_page S/test_checklist.py::test_truncated_images_are_not_loaded
 UP-7 | test | R/test_ingest.py::test_encrypted_pdf_is_refused R/test_ingest.py::test_pdf_over_page_limit S/test_uploads.py::test_bombs_and_broken_files_end_as_a_failed_page
-UP-8 | partly | S/test_rasters.py::test_served_rasters_are_re_encoded_without_metadata; originals are kept unencrypted (see CR-1)
+UP-8 | partly | S/test_rasters.py::test_served_rasters_are_re_encoded_without_metadata St/test_encryption.py::test_stored_files_are_not_plain_on_the_disk_and_read_back; originals are sealed with AES-GCM (CR-1)
 UP-9 | test | W/test_batches.py::test_page_images_are_private W/test_review.py::test_field_crops_are_private_pngs S/test_rasters.py::test_served_rasters_are_re_encoded_without_metadata; no route serves an original, so no CSP sandbox download exists
 UP-10 | test | W/test_batches.py::test_a_crashing_page_does_not_stop_the_batch R/test_ingest.py::test_truncated_pdf_never_crashes S/test_uploads.py::test_bombs_and_broken_files_end_as_a_failed_page
 OCR-1 | test | R/test_validate.py::test_dates R/test_validate.py::test_emails R/test_validate.py::test_phones_accept_ofcom_fiction_ranges R/test_validate.py::test_postcodes R/test_validate.py::test_names_and_tutor_groups S/test_validators.py::test_hostile_values_are_flagged
@@ -79,15 +80,15 @@ HDR-1 | partly | W/test_security.py::test_security_headers_on_every_page S/test_
 HDR-2 | test | S/test_http.py::test_debug_is_off_and_there_is_no_console S/test_http.py::test_malformed_json_bodies_are_400 W/test_security.py::test_errors_show_an_incident_id_and_nothing_else
 HDR-3 | test | W/test_security.py::test_untrusted_host_refused W/test_sign_in_limits.py::test_a_trusted_proxy_gives_the_client_address_and_no_more W/test_sign_in_limits.py::test_forwarded_for_is_ignored_without_a_trusted_proxy
 HDR-4 | partly | W/test_security.py::test_open_redirects_are_refused S/test_http.py::test_login_next_never_leaves_the_site S/test_http.py::test_reauth_next_never_leaves_the_site S/test_http.py::test_unused_methods_are_refused_everywhere S/test_http.py::test_405_names_the_allowed_methods; sslmode=verify-full for PostgreSQL not enforced by config
-CR-1 | not done | no encryption at rest of scans (AES-GCM) or of the database: needs key management
+CR-1 | partly | St/test_encryption.py::test_stored_files_are_not_plain_on_the_disk_and_read_back St/test_encryption.py::test_a_wrong_key_or_an_altered_file_gives_a_clear_error St/test_encryption.py::test_rotation_with_the_key_file_moves_every_file_to_a_new_key; stored files are sealed (AES-256-GCM, key file or INTAKE_STORAGE_KEY); the database itself is not encrypted (an encrypted volume is the deployment's)
 CR-2 | partly | W/test_security.py::test_weak_secret_key_refused_outside_tests; SECRET_KEY_FALLBACKS rotation not set up; gitleaks is CI's business
 CR-3 | test | S/test_checklist.py::test_no_random_module_where_secrets_are_made
-CR-4 | partly | SQLite secure_delete is set in intake/db/base.py; no startup self-check of file mode; backups are the school's process
+CR-4 | partly | St/test_data_folder_modes.py::test_web_app_start_up_makes_a_loose_volume_owner_only St/test_data_folder_modes.py::test_a_new_database_and_folder_are_created_owner_only; SQLite secure_delete is set in intake/db/base.py; backups are the school's process
 JOB-1 | partly | W/test_cli_and_jobs.py::test_upload_view_only_queues; huey pickles its messages (only batch/page ids go in), so write access to Redis would mean code execution: a JSON serializer is not done
 JOB-2 | not done | per-page timeouts exist (Limits.page_timeout_s); no test runs a 30 s bomb beside a normal upload (too slow for this suite)
 LOG-1 | partly | W/test_review.py::test_every_view_is_audited W/test_admin.py::test_role_change_and_disable_are_audited_and_end_sessions A/test_web.py::test_four_eyes_is_403_and_audited; CSRF failures and refused uploads are not audited
 LOG-2 | partly | S/test_secrets_and_logs.py::test_canaries_through_the_whole_flow; logs are plain text, not JSON
-LOG-3 | partly | W/test_routes.py::test_lower_roles_get_403 W/test_admin.py::test_audit_log_shows_ids_and_actions_only; no request id or client IP in log lines; shipping off-host is deployment
+LOG-3 | partly | W/test_routes.py::test_lower_roles_get_403 W/test_admin.py::test_audit_log_shows_ids_and_actions_only Au/test_chain.py::test_verify_names_a_deleted_entry Au/test_chain.py::test_postgresql_refuses_update_and_delete_of_audit_rows; the audit log is a hash chain (intake audit verify), append-only on PostgreSQL; no request id or client IP in log lines; shipping off-host is deployment
 LOG-4 | test | W/test_security.py::test_errors_show_an_incident_id_and_nothing_else A/test_concurrency.py::test_ten_approvers_of_one_form_make_one_set_of_accounts
 DP-1 | not done | DPIA is a process document for the school's DPO
 DP-2 | not done | no data inventory file or test tying OCR fields to it
@@ -158,8 +159,10 @@ PREFIXES = {
     "Ro/": "tests/roster/",
     "M/": "tests/matching/",
     "Rec/": "tests/records/",
+    "St/": "tests/storage/",
+    "Au/": "tests/audit/",
 }
-TEST_REF = re.compile(r"\b(S|W|A|Rec|R|Ro|M)/([\w/]+\.py)::(\w+)")
+TEST_REF = re.compile(r"\b(S|W|A|Rec|R|Ro|M|St|Au)/([\w/]+\.py)::(\w+)")
 STATUSES = {"test", "partly", "xfail", "not done"}
 CHECKLIST = Path("/work/shared/reference/security-checklist.md")
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from intake.batch.driver import process_batch
 from intake.db.workflow import Batch, Form, Page, Upload
+from intake.storage import LocalStorage
 
 from .conftest import csrf_from
 from .helpers import upload_fake_batch
@@ -96,7 +97,9 @@ def test_hostile_file_names_are_stored_under_uuids(client_as, db_factory, settin
     assert "/" not in upload.display_name and "\\" not in upload.display_name
     assert "\x00" not in upload.display_name and "\u202e" not in upload.display_name
     stored = settings.data_dir / "files" / upload.storage_key
-    assert stored.read_bytes() == scan_png(1, 1)  # the original, unchanged
+    assert not stored.read_bytes().startswith(b"\x89PNG")  # sealed on the disk
+    # the original, unchanged
+    assert LocalStorage(settings.data_dir / "files").get(upload.storage_key) == scan_png(1, 1)
     assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(stored.parent).st_mode) == 0o700
     page = client.get(response.headers["Location"]).get_data(as_text=True)
