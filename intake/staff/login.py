@@ -71,12 +71,25 @@ def _refuse(session: Session, action: str, object_id: str, **detail: int) -> Log
     return LoginRefused(REFUSAL)
 
 
-def _count_failure(user: StaffUser) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= LOCK_AFTER_FAILURES:
-        extra = user.failed_logins - LOCK_AFTER_FAILURES
+def lock_after_failures(user: StaffUser, failures: int) -> None:
+    """Make the account wait once ``failures`` reaches the limit, doubling each time after.
+
+    Wrong passwords and wrong second-factor codes (``intake.staff.mfa``) both come here."""
+    if failures >= LOCK_AFTER_FAILURES:
+        extra = failures - LOCK_AFTER_FAILURES
         wait = min(LOCK_BASE_SECONDS * (2**extra), LOCK_MAX_SECONDS)
         user.locked_until = _now() + timedelta(seconds=wait)
+
+
+def is_locked(user: StaffUser) -> bool:
+    """True while the account waits after too many failures."""
+    locked = _aware(user.locked_until)
+    return locked is not None and locked > _now()
+
+
+def _count_failure(user: StaffUser) -> None:
+    user.failed_logins += 1
+    lock_after_failures(user, user.failed_logins)
 
 
 class PasswordLogin:
