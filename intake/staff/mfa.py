@@ -159,8 +159,13 @@ def reset(session: Session, user: StaffUser, *, actor_id: str | None) -> None:
     )
 
 
+def _wall_clock() -> float:
+    """Now, in epoch seconds; looked up at call time so tests can move time step by step."""
+    return time.time()
+
+
 def _clock(now: float | None) -> float:
-    return time.time() if now is None else now
+    return _wall_clock() if now is None else now
 
 
 def _audit(session: Session, user_id: str, action: str, **detail: str | int) -> None:
