@@ -9,12 +9,10 @@ from dataclasses import replace
 
 import pyotp
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from web.conftest import PASSWORD, csrf_from, login
 
-from intake.config import Settings
 from intake.db.workflow import AuditEntry, StaffMfa, StaffUser
 from intake.staff import mfa
 from intake.web import create_app
@@ -42,21 +40,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     made = Clock()
     monkeypatch.setattr(mfa, "_wall_clock", lambda: made.now)
     return made
-
-
-@pytest.fixture
-def mfa_app(app: Flask, settings: Settings) -> Flask:
-    """The app as shipped: the generic fixtures turn MFA off, this one keeps the default."""
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-for-the-mfa-tests",
-            "INTAKE_SETTINGS": replace(settings, mfa_required_roles=Settings().mfa_required_roles),
-            "INTAKE_QUEUE": app.extensions["intake_queue"],
-            "INTAKE_STORAGE": app.extensions["intake_storage"],
-            "RATELIMIT_ENABLED": False,
-        }
-    )
 
 
 def _post(client: FlaskClient, path: str, page: str, **data: str):
