@@ -8,9 +8,19 @@ address and per user, and every wrong code also counts toward the account's wait
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from intake.db.workflow import StaffUser
@@ -56,21 +66,24 @@ def _not_pending() -> Response:
     return response
 
 
-def _qr_svg(uri: str) -> Markup:
-    # the SVG holds only the symbol's geometry (segno writes no text from the payload)
-    return Markup(make_qr(uri, "M").svg_inline(scale=5, border=4))  # noqa: S704
-
-
 def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _enrol_page(user: StaffUser, secret: str, error: str | None) -> str:
-    issuer = current_app.config["INTAKE_SETTINGS"].school.short_name or mfa.DEFAULT_ISSUER
-    uri = mfa.provisioning_uri(secret, user.username, issuer)
-    return render_template(
-        "auth/mfa_enrol.html", qr=_qr_svg(uri), secret=_grouped(secret), error=error
-    )
+def _enrol_page(secret: str, error: str | None) -> str:
+    return render_template("auth/mfa_enrol.html", secret=_grouped(secret), error=error)
+
+
+def _enrolling_user() -> tuple[StaffUser | None, bool]:
+    """Who is setting up: the pending user (first sign-in), or a signed-in one by choice.
+
+    The second value says whether the user is pending."""
+    user = pending_user(db())
+    if user is not None:
+        return user, True
+    if current_user.is_authenticated and not backend_checks_second_factor():
+        return db().get(StaffUser, current_user.id), False
+    return None, False
 
 
 def _recovery_warning(left: int) -> None:
@@ -115,14 +128,11 @@ def verify() -> Response | str | tuple[str, int]:
 def enrol() -> Response | str | tuple[str, int]:
     """Set up at first sign-in (pending), or by choice for a signed-in user without one."""
     session_db = db()
-    user = pending_user(session_db)
-    pending = user is not None
-    if user is None and current_user.is_authenticated and not backend_checks_second_factor():
-        if not login_is_fresh():
-            return redirect(url_for("auth.reauth", next=url_for("mfa.enrol")))
-        user = session_db.get(StaffUser, current_user.id)
+    user, pending = _enrolling_user()
     if user is None:
         return _not_pending()
+    if not pending and not login_is_fresh():
+        return redirect(url_for("auth.reauth", next=url_for("mfa.enrol")))
     if mfa.is_enrolled(session_db, user.id):
         return redirect(url_for("mfa.verify") if pending else url_for("mfa.recovery_codes"))
     secret = mfa.begin_enrolment(session_db, user)
@@ -132,7 +142,7 @@ def enrol() -> Response | str | tuple[str, int]:
             codes = mfa.confirm_enrolment(session_db, user, request.form.get("code", ""))
         except MfaCodeRefused as exc:
             session_db.commit()
-            return _enrol_page(user, secret, str(exc)), 401
+            return _enrol_page(secret, str(exc)), 401
         session_db.commit()
         if pending:
             next_url = complete_sign_in(user)
@@ -140,7 +150,23 @@ def enrol() -> Response | str | tuple[str, int]:
             mark_code_fresh()
             next_url = url_for("mfa.recovery_codes")
         return render_template("auth/mfa_recovery_codes.html", codes=codes, next_url=next_url)
-    return _enrol_page(user, secret, None)
+    return _enrol_page(secret, None)
+
+
+@bp.get("/enrol/qr.svg")
+def enrol_qr() -> Response:
+    """The QR code of the secret being set up (an image, so no markup goes into the page)."""
+    user, _ = _enrolling_user()
+    if user is None:
+        return _not_pending()
+    row = mfa.enrolment_of(db(), user.id)
+    if row is None or row.confirmed_at is not None:
+        abort(404)
+    issuer = current_app.config["INTAKE_SETTINGS"].school.short_name or mfa.DEFAULT_ISSUER
+    uri = mfa.provisioning_uri(row.totp_secret, user.username, issuer)
+    buffer = io.BytesIO()
+    make_qr(uri, "M").save(buffer, kind="svg", scale=5, border=4, xmldecl=False)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
 @bp.route("/step-up", methods=["GET", "POST"])

@@ -29,7 +29,14 @@ PENDING_NEXT = "mfa_next"
 CODE_AT = "mfa_at"
 #: a password without its code is forgotten after this (enough to scan a QR code)
 PENDING_LIMIT_S = 10 * 60
-_OPEN_WHILE_PENDING = {"mfa.verify", "mfa.enrol", "auth.login", "auth.logout", "static"}
+_OPEN_WHILE_PENDING = {
+    "mfa.verify",
+    "mfa.enrol",
+    "mfa.enrol_qr",
+    "auth.login",
+    "auth.logout",
+    "static",
+}
 
 
 def backend_checks_second_factor() -> bool:

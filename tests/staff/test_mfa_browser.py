@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Iterator
 
+import cv2
+import numpy as np
 import pyotp
 import pytest
 from flask import Flask
@@ -42,8 +44,14 @@ def test_enrol_then_sign_in_with_a_code(live_url: str, users, chromium: str) -> 
         try:
             _sign_in_with_password(page, live_url)
             assert page.url.endswith("/mfa/enrol")
-            assert page.locator(".qr svg").count() == 1
+            # the QR image loaded (CSP allows it) and has the size of a QR symbol
+            width = page.eval_on_selector("img.qr", "img => img.complete && img.naturalWidth")
+            assert width and width > 100
             secret = page.text_content("#totp-secret").replace(" ", "")
+            # what a phone scans: the QR code on screen names this secret and this user
+            shot = np.frombuffer(page.locator("img.qr").screenshot(), dtype=np.uint8)
+            uri, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imdecode(shot, cv2.IMREAD_COLOR))
+            assert pyotp.parse_uri(uri).secret == secret and "approver1" in uri
             totp = pyotp.TOTP(secret)
             enrolled_at = time.time()
             page.fill("#code", totp.at(enrolled_at))

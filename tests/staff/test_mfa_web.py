@@ -10,6 +10,7 @@ from dataclasses import replace
 import pyotp
 import pytest
 from flask.testing import FlaskClient
+from security.routes import routes
 from sqlalchemy import select
 from web.conftest import PASSWORD, csrf_from, login
 
@@ -17,6 +18,15 @@ from intake.db.workflow import AuditEntry, StaffMfa, StaffUser
 from intake.staff import mfa
 from intake.web import create_app
 from intake.web.mfa_session import CODE_AT
+
+OPEN_WHILE_PENDING = {
+    "static",
+    "auth.login",
+    "auth.logout",
+    "mfa.verify",
+    "mfa.enrol",
+    "mfa.enrol_qr",
+}
 
 SECRET_RE = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
 CODES_RE = re.compile(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>")
@@ -70,21 +80,23 @@ def _actions(db_factory) -> list[str]:
 
 
 def test_a_password_alone_leaves_a_pending_session_sent_to_the_code_form(mfa_app, users) -> None:
+    """ASVS AUTH-1: every route but the code form, enrolment, sign-in and sign-out answers 302."""
     client = mfa_app.test_client()
     response = login(client, "admin1")
     assert response.status_code == 302 and response.headers["Location"] == "/mfa"
     token = csrf_from(client, "/login")
-    for method, path in [
-        ("GET", "/review"),
-        ("GET", "/admin/staff"),
-        ("POST", "/batches"),
-        ("GET", "/api/accounts"),
-        ("GET", "/mfa/codes"),
-    ]:
-        answer = client.open(path, method=method, data={"csrf_token": token})
-        assert answer.status_code == 302, (path, answer.status_code)
-        assert answer.headers["Location"] == "/mfa", path
+    walked = 0
+    for endpoint, methods, path in routes(mfa_app):
+        if endpoint in OPEN_WHILE_PENDING:
+            continue
+        for method in sorted(methods):
+            answer = client.open(path, method=method, data={"csrf_token": token})
+            assert answer.status_code == 302, (endpoint, method, answer.status_code)
+            assert answer.headers["Location"] == "/mfa", (endpoint, method)
+            walked += 1
+    assert walked > 60
     assert client.get("/mfa").headers["Location"] == "/mfa/enrol"  # not set up yet
+    assert client.get("/mfa/enrol").status_code == 200
 
 
 def test_enrolment_shows_the_secret_and_a_qr_code_and_needs_a_right_code(
@@ -93,8 +105,12 @@ def test_enrolment_shows_the_secret_and_a_qr_code_and_needs_a_right_code(
     client = mfa_app.test_client()
     login(client, "approver1")
     page = client.get("/mfa/enrol").get_data(as_text=True)
-    assert "<svg" in page and "Set up two-step sign-in" in page
+    assert 'src="/mfa/enrol/qr.svg"' in page and "Set up two-step sign-in" in page
     secret = SECRET_RE.search(page).group(1).replace(" ", "")
+    qr = client.get("/mfa/enrol/qr.svg")
+    assert qr.mimetype == "image/svg+xml" and qr.data.startswith(b"<svg")
+    assert qr.headers["Cache-Control"] == "no-store"
+    assert mfa_app.test_client().get("/mfa/enrol/qr.svg").status_code == 302  # nobody's
     with client.session_transaction() as cookie:
         assert secret not in str(dict(cookie))  # the secret stays in the database
     wrong = _post(client, "/mfa/enrol", "/mfa/enrol", code="000000")

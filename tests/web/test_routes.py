@@ -19,6 +19,7 @@ MATRIX: dict[str, str] = {
     "auth.reauth": "any",
     "mfa.verify": "any",
     "mfa.enrol": "any",
+    "mfa.enrol_qr": "any",
     "mfa.step_up": "any",
     "mfa.recovery_codes": "office",
     "mfa.renew_codes": "office",
