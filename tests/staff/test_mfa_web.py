@@ -271,3 +271,56 @@ def test_an_office_user_may_set_up_a_second_factor_by_choice(mfa_app, users, clo
     # from now on their sign-in asks for the code too
     later = mfa_app.test_client()
     assert sign_in(later, "office1", clock.code(secret)).headers["Location"] == "/"
+
+
+def test_code_guesses_are_throttled_like_sign_ins(app, settings, users, clock) -> None:
+    """Ten wrong codes in 5 minutes, then "try later" (429), as for passwords."""
+    limited = create_app(
+        {
+            "TESTING": True,
+            "INTAKE_SETTINGS": replace(settings, mfa_required_roles=("approver", "admin")),
+            "INTAKE_QUEUE": app.extensions["intake_queue"],
+            "INTAKE_STORAGE": app.extensions["intake_storage"],
+            "RATELIMIT_ENABLED": True,
+        }
+    )
+    enrol(limited.test_client(), "admin1", clock)
+    client = limited.test_client()
+    login(client, "admin1")
+    token = csrf_from(client, "/mfa")
+    answers = [
+        client.post("/mfa", data={"code": f"{i:06d}", "csrf_token": token}).status_code
+        for i in range(11)
+    ]
+    assert answers[:10] == [401] * 10 and answers[10] == 429
+
+
+def test_the_cli_resets_a_users_mfa(tmp_path, monkeypatch) -> None:
+    """For the school whose only admin lost their phone and their recovery codes."""
+    from click.testing import CliRunner
+
+    from intake.cli import cli
+    from intake.db.base import make_engine, make_session_factory
+
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("INTAKE_DATABASE_URL", raising=False)
+    assert (
+        CliRunner().invoke(cli, ["staff", "create", "head.office", "--role", "admin"]).exit_code
+        == 0
+    )
+    url = f"sqlite:///{(tmp_path / 'data' / 'intake.sqlite3').resolve()}"
+    factory = make_session_factory(make_engine(url))
+    with factory() as session:
+        user = session.scalar(select(StaffUser))
+        secret = mfa.begin_enrolment(session, user)
+        mfa.confirm_enrolment(session, user, pyotp.TOTP(secret).now())
+        session.commit()
+    result = CliRunner().invoke(cli, ["staff", "reset-mfa", "HEAD.office"])
+    assert result.exit_code == 0, result.output
+    assert "set it up at their next sign-in" in result.output
+    with factory() as session:
+        assert not mfa.is_enrolled(session, user.id)
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "mfa.reset")).one()
+        assert entry.actor_id is None and entry.object_id == user.id
+    unknown = CliRunner().invoke(cli, ["staff", "reset-mfa", "nobody"])
+    assert unknown.exit_code != 0 and "no staff user called 'nobody'" in str(unknown.exception)
