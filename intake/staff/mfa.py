@@ -56,17 +56,31 @@ def is_enrolled(session: Session, user_id: str) -> bool:
     return row is not None and row.confirmed_at is not None
 
 
-def begin_enrolment(session: Session, user: StaffUser) -> str:
-    """The secret to show for enrolment: the waiting one if any, else a new one.
+def begin_enrolment(
+    session: Session, user: StaffUser, *, reuse_since: datetime | None = None
+) -> str:
+    """The secret to show for enrolment: the waiting one if made since ``reuse_since``, else new.
 
-    Reusing the waiting secret means a page reload does not make the QR code already scanned
-    useless. Raises ``IntakeError`` when the user is enrolled already.
+    Reusing the waiting secret within one sign-in means a page reload does not make the QR code
+    already scanned useless; a secret left from an earlier sign-in (perhaps somebody else's who
+    knew the password) is replaced, so nobody else can hold the factor that gets confirmed.
+    Raises ``IntakeError`` when the user is enrolled already.
     """
     row = enrolment_of(session, user.id)
     if row is not None and row.confirmed_at is not None:
         raise IntakeError("two-step sign-in is set up already; an admin can reset it")
+    if row is not None and reuse_since is not None and _aware(row.created_at) < reuse_since:
+        row.totp_secret = totp.new_secret()
+        row.created_at = datetime.now(UTC)
+        row.last_step = None
+        _audit(session, user.id, "mfa.enrolment_started")
     if row is None:
-        row = StaffMfa(user_id=user.id, totp_secret=totp.new_secret(), failed_codes=0)
+        row = StaffMfa(
+            user_id=user.id,
+            totp_secret=totp.new_secret(),
+            created_at=datetime.now(UTC),
+            failed_codes=0,
+        )
         session.add(row)
         session.flush()
         _audit(session, user.id, "mfa.enrolment_started")
@@ -162,6 +176,11 @@ def reset(session: Session, user: StaffUser, *, actor_id: str | None) -> None:
 def _wall_clock() -> float:
     """Now, in epoch seconds; looked up at call time so tests can move time step by step."""
     return time.time()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes, in UTC
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _clock(now: float | None) -> float:

@@ -9,6 +9,7 @@ address and per user, and every wrong code also counts toward the account's wait
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -18,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -32,6 +34,8 @@ from intake.web.auth import LOGIN_LIMIT, safe_next
 from intake.web.database import db
 from intake.web.extensions import limiter
 from intake.web.mfa_session import (
+    PENDING_AT,
+    PENDING_USER,
     backend_checks_second_factor,
     complete_sign_in,
     mark_code_fresh,
@@ -39,6 +43,7 @@ from intake.web.mfa_session import (
     second_factor_applies,
 )
 from intake.web.security import fresh_login_required, login_is_fresh, role_required
+from intake.web.sessions import LOGIN_AT
 
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
@@ -48,9 +53,7 @@ FEW_CODES_LEFT = 3
 
 def _code_user_key() -> str:
     """The rate-limit key of the person giving a code (pending or signed in)."""
-    from flask import session
-
-    pending = session.get("mfa_pending")
+    pending = session.get(PENDING_USER)
     if isinstance(pending, str):
         return "mfa:" + pending.partition(":")[0]
     if current_user.is_authenticated:
@@ -72,6 +75,12 @@ def _grouped(secret: str) -> str:
 
 def _enrol_page(secret: str, error: str | None) -> str:
     return render_template("auth/mfa_enrol.html", secret=_grouped(secret), error=error)
+
+
+def _this_sign_in_started() -> datetime:
+    """When the password of this sign-in was given (pending or signed in)."""
+    at = session.get(PENDING_AT, session.get(LOGIN_AT, 0))
+    return datetime.fromtimestamp(at if isinstance(at, int | float) else 0, UTC)
 
 
 def _enrolling_user() -> tuple[StaffUser | None, bool]:
@@ -135,7 +144,7 @@ def enrol() -> Response | str | tuple[str, int]:
         return redirect(url_for("auth.reauth", next=url_for("mfa.enrol")))
     if mfa.is_enrolled(session_db, user.id):
         return redirect(url_for("mfa.verify") if pending else url_for("mfa.recovery_codes"))
-    secret = mfa.begin_enrolment(session_db, user)
+    secret = mfa.begin_enrolment(session_db, user, reuse_since=_this_sign_in_started())
     session_db.commit()
     if request.method == "POST":
         try:

@@ -56,7 +56,8 @@ def second_factor_applies(session_db: Session, user: StaffUser) -> bool:
 def begin_pending(user: StaffUser, next_url: str) -> None:
     """Remember a right password while the code is asked for (call after ``session.clear()``)."""
     session[PENDING_USER] = f"{user.id}:{user.session_version}"
-    session[PENDING_AT] = int(time.time())
+    # to the microsecond: a set-up secret older than this sign-in is replaced, not reused
+    session[PENDING_AT] = time.time()
     session[PENDING_NEXT] = next_url
 
 
@@ -64,7 +65,7 @@ def pending_user(session_db: Session) -> StaffUser | None:
     """The user whose password was right and whose code is awaited, if still valid."""
     stored = session.get(PENDING_USER)
     at = session.get(PENDING_AT)
-    if not isinstance(stored, str) or not isinstance(at, int):
+    if not isinstance(stored, str) or not isinstance(at, int | float):
         return None
     if time.time() - at > PENDING_LIMIT_S:
         return None

@@ -119,6 +119,24 @@ def test_enrolment_needs_a_right_first_code_and_makes_ten_hashed_codes(db_factor
             mfa.begin_enrolment(session, me)
 
 
+def test_a_secret_left_from_an_earlier_sign_in_is_replaced(db_factory, user) -> None:
+    """Somebody who knew the password and opened the set-up page must not share the factor."""
+    from datetime import UTC, datetime, timedelta
+
+    with db_factory() as session:
+        me = session.get(StaffUser, user.id)
+        left = mfa.begin_enrolment(session, me)
+        session.commit()
+        same_sign_in = datetime.now(UTC) - timedelta(minutes=1)
+        assert mfa.begin_enrolment(session, me, reuse_since=same_sign_in) == left
+        later_sign_in = datetime.now(UTC) + timedelta(seconds=1)
+        fresh = mfa.begin_enrolment(session, me, reuse_since=later_sign_in)
+        session.commit()
+        assert fresh != left and session.get(StaffMfa, me.id).totp_secret == fresh
+        with pytest.raises(MfaCodeRefused):
+            mfa.confirm_enrolment(session, me, pyotp.TOTP(left).at(NOW), now=NOW)
+
+
 def test_a_code_cannot_be_replayed_but_the_next_step_works(db_factory, user) -> None:
     secret, _ = _enrolled(db_factory, user.id)
     with db_factory() as session:

@@ -128,6 +128,17 @@ def test_enrolment_shows_the_secret_and_a_qr_code_and_needs_a_right_code(
     )
 
 
+def test_each_sign_in_before_enrolment_gets_its_own_secret(mfa_app, users) -> None:
+    first = mfa_app.test_client()
+    login(first, "approver1")
+    page = first.get("/mfa/enrol").get_data(as_text=True)
+    assert SECRET_RE.search(page).group(1) in first.get("/mfa/enrol").get_data(as_text=True)
+    second = mfa_app.test_client()
+    login(second, "approver1")
+    other = second.get("/mfa/enrol").get_data(as_text=True)
+    assert SECRET_RE.search(other).group(1) != SECRET_RE.search(page).group(1)
+
+
 def test_sign_in_with_a_code_wrong_code_and_replay(mfa_app, users, db_factory, clock) -> None:
     secret, _ = enrol(mfa_app.test_client(), "admin1", clock)
     client = mfa_app.test_client()
