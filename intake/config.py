@@ -14,6 +14,7 @@ from typing import Any
 
 from intake.errors import ConfigError
 from intake.paths import product_folder
+from intake.staff.roles import Role
 
 
 @dataclass(frozen=True)
@@ -203,10 +204,29 @@ class Settings:
     #: the school's term ends as month-day ("MM-DD"; "|" between them in the environment):
     #: autumn, spring (after any Easter holiday) and summer
     term_end_dates: tuple[str, ...] = ("12-31", "04-30", "07-31")
+    #: roles that must sign in with a second factor (TOTP or a recovery code); "office" may be
+    #: added ("office|approver|admin" in the environment). Approvers and admins reach children's
+    #: records and court-order flags, so an empty value is for development only.
+    mfa_required_roles: tuple[str, ...] = ("approver", "admin")
+    #: how recent a TOTP or recovery code must be before approving, exporting or staff
+    #: administration (the step-up); a sign-in with a code counts as one
+    mfa_step_up_minutes: int = 5
     school: School = field(default_factory=School)
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
     portal: Portal = field(default_factory=Portal)
+
+    def __post_init__(self) -> None:
+        roles = tuple(r.strip().lower() for r in self.mfa_required_roles if r.strip())
+        unknown = [r for r in roles if r not in {role.value for role in Role}]
+        if unknown:
+            raise ConfigError(
+                f"setting 'mfa_required_roles': unknown role {unknown[0]!r}"
+                " (use office, approver or admin)"
+            )
+        object.__setattr__(self, "mfa_required_roles", roles)
+        if self.mfa_step_up_minutes < 1:
+            raise ConfigError("setting 'mfa_step_up_minutes' must be 1 or more")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -90,6 +90,37 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class StaffMfa(Base):
+    """A staff user's TOTP second factor, kept apart from ``staff_users`` on purpose.
+
+    The secret lives only here (never in the session cookie, the audit log or a page after
+    enrolment). ``confirmed_at`` is empty while the user has not yet typed a first code;
+    ``last_step`` is the newest TOTP time step accepted, so no code can be used twice.
+    """
+
+    __tablename__ = "staff_mfa"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: wrong codes since the last right one (a right password does not clear it)
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffRecoveryCode(Base):
+    """One single-use recovery code (argon2id hash only; the code is shown once)."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Batch(Base):
     __tablename__ = "batches"
 

@@ -34,6 +34,8 @@ from intake.db.workflow import SignInFailure
 ACCOUNT = "account"
 IP = "ip"
 DEVICE = "device"
+#: wrong second-factor codes, per account, whichever browser sends them (``intake.staff.mfa``)
+CODES = "codes"
 #: failures older than this are deleted when a new one is written
 KEEP_S = 24 * 3600
 #: at most this many recent failures are read for one key (the delay is at its cap long before)
@@ -57,7 +59,7 @@ ACCOUNT_RULE = Rule(free=10, burst_s=300, window_s=KEEP_S, base_delay_s=30, max_
 #: browsers never wait for it: their known-device cookie takes them past it)
 IP_RULE = Rule(free=30, burst_s=300, window_s=KEEP_S, base_delay_s=30, max_delay_s=900)
 DEVICE_RULE = ACCOUNT_RULE
-RULES = {ACCOUNT: ACCOUNT_RULE, IP: IP_RULE, DEVICE: DEVICE_RULE}
+RULES = {ACCOUNT: ACCOUNT_RULE, IP: IP_RULE, DEVICE: DEVICE_RULE, CODES: ACCOUNT_RULE}
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,18 @@ def wait_for(rule: Rule, failures: list[datetime], now: datetime) -> float:
 
 def seconds_to_wait(session: Session, requester: Requester, now: datetime) -> float:
     """How long ``requester`` must wait before trying a password again (0: go ahead)."""
+    return _longest_wait(session, requester.counted_as(), now)
+
+
+def code_wait(session: Session, user_id: str, now: datetime) -> float:
+    """How long a user must wait before trying a second-factor code again. Codes are counted
+    per account from every browser: a known device does not buy guesses at the code."""
+    return _longest_wait(session, [(CODES, user_id)], now)
+
+
+def _longest_wait(session: Session, counted: list[tuple[str, str]], now: datetime) -> float:
     longest = 0.0
-    for scope, key in requester.counted_as():
+    for scope, key in counted:
         rule = RULES[scope]
         since = now - timedelta(seconds=rule.window_s)
         times = session.scalars(
@@ -125,8 +137,17 @@ def seconds_to_wait(session: Session, requester: Requester, now: datetime) -> fl
 def record_failure(session: Session, requester: Requester, now: datetime) -> None:
     """Count one wrong password against everything ``requester`` is limited by (the caller
     commits), and drop failures too old to matter."""
+    _record(session, requester.counted_as(), now)
+
+
+def record_code_failure(session: Session, user_id: str, now: datetime) -> None:
+    """Count one wrong second-factor code against the account (the caller commits)."""
+    _record(session, [(CODES, user_id)], now)
+
+
+def _record(session: Session, counted: list[tuple[str, str]], now: datetime) -> None:
     session.execute(delete(SignInFailure).where(SignInFailure.at < now - timedelta(seconds=KEEP_S)))
-    for scope, key in requester.counted_as():
+    for scope, key in counted:
         session.add(SignInFailure(scope=scope, key=key[:80], at=now))
     session.flush()
 

@@ -22,7 +22,7 @@ from intake.errors import ConfigError
 from intake.paths import package_path, product_folder
 from intake.staff.login import PasswordLogin
 from intake.storage import local_storage
-from intake.web import database, headers, sessions
+from intake.web import database, headers, mfa_session, sessions
 from intake.web.extensions import csrf, limiter
 from intake.web.images import PageCache
 
@@ -120,6 +120,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     sessions.init_app(app)
+    mfa_session.init_app(app)
     app.after_request(headers.add_security_headers)
     app.after_request(headers.escape_bidi_in_json)
     app.jinja_env.finalize = _visible_bidi
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         batches,
         collection,
+        mfa,
         people,
         portal,
         review,
@@ -158,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         auth,
+        mfa,
         batches,
         review,
         admin,

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from intake import audit
-from intake.db.workflow import StaffUser
+from intake.db.workflow import StaffMfa, StaffUser
 from intake.errors import IntakeError
-from intake.staff import directory
+from intake.staff import directory, mfa
 from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.security import fresh_login_required, role_required
@@ -37,7 +37,16 @@ def _user_or_404(user_id: str) -> StaffUser:
 @role_required("admin")
 def staff_list() -> str:
     users = db().scalars(select(StaffUser).order_by(StaffUser.username)).all()
-    return render_template("admin/staff.html", users=users, roles=list(Role))
+    return render_template(
+        "admin/staff.html", users=users, roles=list(Role), two_step=_two_step_user_ids()
+    )
+
+
+def _two_step_user_ids() -> set[str]:
+    """Users with a confirmed second factor (the staff list shows it, never the secret)."""
+    return set(
+        db().scalars(select(StaffMfa.user_id).where(StaffMfa.confirmed_at.is_not(None))).all()
+    )
 
 
 @bp.post("/staff")
@@ -57,7 +66,11 @@ def staff_create() -> Response | str | tuple[str, int]:
         session.rollback()
         users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
         return render_template(
-            "admin/staff.html", users=users, roles=list(Role), error=str(exc)
+            "admin/staff.html",
+            users=users,
+            roles=list(Role),
+            two_step=_two_step_user_ids(),
+            error=str(exc),
         ), 422
     session.commit()
     # shown once, on this page only: never flashed (the flash lives in the cookie)
@@ -110,6 +123,22 @@ def staff_reset(user_id: str) -> str:
     )
     db().commit()
     return render_template("admin/one_time_password.html", user=user, password=password)
+
+
+@bp.post("/staff/<user_id>/mfa-reset")
+@role_required("admin")
+@fresh_login_required
+def staff_mfa_reset(user_id: str) -> Response:
+    """A colleague lost their phone: remove their second factor; they set it up again."""
+    user = _user_or_404(user_id)
+    _not_self(user)
+    mfa.reset(db(), user, actor_id=current_user.id)
+    db().commit()
+    flash(
+        f"Two-step sign-in reset for {user.username}: they set it up again at their next sign-in.",
+        "success",
+    )
+    return redirect(url_for("admin.staff_list"))
 
 
 @bp.get("/roster")

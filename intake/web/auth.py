@@ -1,5 +1,8 @@
 """Sign in, sign out, change password and re-authenticate (step-up).
 
+Staff who use a second factor are not signed in by the password alone: it leaves a pending
+session and the code is asked for by ``intake.web.mfa``.
+
 Who someone is is decided by the app's ``LoginBackend`` (``intake.staff.login``; the password
 backend unless ``create_app`` was given another as ``INTAKE_LOGIN_BACKEND``): the views only
 carry the answer into the session.
@@ -37,6 +40,7 @@ from intake.staff.login import LoginBackend
 from intake.staff.passwords import PasswordPolicyError
 from intake.web import devices
 from intake.web.database import db
+from intake.web.mfa_session import CODE_AT, begin_pending, second_factor_applies
 from intake.web.security import mark_fresh
 from intake.web.sessions import principal_of, start_session
 
@@ -125,6 +129,9 @@ def login() -> Response | str | tuple[str, int]:
         session_db.commit()
         next_url = safe_next(request.args.get("next"))
         session.clear()  # a new session at login (no fixation)
+        if second_factor_applies(session_db, user):
+            begin_pending(user, next_url)  # signed in only once the code is right
+            return redirect(url_for("mfa.verify"))
         login_user(principal_of(user), remember=False)
         start_session()
         mark_fresh()
@@ -196,10 +203,13 @@ def change_password() -> Response | str | tuple[str, int]:
                 error = f"Choose another password: {exc}."
             else:
                 session_db.commit()
+                code_at = session.get(CODE_AT)  # the code given at this sign-in still counts
                 session.clear()
                 login_user(principal_of(user), remember=False)
                 start_session()
                 mark_fresh()
+                if code_at is not None:
+                    session[CODE_AT] = code_at
                 flash("Password changed.", "success")
                 return redirect(url_for("index"))
         return render_template("auth/password.html", error=error), 422

@@ -1,4 +1,4 @@
-"""``intake staff create`` and ``intake serve``."""
+"""``intake staff create``, ``intake staff reset-mfa`` and ``intake serve``."""
 
 from __future__ import annotations
 
@@ -45,6 +45,28 @@ def create(username: str, role: str) -> None:
         name = user.username
     click.echo(f"Created {role} {name!r}.")
     click.echo(f"One-time password (shown once; must be changed at first sign-in): {password}")
+
+
+@staff.command("reset-mfa")
+@click.argument("username")
+def reset_mfa(username: str) -> None:
+    """Remove a user's two-step sign-in (lost phone, no admin left who can); audited."""
+    from intake.db.base import make_engine, make_session_factory, transaction
+    from intake.db.migrate import upgrade
+    from intake.errors import IntakeError
+    from intake.staff import mfa
+    from intake.staff.directory import find_by_username
+
+    settings = load_settings()
+    upgrade(settings.sqlalchemy_url)
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with transaction(factory) as session:
+        user = find_by_username(session, username)
+        if user is None:
+            raise IntakeError(f"no staff user called {username!r}")
+        mfa.reset(session, user, actor_id=None)
+        name = user.username
+    click.echo(f"Two-step sign-in removed for {name!r}: they set it up at their next sign-in.")
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -1,8 +1,9 @@
 """Access control for every view: roles (admin > approver > office) and step-up for risky actions.
 
 ``role_required`` denies by default: anonymous users go to the login page, users without the role
-get 403. ``fresh_login_required`` asks for the password again when the last password check is
-older than ``FRESH_LOGIN_MINUTES`` (approve, create accounts, export, roster import, role changes).
+get 403. ``fresh_login_required`` asks for a fresh second-factor code (staff who use one) or the
+password (older than ``FRESH_LOGIN_MINUTES``) before approve, create accounts, export, roster
+import and staff administration.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 def fresh_login_required(view: F) -> F:
-    """Send the user to re-enter their password unless they did so in the last 15 minutes.
+    """Send the user to prove it is them unless they did so recently.
+
+    Staff with a second factor give a code from the last ``Settings.mfa_step_up_minutes``;
+    the others their password from the last ``FRESH_LOGIN_MINUTES``.
 
     Put it under ``role_required`` so anonymous users are still sent to the login page first.
     """
@@ -65,10 +69,13 @@ def fresh_login_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-        if not login_is_fresh():
-            # a POST cannot be replayed after the password check: send the user back to a page
+        from intake.web.mfa_session import step_up_endpoint  # it builds on this module
+
+        endpoint = step_up_endpoint()
+        if endpoint is not None:
+            # a POST cannot be replayed after the check: send the user back to a page
             target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("auth.reauth", next=target))
+            return redirect(url_for(endpoint, next=target))
         return view(*args, **kwargs)
 
     wrapped.fresh_required = True  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ def web_settings(tmp_path: Path, scim_server: ScimServer) -> Settings:
     return Settings(
         data_dir=data,
         database_url=f"sqlite:///{data / 'web.sqlite3'}",
+        mfa_required_roles=(),  # MFA has its own tests (tests/staff/test_mfa*.py)
         portal=Portal(scim_url=scim_server.url, scim_token=TOKEN, password_key=new_key()),
     )
 

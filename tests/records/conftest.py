@@ -41,14 +41,23 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     data.mkdir()
     base = os.environ.get("INTAKE_TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
-        yield Settings(data_dir=data, database_url=f"sqlite:///{data / 'records.sqlite3'}")
+        # MFA off in the generic fixtures: tests/staff/test_mfa*.py sign in with the default
+        yield Settings(
+            data_dir=data,
+            database_url=f"sqlite:///{data / 'records.sqlite3'}",
+            mfa_required_roles=(),
+        )
         return
     schema = f"records_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     joiner = "&" if "?" in base else "?"
-    yield Settings(data_dir=data, database_url=f"{base}{joiner}options=-csearch_path%3D{schema}")
+    yield Settings(
+        data_dir=data,
+        database_url=f"{base}{joiner}options=-csearch_path%3D{schema}",
+        mfa_required_roles=(),
+    )
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()

@@ -55,7 +55,8 @@ def suspended(factory) -> tuple[str, str]:
 
 
 def _settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=db_url)
+    # MFA off in the generic fixtures: tests/staff/test_mfa*.py sign in with the default
+    return Settings(data_dir=tmp_path, database_url=db_url, mfa_required_roles=())
 
 
 def test_refused_while_the_court_order_holds_then_allowed(

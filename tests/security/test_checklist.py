@@ -9,7 +9,7 @@ rest is said), ``xfail`` (a test shows a defect, see its reason) or ``not done``
 reason). Tests are named ``path::name``; ``test_coverage_table_names_real_tests`` fails when a
 named test disappears, so the table cannot silently rot. ``S/`` abbreviates ``tests/security/``,
 ``W/`` ``tests/web/``, ``A/`` ``tests/accounts/``, ``St/`` ``tests/storage/``, ``Au/``
-``tests/audit/``.
+``tests/audit/``, ``ST/`` ``tests/staff/``.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from intake.staff import passwords
 from .conftest import PASSWORD, login
 
 COVERAGE = """
-AUTH-1 | not done | MFA (TOTP or OIDC with amr check) is not built: a large feature; staff log in with password only
+AUTH-1 | partly | ST/test_mfa_web.py::test_a_password_alone_leaves_a_pending_session_sent_to_the_code_form ST/test_mfa_web.py::test_sign_in_with_a_code_wrong_code_and_replay ST/test_mfa_logic.py::test_a_code_cannot_be_replayed_but_the_next_step_works ST/test_mfa_browser.py::test_enrol_then_sign_in_with_a_code; built-in TOTP with recovery codes, required for approvers and admins by default; office staff only when mfa_required_roles names them; OIDC with an amr check is not built (an SSO backend can declare checks_second_factor)
 AUTH-2 | test | W/test_security.py::test_password_policy W/test_security.py::test_long_unicode_passphrase_is_accepted S/test_checklist.py::test_long_passwords_are_not_truncated
 AUTH-3 | test | W/test_security.py::test_password_policy A/test_passwords.py::test_ncsc_profile
 AUTH-4 | test | W/test_security.py::test_real_hash_parameters A/test_passwords.py::test_hash_is_argon2id_and_verifies S/test_checklist.py::test_old_hash_parameters_are_upgraded_at_login
 AUTH-5 | test | W/test_security.py::test_login_throttled_after_ten_failures S/test_http.py::test_rotating_addresses_do_not_dodge_the_per_user_throttle S/test_http.py::test_hostile_sign_in_input_is_refused_without_error W/test_security.py::test_account_waits_after_repeated_failures W/test_sign_in_limits.py::test_an_attacker_cannot_shut_a_colleague_out W/test_sign_in_limits.py::test_successful_sign_ins_behind_one_address_are_not_counted W/test_sign_in_limits.py::test_guessing_the_current_password_on_password_change_is_throttled W/test_sign_in_limits.py::test_spraying_many_names_from_one_address_waits; sign-in failures are counted in the database (intake.staff.throttle), not in the limiter's storage
 AUTH-6 | test | W/test_security.py::test_no_default_account W/test_security.py::test_first_login_forces_a_password_change W/test_cli_and_jobs.py::test_staff_create_prints_a_one_time_password
 AUTH-7 | partly | W/test_security.py::test_wrong_password_and_unknown_user_look_the_same S/test_checklist.py::test_every_login_refusal_costs_one_hash; median-timing test not done (too noisy on the shared 2-core box); password-change notification not done (the app sends no mail)
-AUTH-8 | test | W/test_security.py::test_step_up_needed_for_staff_changes S/test_access.py::test_risky_actions_need_a_fresh_login
+AUTH-8 | test | W/test_security.py::test_step_up_needed_for_staff_changes S/test_access.py::test_risky_actions_need_a_fresh_login ST/test_mfa_web.py::test_approve_export_and_staff_admin_need_a_fresh_code
 PP-1 | test | A/test_passwords.py::test_ten_thousand_initial_passwords_unique_unambiguous_and_pass_both_profiles A/test_letters.py::test_initial_password_expires_and_must_be_changed
 PP-2 | partly | A/test_letters.py::test_password_exists_only_in_the_letter S/test_secrets_and_logs.py::test_canaries_through_the_whole_flow; Redis keys not grepped (jobs carry batch ids only and letters never go through the queue)
 PP-3 | test | A/test_web.py::test_print_letters_streams_pdf_with_configured_url A/test_letters.py::test_reprint_sets_new_password_and_old_stops_working
@@ -161,8 +161,9 @@ PREFIXES = {
     "Rec/": "tests/records/",
     "St/": "tests/storage/",
     "Au/": "tests/audit/",
+    "ST/": "tests/staff/",
 }
-TEST_REF = re.compile(r"\b(S|W|A|Rec|R|Ro|M|St|Au)/([\w/]+\.py)::(\w+)")
+TEST_REF = re.compile(r"\b(S|W|A|Rec|R|Ro|M|St|Au|ST)/([\w/]+\.py)::(\w+)")
 STATUSES = {"test", "partly", "xfail", "not done"}
 CHECKLIST = Path("/work/shared/reference/security-checklist.md")
 

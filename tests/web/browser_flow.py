@@ -108,7 +108,8 @@ def live_app(data_dir: Path, folder: Path) -> Iterator[LiveApp]:
     """Migrated database, a reviewer account, job workers and waitress on a free port."""
     from waitress.server import create_server
 
-    settings = load_settings(environ={"INTAKE_DATA_DIR": str(data_dir)})
+    # MFA has its own browser test (tests/staff/test_mfa_browser.py)
+    settings = load_settings(environ={"INTAKE_DATA_DIR": str(data_dir)}, mfa_required_roles=())
     upgrade(settings.sqlalchemy_url)
     sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
     with sessions() as session:

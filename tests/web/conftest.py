@@ -61,7 +61,10 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 def settings(tmp_path: Path, database_url: str) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    return load_settings(environ={"INTAKE_DATA_DIR": str(data_dir)}, database_url=database_url)
+    # MFA off in the generic fixtures: tests/staff/test_mfa*.py sign in with the default
+    return load_settings(
+        environ={"INTAKE_DATA_DIR": str(data_dir)}, database_url=database_url, mfa_required_roles=()
+    )
 
 
 @pytest.fixture

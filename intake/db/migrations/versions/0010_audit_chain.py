@@ -21,7 +21,7 @@ from alembic import op
 from intake.audit_chain import GENESIS, HEAD_ID, canonical, link
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
