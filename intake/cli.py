@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "roster": "intake.roster.cli:roster",
     "db": "intake.db.cli:db",
     "serve": "intake.web.cli:serve",
+    "worker": "intake.web.cli:worker",
+    "batch": "intake.batch.cli:batch",
     "staff": "intake.web.cli:staff",
     "demo": "intake.demo:demo",
     "retention": "intake.accounts.cli:retention",
@@ -86,6 +88,23 @@ def cli(verbose: bool) -> None:
     )
 
 
+def outage_line(exc: BaseException) -> str | None:
+    """One line for a service that cannot be reached (Redis, the database) or a URL that names
+    none; None for anything else (a bug keeps its traceback)."""
+    module = type(exc).__module__
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    if module.startswith("redis"):
+        return f"the job queue (Redis) cannot be reached: {type(exc).__name__}: {first}"
+    if module.startswith("sqlalchemy") and type(exc).__name__ in (
+        "OperationalError",
+        "InterfaceError",
+        "ArgumentError",
+        "NoSuchModuleError",
+    ):
+        return f"the database cannot be reached: {type(exc).__name__}: {first}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="intake", standalone_mode=False)
@@ -107,6 +126,12 @@ def main(argv: list[str] | None = None) -> None:
         for problem in getattr(exc, "problems", [])[:50]:
             click.echo(f"  {problem}", err=True)
         sys.exit(2)
+    except Exception as exc:
+        message = outage_line(exc)
+        if message is None:
+            raise
+        click.echo(f"error: {message}", err=True)
+        sys.exit(3)
     if isinstance(code, int) and code:
         sys.exit(code)
     return None

@@ -128,6 +128,13 @@ class Limits:
     #: address-space limit (RLIMIT_AS) of each pdfinfo and pdftoppm run: a page that needs
     #: more fails with a message naming the page, and the rest of the batch goes on
     renderer_memory_mb: int = 512
+    #: pages one staff user may upload a day (midnight to midnight UTC); 0: no quota
+    daily_pages_per_user: int = 3000
+    #: pages a batch job reads before queueing itself again behind the other batches
+    batch_slice_pages: int = 20
+    #: seconds a worker's claim on a batch lasts without a heartbeat (one per page); a claim
+    #: that runs out (a killed worker) is taken over and the batch read on from where it stopped
+    batch_lease_s: int = 120
 
 
 @dataclass(frozen=True)

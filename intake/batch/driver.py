@@ -8,14 +8,18 @@ batch or restarting a crashed worker adds nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from intake import audit
 from intake.batch.assembly import assemble_forms
 from intake.batch.context import BatchContext
+from intake.batch.lease import LeaseLost, claim, new_owner, release, renew
 from intake.batch.pages import count_page, count_pages, read_one, store_page
 from intake.db.workflow import Batch, BatchStatus, Page, PageStatus, Upload
 from intake.reading.ingest import PageFailure, PageImage, iter_pages
@@ -39,29 +43,74 @@ READ_COLUMNS = (
 )
 
 
-def process_batch(ctx: BatchContext, batch_id: str) -> None:
-    """The whole batch job. Safe to run again."""
+class BatchRun(StrEnum):
+    """What one run of the batch job did."""
+
+    DONE = "done"  # every page read, the forms assembled
+    MORE = "more"  # its slice of pages read; pages are left: queue it again
+    SKIPPED = "skipped"  # another worker holds it, or a newer task of it is queued
+
+
+def process_batch(
+    ctx: BatchContext,
+    batch_id: str,
+    *,
+    generation: int | None = None,
+    page_budget: int | None = None,
+) -> BatchRun:
+    """The batch job, or ``page_budget`` pages of it, under a lease on the batch (renewed at
+    every page). Safe to run again, and in several workers at once: only one reads."""
+    owner = new_owner()
+    lease_s = ctx.settings.limits.batch_lease_s
+    if not claim(ctx.sessions, batch_id, owner, lease_s, generation):
+        log.info("batch %s: held by another worker or superseded", batch_id)
+        return BatchRun.SKIPPED
     uploads = _start(ctx, batch_id)
     if uploads is None:
-        return
+        return BatchRun.SKIPPED
+
+    def heartbeat() -> None:
+        renew(ctx.sessions, batch_id, owner, lease_s)
+
+    budget = page_budget
     try:
         for upload_id in uploads:
-            process_upload(ctx, upload_id)  # read, store and count each page
+            read_now, finished = process_upload(ctx, upload_id, budget=budget, heartbeat=heartbeat)
+            if budget is not None:
+                budget -= read_now
+            if not finished:
+                assemble_forms(ctx, batch_id)  # what is read so far reaches the queue
+                release(ctx.sessions, batch_id, owner, lease_s)
+                return BatchRun.MORE
+        heartbeat()
         forms = assemble_forms(ctx, batch_id)  # group, fill, match, score
+    except LeaseLost:
+        log.warning("batch %s: another worker took it over; stopping here", batch_id)
+        return BatchRun.SKIPPED
     except Exception as exc:
         log.exception("batch %s failed", batch_id)
         _fail(ctx, batch_id, exc)
+        release(ctx.sessions, batch_id, owner, lease_s)
         raise
-    _finish(ctx, batch_id, forms)
+    _finish(ctx, batch_id, forms, owner)
+    return BatchRun.DONE
 
 
-def process_upload(ctx: BatchContext, upload_id: str) -> None:
-    """Read every page of one upload that has no row yet; commit page by page."""
+def process_upload(
+    ctx: BatchContext,
+    upload_id: str,
+    *,
+    budget: int | None = None,
+    heartbeat: Callable[[], None] | None = None,
+) -> tuple[int, bool]:
+    """Read the pages of one upload that have no row yet, committing page by page, at most
+    ``budget`` of them; (pages read now, whether the upload is finished). Pages already read
+    are skipped without being rendered."""
     with ctx.sessions() as session:
         upload = session.get(Upload, upload_id)
         if upload is None:
             log.warning("upload %s is gone", upload_id)
-            return
+            return 0, True
         done = set(session.scalars(select(Page.index).where(Page.upload_id == upload_id)))
         # pdfinfo and pdftoppm read by path: a plain copy, owner-only, gone afterwards
         with ctx.storage.plain_copy(upload.storage_key) as path:
@@ -72,16 +121,20 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
                     batch.pages_total += upload.page_count
                 session.commit()
             read_now = 0
-            for item in iter_pages(path, ctx.settings.limits):
+            for item in iter_pages(path, ctx.settings.limits, skip=frozenset(done)):
                 if isinstance(item, PageFailure) and item.whole_file:
                     upload.status, upload.error = "failed", item.reason
                     if 0 not in done:
                         session.add(store_page(ctx, upload, 0, None, None, item.reason))
                         count_page(session, upload.batch_id, failed=True)
                     session.commit()
-                    return
+                    return read_now, True
                 if item.index in done:
                     continue
+                if budget is not None and read_now >= budget:
+                    return read_now, False
+                if heartbeat is not None:
+                    heartbeat()  # before the work: a worker that lost the batch reads nothing more
                 if isinstance(item, PageFailure):
                     page = store_page(ctx, upload, item.index, None, None, item.reason)
                 else:
@@ -90,7 +143,12 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
                     )
                 session.add(page)
                 count_page(session, upload.batch_id, failed=page.status != PageStatus.READ)
-                session.commit()
+                try:
+                    session.commit()
+                except IntegrityError:
+                    # another worker stored this page first (it took the batch over): keep theirs
+                    session.rollback()
+                    raise LeaseLost(upload.batch_id) from None
                 read_now += 1
                 if read_now % ASSEMBLE_EVERY_PAGES == 0:
                     assemble_forms(ctx, upload.batch_id)  # the first forms reach the queue early
@@ -103,6 +161,7 @@ def process_upload(ctx: BatchContext, upload_id: str) -> None:
                 )
             upload.status = "done"
             session.commit()
+            return read_now, True
 
 
 def reprocess_page(ctx: BatchContext, page_id: str) -> None:
@@ -169,12 +228,14 @@ def _fail(ctx: BatchContext, batch_id: str, exc: Exception) -> None:
             session.commit()
 
 
-def _finish(ctx: BatchContext, batch_id: str, forms: int) -> None:
+def _finish(ctx: BatchContext, batch_id: str, forms: int, owner: str) -> None:
     with ctx.sessions() as session:
         batch = session.get(Batch, batch_id)
         if batch is not None:
             batch.status = BatchStatus.DONE.value
             batch.finished_at = datetime.now(UTC)
+            if batch.lease_owner == owner:
+                batch.lease_owner, batch.lease_until = "", None
             audit.record(
                 session,
                 actor_id=None,

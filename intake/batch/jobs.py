@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
+from sqlalchemy.orm import Session, sessionmaker
 
 from intake.batch.context import BatchContext, Matcher, PageReader
-from intake.batch.driver import process_batch, reprocess_page
+from intake.batch.driver import BatchRun, process_batch, reprocess_page
+from intake.batch.lease import expired, next_generation, take_over
 from intake.config import Settings, load_settings
 from intake.data_folder import create_sqlite_file, secure_data_folder
 from intake.db.base import make_engine, make_session_factory
+from intake.errors import ConfigError
 from intake.portal.tasks import register_portal_tasks
 from intake.storage import local_storage
 
@@ -39,6 +43,15 @@ class JobQueue:
     enqueue_page: Callable[[str], Any]
     #: queue a run of the portal's due pushes (it schedules itself again while any wait)
     enqueue_portal_push: Callable[[], Any] = lambda: None
+    #: the database, for the batches' generations and leases
+    sessions: Callable[[], sessionmaker[Session]] | None = None
+    #: queue a batch under a generation already set (the reaper's take-over)
+    requeue: Callable[[str, int], Any] = lambda batch_id, generation: None
+
+    def database(self) -> sessionmaker[Session]:
+        if self.sessions is None:
+            raise ConfigError("this job queue was built without a database")
+        return self.sessions()
 
 
 def make_huey(settings: Settings, *, memory: bool = False) -> Huey:
@@ -78,17 +91,42 @@ def build_queue(
 ) -> JobQueue:
     """Register the tasks on ``huey``; the context is built lazily in the worker."""
     queue_huey = huey or make_huey(settings)
-    cache: dict[str, BatchContext] = {}
+    cache: dict[str, Any] = {}
 
     def current() -> BatchContext:
         if "ctx" not in cache:
             cache["ctx"] = context() if context else batch_context(settings)
         return cache["ctx"]
 
+    def sessions() -> sessionmaker[Session]:
+        """The database alone (the web process queues batches without building a reader)."""
+        if context is not None:
+            return current().sessions
+        if "sessions" not in cache:
+            cache["sessions"] = make_session_factory(
+                make_engine(settings.sqlalchemy_url, pool_pre_ping=True)
+            )
+        return cache["sessions"]
+
     @queue_huey.task(retries=1, retry_delay=5, name="process_batch")
-    def process_batch_task(batch_id: str) -> None:
-        log.info("job: batch %s", batch_id)
-        process_batch(current(), batch_id)
+    def process_batch_task(batch_id: str, generation: int | None = None) -> None:
+        log.info("job: batch %s (generation %s)", batch_id, generation)
+        run = process_batch(
+            current(),
+            batch_id,
+            generation=generation,
+            page_budget=settings.limits.batch_slice_pages or None,
+        )
+        if run is BatchRun.MORE:
+            # behind every batch queued meanwhile: batches of different users take turns
+            process_batch_task(batch_id, generation)
+
+    def enqueue_batch(batch_id: str) -> Any:
+        generation = next_generation(sessions(), batch_id, settings.limits.batch_lease_s)
+        return process_batch_task(batch_id, generation)
+
+    def requeue(batch_id: str, generation: int) -> Any:
+        return process_batch_task(batch_id, generation)
 
     @queue_huey.task(retries=1, retry_delay=5, name="reprocess_page")
     def reprocess_page_task(page_id: str) -> None:
@@ -98,31 +136,78 @@ def build_queue(
     portal_push_task = register_portal_tasks(queue_huey, settings)
     return JobQueue(
         huey=queue_huey,
-        enqueue_batch=process_batch_task,
+        enqueue_batch=enqueue_batch,
         enqueue_page=reprocess_page_task,
         enqueue_portal_push=portal_push_task,
+        sessions=sessions,
+        requeue=requeue,
     )
 
 
+def reap_expired(settings: Settings, queue: JobQueue) -> int:
+    """Queue again every batch whose worker stopped renewing its lease (killed, or its task
+    lost); returns how many. Safe to run on every machine at once: one reaper wins each."""
+    lease_s = settings.limits.batch_lease_s
+    taken = 0
+    for batch_id, generation in expired(queue.database()):
+        new = take_over(queue.database(), batch_id, generation, lease_s)
+        if new is not None:
+            log.warning("batch %s: its worker stopped; queued again (generation %s)", batch_id, new)
+            queue.requeue(batch_id, new)
+            taken += 1
+    return taken
+
+
+class Reaper(threading.Thread):
+    """``reap_expired`` every half lease, in the background of ``intake serve`` or a worker."""
+
+    def __init__(self, settings: Settings, queue: JobQueue) -> None:
+        super().__init__(name="intake-reaper", daemon=True)
+        self.settings, self.queue = settings, queue
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        every = max(1.0, self.settings.limits.batch_lease_s / 2)
+        while not self.stopped.wait(every):
+            try:
+                reap_expired(self.settings, self.queue)
+            except Exception as exc:  # the database or Redis away for a moment: try again
+                log.warning("reaper: %s", describe_outage(exc))
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def check_queue(queue: JobQueue) -> None:
+    """Reach the queue's store once, or one clear ``ConfigError`` (Redis away, a wrong URL)."""
+    try:
+        len(queue.huey)
+    except Exception as exc:
+        raise ConfigError(f"the job queue cannot be reached: {describe_outage(exc)}") from None
+
+
+def describe_outage(exc: BaseException) -> str:
+    """One line for an unreachable or misconfigured service, without the traceback."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
 def requeue_unfinished(settings: Settings, queue: JobQueue) -> int:
-    """Queue again every batch left queued or half-read (a stopped or crashed worker); the job
-    is idempotent, so a batch that was still waiting in the queue is merely a no-op twice."""
+    """At the start of the embedded server, the only consumer of its queue: queue again every
+    batch left queued or half-read (a stopped or crashed server), each under a new generation,
+    so that whatever the queue still held does nothing."""
     from sqlalchemy import select
 
     from intake.db.workflow import Batch, BatchStatus
 
-    engine = make_engine(settings.sqlalchemy_url)
-    try:
-        with make_session_factory(engine)() as session:
-            unfinished = list(
-                session.scalars(
-                    select(Batch.id).where(
-                        Batch.status.in_([BatchStatus.QUEUED.value, BatchStatus.PROCESSING.value])
-                    )
+    with queue.database()() as session:
+        unfinished = list(
+            session.scalars(
+                select(Batch.id).where(
+                    Batch.status.in_([BatchStatus.QUEUED.value, BatchStatus.PROCESSING.value])
                 )
             )
-    finally:
-        engine.dispose()
+        )
     for batch_id in unfinished:
         queue.enqueue_batch(batch_id)
     return len(unfinished)
@@ -139,10 +224,16 @@ def start_consumer_in_process(queue: JobQueue, workers: int = 2) -> Consumer:
 
 
 def run_consumer_processes(workers: int) -> None:
-    """Entry point of the separate consumer (Redis mode): several worker processes."""
+    """Entry point of the separate consumer (Redis mode): several worker processes, and the
+    reaper that takes over the batches of a killed worker on any machine."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = load_settings()
     queue = build_queue(settings)
-    queue.huey.create_consumer(workers=workers, worker_type="process", periodic=False).run()
+    reaper = Reaper(settings, queue)
+    reaper.start()
+    try:
+        queue.huey.create_consumer(workers=workers, worker_type="process", periodic=False).run()
+    finally:
+        reaper.stop()

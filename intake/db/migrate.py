@@ -106,3 +106,20 @@ def new_revision(message: str, autogenerate: bool = True) -> Path:
     if made is None or isinstance(made, list):
         raise ConfigError("alembic wrote no single revision")
     return Path(made.path)
+
+
+def check_database(url: str) -> None:
+    """Reach the database and find it migrated to the head, or one clear ``ConfigError``
+    (a worker never migrates: ``intake serve`` or ``intake db upgrade`` does)."""
+    try:
+        current = set(current_revisions(url))
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"cannot reach the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from None
+    except ValueError as exc:  # a URL SQLAlchemy cannot parse
+        raise ConfigError(f"the database URL is not valid: {exc}") from None
+    if current != set(head_revisions()):
+        raise ConfigError(
+            "the database is not migrated to this version: run intake db upgrade (or intake serve)"
+        )

@@ -135,6 +135,11 @@ class Batch(Base):
     forms_found: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: bumped each time the batch is queued: a queued task of an older generation does nothing
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the worker reading the batch now, and until when its claim holds without a heartbeat
+    lease_owner: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Upload(Base):
@@ -143,7 +148,7 @@ class Upload(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
     storage_key: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # duplicates found by it
     size: Mapped[int] = mapped_column(Integer)
     display_name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(8))  # pdf, png, jpeg, tiff (from magic bytes)

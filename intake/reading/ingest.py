@@ -97,8 +97,11 @@ def _extension_note(path: Path, kind: str) -> str:
     return ""
 
 
-def iter_pages(path: Path, limits: Limits) -> Iterator[PageOrFailure]:
-    """Every page of ``path`` as a ``PageImage`` or a ``PageFailure``, in file order."""
+def iter_pages(
+    path: Path, limits: Limits, skip: frozenset[int] = frozenset()
+) -> Iterator[PageOrFailure]:
+    """Every page of ``path`` as a ``PageImage`` or a ``PageFailure``, in file order; the
+    pages of ``skip`` (already read by a batch) are passed over without being rendered."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -125,16 +128,21 @@ def iter_pages(path: Path, limits: Limits) -> Iterator[PageOrFailure]:
     if note:
         log.warning("file content and extension differ: %s read as %s", path.suffix, kind)
     if kind == "pdf":
-        yield from _pdf_pages(path, limits, note)
+        yield from _pdf_pages(path, limits, note, skip)
     else:
-        yield from _image_pages(path, kind, limits, note)
+        for item in _image_pages(path, kind, limits, note):
+            if item.index not in skip or (isinstance(item, PageFailure) and item.whole_file):
+                yield item
 
 
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def _pdf_pages(path: Path, limits: Limits, note: str) -> Iterator[PageOrFailure]:
-    """Every page rendered by poppler, after every page's size has been checked."""
+def _pdf_pages(
+    path: Path, limits: Limits, note: str, skip: frozenset[int] = frozenset()
+) -> Iterator[PageOrFailure]:
+    """Every page rendered by poppler, after every page's size has been checked; the pages
+    of ``skip`` are passed over without being rendered."""
     try:
         layout = poppler.inspect_pdf(path, limits)
         poppler.check_layout(layout, limits)
@@ -145,6 +153,8 @@ def _pdf_pages(path: Path, limits: Limits, note: str) -> Iterator[PageOrFailure]
         # owner-password-only PDFs open without a password; anything needing one fails above
         log.info("PDF is encrypted but opens without a password")
     for index, size in enumerate(layout.sizes):
+        if index in skip:
+            continue
         dpi = poppler.page_dpi(size, limits)
         try:
             rgb = poppler.render_page(path, index + 1, dpi, limits)

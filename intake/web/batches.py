@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from intake import audit
+from intake.batch.uploading import IncomingFile, create_batch
 from intake.db.workflow import Batch, Form, Page, PageStatus, Upload
 from intake.errors import InputFileError
 from intake.web.database import db
 from intake.web.images import send_png
 from intake.web.security import role_required
-from intake.web.uploads import check_upload, display_name
 
 bp = Blueprint("batches", __name__)
 
@@ -61,50 +61,36 @@ def upload() -> Response | tuple[str, int]:
     if len(files) > MAX_FILES_PER_UPLOAD:
         return _upload_refused(f"Upload at most {MAX_FILES_PER_UPLOAD} files at a time.")
     max_bytes = _settings().limits.max_upload_mb * 1024 * 1024
-    checked: list[tuple[bytes, str, str]] = []
+    incoming: list[IncomingFile] = []
     for item in files:
         data = item.read(max_bytes + 1)
         if not item.filename and not data:
             continue  # the empty part a browser sends when no file was chosen
-        name = display_name(item.filename)
-        try:
-            kind = check_upload(data, max_bytes)
-        except InputFileError as exc:
-            return _upload_refused(f"{name}: {exc}.")
-        checked.append((data, kind, name))
-    if not checked:
+        incoming.append(IncomingFile(item.filename or "", data))
+    if not incoming:
         return _upload_refused("Choose at least one file to upload.")
-    storage = current_app.extensions["intake_storage"]
     session = db()
-    label = request.form.get("label", "").strip()[:120] or checked[0][2]
-    batch = Batch(label=label, created_by=current_user.id)
-    session.add(batch)
-    session.flush()
-    for data, kind, name in checked:
-        stored = storage.put_original(data)  # the original, unchanged, before anything else
-        session.add(
-            Upload(
-                batch_id=batch.id,
-                storage_key=stored.key,
-                sha256=stored.sha256,
-                size=stored.size,
-                display_name=name,
-                kind=kind,
-                uploaded_by=current_user.id,
-            )
+    try:
+        batch = create_batch(
+            session,
+            current_app.extensions["intake_storage"],
+            _settings(),
+            incoming,
+            label=request.form.get("label", ""),
+            user_id=current_user.id,
+            again=request.form.get("again") == "1",
         )
-    audit.record(
-        session,
-        actor_id=current_user.id,
-        action="batch.upload",
-        object_type="batch",
-        object_id=batch.id,
-        detail={"files": len(checked)},
-    )
+    except InputFileError as exc:
+        session.rollback()
+        return _upload_refused(_sentence(str(exc)))
     session.commit()
     _queue().enqueue_batch(batch.id)
-    flash(f"Uploaded {len(checked)} file(s). Reading has started.", "success")
+    flash(f"Uploaded {len(incoming)} file(s). Reading has started.", "success")
     return redirect(url_for("batches.show", batch_id=batch.id))
+
+
+def _sentence(message: str) -> str:
+    return message if message.endswith(".") else message + "."
 
 
 def _upload_refused(message: str) -> tuple[str, int]:

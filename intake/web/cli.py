@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +13,9 @@ import click
 from intake.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
+
+#: seconds the job workers have to stop after SIGTERM before they are killed
+WORKER_STOP_S = 30
 
 CONSUMER_COMMAND = (
     "from intake.batch.jobs import run_consumer_processes; run_consumer_processes({workers})"
@@ -69,11 +73,28 @@ def reset_mfa(username: str) -> None:
     click.echo(f"Two-step sign-in removed for {name!r}: they set it up at their next sign-in.")
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, ``kill``) stops the server as Ctrl+C does, so that the
+    ``finally`` below stops the workers it started."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     """Migrate, then serve the web app on waitress with the job consumer beside it."""
     from waitress import serve as waitress_serve
 
-    from intake.batch.jobs import build_queue, requeue_unfinished, start_consumer_in_process
+    from intake.batch.jobs import (
+        Reaper,
+        build_queue,
+        check_queue,
+        reap_expired,
+        requeue_unfinished,
+        start_consumer_in_process,
+    )
     from intake.data_folder import secure_data_folder
     from intake.db.migrate import upgrade
     from intake.web import create_app, ensure_secret_key, read_secret_key
@@ -84,9 +105,14 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         path = ensure_secret_key(settings)
         click.echo(f"Created a secret key in {path} (mode 0600).")
     queue = build_queue(settings)
-    # every unfinished batch is in the database: queue each once, whatever the queue held
-    queue.huey.storage.flush_queue()
-    again = requeue_unfinished(settings, queue)
+    check_queue(queue)
+    if settings.redis_url:
+        # other machines' workers may share this queue: only batches whose lease ran out
+        again = reap_expired(settings, queue)
+    else:
+        # the only consumer of its queue: every unfinished batch queued once, as it stands
+        queue.huey.storage.flush_queue()
+        again = requeue_unfinished(settings, queue)
     if again:
         click.echo(f"Reading {again} unfinished batch(es) again where they stopped.")
     if settings.portal.enabled:
@@ -94,6 +120,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     app = create_app({"INTAKE_SETTINGS": settings, "INTAKE_QUEUE": queue})
     consumer = None
     worker_process = None
+    reaper = Reaper(settings, queue)
     if settings.redis_url:
         # several worker processes consume the Redis queue, the same task code
         worker_process = subprocess.Popen(  # noqa: S603 - our own module, no shell
@@ -104,7 +131,9 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         click.echo(f"Job queue on Redis with {workers} worker processes.")
     else:
         consumer = start_consumer_in_process(queue, workers=workers)
+        reaper.start()
         click.echo(f"Job queue in this process ({workers} worker threads).")
+    _stop_on_sigterm()
     scheme = "https" if settings.public_https else "http"
     click.echo(f"Serving on {scheme}://{host}:{port}/  (Ctrl+C to stop)")
     try:
@@ -112,11 +141,24 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        reaper.stop()
         if consumer is not None:
             consumer.stop(graceful=False)  # a half-read batch resumes at the next start
         if worker_process is not None:
-            worker_process.terminate()
-            worker_process.wait(timeout=30)
+            _stop_process(worker_process)
+        click.echo("Stopped.")
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (huey stops its worker processes), then SIGKILL if it has not gone in time."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=WORKER_STOP_S)
+    except subprocess.TimeoutExpired:
+        log.warning("the job workers did not stop in %s s: killed", WORKER_STOP_S)
+        process.kill()
+        process.wait()
 
 
 @click.command()
@@ -127,3 +169,36 @@ def serve(host: str, port: int, workers: int | None) -> None:
     """Run migrations, then the web app (waitress) and its job workers."""
     settings = load_settings()
     run_server(settings, host, port, workers or settings.workers)
+
+
+@click.command()
+@click.option(
+    "--workers", default=None, type=int, help="Worker processes (default: settings.workers)."
+)
+def worker(workers: int | None) -> None:
+    """Run job workers only, as their own processes: on this or another machine sharing the
+    Redis queue, the database and the file storage with ``intake serve``."""
+    from intake.batch.jobs import build_queue, check_queue, run_consumer_processes
+    from intake.db.migrate import check_database
+
+    settings = load_settings()
+    if not settings.redis_url:
+        raise click.UsageError(
+            "intake worker needs a shared Redis queue (INTAKE_REDIS_URL); "
+            "without one, intake serve runs the workers itself"
+        )
+    check_database(settings.sqlalchemy_url)
+    check_queue(build_queue(settings))
+    count = workers or settings.workers
+    click.echo(f"Job workers: {count} processes on {_redacted(settings.redis_url)}.")
+    run_consumer_processes(count)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for a line on the terminal."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the configured Redis"

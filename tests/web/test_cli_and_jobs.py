@@ -92,7 +92,7 @@ def test_the_queue_runs_the_batch_job(settings, db_factory, batch_ctx) -> None:
     queue.enqueue_batch(batch_id)
     assert huey.pending_count() == 1  # only ids travel through the queue
     task = huey.dequeue()
-    assert task.args == (batch_id,)
+    assert task.args == (batch_id, 1)  # the id and the generation it was queued under
     huey.execute(task)
     with db_factory() as session:
         assert session.get(Batch, batch_id).status == "done"
@@ -140,7 +140,7 @@ def test_unfinished_batches_are_queued_again(settings, db_factory, batch_ctx) ->
     queue = build_queue(settings, huey=huey, context=lambda: batch_ctx)
     assert requeue_unfinished(settings, queue) == 1
     task = huey.dequeue()
-    assert task.args == (batch_id,)
+    assert task.args == (batch_id, 1)  # the id and the generation it was queued under
     huey.execute(task)
     with db_factory() as session:
         assert session.get(Batch, batch_id).status == "done"
