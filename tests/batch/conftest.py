@@ -3,4 +3,10 @@
 
 from __future__ import annotations
 
-from web.conftest import database_url, db_factory, settings  # noqa: F401 - fixtures re-used
+from web.conftest import (  # noqa: F401 - fixtures re-used
+    batch_ctx,
+    database_url,
+    db_factory,
+    reader,
+    settings,
+)
