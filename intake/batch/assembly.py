@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from intake import audit
 from intake.batch.context import BatchContext
@@ -23,7 +23,7 @@ from intake.fieldjson import field_from_json, field_to_json
 from intake.matching.confirm import apply_corrections
 from intake.reading.grouping import FormGroup, PageKey, group_pages
 from intake.reading.pages_to_forms import PageResult, form_problems
-from intake.reading.result import FieldRead, FormRead, PageRead
+from intake.reading.result import FieldRead, FormRead, PageRead, Problem
 from intake.template.load import template_for
 from intake.template.model import FormTemplate
 
@@ -127,6 +127,28 @@ def _untouched(form: Form) -> bool:
     )
 
 
+def _in_other_batches(form: Form) -> bool:
+    """Whether the family's serial is on a form of another batch that still counts; those
+    forms are flagged too while nobody has worked on them. An account is made once per roster
+    contact whatever the forms (``uq_portal_accounts_contact_id``): this is for the reviewer."""
+    session = object_session(form)
+    if session is None or not form.serial:
+        return False
+    others = session.scalars(
+        select(Form).where(
+            Form.serial == form.serial,
+            Form.form_type == form.form_type,
+            Form.batch_id != form.batch_id,
+            Form.state != FormState.REJECTED.value,
+        )
+    ).all()
+    for other in others:
+        flagged = list(other.problems or [])
+        if _untouched(other) and Problem.DUPLICATE_BATCH.value not in flagged:
+            other.problems = [*flagged, Problem.DUPLICATE_BATCH.value]
+    return bool(others)
+
+
 def _page_results(group: list[Page]) -> dict[int, PageResult]:
     """The form's pages by number, as ``form_problems`` takes them (a read page wins its number)."""
     by_number: dict[int, PageResult] = {}
@@ -158,6 +180,8 @@ def _fill_form(ctx: BatchContext, form: Form, group: list[Page], duplicate: bool
     by_number = _page_results(group)
     # also marks the empty required fields in ``values``
     problems = form_problems(template, by_number, values, duplicate=duplicate)
+    if _in_other_batches(form):
+        problems.append(Problem.DUPLICATE_BATCH)
     read = FormRead(
         form_type=template.form_type,
         version=template.version,

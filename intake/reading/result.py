@@ -26,6 +26,7 @@ class Problem(StrEnum):
     NO_CHILDREN = "no_children"
     SUSPICIOUS_TEXT = "suspicious_text"  # control or bidi characters, mixed scripts
     DUPLICATE = "duplicate"  # another form of the same family serial is in the batch
+    DUPLICATE_BATCH = "duplicate_batch"  # the same family serial came in another batch too
 
 
 class PageStatus(StrEnum):

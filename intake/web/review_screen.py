@@ -38,6 +38,7 @@ WARNING_TEXT = {
     "unsigned": "not signed",
     "page_missing": "a page of the form is missing",
     "duplicate": "another form of this family is in the batch: check which one counts",
+    "duplicate_batch": "this family's form came in another batch too: check which one counts",
 }
 
 

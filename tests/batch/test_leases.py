@@ -142,3 +142,15 @@ def test_a_worker_killed_at_random_moments_reads_every_page_once(
         assert (batch.status, batch.pages_done, batch.pages_total) == ("done", 8, 8)
         identities = session.scalars(select(Form.identity).where(Form.batch_id == batch_id)).all()
         assert len(set(identities)) == forms
+
+
+def test_a_family_form_in_two_batches_is_flagged_in_both(batch_ctx: BatchContext) -> None:
+    first = _batch(batch_ctx, 1, "week 1")
+    assert process_batch(batch_ctx, first) is BatchRun.DONE
+    second = _batch(batch_ctx, 1, "week 2")  # the same family serial, a new copy
+    assert process_batch(batch_ctx, second) is BatchRun.DONE
+    with batch_ctx.sessions() as session:
+        forms = session.scalars(select(Form).order_by(Form.created_at)).all()
+        assert [f.batch_id for f in forms] == [first, second]
+        assert all("duplicate_batch" in f.problems for f in forms)
+        assert all("duplicate" not in f.problems for f in forms)  # not two in one batch
