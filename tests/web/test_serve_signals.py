@@ -1,0 +1,109 @@
+"""``intake serve`` and ``intake worker`` as real processes: SIGTERM stops everything serve
+started (its worker processes included); an unreachable Redis is one line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(INTAKE_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc: no extra dependency)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            for child in task.read_text().split():
+                if int(child) not in found:
+                    found.add(int(child))
+                    todo.append(int(child))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _intake(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from intake.cli import main; main()", *args]
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_sigterm_to_serve_stops_its_worker_processes(tmp_path: Path, redis_url: str) -> None:
+    env = _env(tmp_path, INTAKE_REDIS_URL=redis_url)
+    serve = subprocess.Popen(
+        _intake("serve", "--port", str(_free_port()), "--workers", "2"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    assert serve.stdout is not None
+    for line in serve.stdout:
+        lines.append(line)
+        if line.startswith("Serving on"):
+            break
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 3:  # the consumer and its two workers
+        time.sleep(0.3)
+        workers = _descendants(serve.pid)
+    assert len(workers) >= 3, lines
+    serve.send_signal(signal.SIGTERM)
+    out, _ = serve.communicate(timeout=60)
+    assert serve.returncode == 0, out
+    assert "Stopped." in out
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_worker_without_a_reachable_redis_is_one_line(tmp_path: Path) -> None:
+    from intake.db.migrate import upgrade
+
+    (tmp_path / "data").mkdir()
+    upgrade(f"sqlite:///{(tmp_path / 'data' / 'intake.sqlite3').resolve()}")
+    done = subprocess.run(
+        _intake("worker"),
+        env=_env(tmp_path, INTAKE_REDIS_URL="redis://127.0.0.1:1/0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: the job queue cannot be reached: ConnectionError")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_worker_needs_a_shared_queue(tmp_path: Path) -> None:
+    done = subprocess.run(
+        _intake("worker"), env=_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "needs a shared Redis queue" in done.stderr
+    assert "Traceback" not in done.stderr
