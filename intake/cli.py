@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "serve": "intake.web.cli:serve",
     "worker": "intake.web.cli:worker",
     "batch": "intake.batch.cli:batch",
+    "watch": "intake.batch.cli:watch",
     "staff": "intake.web.cli:staff",
     "demo": "intake.demo:demo",
     "retention": "intake.accounts.cli:retention",

@@ -9,6 +9,7 @@ ends with a summary (or the JSON of every form).
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from pathlib import Path
@@ -247,3 +248,44 @@ def retry(batch_id: str, wait: bool) -> None:
         _report(sessions, settings, full_id, as_json=False)
     else:
         _queue(_reachable_queue(settings), full_id)
+
+
+@click.command()
+@click.argument(
+    "folder", type=click.Path(file_okay=False, path_type=Path, exists=True, writable=True)
+)
+@click.option("--poll", is_flag=True, help="Look every --interval seconds (network shares).")
+@click.option("--interval", default=5.0, show_default=True, type=float, help="Seconds.")
+@click.option(
+    "--settle", default=3.0, show_default=True, type=float, help="Seconds a file must not change."
+)
+def watch(folder: Path, poll: bool, interval: float, settle: float) -> None:
+    """A hot folder: every complete file put in FOLDER (or its sub-folders) becomes a queued
+    batch and moves to FOLDER/processed/, or to FOLDER/rejected/ with a reason file."""
+    from intake.batch.hotfolder import HotFolder, Outcome, watch_forever
+    from intake.storage import local_storage
+
+    settings = load_settings()
+    sessions = _database(settings)
+    queue = _reachable_queue(settings)
+    hot = HotFolder(
+        folder, settings, sessions, local_storage(settings), queue.enqueue_batch, settle_s=settle
+    )
+
+    def show(outcome: Outcome) -> None:
+        name = outcome.source.relative_to(hot.root)
+        if outcome.batch_id:
+            click.echo(f"{name}: batch {outcome.batch_id[:8]} queued")
+        else:
+            click.echo(f"{name}: rejected ({outcome.reason})")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # a service manager stops it as Ctrl+C does
+    mode = f"polling every {interval:g} s" if poll else "inotify"
+    click.echo(f"Watching {hot.root} ({mode}); Ctrl+C to stop.", err=True)
+    try:
+        watch_forever(hot, poll=poll, interval_s=interval, on_outcome=show)
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
