@@ -45,7 +45,7 @@ class Storage(Protocol):
 
     def put_original(self, data: bytes) -> StoredFile: ...
 
-    def put_page_image(self, image: np.ndarray) -> str: ...
+    def put_page_image(self, image: np.ndarray, *, compress_level: int = 6) -> str: ...
 
     def get(self, key: str) -> bytes: ...
 
@@ -91,10 +91,12 @@ class LocalStorage:
         key = self._write("orig", data)
         return StoredFile(key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
-    def put_page_image(self, image: np.ndarray) -> str:
+    def put_page_image(self, image: np.ndarray, *, compress_level: int = 6) -> str:
         """Store a page image (RGB or grey array) as PNG without metadata."""
         buffer = io.BytesIO()
-        Image.fromarray(image).save(buffer, format="PNG", optimize=False)
+        Image.fromarray(image).save(
+            buffer, format="PNG", optimize=False, compress_level=compress_level
+        )
         return self._write("page", buffer.getvalue())
 
     def get(self, key: str) -> bytes:

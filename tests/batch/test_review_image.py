@@ -1,0 +1,37 @@
+"""The stored review image is compact: a real sample page, aligned by the real reader, is stored
+as a grey PNG of at most 0.3 MB with 16 grey levels, paper still white and ink still black."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from intake.batch.pages import REVIEW_GREY_LEVELS, compact_review_image
+from intake.batch.wiring import default_reader
+from intake.reading.ingest import PageImage, iter_pages
+from intake.storage import LocalStorage
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def test_levels_keep_white_and_black() -> None:
+    ramp = np.tile(np.arange(256, dtype=np.uint8), (4, 1))
+    out = compact_review_image(np.stack([ramp] * 3, axis=-1))
+    assert out.ndim == 2 and out[0, 0] == 0 and out[0, 255] == 255
+    assert len(np.unique(out)) == REVIEW_GREY_LEVELS
+
+
+def test_a_real_page_is_stored_in_at_most_a_third_of_a_megabyte(settings, tmp_path) -> None:
+    (item,) = list(iter_pages(SAMPLES / "form-0001-p1.png", settings.limits))
+    assert isinstance(item, PageImage)
+    outcome = default_reader(settings)(item, "sample")
+    assert outcome.aligned is not None
+    storage = LocalStorage(tmp_path / "files")
+    key = storage.put_page_image(compact_review_image(outcome.aligned), compress_level=1)
+    data = storage.get(key)
+    assert len(data) <= 300_000
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.mode == "L" and picture.size[0] == outcome.aligned.shape[1]
