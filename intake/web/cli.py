@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -127,6 +128,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
             # imported, not run as __main__, so the task names match the web process's
             [sys.executable, "-c", CONSUMER_COMMAND.format(workers=int(workers))],
             env=dict(os.environ),
+            # a process group of its own: stopping serve stops the consumer and every worker
+            start_new_session=True,
         )
         click.echo(f"Job queue on Redis with {workers} worker processes.")
     else:
@@ -150,15 +153,19 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (huey stops its worker processes), then SIGKILL if it has not gone in time."""
-    if process.poll() is None:
-        process.terminate()
+    """SIGTERM to the consumer's process group (huey stops its worker processes), then SIGKILL
+    to whatever of the group is left after ``WORKER_STOP_S``; a half-read batch is taken over
+    from its lease by the next worker."""
+    group = process.pid  # start_new_session: the group's id is the consumer's pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
     try:
         process.wait(timeout=WORKER_STOP_S)
     except subprocess.TimeoutExpired:
         log.warning("the job workers did not stop in %s s: killed", WORKER_STOP_S)
-        process.kill()
-        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)  # workers the consumer left behind
+    process.wait()
 
 
 @click.command()

@@ -79,7 +79,9 @@ def test_sigterm_to_serve_stops_its_worker_processes(tmp_path: Path, redis_url: 
     out, _ = serve.communicate(timeout=60)
     assert serve.returncode == 0, out
     assert "Stopped." in out
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert not [pid for pid in workers if _alive(pid)]
 
 
