@@ -9,7 +9,8 @@ How a form row becomes a ``FormForApproval``:
 - child rows ``child1`` .. ``childN`` are present when a name is written or a student is chosen;
 - the chosen student per row and contact per applicant come from the reviewer's confirmed
   ``forms.match`` first, then the matcher's ``forms.proposed`` (keys ``children[].row/student_id``
-  and ``applicants[].party/contact_id``).
+  and ``applicants[].party/contact_id``); one taken from ``forms.match`` is *chosen by hand*,
+  which the approver is shown (``intake.accounts.cautions``).
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ def form_for_approval(
     """Build the approver's view of a form from the columns of a ``forms`` row."""
     contacts = _links(form_match, proposed, "applicants", "party", "contact_id")
     students = _links(form_match, proposed, "children", "row", "student_id")
+    by_hand_contacts = _links(form_match, {}, "applicants", "party", "contact_id")
+    by_hand_rows = {
+        str(r) for r, s in _links(form_match, {}, "children", "row", "student_id").items() if s
+    }
     applicants = []
     for slot in (1, 2):
         p = f"p{slot}_"
@@ -96,6 +101,7 @@ def form_for_approval(
                     x for x in (_value(values, p + "address1"), _value(values, p + "address2")) if x
                 ),
                 written_postcode=_value(values, p + "postcode"),
+                chosen_by_hand=bool(by_hand_contacts.get(f"parent{slot}")),
             )
         )
     children = []
@@ -108,6 +114,8 @@ def form_for_approval(
                 row=row,
                 student_id=student_id,
                 already_has_account=_value(values, f"child{row}_has_account") == TICKED,
+                written_name=_value(values, f"child{row}_name"),
+                chosen_by_hand=str(row) in by_hand_rows,
             )
         )
     return FormForApproval(

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
+from intake.accounts.cautions import Caution, cautions_for
 from intake.accounts.ports import FormForApproval, RosterLookup
 from intake.db.accounts import ACCOUNT_REVOKED, ACCOUNT_SUSPENDED
 
@@ -38,6 +39,8 @@ class Issue:
     message: str
     slot: int | None = None
     row: int | None = None
+    contact_id: str | None = None
+    student_id: str | None = None
 
     @property
     def fatal(self) -> bool:
@@ -59,6 +62,18 @@ class ApprovalPlan:
     grants: tuple[Grant, ...]
     #: things the approver should look at that do not block approval (ids only)
     warnings: tuple[str, ...] = ()
+    #: choices made by hand and names that disagree (``intake.accounts.cautions``)
+    cautions: tuple[Caution, ...] = ()
+
+    @property
+    def to_confirm(self) -> tuple[Caution, ...]:
+        """The cautions that the approver must confirm, by ticking, before approving."""
+        return tuple(c for c in self.cautions if c.needs_confirm)
+
+    @property
+    def ready(self) -> bool:
+        """Nothing at issue and nothing to confirm: the form can be approved in bulk."""
+        return not self.issues and not self.to_confirm and bool(self.grants)
 
     @property
     def fatal(self) -> tuple[Issue, ...]:
@@ -117,6 +132,7 @@ def _applicant_issues(
                     "SAME_CONTACT",
                     f"Both sections are matched to contact {app.contact_id}.",
                     slot=app.slot,
+                    contact_id=app.contact_id,
                 )
             )
             continue
@@ -128,6 +144,7 @@ def _applicant_issues(
                     f"{where} (contact {app.contact_id}) has an account suspended after a roster "
                     "change; the safeguarding lead decides on the safeguarding screen.",
                     slot=app.slot,
+                    contact_id=app.contact_id,
                 )
             )
             continue
@@ -138,6 +155,7 @@ def _applicant_issues(
                     f"{where} (contact {app.contact_id}) has a revoked account; reinstate it "
                     "explicitly if access should return.",
                     slot=app.slot,
+                    contact_id=app.contact_id,
                 )
             )
             continue
@@ -150,6 +168,8 @@ def _applicant_issues(
                         f"{where} (contact {app.contact_id}) has a court-order or no-contact flag "
                         f"for student {flagged.student_id}.",
                         slot=app.slot,
+                        contact_id=app.contact_id,
+                        student_id=flagged.student_id,
                     )
                 )
         for student_id in named:
@@ -161,6 +181,8 @@ def _applicant_issues(
                         f"{where} (contact {app.contact_id}) has no parental responsibility for "
                         f"student {student_id}.",
                         slot=app.slot,
+                        contact_id=app.contact_id,
+                        student_id=student_id,
                     )
                 )
             elif student_id in held_students:
@@ -169,6 +191,7 @@ def _applicant_issues(
                         "CHILD_HOLD",
                         f"Student {student_id} is under a child-protection hold.",
                         slot=app.slot,
+                        student_id=student_id,
                     )
                 )
         students = linkable_students(roster, app.contact_id, held_students)
@@ -237,6 +260,7 @@ def evaluate(
                     f"Child row {child.row} (student {child.student_id}) has no approved applicant "
                     "with parental responsibility.",
                     row=child.row,
+                    student_id=child.student_id,
                 )
             )
     if form.applicants and not grants and not any(i.fatal for i in issues):
@@ -247,4 +271,5 @@ def evaluate(
             )
         )
     warnings = _warnings(form, grants, account_status, namesakes or {})
-    return ApprovalPlan(tuple(issues), tuple(grants), warnings)
+    cautions = cautions_for(form, roster, [(g.contact_id, g.student_ids) for g in grants])
+    return ApprovalPlan(tuple(issues), tuple(grants), warnings, cautions)

@@ -25,3 +25,8 @@ class ApprovalBlocked(WorkflowError):
         super().__init__(message)
         self.issues = issues
         self.problems = [issue.message for issue in issues]
+
+
+class ConfirmationNeeded(ApprovalBlocked):
+    """The plan has cautions (choices made by hand, names that differ, children not on the form)
+    and the approver has not ticked that they checked them."""

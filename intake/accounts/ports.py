@@ -32,6 +32,8 @@ class ApplicantOnForm:
     written_surname: str = ""
     written_address: tuple[str, ...] = ()  # as written on the form: only for rejection letters
     written_postcode: str = ""
+    #: the contact was chosen by a member of staff, not by the matcher
+    chosen_by_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class ChildOnForm:
     row: int
     student_id: str | None  # the chosen roster student; None when not matched
     already_has_account: bool = False
+    written_name: str = ""  # the child's name as written (or corrected) on the form
+    #: the student was chosen by a member of staff, not by the matcher
+    chosen_by_hand: bool = False
 
 
 @dataclass(frozen=True)

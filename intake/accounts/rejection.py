@@ -11,6 +11,7 @@ period ends.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -26,6 +27,25 @@ from intake.roster.model import Address
 #: the reasons an application can be rejected for; each has its paragraph in the letter
 REJECTION_CODES = ("UNSIGNED", "NO_PR", "NOT_FOUND", "UNREADABLE", "NOT_ORIGINAL", "OTHER")
 MAX_NOTE_CHARS = 500
+
+#: which letter each approval issue implies, most telling first; a court-order or no-contact
+#: flag gives the neutral letter, which names no flag
+_SUGGESTED = (
+    ("UNSIGNED", frozenset({"UNSIGNED"})),
+    ("OTHER", frozenset({"BLOCKED", "CHILD_HOLD", "ACCOUNT_SUSPENDED", "ACCOUNT_REVOKED"})),
+    ("NO_PR", frozenset({"NO_PR", "CHILD_WITHOUT_PR", "NOTHING_TO_GRANT"})),
+    ("NOT_FOUND", frozenset({"APPLICANT_UNMATCHED", "CHILD_UNMATCHED", "NO_APPLICANT"})),
+)
+
+
+def suggested_code(issue_codes: Iterable[str]) -> str:
+    """The rejection reason the form's issues imply (``OTHER`` when none does), so that the
+    letter a parent gets says what actually stands in the way."""
+    codes = set(issue_codes)
+    for letter, implied_by in _SUGGESTED:
+        if codes & implied_by:
+            return letter
+    return "OTHER"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 
 from intake.accounts import lifecycle
 from intake.accounts.approval import ApprovalPlan, Grant, evaluate
-from intake.accounts.errors import ApprovalBlocked, FourEyesError, NotFoundError
+from intake.accounts.errors import (
+    ApprovalBlocked,
+    ConfirmationNeeded,
+    FourEyesError,
+    NotFoundError,
+)
 from intake.accounts.ports import AccountsContext, FormForApproval
 from intake.accounts.usernames import choose_username
 from intake.db.accounts import (
@@ -147,11 +152,23 @@ def lock_form_for(
 def _check_four_eyes(ctx: AccountsContext, form: FormForApproval, approver_id: str) -> None:
     if not ctx.settings.approval_four_eyes:
         return
-    if approver_id in {form.uploaded_by, form.last_edited_by}:
-        raise FourEyesError(
-            "You uploaded or last edited this form, so another approver must "
-            "approve it (four-eyes rule)."
+    refusal = four_eyes_refusal(ctx, form, approver_id)
+    if refusal:
+        raise FourEyesError(refusal)
+
+
+def four_eyes_refusal(ctx: AccountsContext, form: FormForApproval, approver_id: str) -> str:
+    """Why ``approver_id`` may not decide ``form`` under the four-eyes rule ("" when they may),
+    in words that say what to do."""
+    if not ctx.settings.approval_four_eyes:
+        return ""
+    if approver_id == form.uploaded_by:
+        return "You uploaded this batch; another approver must decide (four-eyes rule)."
+    if approver_id == form.last_edited_by:
+        return (
+            "You made the last change to this form; another approver must decide (four-eyes rule)."
         )
+    return ""
 
 
 def _find_account(session: Session, contact_id: str) -> PortalAccount | None:
@@ -293,11 +310,13 @@ def approve_form(
     form_id: str,
     approver_id: str,
     override_reason: str | None = None,
+    confirmed: bool = False,
 ) -> ApprovalResult:
     """Approve a form in review: create or link one account per approved applicant.
 
     Raises ``ConflictError`` (already decided, wrong state), ``FourEyesError``, or
-    ``ApprovalBlocked`` listing the issues (fatal ones always; droppable ones without an override).
+    ``ApprovalBlocked`` listing the issues (fatal ones always; droppable ones without an override;
+    ``ConfirmationNeeded`` while the plan has cautions to confirm and ``confirmed`` is false).
     """
     decision = claim_decision(session, ctx, form_id, DECISION_APPROVED, approver_id)
     form = lock_form_for(session, ctx, form_id, Action.APPROVE)
@@ -305,6 +324,12 @@ def approve_form(
     plan = plan_for(session, ctx, form)
     if plan.fatal:
         raise ApprovalBlocked("This form cannot be approved.", plan.fatal + plan.droppable)
+    if plan.to_confirm and not confirmed:
+        raise ConfirmationNeeded(
+            "Choices made by hand or names that differ need your confirmation: tick the box "
+            "to say you have checked them.",
+            (),
+        )
     overridden: tuple[str, ...] = ()
     if plan.droppable:
         if not (override_reason or "").strip():
@@ -348,6 +373,7 @@ def approve_form(
         object_id=form_id,
         detail={
             "overridden": list(overridden),
+            "confirmed": sorted({c.code for c in plan.to_confirm}),
             "accounts_created": created,
             "accounts_linked": linked,
         },

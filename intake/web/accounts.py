@@ -40,7 +40,7 @@ from intake.accounts.export import (
 )
 from intake.accounts.letters import REJECTION_TEXT
 from intake.accounts.ports import AccountsContext
-from intake.accounts.rejection import REJECTION_CODES
+from intake.accounts.rejection import REJECTION_CODES, suggested_code
 from intake.accounts.revocation import (
     close_child_hold,
     get_account,
@@ -48,7 +48,7 @@ from intake.accounts.revocation import (
     reinstate_account,
     revoke_account,
 )
-from intake.accounts.service import approve_form, plan_for
+from intake.accounts.service import approve_form, four_eyes_refusal, plan_for
 from intake.db.accounts import (
     AccountChild,
     ApiToken,
@@ -64,6 +64,7 @@ from intake.review import service as review
 from intake.review.states import APPROVABLE_STATES, REJECTABLE_STATES, FormState
 from intake.staff.roles import Role
 from intake.web.database import db
+from intake.web.decide_words import PlanWords
 from intake.web.extensions import limiter
 from intake.web.portal import push_after_commit
 from intake.web.security import fresh_login_required, role_required
@@ -185,7 +186,9 @@ def _students_like(ctx: AccountsContext, q: str) -> list[Any]:
 
 @bp.get("/accounts/forms/<form_id>")
 @role_required("approver")
-def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = None) -> Any:
+def decide(
+    form_id: str, status: int = 200, blocked: ApprovalBlocked | None = None, refusal: str = ""
+) -> Any:
     """What approving the form would do, its issues, and the approve / reject buttons."""
     session = db()
     ctx = _ctx(session)
@@ -209,6 +212,9 @@ def decide(form_id: str, status: int = 200, blocked: ApprovalBlocked | None = No
         form=form,
         plan=plan,
         ctx=ctx,
+        words=PlanWords(form, ctx.roster),
+        suggested=suggested_code(i.code for i in plan.issues),
+        four_eyes=refusal or four_eyes_refusal(ctx, form, current_user.id),
         decision=decision,
         letters=letters,
         codes=REJECTION_CODES,
@@ -230,7 +236,12 @@ def approve(form_id: str) -> Any:
     ctx = _ctx(session)
     try:
         result = approve_form(
-            session, ctx, form_id, current_user.id, _text("override_reason") or None
+            session,
+            ctx,
+            form_id,
+            current_user.id,
+            _text("override_reason") or None,
+            confirmed=_text("confirm_checked") == "yes",
         )
         delivery = _text("delivery") or ctx.settings.letter_delivery_default
         set_delivery(session, ctx, result.created_account_ids, delivery, current_user.id)
@@ -238,7 +249,7 @@ def approve(form_id: str) -> Any:
         push_after_commit(session, [*result.created_account_ids, *result.linked_account_ids])
     except NotFoundError:
         abort(404)
-    except FourEyesError:
+    except FourEyesError as exc:
         session.rollback()
         audit_recorder(
             session,
@@ -249,7 +260,7 @@ def approve(form_id: str) -> Any:
             detail={"rule": "four_eyes"},
         )
         session.commit()
-        abort(403)
+        return decide(form_id, status=403, refusal=str(exc))
     except ApprovalBlocked as exc:
         session.rollback()
         return decide(form_id, status=409, blocked=exc)

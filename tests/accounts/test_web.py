@@ -160,7 +160,11 @@ def add_form(
     *,
     by: str = "office1",
     signed_slots=None,
+    by_hand: bool = False,
+    child_names: dict[int, str] | None = None,
 ) -> str:
+    """A form in review whose applicants and children the matcher linked (``by_hand``: a
+    reviewer chose them, in ``forms.match``)."""
     values: dict[str, Any] = {}
     for slot in contacts:
         if signed_slots is None or slot in signed_slots:
@@ -168,7 +172,7 @@ def add_form(
         else:
             values[f"p{slot}_forename"] = {"value": "JANE"}
     for row in students:
-        values[f"child{row}_name"] = {"value": "CHILD"}
+        values[f"child{row}_name"] = {"value": (child_names or {}).get(row, "CHILD")}
     match = {
         "applicants": [{"party": f"parent{s}", "contact_id": c} for s, c in contacts.items()],
         "children": [{"row": r, "student_id": s} for r, s in students.items()],
@@ -182,7 +186,8 @@ def add_form(
             identity=f"serial:{uuid.uuid4().hex[:8]}",
             state="review",
             values=values,
-            match=match,
+            match=match if by_hand else {},
+            proposed={} if by_hand else match,
             uploaded_by=users[by],
             last_edited_by=users[by],
         )
@@ -584,3 +589,95 @@ def test_print_one_batch_of_letters(client_as, db, users):
             for a in session.scalars(select(PortalAccount))
         }
     assert printed == {"C1": True, "C4": False}
+
+
+def add_hand_chosen_form(db: sessionmaker[Session], users: dict[str, str]) -> str:
+    """Issue 20, hole 4: the Jones family's signed form, on which an office user linked the
+    child row to Amy Smith and the applicant to Mrs Jane Smith by hand."""
+    values = {
+        **signed(1),
+        "p1_forename": {"value": "DANA"},
+        "p1_surname": {"value": "JONES"},
+        "child1_name": {"value": "CARA JONES"},
+    }
+    with db() as session, session.begin():
+        batch = Batch(label="Year 7 returns")
+        session.add(batch)
+        session.flush()
+        form = Form(
+            batch_id=batch.id,
+            identity=f"serial:{uuid.uuid4().hex[:8]}",
+            state="checked",
+            values=values,
+            match={
+                "applicants": [{"party": "parent1", "contact_id": "C1"}],
+                "children": [{"row": 1, "student_id": "S1"}],
+            },
+            uploaded_by=users["office1"],
+            last_edited_by=users["office1"],
+        )
+        session.add(form)
+        session.flush()
+        return form.id
+
+
+def test_hand_choices_of_another_family_need_an_explicit_confirmation(client_as, db, users):
+    form_id = add_hand_chosen_form(db, users)
+    client = client_as("approver1")
+    page = client.get(f"/accounts/forms/{form_id}").get_data(as_text=True)
+    assert "Child 1 was linked by hand to Amy Smith (7B), but the form says Cara Jones" in page
+    assert "Parent/Carer 1 was matched by hand to Mrs Jane Smith, but the form says" in page
+    assert "would also give Mrs Jane Smith access to Ben Smith (9C), who is not on the form" in page
+    assert 'name="confirm_checked"' in page
+    token = csrf(client)
+    refused = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "need your confirmation" in refused.get_data(as_text=True)
+    assert count_accounts(db) == 0
+    ok = client.post(
+        f"/accounts/forms/{form_id}/approve", data={"csrf_token": token, "confirm_checked": "yes"}
+    )
+    assert ok.status_code == 302 and count_accounts(db) == 1
+    with db() as session:
+        detail = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == "form.approved")
+        ).one()
+    assert detail["confirmed"] == ["CHILD_NAME_DIFFERS", "CONTACT_NAME_DIFFERS", "NOT_ON_FORM"]
+
+
+def test_a_hand_choice_that_agrees_with_the_form_is_shown_but_needs_no_tick(client_as, db, users):
+    form_id = add_form(
+        db,
+        users,
+        {1: "C1"},
+        {1: "S1", 2: "S2"},
+        by_hand=True,
+        child_names={1: "AMY SMITH", 2: "BEN SMITH"},
+    )
+    client = client_as("approver1")
+    page = client.get(f"/accounts/forms/{form_id}").get_data(as_text=True)
+    assert "Child 1 was linked by hand to Amy Smith (7B); the form says Amy Smith" in page
+    assert 'name="confirm_checked"' not in page
+    ok = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": csrf(client)})
+    assert ok.status_code == 302 and count_accounts(db) == 1
+
+
+def test_decide_screen_names_people_and_suggests_the_letter(client_as, db, users):
+    form_id = add_form(db, users, {1: "C3"}, {1: "S1"})
+    client = client_as("approver1")
+    page = client.get(f"/accounts/forms/{form_id}").get_data(as_text=True)
+    assert "Mr Tom Smith (Parent/Carer 1) has no parental responsibility for Amy Smith (7B)" in page
+    assert "contact C3" not in page and "student S1" not in page
+    assert '<option value="NO_PR" selected>' in page
+    assert '<option value="UNSIGNED" selected>' not in page
+
+
+def test_four_eyes_refusal_names_its_reason(client_as, db, users):
+    form_id = add_form(db, users, {1: "C1"}, {1: "S1"}, by="approver1")
+    client = client_as("approver1")
+    page = client.get(f"/accounts/forms/{form_id}").get_data(as_text=True)
+    assert "You uploaded this batch; another approver must decide" in page
+    response = client.post(f"/accounts/forms/{form_id}/approve", data={"csrf_token": csrf(client)})
+    assert response.status_code == 403
+    assert "You uploaded this batch; another approver must decide" in response.get_data(True)
+    assert "Your role does not allow this" not in response.get_data(True)
