@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,8 +14,18 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from intake.db.accounts import PortalAccount
+from intake.db.workflow import Form
 
-from .test_web import PASSWORD, add_form, app, db, fast_hashes, users, web_settings
+from .test_web import (
+    PASSWORD,
+    add_form,
+    add_hand_chosen_form,
+    app,
+    db,
+    fast_hashes,
+    users,
+    web_settings,
+)
 
 __all__ = ["app", "db", "fast_hashes", "users", "web_settings"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,12 +41,17 @@ def live_url(app: Flask) -> Iterator[str]:
     server.shutdown()
 
 
-def test_approve_with_override_print_and_revoke(live_url, db, users, tmp_path):
+def _chromium() -> str:
     chromium = shutil.which("chromium")
     if chromium is None:
         from tests.conftest import service_missing  # type: ignore[import-not-found]
 
         service_missing("Debian's chromium is not installed")
+    return str(chromium)
+
+
+def test_approve_with_override_print_and_revoke(live_url, db, users, tmp_path):
+    chromium = _chromium()
     from playwright.sync_api import sync_playwright
 
     form_id = add_form(db, users, {1: "C1", 2: "C3"}, {1: "S1"})
@@ -69,3 +85,47 @@ def test_approve_with_override_print_and_revoke(live_url, db, users, tmp_path):
     with db() as session:
         account = session.scalars(select(PortalAccount)).one()
     assert (account.contact_id, account.status) == ("C1", "revoked")
+
+
+def test_bulk_approve_twenty_ready_forms_and_confirm_a_hand_choice(live_url, db, users):
+    """The approver's term-start flow at 1366x768: select a page of ready forms, read the
+    summary, confirm; then a form with hand choices of another family, which the browser will
+    not approve until the confirmation box is ticked."""
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    ready = [add_form(db, users, {1: "C1", 2: "C2"}, {1: "S1", 2: "S2"}) for _ in range(20)]
+    hand = add_hand_chosen_form(db, users)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        try:
+            page.goto(f"{live_url}/login")
+            page.fill("input[name=username]", "approver1")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            started = time.monotonic()
+            page.goto(f"{live_url}/accounts/queue?ready=1")
+            page.check("#select-all")
+            page.click("text=Approve selected")
+            assert "Approve 20 form(s)?" in page.text_content("h1")
+            page.click("#confirm-bulk")
+            assert "Approved 20 form(s)" in page.text_content(".flash")
+            seconds = time.monotonic() - started
+            # the page must not scroll sideways at 1366 px
+            assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+            page.goto(f"{live_url}/accounts/forms/{hand}")
+            assert "the surname differs from the school's record" in page.text_content("main")
+            page.click("text=Approve and create accounts")  # the required tick stops it here
+            assert page.url.endswith(f"/accounts/forms/{hand}")
+            page.check("#confirm_checked")
+            page.click("text=Approve and create accounts")
+            assert "account(s) created" in page.text_content(".flash")
+        finally:
+            browser.close()
+    print(f"approver: 20 ready forms decided in {seconds:.1f} s")
+    assert seconds < 60
+    with db() as session:
+        states = {session.get(Form, f).state for f in [*ready, hand]}
+    assert states == {"accounts_created"}

@@ -69,6 +69,9 @@ MATRIX: dict[str, str] = {
     "people.export": "admin",
     "people.download": "admin",
     "people.erase": "admin",
+    "decisions.queue": "approver",
+    "decisions.confirm": "approver",
+    "decisions.apply": "approver",
 }
 LOWER = {"office": [], "approver": ["office"], "admin": ["office", "approver"]}
 
