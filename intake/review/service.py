@@ -116,7 +116,7 @@ def _finish(
 
 def _move(form: Form, actor: Actor, action: Action) -> None:
     rule = check_action(action, form.state, actor.role)
-    if rule.target is not None:
+    if rule.target is not None and rule.target != form.state:  # staying is no transition
         form.move_to(rule.target)
 
 
@@ -206,6 +206,21 @@ def reopen(
     form.checked_by = None
     form.last_edited_by = actor.user_id
     return _finish(session, actor, form, Action.REOPEN, {})
+
+
+def undo_accept(session: Session, actor: Actor, form_id: str, *, row_version: int) -> ActionResult:
+    """Take back one's own accept: the checked form returns to the review queue. Only the
+    person who accepted it, and only while it waits for a decision (an approver who wants
+    another look at somebody else's accept reopens it with a reason)."""
+    form = _load(session, form_id, row_version)
+    check_action(Action.UNDO_ACCEPT, form.state, actor.role)
+    if form.checked_by != actor.user_id:
+        raise WorkflowError(
+            "Only the person who accepted this form can undo it; an approver can reopen it."
+        )
+    _move(form, actor, Action.UNDO_ACCEPT)
+    form.checked_by = None
+    return _finish(session, actor, form, Action.UNDO_ACCEPT, {})
 
 
 def correct(

@@ -82,6 +82,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     CORRECT = "correct"
     CHOOSE = "choose"
+    UNDO_ACCEPT = "undo_accept"
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,12 @@ class ActionRule:
 _OPEN = frozenset({FormState.REVIEW, FormState.HELD, FormState.CHECKED})
 
 RULES: dict[Action, ActionRule] = {
+    # a checked form accepted again (after a correction on the review screen) stays checked
     Action.ACCEPT: ActionRule(
-        frozenset({FormState.REVIEW, FormState.HELD}),
+        frozenset({FormState.REVIEW, FormState.HELD, FormState.CHECKED}),
         FormState.CHECKED,
         Role.OFFICE,
-        "only a form in review or held can be accepted",
+        "only a form still open can be accepted",
     ),
     Action.HOLD: ActionRule(
         frozenset({FormState.REVIEW, FormState.CHECKED}),
@@ -122,6 +124,13 @@ RULES: dict[Action, ActionRule] = {
         FormState.REVIEW,
         Role.APPROVER,
         "only a checked form can be sent back to review",
+    ),
+    # the person who accepted a form takes it back before anybody decided it
+    Action.UNDO_ACCEPT: ActionRule(
+        frozenset({FormState.CHECKED}),
+        FormState.REVIEW,
+        Role.OFFICE,
+        "only a checked form waiting for a decision can have its accept undone",
     ),
     Action.REJECT: ActionRule(
         _OPEN, FormState.REJECTED, Role.APPROVER, "only a form still open can be rejected"

@@ -24,6 +24,9 @@ from flask import (
     request,
     url_for,
 )
+from flask import (
+    session as flask_session,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -131,8 +134,11 @@ def queue() -> str:
     batches = session.execute(
         select(Batch.id, Batch.label).order_by(Batch.created_at.desc()).limit(50)
     ).all()
+    last = session.get(Form, str(flask_session.get("last_accepted", "")))
+    undo = last if last and last.state == "checked" and last.checked_by == current_user.id else None
     return render_template(
         "review/queue.html",
+        undo=undo,
         rows=rows,
         counts=counts,
         states=list(FormState),
@@ -306,7 +312,21 @@ def accept(form_id: str) -> Response:
         row_version=_row_version(payload),
         corrections=_corrections(payload),
     )
+    flask_session["last_accepted"] = form_id  # the review queue offers to undo it
     return _done(result, "Form accepted.")
+
+
+@bp.post("/forms/<form_id>/undo-accept")
+@role_required("office")
+def undo_accept(form_id: str) -> Response:
+    """Take back one's own last accept: the form returns to the review queue."""
+    result = service.undo_accept(db(), _actor(), form_id, row_version=_row_version(_payload()))
+    flask_session.pop("last_accepted", None)
+    db().commit()
+    if request.is_json:
+        return jsonify({"ok": True, "state": result.state, "row_version": result.row_version})
+    flash("Accept undone: the form is back in the review queue.", "success")
+    return redirect(url_for("review.screen", form_id=form_id))
 
 
 @bp.post("/forms/<form_id>/correct")

@@ -74,7 +74,8 @@ def test_accept_saves_corrections_history_and_audit(client_as, db_factory, users
         assert [a.action for a in audit] == ["form.accept"]  # one entry for the one action
         # ids and counts only, never the values
         assert audit[0].detail == {"corrected": 1, "fields": ["p1_surname"], "unlinked_rows": 0}
-    assert form.id not in client.get("/review").get_data(as_text=True)
+    # it leaves the queue; only the offer to undo the accept names it
+    assert f'data-form-id="{form.id}"' not in client.get("/review").get_data(as_text=True)
 
 
 def test_every_view_is_audited(client_as, db_factory, users) -> None:
@@ -181,16 +182,56 @@ def test_hold_and_release(client_as, db_factory) -> None:
     assert released.status_code == 200 and released.get_json()["state"] == "review"
 
 
-def test_accepting_twice_is_refused(client_as, db_factory) -> None:
+def test_a_double_accept_is_refused_but_a_corrected_checked_form_accepts_again(
+    client_as, db_factory
+) -> None:
+    """Issue 21: an approver's edit of a checked form was shown as accepted, then refused with
+    "a form in state 'checked' cannot become 'checked'"."""
     client = client_as("office")
     upload_fake_batch(client, forms=1)
     form = forms_in_review(db_factory)[0]
     first = _accept(client, form)
     assert first.status_code == 200
+    assert _accept(client, form).status_code == 409  # the same version twice: a double click
     with db_factory() as session:
         fresh = session.get(Form, form.id)
-    again = _accept(client, fresh)
-    assert again.status_code == 409  # checked -> checked is not a transition
+    approver = client_as("approver")
+    again = _accept(approver, fresh, {"p1_surname": "CORRECTED"})
+    assert again.status_code == 200, again.get_data(as_text=True)
+    with db_factory() as session:
+        stored = session.get(Form, form.id)
+        assert stored.state == "checked" and stored.values["p1_surname"]["value"] == "CORRECTED"
+        assert stored.last_edited_by is not None
+
+
+def test_undo_my_last_accept_from_the_review_queue(client_as, db_factory, users) -> None:
+    office = client_as("office")
+    upload_fake_batch(office, forms=1)
+    form = forms_in_review(db_factory)[0]
+    assert _accept(office, form).status_code == 200
+    queue = office.get("/review").get_data(as_text=True)
+    assert "Undo that accept" in queue
+    with db_factory() as session:
+        checked = session.get(Form, form.id)
+    other = client_as("approver")
+    refused = other.post(
+        f"/forms/{form.id}/undo-accept",
+        data={"csrf_token": csrf_from(other, "/review"), "row_version": checked.row_version},
+    )
+    assert refused.status_code in (403, 409, 422)
+    assert "Undo that accept" not in other.get("/review").get_data(as_text=True)
+    done = office.post(
+        f"/forms/{form.id}/undo-accept",
+        data={"csrf_token": csrf_from(office, "/review"), "row_version": checked.row_version},
+    )
+    assert done.status_code == 302
+    with db_factory() as session:
+        stored = session.get(Form, form.id)
+        assert stored.state == "review" and stored.checked_by is None
+        actions = list(
+            session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == form.id))
+        )
+    assert "form.undo_accept" in actions
 
 
 def test_next_form_is_prefetched_most_doubtful_first(client_as, db_factory) -> None:

@@ -42,6 +42,7 @@ MATRIX: dict[str, str] = {
     "review.release": "office",
     "review.reject": "approver",
     "review.reopen": "approver",
+    "review.undo_accept": "office",
     "review.correct": "office",
     "review.choose": "office",
     "review.search_students": "office",
