@@ -35,8 +35,51 @@ def is_doubtful_char(char: CharRead, thresholds: Thresholds) -> bool:
 
 def is_doubtful(read: FieldRead, thresholds: Thresholds) -> bool:
     """A person should look: a problem, a written value below its level, a doubtful character."""
-    if read.problems:
-        return True
-    if not read.empty and below_accept_level(read, thresholds):
-        return True
-    return any(is_doubtful_char(c, thresholds) for c in read.chars)
+    return bool(doubt_reasons(read, thresholds))
+
+
+#: what each problem of a field means to a reviewer
+PROBLEM_WORDS = {
+    "unsigned": "no signature found",
+    "email_missing": "no email written",
+    "required_missing": "required but nothing written",
+    "invalid_value": "not a valid value of its kind",
+    "date_in_future": "a date in the future",
+    "suspicious_text": "hidden or mixed-script characters",
+    "duplicate": "another form of this family is in the batch",
+}
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)}%"
+
+
+def doubt_reasons(read: FieldRead, thresholds: Thresholds) -> list[str]:
+    """Why a person should look at ``read``, one sentence per rule that stopped it (empty when
+    none did): the same rules as ``is_doubtful``, so that no field is stopped without a reason
+    the reviewer can see."""
+    reasons = [
+        PROBLEM_WORDS.get(str(p), str(p).replace("_", " "))
+        for p in read.problems
+        if str(p) != "low_confidence"
+    ]
+    weak = [(n, c) for n, c in enumerate(read.chars, 1) if is_doubtful_char(c, thresholds)]
+    if weak:
+        listed = ", ".join(f"{c.char!r} ({_percent(c.confidence)})" for _, c in weak[:6])
+        reasons.append(
+            f"{len(weak)} character(s) read with under "
+            f"{_percent(thresholds.doubtful_char_confidence)} confidence: {listed}"
+        )
+    below = not read.empty and below_accept_level(read, thresholds)
+    if below or (read.problems and "low_confidence" in {str(p) for p in read.problems}):
+        level = accept_level(read.kind, read.raw, thresholds)
+        sentence = (
+            f"the whole value read with {_percent(read.confidence)} confidence; "
+            f"{read.kind.value.replace('_', ' ')} fields need {_percent(level)}"
+        )
+        written = [c for c in read.chars if c.char]
+        if written and not weak:
+            least = min(written, key=lambda c: c.confidence)
+            sentence += f" (least sure: {least.char!r}, {_percent(least.confidence)})"
+        reasons.append(sentence)
+    return reasons

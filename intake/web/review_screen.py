@@ -16,7 +16,7 @@ from intake.config import Thresholds
 from intake.db.workflow import Form
 from intake.fieldjson import field_from_json
 from intake.matching.normalise import year_of_tutor_group
-from intake.reading.doubt import is_doubtful, is_doubtful_char
+from intake.reading.doubt import doubt_reasons, is_doubtful, is_doubtful_char
 from intake.reading.result import FieldRead
 from intake.template.model import FormTemplate
 
@@ -137,6 +137,12 @@ def form_view(
             else "",
             chars=_chars(read, thresholds) if read and not on_record else [],
             problems=list(read.problems) if read else [],
+            why=(
+                doubt_reasons(read, thresholds)
+                + [f"hidden characters {' '.join(hidden)}"] * bool(hidden)
+            )
+            if read and not on_record
+            else [],
         )
         fields.append(entry)
     fields.sort(key=lambda f: _PARTY_ORDER.get(f["party"], 9))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intake.config import Thresholds
-from intake.reading.doubt import is_doubtful
+from intake.reading.doubt import doubt_reasons, is_doubtful
 from intake.reading.result import CharRead, FieldRead, Problem
 from intake.template.model import FieldKind
 
@@ -24,3 +24,19 @@ def test_a_doubtful_character_or_a_problem_makes_a_field_doubtful() -> None:
     assert is_doubtful(read(FieldKind.DATE, "2020-01-01", 0.99, [CharRead("2", 0.5)]), t)
     assert not is_doubtful(read(FieldKind.DATE, "2020-01-01", 0.99, [CharRead("", 0.1)]), t)
     assert is_doubtful(read(FieldKind.DATE, "", 1.0, problems=(Problem.REQUIRED_MISSING,)), t)
+
+
+def test_every_doubtful_field_has_a_reason_in_words() -> None:
+    t = Thresholds()
+    # "LISA": no character under the line, but the whole value under the name level
+    lisa = read(
+        FieldKind.NAME, "LISA", 0.93, [CharRead(c, 0.99) for c in "LIS"] + [CharRead("A", 0.95)]
+    )
+    assert doubt_reasons(lisa, t) == [
+        "the whole value read with 93% confidence; name fields need 100% (least sure: 'A', 95%)"
+    ]
+    weak = read(FieldKind.DATE, "2020-01-01", 0.99, [CharRead("2", 0.5)])
+    assert doubt_reasons(weak, t) == ["1 character(s) read with under 80% confidence: '2' (50%)"]
+    missing = read(FieldKind.DATE, "", 1.0, problems=(Problem.REQUIRED_MISSING,))
+    assert doubt_reasons(missing, t) == ["required but nothing written"]
+    assert doubt_reasons(read(FieldKind.DATE, "2020-01-01", 0.95), t) == []

@@ -273,6 +273,10 @@ def test_doubtful_characters_are_marked(client_as, db_factory) -> None:
     assert not forename["doubtful"]
     html = client.get(f"/review/{form.id}").get_data(as_text=True)
     assert 'class="doubt">1</span>' in html
+    # every doubtful field says why; a field nobody need look at says nothing
+    assert surname["why"] and "'1'" in surname["why"][0] and forename["why"] == []
+    assert all(f["why"] for f in data["fields"] if f["doubtful"] and not f["hidden"])
+    assert "Why: 1 character(s) read with under 80% confidence: &#39;1&#39;" in html
 
 
 def test_court_order_details_only_for_approvers(app: Flask, client_as, db_factory) -> None:

@@ -110,6 +110,12 @@
       if (f.hidden && f.hidden.length) {
         row.appendChild(el("p", "hidden-chars", "hidden characters: " + f.hidden.join(" ")));
       }
+      if (f.doubtful && f.why && f.why.length) {
+        var why = el("p", "why", "Why: " + f.why.join("; "));
+        why.id = "why-" + f.id;
+        input.setAttribute("aria-describedby", why.id);
+        row.appendChild(why);
+      }
       box.appendChild(row);
     });
   }
