@@ -433,7 +433,10 @@ def print_batch() -> BaseResponse:
 @role_required("approver")
 @fresh_login_required
 def hold_child(student_id: str) -> BaseResponse:
-    """Revoke every account linked to the student pending an investigation."""
+    """Revoke every account linked to the student pending an investigation (the approver
+    ticks a confirmation first: it cuts off every parent of the child at once)."""
+    if _text("confirm") != "yes":
+        abort(422, description="Tick the box to confirm that every account of this child goes.")
     session = db()
     try:
         _, revoked = open_child_hold(

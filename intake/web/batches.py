@@ -51,7 +51,8 @@ def _batch_or_404(batch_id: str) -> Batch:
 @role_required("office")
 def index() -> str:
     batches = db().scalars(select(Batch).order_by(Batch.created_at.desc()).limit(100)).all()
-    return render_template("batches/index.html", batches=batches)
+    counts = page_counts([b.id for b in batches])
+    return render_template("batches/index.html", batches=batches, counts=counts)
 
 
 @bp.post("/batches")
@@ -95,10 +96,34 @@ def _sentence(message: str) -> str:
 
 def _upload_refused(message: str) -> tuple[str, int]:
     batches = db().scalars(select(Batch).order_by(Batch.created_at.desc()).limit(100)).all()
-    return render_template("batches/index.html", batches=batches, error=message), 422
+    counts = page_counts([b.id for b in batches])
+    return render_template("batches/index.html", batches=batches, counts=counts, error=message), 422
+
+
+def page_counts(batch_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per batch: pages read, blank (backs of sheets), and not read (any other reason), from
+    the pages themselves, so that every screen shows the same three numbers."""
+    out: dict[str, dict[str, int]] = {b: {"read": 0, "blank": 0, "unread": 0} for b in batch_ids}
+    if not batch_ids:
+        return out
+    rows = db().execute(
+        select(Page.batch_id, Page.status, func.count())
+        .where(Page.batch_id.in_(batch_ids))
+        .group_by(Page.batch_id, Page.status)
+    )
+    for batch_id, status, n in rows:
+        if status == PageStatus.READ.value:
+            key = "read"
+        elif status == PageStatus.BLANK.value:
+            key = "blank"
+        else:
+            key = "unread"
+        out[batch_id][key] += n
+    return out
 
 
 def progress_of(batch: Batch) -> dict[str, Any]:
+    pages = page_counts([batch.id])[batch.id]
     states = dict(
         db()
         .execute(
@@ -112,6 +137,9 @@ def progress_of(batch: Batch) -> dict[str, Any]:
         "pages_total": batch.pages_total,
         "pages_done": batch.pages_done,
         "pages_failed": batch.pages_failed,
+        "pages_read": pages["read"],
+        "pages_blank": pages["blank"],
+        "pages_unread": pages["unread"],
         "forms_found": batch.forms_found,
         "forms_by_state": states,
         "error": batch.error,
@@ -131,6 +159,8 @@ def show(batch_id: str) -> str:
         .where(Page.batch_id == batch.id, Page.status != PageStatus.READ.value)
         .order_by(Page.created_at)
     ).all()
+    blank_pages = [p for p in problem_pages if p.status == PageStatus.BLANK.value]
+    problem_pages = [p for p in problem_pages if p.status != PageStatus.BLANK.value]
     uploads = session.scalars(select(Upload).where(Upload.batch_id == batch.id)).all()
     upload_names = {u.id: u.display_name for u in uploads}
     audit.record(
@@ -146,6 +176,7 @@ def show(batch_id: str) -> str:
         batch=batch,
         forms=forms,
         problem_pages=problem_pages,
+        blank_pages=blank_pages,
         uploads=uploads,
         upload_names=upload_names,
         progress=progress_of(batch),

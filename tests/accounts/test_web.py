@@ -322,9 +322,16 @@ def test_revoke_hold_and_reinstate(client_as, db, users):
         ).status_code
         == 409
     )
-    hold = client.post(
+    unconfirmed = client.post(
         "/accounts/students/S2/hold",
         data={"csrf_token": token, "reason": "Safeguarding concern raised"},
+    )
+    assert unconfirmed.status_code == 422  # "Revoke all" needs its confirmation tick
+    with db() as session:
+        assert set(session.scalars(select(PortalAccount.status))) == {"active", "revoked"}
+    hold = client.post(
+        "/accounts/students/S2/hold",
+        data={"csrf_token": token, "reason": "Safeguarding concern raised", "confirm": "yes"},
     )
     assert hold.status_code == 302
     with db() as session:
@@ -550,7 +557,7 @@ def test_search_by_child_name_finds_accounts_and_offers_a_hold(client_as, db, us
     assert all(i in page for i in ids)  # both parents' accounts are listed
     hold = client.post(
         "/accounts/students/S3/hold",  # Cara has no account yet
-        data={"csrf_token": csrf(client), "reason": "Court ruling pending"},
+        data={"csrf_token": csrf(client), "reason": "Court ruling pending", "confirm": "yes"},
     )
     assert hold.status_code == 302
     form_id = add_form(db, users, {1: "C4"}, {1: "S3"})

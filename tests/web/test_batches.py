@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import zipfile
 
@@ -45,9 +46,18 @@ def test_upload_reads_pages_into_forms(client_as, db_factory) -> None:
             len(session.scalars(select(Page).where(Page.form_id == f.id)).all()) == 2 for f in forms
         )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Pages that could not be read" in page and "the page is blank" in page
+    # issue 21: a blank back is counted and listed as blank, collapsed, with no buttons
+    assert "5 of 5 pages done: 4 read · 1 blank · 0 not read · 2 forms" in page
+    assert '<details id="blank-pages">' in page and "1 blank page(s)" in page
+    assert "Every page so far was read or blank." in page
+    assert "Turn 90° and read again" not in page
+    listing = client.get("/batches").get_data(as_text=True)
+    assert re.search(
+        r'<td class="num">4</td>\s*<td class="num">1</td>\s*<td class="num">0</td>', listing
+    )
     progress = client.get(f"/api/batches/{batch.id}/progress").get_json()
     assert progress["pages_done"] == 5 and progress["forms_by_state"] == {"review": 2}
+    assert (progress["pages_read"], progress["pages_blank"], progress["pages_unread"]) == (4, 1, 0)
 
 
 def test_renamed_zip_is_refused(client_as, db_factory) -> None:

@@ -59,7 +59,7 @@ def test_upload_review_and_accept_from_the_keyboard(tmp_path: Path, chromium_exe
             cookie = next(c for c in page.context.cookies() if c["name"] == "intake_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
             progress = upload_and_wait(page, app.url, files)
-            assert "pages read" in progress
+            assert "pages done" in progress and " blank · " in progress
             queue_html = page.goto(f"{app.url}/review").text()
             assert "@" not in queue_html.split("<main", 1)[1]  # no email addresses in the list
             with app.sessions() as session:

@@ -414,3 +414,10 @@ def test_an_approver_reopens_a_checked_form_from_the_decision_screen(client_as, 
     with db_factory() as session:
         stored = session.get(Form, form.id)
         assert stored.state == "review" and stored.reason.startswith("the child row")
+
+
+def test_queue_counts_show_approved_once(client_as, db_factory) -> None:
+    """Issue 21: the counts said "0 approved" beside "18 accounts created"."""
+    page = client_as("office").get("/review").get_data(as_text=True)
+    assert "approved, accounts created" in page
+    assert "</span> approved</a>" not in page

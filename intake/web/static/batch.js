@@ -11,8 +11,9 @@
 
   function show(p) {
     var total = p.pages_total || 0;
-    text.textContent = p.pages_done + " of " + (total || "?") + " pages read · " +
-      p.pages_failed + " not read · " + p.forms_found + " forms";
+    text.textContent = p.pages_done + " of " + (total || "?") + " pages done: " +
+      p.pages_read + " read · " + p.pages_blank + " blank · " + p.pages_unread + " not read · " +
+      p.forms_found + " forms";
     bar.max = Math.max(total, 1);
     bar.value = p.pages_done;
     badge.textContent = p.status;
