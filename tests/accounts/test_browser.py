@@ -3,10 +3,12 @@ revoke an account. Uses the app and data of ``test_web``."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -48,6 +50,32 @@ def _chromium() -> str:
 
         service_missing("Debian's chromium is not installed")
     return str(chromium)
+
+
+#: elements with their own text, whose computed size is under 14 px (WCAG-minded floor)
+SMALL_TEXT_JS = """() => Array.from(document.querySelectorAll('main *')).filter(e =>
+  Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()) &&
+  e.offsetParent !== null && parseFloat(getComputedStyle(e).fontSize) < 14
+).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 30))"""
+WIDE_JS = """() => Array.from(document.querySelectorAll('body *')).filter(e =>
+  e.getBoundingClientRect().right > innerWidth + 1).map(e => e.tagName + '.' + e.className)
+  .slice(0, 8)"""
+AXE_JS = """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']}))
+  .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"""
+
+
+def _axe_core() -> Path:
+    """axe-core from npm (``npm install axe-core`` at the repo root, or INTAKE_AXE_CORE)."""
+    found = Path(os.environ.get("INTAKE_AXE_CORE", "node_modules/axe-core/axe.min.js"))
+    if not found.is_file():
+        pytest.skip("axe-core is not installed (npm install axe-core, or set INTAKE_AXE_CORE)")
+    return found
+
+
+def _accessibility_problems(page, axe: Path) -> list[str]:
+    page.add_script_tag(path=str(axe))
+    return [*page.evaluate(AXE_JS), *(f"small text {t}" for t in page.evaluate(SMALL_TEXT_JS))]
 
 
 def test_approve_with_override_print_and_revoke(live_url, db, users, tmp_path):
@@ -129,3 +157,37 @@ def test_bulk_approve_twenty_ready_forms_and_confirm_a_hand_choice(live_url, db,
     with db() as session:
         states = {session.get(Form, f).state for f in [*ready, hand]}
     assert states == {"accounts_created"}
+
+
+def test_approver_screens_pass_axe_at_1366_and_at_200_percent_zoom(live_url, db, users):
+    """axe-core finds no serious or critical violation, no text is under 14 px, and the
+    queue and decide screens do not scroll sideways at 1366x768 or at 200% zoom (683 px)."""
+    chromium = _chromium()
+    axe = _axe_core()
+    from playwright.sync_api import sync_playwright
+
+    add_form(db, users, {1: "C1", 2: "C3"}, {1: "S1"})
+    hand = add_hand_chosen_form(db, users)
+    paths = ["/accounts/queue", f"/accounts/forms/{hand}", "/accounts?q=Smith"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for width, height, scale in ((1366, 768, 1), (683, 384, 2)):
+                page = browser.new_page(
+                    viewport={"width": width, "height": height},
+                    device_scale_factor=scale,
+                    bypass_csp=True,  # to inject axe-core
+                )
+                page.goto(f"{live_url}/login")
+                page.fill("input[name=username]", "approver1")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button[type=submit]")
+                for path in paths:
+                    page.goto(f"{live_url}{path}")
+                    assert _accessibility_problems(page, axe) == [], (width, path)
+                    wide = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+                    culprits = page.evaluate(WIDE_JS) if wide > 0 else []
+                    assert wide <= 0, (width, path, wide, culprits)
+                page.close()
+        finally:
+            browser.close()
