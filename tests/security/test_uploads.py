@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from intake.db.workflow import Batch, Page, Upload
 
 from .conftest import csrf_from
+from .hostile_files import a4_then_huge_pages, small_cropbox_huge_mediabox
 
 
 def _post(client, files, content_type: str | None = None):
@@ -53,6 +54,11 @@ DISGUISED = {
     "eps-as-jpg": (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "scan.jpg"),
     "docx-as-pdf": (_docx(), "form.pdf"),
     "pdf-late-header": (b"\x00" * 1100 + b"%PDF-1.4\n", "form.pdf"),
+    "html-with-pdf-header-inside": (
+        b"<!doctype html><title>%PDF-1.4</title><script>alert(1)</script>",
+        "form.pdf",
+    ),
+    "pdf-header-after-a-newline": (b"\n%PDF-1.4\n1 0 obj<<>>endobj\n", "form.pdf"),
     "text": (b"Dear parent, this is not a scan", "notes.txt"),
 }
 
@@ -168,6 +174,8 @@ BOMBS = {
     "png-200000x1": (lambda: bomb_png(200000, 1), "scan.png", "too small"),
     "tiff-5000-frames": (lambda: many_frame_tiff(5000), "scan.tif", "limit"),
     "pdf-12000pt-mediabox": (huge_mediabox_pdf, "scan.pdf", "too large"),
+    "pdf-a4-then-4600pt-pages": (a4_then_huge_pages, "scan.pdf", "page 2 of the PDF is 4600"),
+    "pdf-a4-cropbox-on-4600pt": (small_cropbox_huge_mediabox, "scan.pdf", "page 1 of the PDF"),
     "pdf-encrypted": (encrypted_pdf, "scan.pdf", "password-protected"),
     "pdf-truncated": (lambda: b"%PDF-1.4\n1 0 obj<</Type/Catalog", "scan.pdf", ""),
     "tiff-bogus-offsets": (
