@@ -66,10 +66,13 @@ AXE_JS = """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa',
 
 
 def _axe_core() -> Path:
-    """axe-core from npm (``npm install axe-core`` at the repo root, or INTAKE_AXE_CORE)."""
-    found = Path(os.environ.get("INTAKE_AXE_CORE", "node_modules/axe-core/axe.min.js"))
+    """axe-core from npm (``.ci/install`` puts it in node_modules/, or INTAKE_AXE_CORE)."""
+    default = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+    found = Path(os.environ.get("INTAKE_AXE_CORE", default))
     if not found.is_file():
-        pytest.skip("axe-core is not installed (npm install axe-core, or set INTAKE_AXE_CORE)")
+        from tests.conftest import service_missing  # type: ignore[import-not-found]
+
+        service_missing("axe-core is not installed (run .ci/install, or set INTAKE_AXE_CORE)")
     return found
 
 

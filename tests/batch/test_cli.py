@@ -17,6 +17,7 @@ from intake.cli import main
 from intake.config import Settings
 from intake.db.base import make_engine, make_session_factory
 from intake.db.workflow import AuditEntry, Batch, Form, Page, Upload
+from intake.storage import local_storage
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -87,7 +88,8 @@ def test_import_reads_the_files_and_prints_every_form(
         batch = session.get(Batch, report["id"])
         uploads = session.scalars(select(Upload).where(Upload.batch_id == batch.id)).all()
         # the originals kept unchanged, as the web upload keeps them
-        stored = {(cli_env.data_dir / "files" / u.storage_key).read_bytes() for u in uploads}
+        storage = local_storage(cli_env)
+        stored = {storage.get(u.storage_key) for u in uploads}
         assert stored == {p.read_bytes() for p in paths}
         actions = set(session.scalars(select(AuditEntry.action)))
         assert {"batch.upload", "form.created", "batch.processed"} <= actions

@@ -49,4 +49,4 @@ def test_a_page_over_the_renderer_limit_fails_and_the_original_stays(
         f"page {n} of the PDF needs more memory to render than the limit of 64 MB allows"
         for n in (1, 2)
     ]
-    assert batch_ctx.storage.path(upload.storage_key).read_bytes() == data
+    assert batch_ctx.storage.get(upload.storage_key) == data
