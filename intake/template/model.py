@@ -46,6 +46,20 @@ class FieldKind(StrEnum):
     SIGNATURE = "signature"
 
 
+class Purpose(StrEnum):
+    """What a field is for, which decides when a person is needed for it."""
+
+    #: decides the account: which children, who applies, the signature, the portal's email;
+    #: a person is needed when the decision is uncertain
+    DECIDES = "decides"
+    #: agrees with the school's record (names, tutor group, date, the tick): it weakens or
+    #: strengthens the match, and never replaces anything
+    CORROBORATES = "corroborates"
+    #: the parent's contact details: they corroborate when they agree with the record, and are
+    #: otherwise a change for the MIS, verified in a batch-wide list without holding the account
+    UPDATES = "updates"
+
+
 class _FieldBase(_Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
@@ -54,6 +68,8 @@ class _FieldBase(_Frozen):
     #: row number in ../shared/seed/form-fields.md that this field carries
     seed_field: int | None = None
     required: bool = False
+    #: stated for every field in the template's data
+    purpose: Purpose
     #: print the label above the field (child rows are labelled by their column headings)
     print_label: bool = True
 

@@ -26,6 +26,7 @@ FIELD = SignatureField(
     id="p1_signature_agree",
     label="Signature",
     party="parent1",
+    purpose="decides",
     kind=FieldKind.SIGNATURE,
     x=4.0,
     y=4.0,

@@ -20,6 +20,7 @@ FIELD = TickField(
     id="child1_has_account",
     label="Has an account",
     party="child1",
+    purpose="corroborates",
     kind=FieldKind.TICK,
     x=4.0,
     y=4.0,
