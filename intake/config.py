@@ -196,6 +196,9 @@ class Settings:
     #: a letter held for collection and not collected after this is listed as uncollected
     collection_uncollected_days: int = 14
     approval_four_eyes: bool = True  # approver may not be the uploader or last editor
+    #: a form whose every decision is certain goes to the approver as ready to approve, with no
+    #: reviewer step (``intake.review.straight_through``); off: every form goes to a reviewer
+    straight_through: bool = True
     initial_password_days: int = 21  # an unused initial password expires after this
     #: the web app is served over https (session cookie named ``__Host-session``); a local
     #: http demo on 127.0.0.1 leaves it off

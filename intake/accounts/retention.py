@@ -189,9 +189,10 @@ class WorkflowScanPurger:
         return list(rows)
 
     def purge_form(self, session: Session, form_id: str) -> list[str]:
-        from intake.db.workflow import Form, Page
+        from intake.db.workflow import Form, MisChange, Page
 
         keys: list[str] = []
+        session.execute(delete(MisChange).where(MisChange.form_id == form_id))
         for page in session.scalars(select(Page).where(Page.form_id == form_id)):
             keys += sorted({page.scan_key, page.image_key} - {""})
             page.scan_key = page.image_key = ""

@@ -4,6 +4,12 @@ Grouping is ``intake.reading.grouping``'s, the rule ``intake read`` and the benc
 keyed by (batch, identity), so assembling again (part-way through a batch, on a re-run, after a
 crash) finds the forms it made before. A form a person has started on is never overwritten; one
 nobody has touched is filled again when a page of it arrives later in the batch.
+
+When the batch is read to its end (``final``), a form whose every decision is certain goes
+straight through to the approver as checked, with no reviewer step and the reasons it was judged
+safe stored beside its proposal (``intake.review.straight_through``). Such a form counts as
+untouched: filled again (a late copy of it, a page read again), it goes back to review first and
+is judged again.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from sqlalchemy.orm import Session, object_session
 from intake import audit
 from intake.batch.context import BatchContext
 from intake.batch.doubt import doubt_score
-from intake.batch.proposal import MatchStatus, Proposal, proposal_to_json
+from intake.batch.proposal import MatchStatus, Proposal, proposal_from_json, proposal_to_json
 from intake.db.workflow import Batch, Form, FormState, Page, PageStatus, Upload
 from intake.fieldjson import field_from_json, field_to_json
 from intake.matching.confirm import apply_corrections
 from intake.reading.grouping import FormGroup, PageKey, group_pages
 from intake.reading.pages_to_forms import PageResult, form_problems
 from intake.reading.result import FieldRead, FormRead, PageRead, Problem
+from intake.review.straight_through import STRAIGHT_THROUGH, judge, went_straight_through
 from intake.template.load import template_for
 from intake.template.model import FormTemplate
 
@@ -49,8 +56,9 @@ def page_key(page: Page, templates: Mapping[str, FormTemplate]) -> PageKey:
     )
 
 
-def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
-    """Create or refresh the batch's forms from its pages; returns how many forms exist."""
+def assemble_forms(ctx: BatchContext, batch_id: str, *, final: bool = False) -> int:
+    """Create or refresh the batch's forms from its pages; returns how many forms exist.
+    ``final``: every page of the batch is read, so forms that need nobody go straight through."""
     with ctx.sessions() as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
@@ -77,6 +85,8 @@ def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
             ):
                 # a page of it, or another copy of it, arrived later in the batch
                 _fill_form(ctx, form, members, group.duplicate)
+            if final and form.state == FormState.REVIEW and _untouched(form):
+                _route(ctx, form)
         session.flush()
         count = len(list(session.scalars(select(Form.id).where(Form.batch_id == batch_id))))
         batch.forms_found = count
@@ -118,13 +128,61 @@ def _flagged(form: Form) -> bool:
 
 
 def _untouched(form: Form) -> bool:
-    """In review and nobody has changed, accepted or parked it: safe to fill again."""
+    """In review (or sent straight through) and nobody has changed, accepted or parked it:
+    safe to fill again."""
     return (
-        form.state == FormState.REVIEW
+        (form.state == FormState.REVIEW or went_straight_through(form))
         and form.last_edited_by is None
         and form.checked_by is None
         and not form.reason
     )
+
+
+def _back_to_review(form: Form, why: str) -> None:
+    """A form sent straight through that must be judged again goes back to the review queue."""
+    if not went_straight_through(form):
+        return
+    form.move_to(FormState.REVIEW)
+    form.proposed = {k: v for k, v in (form.proposed or {}).items() if k != STRAIGHT_THROUGH}
+    session = object_session(form)
+    if session is not None:
+        audit.record(
+            session,
+            actor_id=None,
+            action="form.straight_through_withdrawn",
+            object_type="form",
+            object_id=form.id,
+            detail={"why": why},
+        )
+
+
+def _route(ctx: BatchContext, form: Form) -> None:
+    """Send a form that needs nobody to the approver as checked, with the reasons in words."""
+    if not ctx.settings.straight_through:
+        return
+    template = _template_of(ctx, form)
+    values = {fid: field_from_json(data) for fid, data in (form.values or {}).items()}
+    verdict = judge(
+        template,
+        values,
+        form.problems or [],
+        proposal_from_json(form.proposed or {}),
+        ctx.settings.thresholds,
+    )
+    if not verdict.ready:
+        return
+    form.move_to(FormState.CHECKED)
+    form.proposed = {**(form.proposed or {}), STRAIGHT_THROUGH: list(verdict.safe_because)}
+    session = object_session(form)
+    if session is not None:
+        audit.record(
+            session,
+            actor_id=None,
+            action="form.straight_through",
+            object_type="form",
+            object_id=form.id,
+            detail={"reasons": len(verdict.safe_because)},
+        )
 
 
 def _in_other_batches(form: Form) -> bool:
@@ -146,6 +204,7 @@ def _in_other_batches(form: Form) -> bool:
         flagged = list(other.problems or [])
         if _untouched(other) and Problem.DUPLICATE_BATCH.value not in flagged:
             other.problems = [*flagged, Problem.DUPLICATE_BATCH.value]
+            _back_to_review(other, "duplicate_batch")
     return bool(others)
 
 
@@ -168,15 +227,20 @@ def _page_results(group: list[Page]) -> dict[int, PageResult]:
     return by_number
 
 
+def _template_of(ctx: BatchContext, form: Form) -> FormTemplate:
+    # a form only a person's assignment made may name no template: the school's usual one
+    return ctx.templates.get(f"{form.form_type}-v{form.template_version}") or template_for(
+        "", 0, fallback=ctx.settings.form_template
+    )
+
+
 def _fill_form(ctx: BatchContext, form: Form, group: list[Page], duplicate: bool) -> None:
+    _back_to_review(form, "filled_again")
     values: dict[str, FieldRead] = {}
     for page in sorted(group, key=lambda p: p.page_number):
         for fid, data in (page.fields or {}).items():
             values[fid] = field_from_json(data)
-    # a form only a person's assignment made may name no template: the school's usual one
-    template = ctx.templates.get(f"{form.form_type}-v{form.template_version}") or template_for(
-        "", 0, fallback=ctx.settings.form_template
-    )
+    template = _template_of(ctx, form)
     by_number = _page_results(group)
     # also marks the empty required fields in ``values``
     problems = form_problems(template, by_number, values, duplicate=duplicate)

@@ -83,7 +83,7 @@ def process_batch(
                 release(ctx.sessions, batch_id, owner, lease_s)
                 return BatchRun.MORE
         heartbeat()
-        forms = assemble_forms(ctx, batch_id)  # group, fill, match, score
+        forms = assemble_forms(ctx, batch_id, final=True)  # group, fill, match, score, route
     except LeaseLost:
         log.warning("batch %s: another worker took it over; stopping here", batch_id)
         return BatchRun.SKIPPED
@@ -197,9 +197,10 @@ def reprocess_page(ctx: BatchContext, page_id: str) -> None:
         batch = session.get(Batch, page.batch_id)
         if batch is not None and was_failed and page.status == PageStatus.READ:
             batch.pages_failed = max(0, batch.pages_failed - 1)
+        done = batch is not None and batch.status == BatchStatus.DONE
         session.commit()
         batch_id = page.batch_id
-    assemble_forms(ctx, batch_id)
+    assemble_forms(ctx, batch_id, final=done)
 
 
 def _start(ctx: BatchContext, batch_id: str) -> list[str] | None:

@@ -194,6 +194,24 @@ class Form(Base):
         self.state = check_transition(self.state, state).value
 
 
+class MisChange(Base):
+    """A person's verdict on a new contact detail a form carries (``intake.review.changes``):
+    the exact new value for the school's MIS, or "no change" (the record already says it)."""
+
+    __tablename__ = "mis_changes"
+    __table_args__ = (UniqueConstraint("form_id", "field_id", name="uq_mis_changes_form_field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"), index=True)
+    field_id: Mapped[str] = mapped_column(String(40))
+    contact_id: Mapped[str] = mapped_column(String(64))
+    #: "verified" (``value`` is the new value exactly) or "no_change"
+    status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text, default="")
+    verified_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Page(Base):
     __tablename__ = "pages"
     __table_args__ = (UniqueConstraint("upload_id", "index", name="uq_pages_upload_index"),)

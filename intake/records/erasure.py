@@ -46,7 +46,7 @@ from intake.db.accounts import (
 )
 from intake.db.records import LetterCollection, LetterDelivery, PurgedForm, SubjectExport
 from intake.db.roster import ContactRow, StudentRow
-from intake.db.workflow import Form, FormEdit, FormState, Page
+from intake.db.workflow import Form, FormEdit, FormState, MisChange, Page
 from intake.errors import WorkflowError
 from intake.records.file_retention import (
     EXPORTS_DIR,
@@ -213,6 +213,7 @@ def _erase_forms(session: Session, form_ids: list[str], now: datetime) -> list[F
         if session.get(PurgedForm, form.id) is None:
             session.add(PurgedForm(form_id=form.id, cause="erasure", purged_at=now))
     session.execute(delete(FormEdit).where(FormEdit.form_id.in_(form_ids)))
+    session.execute(delete(MisChange).where(MisChange.form_id.in_(form_ids)))
     session.execute(delete(RejectionLetter).where(RejectionLetter.form_id.in_(form_ids)))
     for decision in session.scalars(select(FormDecision).where(FormDecision.form_id.in_(form_ids))):
         decision.override_reason = decision.rejection_note = None

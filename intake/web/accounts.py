@@ -62,6 +62,7 @@ from intake.db.workflow import Batch, Form
 from intake.portal.outbox import open_counts
 from intake.review import service as review
 from intake.review.states import APPROVABLE_STATES, REJECTABLE_STATES, FormState
+from intake.review.straight_through import safe_reasons
 from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.decide_words import PlanWords
@@ -205,7 +206,9 @@ def decide(
     letters = session.scalars(
         select(RejectionLetter).where(RejectionLetter.form_id == form_id)
     ).all()
-    row_version = session.scalar(select(Form.row_version).where(Form.id == form_id))
+    stored = session.get(Form, form_id)
+    row_version = stored.row_version if stored is not None else None
+    safe = safe_reasons(stored) if stored is not None else ()
     session.rollback()  # the lock was only for a consistent read
     return render_template(
         "accounts/decide.html",
@@ -225,6 +228,7 @@ def decide(
         rejectable=REJECTABLE_STATES,
         reopenable=(FormState.CHECKED,),
         row_version=row_version,
+        safe=safe,
     ), status
 
 

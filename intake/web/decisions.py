@@ -32,6 +32,7 @@ from intake.db.workflow import Batch, Form
 from intake.errors import IntakeError
 from intake.review import service as review
 from intake.review.states import APPROVABLE_STATES
+from intake.review.straight_through import safe_reasons, went_straight_through
 from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.decide_words import PlanWords
@@ -83,6 +84,8 @@ class QueueRow:
     ready: bool
     four_eyes: str
     reviewer: str
+    #: why the batch judged it safe to skip the reviewer (empty unless it went straight through)
+    safe: tuple[str, ...]
     accounts: int  # applicants approval would give access
     letter: str  # the rejection reason the problems imply
 
@@ -120,10 +123,19 @@ def queue_row(
         codes=codes,
         ready=plan.ready and not refusal,
         four_eyes=refusal,
-        reviewer="checked by a reviewer" if form.checked_by else "no reviewer",
+        reviewer=_reviewer_words(form),
+        safe=safe_reasons(form),
         accounts=len(plan.grants),
         letter=suggested_code(i.code for i in plan.issues),
     )
+
+
+def _reviewer_words(form: Form) -> str:
+    if form.checked_by:
+        return "checked by a reviewer"
+    if went_straight_through(form):
+        return "straight through: no reviewer needed"
+    return "not reviewed yet"
 
 
 def waiting_rows(session: Session, ctx: AccountsContext, approver_id: str) -> list[QueueRow]:

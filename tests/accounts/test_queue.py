@@ -95,10 +95,18 @@ def test_bulk_decisions_respect_four_eyes_and_show_forms_without_a_reviewer(clie
     mine = add_form(db, users, {1: "C1"}, {1: "S1"}, by="approver1")
     straight = add_form(db, users, {1: "C4"}, {1: "S3"})
     with db() as session, session.begin():
-        session.get(Form, straight).state = "checked"  # straight through: no reviewer
+        form = session.get(Form, straight)
+        form.state, form.last_edited_by = "checked", None  # the batch sent it straight through
+        form.proposed = {**form.proposed, "straight_through": ["signed <twice>"]}
     client = client_as("approver1")
     page = client.get("/accounts/queue").get_data(as_text=True)
-    assert "no reviewer" in page and "You uploaded this batch" in page
+    assert "straight through: no reviewer needed" in page and "You uploaded this batch" in page
+    assert "Why no reviewer was needed" in page and "signed &lt;twice&gt;" in page
+    decide = client.get(f"/accounts/forms/{straight}").get_data(as_text=True)
+    assert "Sent straight through: no reviewer was needed" in decide
+    assert "signed &lt;twice&gt;" in decide
+    mine_page = client.get(f"/accounts/forms/{mine}").get_data(as_text=True)
+    assert "Sent straight through" not in mine_page
     token = csrf(client, "/accounts/queue")
     picked = {"csrf_token": token, "action": "approve", "form_id": [mine, straight]}
     assert client.post("/accounts/queue/apply", data=picked).status_code == 302

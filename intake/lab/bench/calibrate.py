@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from intake.config import Thresholds
 from intake.errors import IntakeError
-from intake.lab.bench.metrics import field_right
+from intake.lab.bench.metrics import field_right, wilson_upper
 from intake.lab.bench.run import read_form
 from intake.lab.samples.truth import FormTruth, load_truths
 from intake.reading.pipeline import ReadContext
@@ -50,8 +49,6 @@ MIN_ACCEPTED = 500
 NEVER = 1.0
 #: the general threshold, which judges blank fields whatever their kind
 BLANK = Thresholds().auto_accept_confidence
-#: the normal quantile of the Wilson bound (95 % two-sided)
-WILSON_Z = 1.96
 
 
 @dataclass(frozen=True)
@@ -86,16 +83,6 @@ class Row:
     @property
     def error_upper(self) -> float:
         return wilson_upper(self.wrong, self.accepted)
-
-
-def wilson_upper(wrong: int, n: int, z: float = WILSON_Z) -> float:
-    """Upper end of the Wilson score interval of a proportion ``wrong / n`` (1.0 for n = 0)."""
-    if n <= 0:
-        return 1.0
-    p = wrong / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return min(1.0, (centre + spread) / (1 + z * z / n))
 
 
 def accepted_at(item: Observation, threshold: float, blank_threshold: float = BLANK) -> bool:

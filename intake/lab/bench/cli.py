@@ -34,8 +34,11 @@ ROWS: tuple[tuple[str, str | None, str | None, bool], ...] = (
     ("auto-accepted fields wrong", "auto_accept_error_rate", None, True),
     ("... with the roster confirming", "pipeline_auto_accept_rate", None, True),
     ("... of those wrong", "pipeline_auto_accept_error_rate", None, True),
-    ("... forms needing no review", "pipeline_straight_through_rate", None, True),
-    ("forms needing no review", "straight_through_rate", None, True),
+    ("forms straight through to the approver", "straight_through_rate", None, True),
+    ("... accounts wrong among them (count)", "wrong_accounts", None, False),
+    ("signed signatures read as unsigned", "false_unsigned_rate", None, True),
+    ("empty tick boxes read as ticked", "false_tick_rate", None, True),
+    ("forms with no doubtful field (reader alone)", "reader_straight_through_rate", None, True),
     ("pages per second, all cores", "pages_per_sec_all_cores", None, False),
     ("peak memory (MB)", "peak_rss_mb", None, False),
 )

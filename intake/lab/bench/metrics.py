@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,20 @@ def score_form(
         )
         tally.missing_signatures[0] += flagged
         tally.missing_signatures[1] += 1
+
+
+#: the normal quantile of the Wilson bound (95 % two-sided)
+WILSON_Z = 1.96
+
+
+def wilson_upper(wrong: int, n: int, z: float = WILSON_Z) -> float:
+    """Upper end of the Wilson score interval of a proportion ``wrong / n`` (1.0 for n = 0)."""
+    if n <= 0:
+        return 1.0
+    p = wrong / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return min(1.0, (centre + spread) / (1 + z * z / n))
 
 
 def _ratio(part: float, whole: float, empty: float = 1.0) -> float:

@@ -21,6 +21,7 @@ from intake.engines.base import ALIGNED_PX_PER_MM, ALPHABETS
 from intake.engines.tesseract import TesseractEngine
 from intake.errors import EngineError
 from intake.lab.bench.metrics import Tally, line_accuracy, median, percentile, score_form, summarise
+from intake.lab.bench.straight import straight_through_figures
 from intake.lab.samples.truth import FormTruth, load_truths
 from intake.reading.align import aligned_page, homography_array
 from intake.reading.boxes import PageInk, page_ink
@@ -269,7 +270,8 @@ def _matching(
     """The roster-matching figures, and auto-acceptance over the whole pipeline: a field is
     also accepted when the school's records confirm it (``intake.matching.confirm``)."""
     from intake.lab.matching.bench import match_and_score
-    from intake.matching.confirm import on_record
+    from intake.matching.confirm import OnRecord, on_record
+    from intake.matching.proposals import FormMatch
     from intake.roster.csv_io import load_csv
 
     roster_path = directory / "roster.csv"
@@ -279,24 +281,25 @@ def _matching(
     reads = [o.form or FormRead(template.form_type, template.version, "", ()) for o in forms]
     report, index, matches = match_and_score(reads, [o.truth for o in forms], roster)
     tally = Tally()
-    straight = 0
+    judged: list[tuple[FormTruth, FormRead | None, FormMatch | None, OnRecord | None]] = []
     for outcome, read, match in zip(forms, reads, matches, strict=True):
         if outcome.form is None:
             score_form(tally, template, outcome.truth, None, ctx.thresholds.auto_accept_for)
+            judged.append((outcome.truth, None, None, None))
             continue
         records = on_record(read, match, index)
         corrected, confirmed = records.applied(read), records.confirmed
-        straight += not (
-            corrected.problems
-            or match.needs_review
-            or any(f.problems and fid not in confirmed for fid, f in corrected.fields.items())
-        )
+        judged.append((outcome.truth, read, match, records))
         score_form(
             tally, template, outcome.truth, corrected, ctx.thresholds.auto_accept_for, confirmed
         )
     summary = summarise(tally)
+    straight = straight_through_figures(template, judged, ctx.thresholds)
     report["pipeline_char_accuracy"] = summary["char_accuracy"]
-    report["pipeline_straight_through_rate"] = round(straight / max(1, len(forms)), 4)
+    report["pipeline_straight_through_rate"] = straight["straight_through_rate"]
+    report["straight_through"] = straight
+    for key in ("wrong_accounts", "false_unsigned_rate", "false_tick_rate"):
+        report[key] = straight[key]
     report["pipeline_auto_accept_rate"] = summary["auto_accept_rate"]
     report["pipeline_auto_accept_error_rate"] = summary["auto_accept_error_rate"]
     report["pipeline_auto_accept_by_group"] = summary["auto_accept_by_group"]
@@ -381,5 +384,10 @@ def run_bench(
                 "cores": usable_cores(),
             }
         )
+        reader_rate = report["straight_through_rate"]
         report.update(_matching(outcomes, directory, template, ctx))
+        if "straight_through" in report:
+            # forms reaching "ready to approve" with no reviewer; the reader's own figure beside
+            report["reader_straight_through_rate"] = reader_rate
+            report["straight_through_rate"] = report["straight_through"]["straight_through_rate"]
     return report

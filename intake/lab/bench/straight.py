@@ -1,0 +1,177 @@
+"""The straight-through figures of the benchmark, scored against the generator's truth.
+
+A form goes straight through when the product's own judgement (``intake.review.straight_through``)
+says so on what was read and matched. Among those forms, a *wrong account* is any of: a child
+linked to a student who is not the one written, an applicant matched to a contact who is not
+them, a form passed with a signature missing, an email accepted that is not the one written.
+Beside that, the two false alarms that hold forms back: a signed signature read as unsigned, and
+an empty tick box read as ticked. A form never read counts as held, and in no rate of false
+alarms. Each error rate carries its 95 % Wilson upper bound, and every figure is also given by
+scan kind (the scan of the form's first page: "colour", "grey", "bw", "photo").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from intake.batch.proposal import MatchStatus, Proposal, StoredCorrection
+from intake.config import Thresholds
+from intake.lab.bench.metrics import field_right, wilson_upper
+from intake.lab.samples.truth import FormTruth
+from intake.matching.confirm import OnRecord
+from intake.matching.proposals import FormMatch
+from intake.reading.result import FormRead
+from intake.reading.signatures import SIGNED
+from intake.reading.ticks import TICKED
+from intake.review.straight_through import judge
+from intake.template.model import CharField, FieldKind, FormTemplate
+
+
+def scan_kind(truth: FormTruth) -> str:
+    """How the form was scanned, from its first page's conditions."""
+    if not truth.pages:
+        return "unknown"
+    first = truth.pages[0]
+    if first.photo:
+        return "photo"
+    return next((c for c in first.conditions if c in ("colour", "grey", "bw")), "scan")
+
+
+@dataclass
+class _Counts:
+    forms: int = 0
+    straight: int = 0
+    wrong_accounts: int = 0
+    signed: int = 0
+    false_unsigned: int = 0
+    unsigned: int = 0
+    unsigned_passed: int = 0
+    empty_ticks: int = 0
+    false_ticks: int = 0
+    wrong: dict[str, int] = field(default_factory=dict)
+    #: why forms needed a person: each reason's count, to see what to fix next
+    held: dict[str, int] = field(default_factory=dict)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "forms": self.forms,
+            "straight_through": self.straight,
+            "straight_through_rate": _ratio(self.straight, self.forms),
+            "wrong_accounts": self.wrong_accounts,
+            "wrong_accounts_wilson95": round(wilson_upper(self.wrong_accounts, self.straight), 4),
+            "wrong_by_cause": dict(sorted(self.wrong.items())),
+            "signed_signatures": self.signed,
+            "false_unsigned_rate": _ratio(self.false_unsigned, self.signed),
+            "false_unsigned_wilson95": round(wilson_upper(self.false_unsigned, self.signed), 4),
+            "unsigned_signatures": self.unsigned,
+            "unsigned_passed": self.unsigned_passed,
+            "empty_ticks": self.empty_ticks,
+            "false_tick_rate": _ratio(self.false_ticks, self.empty_ticks),
+            "false_tick_wilson95": round(wilson_upper(self.false_ticks, self.empty_ticks), 4),
+            "held_by": dict(sorted(self.held.items(), key=lambda kv: -kv[1])[:12]),
+        }
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def proposal_of(read: FormRead, match: FormMatch, records: OnRecord) -> Proposal:
+    """The proposal the batch job stores (``intake.batch.wiring.default_matcher``)."""
+    corrected = {
+        fid: StoredCorrection(c.raw, read.fields[fid].raw, c.source, c.replaced)
+        for fid, c in records.corrections.items()
+    }
+    return Proposal(MatchStatus.OK, match, records.confirmed, corrected)
+
+
+def _wrong_causes(
+    template: FormTemplate, truth: FormTruth, read: FormRead, match: FormMatch
+) -> list[str]:
+    causes: list[str] = []
+    rows = {c.row: c.student_id for c in truth.children}
+    for child in match.children:
+        if child.student_id is not None and rows.get(child.row) != child.student_id:
+            causes.append("child_linked_wrongly")
+    contacts = {a.party: a.contact_id for a in truth.applicants}
+    for applicant in match.applicants:
+        if applicant.contact_id is not None and contacts.get(applicant.party) != (
+            applicant.contact_id
+        ):
+            causes.append("applicant_matched_wrongly")
+    parties = set(contacts)
+    for sig_id, present in truth.signatures.items():
+        if not present and template.field(sig_id).party in parties:
+            causes.append("unsigned_passed")
+    for _, spec in template.fields():
+        if isinstance(spec, CharField) and spec.kind is FieldKind.EMAIL and spec.party in parties:
+            got = read.fields.get(spec.id)
+            if got is not None and not field_right(spec, truth.fields.get(spec.id, ""), got):
+                causes.append("wrong_email_accepted")
+    return list(dict.fromkeys(causes))
+
+
+def straight_through_figures(
+    template: FormTemplate,
+    items: Iterable[tuple[FormTruth, FormRead | None, FormMatch | None, OnRecord | None]],
+    thresholds: Thresholds,
+) -> dict[str, Any]:
+    """``straight_through_rate``, ``wrong_accounts``, ``false_unsigned_rate`` and
+    ``false_tick_rate`` with their Wilson bounds, overall and ``by_scan``."""
+    overall = _Counts()
+    by_scan: dict[str, _Counts] = {}
+    for truth, read, match, records in items:
+        for counts in (overall, by_scan.setdefault(scan_kind(truth), _Counts())):
+            _score(counts, template, truth, read, match, records, thresholds)
+    out = overall.report()
+    out["by_scan"] = {kind: c.report() for kind, c in sorted(by_scan.items())}
+    return out
+
+
+def _score(
+    counts: _Counts,
+    template: FormTemplate,
+    truth: FormTruth,
+    read: FormRead | None,
+    match: FormMatch | None,
+    records: OnRecord | None,
+    thresholds: Thresholds,
+) -> None:
+    counts.forms += 1
+    if read is None or match is None or records is None:
+        return  # never read: no false alarm to count, and nothing went through
+    fields = read.fields
+    parties = {a.party for a in truth.applicants}
+    for sig_id, present in truth.signatures.items():
+        if template.field(sig_id).party not in parties:
+            continue
+        got = fields.get(sig_id)
+        signed = got is not None and got.value == SIGNED
+        if present:
+            counts.signed += 1
+            counts.false_unsigned += not signed
+        else:
+            counts.unsigned += 1
+    for tick_id, ticked in truth.ticks.items():
+        if not ticked:
+            got = fields.get(tick_id)
+            counts.empty_ticks += 1
+            counts.false_ticks += got is not None and got.value == TICKED
+    verdict = judge(
+        template, records.applied(read).fields, read.problems, proposal_of(read, match, records),
+        thresholds,
+    )  # fmt: skip
+    if not verdict.ready:
+        for reason in verdict.needs_person:
+            general = re.sub(r"\d+", "N", reason)
+            counts.held[general] = counts.held.get(general, 0) + 1
+        return
+    counts.straight += 1
+    causes = _wrong_causes(template, truth, records.applied(read), match)
+    counts.unsigned_passed += causes.count("unsigned_passed")
+    counts.wrong_accounts += bool(causes)
+    for cause in causes:
+        counts.wrong[cause] = counts.wrong.get(cause, 0) + 1
