@@ -14,7 +14,7 @@ live in ``mis_changes``; nothing here changes the roster, which comes only from 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -195,6 +195,30 @@ def verify(
         detail={"field": field_id, "status": status, "contact": change.contact_id},
     )
     return Change(**{**change.__dict__, "status": status, "value": value})
+
+
+def record_keyed_emails(
+    session: Session,
+    form: Form,
+    template: FormTemplate,
+    keyed: Mapping[str, str],
+    actor_id: str,
+) -> None:
+    """An email a reviewer keyed (``intake.review.keying``) is verified for the MIS too: its
+    change needs no second look. Emails the record already holds are no change."""
+    for change in form_changes(form, RosterFromDb(session), template):
+        if change.field_id not in keyed:
+            continue
+        row = session.scalar(
+            select(MisChange).where(
+                MisChange.form_id == form.id, MisChange.field_id == change.field_id
+            )
+        )
+        if row is None:
+            row = MisChange(form_id=form.id, field_id=change.field_id, contact_id=change.contact_id)
+            session.add(row)
+        row.status, row.verified_by, row.verified_at = VERIFIED, actor_id, utcnow()
+        row.value = str((form.values or {}).get(change.field_id, {}).get("value", ""))[:MAX_VALUE]
 
 
 def csv_rows(changes: Iterable[Change], verified_at: dict[tuple[str, str], str]) -> list[list[str]]:

@@ -29,7 +29,9 @@ from intake.db.workflow import Form, FormEdit
 from intake.errors import ConflictError, WorkflowError
 from intake.matching.index import RosterIndex
 from intake.review import choices
+from intake.review.changes import record_keyed_emails
 from intake.review.corrections import apply_corrections
+from intake.review.keying import AGREES_WITH_READING, check_keying
 from intake.review.states import Action, FormState, TransitionRefused, check_action
 from intake.staff.roles import Role
 from intake.template.load import template_for
@@ -136,17 +138,30 @@ def accept(
     *,
     row_version: int,
     corrections: Mapping[str, str] | None = None,
+    first_keyings: Mapping[str, str] | None = None,
 ) -> ActionResult:
-    """Save the corrections and confirm the form's values (it leaves the queue as checked)."""
+    """Save the corrections and confirm the form's values (it leaves the queue as checked).
+    A new email must be keyed (``intake.review.keying``): ``KeyingNeeded`` says what to type;
+    ``first_keyings`` are the reviewer's first keyings of emails that disagreed with the reading."""
     form = _load(session, form_id, row_version)
     _move(form, actor, Action.ACCEPT)
-    changed = apply_corrections(
-        session, form, ctx.template_of(form), corrections or {}, actor.user_id
-    )
+    template = ctx.template_of(form)
+    keyed = check_keying(form, template, corrections or {}, first_keyings or {})
+    # an email typed as it was read changes nothing; one keyed twice is the value
+    kept = {k: v for k, v in (corrections or {}).items() if keyed.how.get(k) != AGREES_WITH_READING}
+    changed = apply_corrections(session, form, template, kept, actor.user_id)
+    if keyed.how:
+        form.proposed = {
+            **(form.proposed or {}),
+            "keyed": {**((form.proposed or {}).get("keyed") or {}), **keyed.how},
+        }
+        record_keyed_emails(session, form, template, keyed.how, actor.user_id)
     form.checked_by = actor.user_id
     form.reason = ""
     # a child row nobody could link stays unlinked: the approver is told (CHILD_UNMATCHED)
-    detail = {"corrected": len(changed), "fields": list(changed)}
+    detail: dict[str, Any] = {"corrected": len(changed), "fields": list(changed)}
+    if keyed.how:
+        detail["keyed"] = [f"{fid}:{how}" for fid, how in sorted(keyed.how.items())]
     return _finish(
         session, actor, form, Action.ACCEPT, {**detail, "unlinked_rows": _unlinked_rows(form)}
     )

@@ -19,6 +19,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -39,6 +40,7 @@ from intake.db.workflow import Batch, Form, Page
 from intake.fieldjson import field_from_json
 from intake.reading.result import FieldRead
 from intake.review import service
+from intake.review.keying import KeyingNeeded
 from intake.review.states import QUEUE_STATES, Action, FormState, check_state
 from intake.staff.roles import Role
 from intake.template.load import template_for
@@ -274,8 +276,8 @@ def _row_version(payload: dict[str, Any]) -> int:
         abort(400)
 
 
-def _corrections(payload: dict[str, Any]) -> dict[str, str]:
-    values = payload.get("values")
+def _corrections(payload: dict[str, Any], name: str = "values") -> dict[str, str]:
+    values = payload.get(name)
     if not isinstance(values, dict):
         return {}
     return {str(k): v for k, v in values.items() if isinstance(v, str)}
@@ -306,14 +308,23 @@ def _done(result: service.ActionResult, message: str) -> Response:
 def accept(form_id: str) -> Response:
     """Save the corrections and confirm the form's values (it leaves the queue)."""
     payload = _payload()
-    result = service.accept(
-        db(),
-        _actor(),
-        _ctx(),
-        form_id,
-        row_version=_row_version(payload),
-        corrections=_corrections(payload),
-    )
+    try:
+        result = service.accept(
+            db(),
+            _actor(),
+            _ctx(),
+            form_id,
+            row_version=_row_version(payload),
+            corrections=_corrections(payload),
+            first_keyings=_corrections(payload, "first_keyings"),
+        )
+    except KeyingNeeded as exc:
+        db().rollback()
+        if request.is_json:
+            body = {"error": str(exc), "missing": exc.missing, "again": exc.again}
+            return make_response(jsonify(body), 422)
+        flash(str(exc), "error")
+        return redirect(url_for("review.screen", form_id=form_id))
     flask_session["last_accepted"] = form_id  # the review queue offers to undo it
     return _done(result, "Form accepted.")
 

@@ -18,6 +18,7 @@ from intake.fieldjson import field_from_json
 from intake.matching.normalise import year_of_tutor_group
 from intake.reading.doubt import doubt_reasons, is_doubtful, is_doubtful_char
 from intake.reading.result import FieldRead
+from intake.review.keying import blind_fields
 from intake.template.model import FormTemplate
 
 RESTRICTED = "restricted – refer"
@@ -41,6 +42,13 @@ WARNING_TEXT = {
     "duplicate_batch": "this family's form came in another batch too: check which one counts",
 }
 
+
+#: states in which an accept keys the new emails (the review screen hides their reading)
+KEYED_STATES = ("review", "held", "checked")
+BLIND_WHY = (
+    "a new email, not the one on record: type it from the form (the reading is hidden); it must "
+    "agree with the reading or with your second keying"
+)
 
 _PARTY_ORDER = {"parent1": 0, "parent2": 1, **{f"child{i}": 1 + i for i in range(1, 10)}}
 
@@ -94,6 +102,7 @@ def form_view(
     }
     confirmed = (form.proposed or {}).get("confirmed") or {}
     corrected = (form.proposed or {}).get("corrected") or {}
+    blind = set(blind_fields(form, template)) if form.state in KEYED_STATES else set()
     fields: list[dict[str, Any]] = []
     signatures: list[dict[str, Any]] = []
     ticks: list[dict[str, Any]] = []
@@ -144,6 +153,11 @@ def form_view(
             if read and not on_record
             else [],
         )
+        if spec.id in blind:
+            # a new email is typed from the crop, the reading hidden (``intake.review.keying``)
+            entry.update(
+                blind=True, value="", chars=[], doubtful=True, why=[BLIND_WHY], confidence=0.0
+            )
         fields.append(entry)
     fields.sort(key=lambda f: _PARTY_ORDER.get(f["party"], 9))
     return {

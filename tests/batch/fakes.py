@@ -116,7 +116,7 @@ def sample_values(form_no: int, *, doubtful: bool = True) -> dict[str, tuple[str
 
 def fake_matcher(form: FormRead) -> Proposal:
     """Child row 1 is student S1 (when a child is named); parent 1 is contact C1 with parental
-    responsibility and an address that differs from the record."""
+    responsibility, the email on record and an address that differs from the record."""
     name = form.fields.get("child1_name")
     candidate = Candidate(
         student_id="S1",
@@ -148,4 +148,5 @@ def fake_matcher(form: FormRead) -> Proposal:
         may_approve=True,
         approve_reasons=(),
     )
-    return Proposal(MatchStatus.OK, match)
+    # the email is the one on record (a new one would be keyed twice: tests/web/test_keying.py)
+    return Proposal(MatchStatus.OK, match, {"p1_email": "contact C1"})

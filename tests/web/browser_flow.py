@@ -104,12 +104,17 @@ def _matcher(settings: Settings, folder: Path) -> Any:
 
 
 @contextmanager
-def live_app(data_dir: Path, folder: Path) -> Iterator[LiveApp]:
-    """Migrated database, a reviewer account, job workers and waitress on a free port."""
+def live_app(data_dir: Path, folder: Path, *, straight_through: bool = False) -> Iterator[LiveApp]:
+    """Migrated database, a reviewer account, job workers and waitress on a free port.
+    ``straight_through`` off by default: the reviewer's flow wants every form in review."""
     from waitress.server import create_server
 
     # MFA has its own browser test (tests/staff/test_mfa_browser.py)
-    settings = load_settings(environ={"INTAKE_DATA_DIR": str(data_dir)}, mfa_required_roles=())
+    settings = load_settings(
+        environ={"INTAKE_DATA_DIR": str(data_dir)},
+        mfa_required_roles=(),
+        straight_through=straight_through,
+    )
     upgrade(settings.sqlalchemy_url)
     sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
     with sessions() as session:
@@ -154,6 +159,8 @@ class Figures:
     #: key presses spent on each form that needed no correction (the goal is 1)
     keys_clean_forms: list[int] = field(default_factory=list)
     keys_total: int = 0
+    #: new emails typed a second time (the first keying disagreed with the reading)
+    keyed_twice: int = 0
     seconds_per_form: list[float] = field(default_factory=list)
     #: from the Enter key to the next form on screen (the app's own share of the time)
     seconds_enter_to_next: list[float] = field(default_factory=list)
@@ -166,6 +173,7 @@ class Figures:
             f"forms reviewed: {self.forms}; key presses to accept a form needing no "
             f"correction: {clean}; corrected fields: {self.corrected_fields}, "
             f"{per_field:.1f} key presses per corrected field (typing the value + Tab); "
+            f"new emails keyed twice: {self.keyed_twice}; "
             f"total key presses {self.keys_total}; scripted reviewer "
             f"{mean:.2f} s per form (min {min(self.seconds_per_form, default=0):.2f}, "
             f"max {max(self.seconds_per_form, default=0):.2f}); Enter to next form on "
@@ -188,6 +196,26 @@ _DOUBTFUL_FIELDS = """() => Array.from(document.querySelectorAll("input[data-dou
       && !marks.slice(first, last + 1).includes(false) ? [first, last + 1] : null;
     return [input.name.slice(6), input.value, run];
   })"""
+
+
+_MOVED_OR_ASKED = """ref => { const el = document.getElementById('form-ref');
+  const banner = document.getElementById('banner');
+  return !el || el.textContent !== ref || (banner && !banner.hidden); }"""
+
+
+def _key_again_if_asked(page: Any, ref: str | None, serial: str, reader: Any, figures: Any) -> int:
+    """A new email whose first keying disagreed with the reading is typed again (the screen
+    cleared its box and focused it); returns the key presses it took."""
+    page.wait_for_function(_MOVED_OR_ASKED, arg=ref, timeout=15000)
+    banner = page.query_selector("#banner:not([hidden])")
+    if banner is None or "Type it again" not in (banner.text_content() or ""):
+        return 0
+    field_id = page.evaluate("() => document.activeElement.name.slice(6)")
+    truth = reader.truth_value(serial, field_id)
+    page.keyboard.type(truth)
+    page.keyboard.press("Enter")
+    figures.keyed_twice += 1
+    return len(truth) + 1
 
 
 def _keys_to_fix(page: Any, value: str, run: list[int] | None, truth: str) -> int:
@@ -278,6 +306,7 @@ def review_everything(
         shown = time.perf_counter()
         page.keyboard.press("Enter")
         keys += 1
+        keys += _key_again_if_asked(page, ref, serial, reader, figures)
         if last_fix < 0:
             figures.keys_clean_forms.append(keys)
         figures.keys_total += keys

@@ -61,9 +61,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 def settings(tmp_path: Path, database_url: str) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    # MFA off in the generic fixtures: tests/staff/test_mfa*.py sign in with the default
+    # MFA off in the generic fixtures: tests/staff/test_mfa*.py sign in with the default;
+    # straight-through off, so that fake forms wait for a reviewer
+    # (tests/batch/test_straight_through.py turns it on)
     return load_settings(
-        environ={"INTAKE_DATA_DIR": str(data_dir)}, database_url=database_url, mfa_required_roles=()
+        environ={"INTAKE_DATA_DIR": str(data_dir)},
+        database_url=database_url,
+        mfa_required_roles=(),
+        straight_through=False,
     )
 
 

@@ -107,3 +107,45 @@ def _hold_first_form_from_the_keyboard(page, url: str) -> str:
 def _serial(app, form_id: str) -> str:
     with app.sessions() as session:
         return session.get(Form, form_id).serial
+
+
+def test_forms_that_need_nobody_reach_the_approver_with_reasons(
+    tmp_path: Path, chromium_executable
+) -> None:
+    """Straight through on: the sample batch's certain forms skip the review queue and the
+    approver's queue and decide screen say why in words."""
+    from playwright.sync_api import sync_playwright
+
+    folder = sample_folder()
+    if folder is None:
+        pytest.skip("the sample scans (samples/) are not in this checkout")
+    files = sample_files(folder, FORMS)
+    with (
+        live_app(tmp_path / "data", folder, straight_through=True) as app,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        try:
+            sign_in(page, app.url)
+            upload_and_wait(page, app.url, files)
+            with app.sessions() as session:
+                forms = session.scalars(select(Form)).all()
+                straight = [f.id for f in forms if "straight_through" in (f.proposed or {})]
+                waiting = [f.id for f in forms if f.state == "review"]
+            assert straight and waiting, "the sample batch has forms of both kinds"
+            assert len(straight) + len(waiting) == FORMS
+            review_html = page.goto(f"{app.url}/review").text()
+            assert all(form_id not in review_html for form_id in straight)
+            page.goto(f"{app.url}/accounts/queue")
+            assert page.locator("text=straight through: no reviewer needed").count() == len(
+                straight
+            )
+            page.locator("summary", has_text="Why no reviewer was needed").first.click()
+            assert page.locator("details.safe[open] li").count() >= 4
+            page.goto(f"{app.url}/accounts/forms/{straight[0]}")
+            section = page.locator("#straight-through")
+            assert "Sent straight through" in section.text_content()
+            assert "signed (twice)" in section.text_content()
+        finally:
+            browser.close()

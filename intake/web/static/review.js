@@ -101,6 +101,11 @@
       input.value = visible(f.value);
       input.setAttribute("data-original", visible(f.value));
       input.spellcheck = false;
+      if (f.blind) {
+        input.setAttribute("data-blind", "1");
+        input.placeholder = "type the email as written";
+        input.autocomplete = "off";
+      }
       if (f.doubtful) { input.setAttribute("data-doubtful", "1"); } else { input.tabIndex = -1; }
       row.appendChild(input);
       var chars = el("div", "chars");
@@ -410,6 +415,7 @@
         if (!r.ok) {
           var error = new Error(data.error || ("The server said " + r.status));
           error.status = r.status;
+          error.data = data;
           throw error;
         }
         return data;
@@ -444,11 +450,40 @@
     post(template, body).then(function () { advance(message); }).catch(function (error) {
       busy = false;
       say("");
+      if (error.status === 422 && error.data && (error.data.again || error.data.missing)) {
+        keyAgain(error.data);
+      }
       showBanner(error.message, error.status === 409);
     });
   }
 
-  function accept() { act(urls.accept, { values: corrections() }, "Accepted."); }
+  // a new email that disagreed with the reading is typed a second time, the box cleared
+  function keyAgain(data) {
+    var first = null;
+    (data.again || []).concat(data.missing || []).forEach(function (id) {
+      var input = document.getElementById("v-" + id);
+      if (!input) { return; }
+      if ((data.again || []).indexOf(id) >= 0) {
+        input.setAttribute("data-first", input.value);
+        input.value = "";
+        input.placeholder = "type it again, from the form";
+      }
+      if (!first) { first = input; }
+    });
+    if (first) { first.focus(); }
+  }
+
+  function firstKeyings() {
+    var keyed = {};
+    Array.prototype.forEach.call(formEl.querySelectorAll("input[data-first]"), function (input) {
+      keyed[input.name.slice(6)] = input.getAttribute("data-first");
+    });
+    return keyed;
+  }
+
+  function accept() {
+    act(urls.accept, { values: corrections(), first_keyings: firstKeyings() }, "Accepted.");
+  }
 
   // withCodes: the reject dialog, where a coded reason (printed in the letter) is chosen and the
   // text is a note for the file; otherwise the text is the reason and must not be empty
