@@ -157,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
         portal,
         review,
         safeguarding,
+        verify,
     )
 
     for module in (
@@ -171,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         portal,
         collection,
         people,
+        verify,
     ):
         app.register_blueprint(module.bp)
 
