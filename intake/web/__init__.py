@@ -157,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
         portal,
         review,
         safeguarding,
+        term,
         verify,
     )
 
@@ -173,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         collection,
         people,
         verify,
+        term,
     ):
         app.register_blueprint(module.bp)
 

@@ -49,6 +49,7 @@ MATRIX: dict[str, str] = {
     "verify.group": "office",
     "verify.settle": "office",
     "verify.box_crop": "office",
+    "term.view": "office",
     "admin.staff_list": "admin",
     "admin.staff_create": "admin",
     "admin.staff_role": "admin",
