@@ -39,6 +39,8 @@ from intake.web.security import role_required
 bp = Blueprint("verify", __name__)
 
 MAX_TYPED_CHARS = 200
+#: characters shown either side of a doubtful one on its tile
+CONTEXT_CHARS = 6
 KIND_WORDS = {
     "name": "names",
     "text": "address lines",
@@ -126,6 +128,7 @@ def group(batch_id: str) -> str:
         items=items,
         by_char=key.by is groups.GroupBy.CHAR,
         max_typed=1 if key.by is groups.GroupBy.CHAR else MAX_TYPED_CHARS,
+        context=CONTEXT_CHARS,
     )
 
 
