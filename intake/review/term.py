@@ -22,12 +22,23 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from intake.db.accounts import PortalAccount
-from intake.db.workflow import AuditEntry, Batch, BatchStatus, Form, Page, PageStatus, StaffUser
+from intake.db.workflow import (
+    AuditEntry,
+    Batch,
+    BatchStatus,
+    Form,
+    FormEdit,
+    Page,
+    PageStatus,
+    StaffUser,
+)
 from intake.review.states import FormState
 
 #: a pause longer than this between two accepts is a break, not work on the second form
 IDLE_GAP_SECONDS = 600.0
 ACCEPT_ACTION = "form.accept"
+#: history rows of a roster choice (``intake.review.service``), not of a value typed
+CHOICE_PREFIX = "match:"
 #: forms looked at to say which checked ones are ready to approve
 MAX_READY_CHECKS = 1000
 
@@ -62,6 +73,7 @@ class ReviewerPace:
 
     username: str
     accepted: int
+    corrected: int  # field values this person changed (the form's history; choices aside)
     timed: int  # accepts that followed another within IDLE_GAP_SECONDS
     active_seconds: float
     per_hour: float | None  # None when no accept could be timed
@@ -145,7 +157,7 @@ def per_day(session: Session, since: datetime | None = None) -> tuple[DayCount, 
     return tuple(DayCount(d, forms[d], accounts[d]) for d in sorted(set(forms) | set(accounts)))
 
 
-def pace(username: str, times: Iterable[datetime]) -> ReviewerPace:
+def pace(username: str, times: Iterable[datetime], corrected: int = 0) -> ReviewerPace:
     """One reviewer's pace from the times of their accepts (any order)."""
     moments = sorted(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times)
     gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(moments)]
@@ -154,6 +166,7 @@ def pace(username: str, times: Iterable[datetime]) -> ReviewerPace:
     return ReviewerPace(
         username=username,
         accepted=len(moments),
+        corrected=corrected,
         timed=len(worked),
         active_seconds=round(active, 1),
         per_hour=round(len(worked) * 3600 / active, 1) if active > 0 else None,
@@ -172,12 +185,26 @@ def reviewer_paces(session: Session, since: datetime | None = None) -> tuple[Rev
     for actor_id, at in rows:
         if actor_id:
             times[actor_id].append(at)
+    edits = dict(
+        session.execute(
+            select(FormEdit.actor_id, func.count())
+            .where(
+                FormEdit.actor_id.in_(list(times)),
+                FormEdit.field_id.not_like(f"{CHOICE_PREFIX}%"),
+                *_since(FormEdit.at, since),
+            )
+            .group_by(FormEdit.actor_id)
+        ).all()
+    )
     names = dict(
         session.execute(
             select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(list(times)))
         ).all()
     )
-    paces = [pace(names.get(actor, actor[:8]), moments) for actor, moments in times.items()]
+    paces = [
+        pace(names.get(actor, actor[:8]), moments, edits.get(actor, 0))
+        for actor, moments in times.items()
+    ]
     return tuple(sorted(paces, key=lambda p: (-p.accepted, p.username)))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from intake import audit
-from intake.db.workflow import Batch, BatchStatus, Page, PageStatus, Upload
+from intake.db.workflow import Batch, BatchStatus, FormEdit, Page, PageStatus, Upload
 from intake.review import term
 from intake.review.states import FormState
 
@@ -67,6 +67,10 @@ def test_the_summary_counts_states_pages_batches_days_and_reviewers(
             session.add(
                 Page(batch_id=batch.id, upload_id=upload.id, index=index, status=status.value)
             )
+        for field_id in ("p1_surname", "match:child1"):  # a value typed, a roster choice
+            session.add(
+                FormEdit(form_id=second_checked, actor_id=users["office"], field_id=field_id)
+            )
         for form_id in (ids[FormState.CHECKED], second_checked):
             audit.record(
                 session,
@@ -101,6 +105,6 @@ def test_the_summary_counts_states_pages_batches_days_and_reviewers(
     ]
     assert sum(d.forms for d in summary.days) == 6
     assert summary.days[0].day == (START - timedelta(days=30)).date()
-    assert [(r.username, r.accepted) for r in summary.reviewers] == [("office1", 2)]
+    assert [(r.username, r.accepted, r.corrected) for r in summary.reviewers] == [("office1", 2, 1)]
     # counted from a day: the old form is left out
     assert recent.received == 5 and {s.state: s.count for s in recent.states}["review"] == 1

@@ -30,7 +30,9 @@ def test_office_and_approvers_see_where_the_term_stands(app, client_as, db_facto
         )
         assert 'Checked, waiting for an approver</a></td>\n      <td class="num">1<' in html
         assert "6 read · 0 blank · 0 not read" in html
-        assert '<td>office1</td>\n      <td class="num">1</td>' in html
+        assert (
+            '<td>office1</td>\n      <td class="num">1</td>\n      <td class="num">0</td>' in html
+        )
         assert 'href="/term"' in html  # in the navigation
     anonymous = app.test_client().get("/term")
     assert anonymous.status_code == 302 and "/login" in anonymous.location
