@@ -27,10 +27,11 @@ from intake.config import Settings
 from intake.db.accounts import FormDecision, PortalAccount
 from intake.db.workflow import Form, FormEdit
 from intake.errors import ConflictError, WorkflowError
+from intake.fieldjson import field_from_json, field_to_json
 from intake.matching.index import RosterIndex
-from intake.review import choices
+from intake.review import choices, verify
 from intake.review.changes import record_keyed_emails
-from intake.review.corrections import apply_corrections
+from intake.review.corrections import apply_corrections, editable_fields
 from intake.review.keying import AGREES_WITH_READING, check_keying
 from intake.review.states import Action, FormState, TransitionRefused, check_action
 from intake.staff.roles import Role
@@ -333,3 +334,64 @@ def choose_contact(
     choices.rematch(form, index, ctx.template_of(form), ctx.settings)
     _record_choice(session, actor, form, party, before, contact_id)
     return _finish(session, actor, form, Action.CHOOSE, {"target": party, "chosen": contact_id})
+
+
+def verify_in_group(
+    session: Session,
+    actor: Actor,
+    ctx: ReviewContext,
+    form_id: str,
+    *,
+    row_version: int,
+    field_id: str,
+    position: int | None,
+    typed: str | None,
+) -> ActionResult:
+    """Group verification of one item: box ``position`` of the field confirmed (``typed`` is
+    None) or corrected to ``typed``; with no position, the whole value confirmed or replaced by
+    ``typed``. Only a form waiting for review (``Action.VERIFY``); the field is put together
+    again, kept in the form's history when its value changes, and the form's doubt recomputed.
+    The person counts as the form's last editor (the four-eyes rule)."""
+    form = _load(session, form_id, row_version)
+    _move(form, actor, Action.VERIFY)
+    template = ctx.template_of(form)
+    values = dict(form.values or {})
+    if field_id not in editable_fields(template) or field_id not in values:
+        raise NotFoundError("That form has no such field to check.")
+    read = field_from_json(values[field_id])
+    thresholds = ctx.settings.thresholds
+    if position is None and typed is not None and typed.strip() != read.value:
+        changed = apply_corrections(session, form, template, {field_id: typed}, actor.user_id)
+        outcome = "corrected"
+    else:
+        if position is None:
+            settled = verify.confirm_value(read, thresholds)
+        else:
+            settled = verify.settle_char(read, position, typed, thresholds)
+        values[field_id] = field_to_json(settled)
+        form.values = values
+        form.last_edited_by = actor.user_id
+        changed = (field_id,) if settled.value != read.value else ()
+        if changed:
+            session.add(
+                FormEdit(
+                    form_id=form.id,
+                    actor_id=actor.user_id,
+                    field_id=field_id,
+                    old_value=read.value,
+                    new_value=settled.value,
+                )
+            )
+        if position is None:
+            outcome = "confirmed"
+        else:  # typing the character already read confirms it
+            same = settled.chars[position].char == read.chars[position].char
+            outcome = "confirmed" if same else "corrected"
+    verify.refresh_doubt(form, thresholds)
+    detail = {
+        "field": field_id,
+        "position": -1 if position is None else position,
+        "outcome": outcome,
+        "fields": list(changed),
+    }
+    return _finish(session, actor, form, Action.VERIFY, detail)

@@ -83,6 +83,7 @@ class Action(StrEnum):
     CORRECT = "correct"
     CHOOSE = "choose"
     UNDO_ACCEPT = "undo_accept"
+    VERIFY = "verify"
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,14 @@ RULES: dict[Action, ActionRule] = {
     ),
     Action.CHOOSE: ActionRule(
         _OPEN, None, Role.OFFICE, "choices can only change while the form is open"
+    ),
+    # group verification changes characters of many forms from one screen: only forms nobody
+    # has accepted or held yet, so a person's accept or research is never changed behind them
+    Action.VERIFY: ActionRule(
+        frozenset({FormState.REVIEW}),
+        None,
+        Role.OFFICE,
+        "only a form still waiting for review can be checked in a group",
     ),
 }
 

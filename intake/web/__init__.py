@@ -158,6 +158,8 @@ def _register_blueprints(app: Flask) -> None:
         portal,
         review,
         safeguarding,
+        term,
+        verify,
     )
 
     for module in (
@@ -173,6 +175,8 @@ def _register_blueprints(app: Flask) -> None:
         portal,
         collection,
         people,
+        verify,
+        term,
     ):
         app.register_blueprint(module.bp)
 

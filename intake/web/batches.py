@@ -25,6 +25,7 @@ from intake.errors import InputFileError
 from intake.web.database import db
 from intake.web.images import send_png
 from intake.web.security import role_required
+from intake.web.verify import group_counts
 
 bp = Blueprint("batches", __name__)
 
@@ -181,6 +182,7 @@ def show(batch_id: str) -> str:
         upload_names=upload_names,
         progress=progress_of(batch),
         rotations=ROTATIONS,
+        groups=group_counts(batch.id),
     )
 
 

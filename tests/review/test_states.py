@@ -29,6 +29,7 @@ EXPECTED: dict[Action, tuple[set[FormState], Role]] = {
     Action.CORRECT: (OPEN, Role.OFFICE),
     Action.CHOOSE: (OPEN, Role.OFFICE),
     Action.UNDO_ACCEPT: ({S.CHECKED}, Role.OFFICE),
+    Action.VERIFY: ({S.REVIEW}, Role.OFFICE),
 }
 RANK = [Role.OFFICE, Role.APPROVER, Role.ADMIN]
 CASES = [(a, s, r) for a in Action for s in FormState for r in Role]

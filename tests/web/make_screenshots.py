@@ -1,5 +1,5 @@
-"""Write the README pictures of the queue and the review screen, and print the review figures
-over the whole sample batch:
+"""Write the README pictures of the queue, the review screen, a character group and the term
+view, and print the review figures over the whole sample batch:
 
     .venv/bin/python -m tests.web.make_screenshots docs/images
 
@@ -45,9 +45,14 @@ def main(out: Path) -> int:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         sign_in(page, app.url)
         upload_and_wait(page, app.url, sample_files(folder, 100))
+        group = page.locator("#groups a[href*='verify?char=']").first.get_attribute("href")
+        page.goto(f"{app.url}{group}")
+        page.screenshot(path=str(out / "group-verification.png"))
         page.goto(f"{app.url}/review")
         page.screenshot(path=str(out / "review-queue.png"))
         review_everything(page, app.url, app.reader, figures, screenshot=out / "review-screen.png")
+        page.goto(f"{app.url}/term")
+        page.screenshot(path=str(out / "term-view.png"), full_page=True)
         browser.close()
     print("REVIEW FIGURES:", figures.report())
     return 0
