@@ -123,7 +123,13 @@ class Limits:
     #: factor while it is decoded, a PDF page is rendered at a lower dpi (A4 at 400 dpi is 15.5)
     reduce_above_megapixels: int = 16
     max_tiff_frames: int = 2000
+    #: PDF pages without images are rendered at this; pages with images at their images'
+    #: resolution, up to ``max_render_dpi``
     render_dpi: int = 200
+    max_render_dpi: int = 600
+    #: a PDF page that is one scanned image is read as that image, at its own resolution;
+    #: off, every page is rendered at ``render_dpi`` (the old way, kept for comparison)
+    pdf_native_images: bool = True
     page_timeout_s: int = 60
     #: address-space limit (RLIMIT_AS) of each pdfinfo and pdftoppm run: a page that needs
     #: more fails with a message naming the page, and the rest of the batch goes on

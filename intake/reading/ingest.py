@@ -8,6 +8,7 @@ is only ever opened for reading.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import warnings
@@ -19,12 +20,16 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from intake.config import Limits
-from intake.reading import poppler
+from intake.reading import pdfscan, poppler
 
 log = logging.getLogger(__name__)
 
 #: a scanned A4 page at 50 dpi is about 400x580 px; anything much smaller cannot hold a form
 MIN_PAGE_SIDE_PX = 300
+#: a rendered bi-tonal page: grey at or above this is paper, below it ink
+BITONAL_PAPER_LEVEL = 128
+#: a PDF page size is written to a hundredth of a point, so a 200 dpi scan may measure 199.9
+NATIVE_DPI_SLACK = 0.005
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,8 @@ class PageImage:
 
     index: int  # 0-based position in the file
     image: np.ndarray
-    dpi: float | None = None  # as the file states it (PDF: the render dpi); None if unknown
+    #: as the file states it (PDF: the embedded scan's, or the render dpi); None if unknown
+    dpi: float | None = None
     note: str = ""  # something the reviewer should know, e.g. a misleading file extension
 
 
@@ -141,8 +147,9 @@ def iter_pages(
 def _pdf_pages(
     path: Path, limits: Limits, note: str, skip: frozenset[int] = frozenset()
 ) -> Iterator[PageOrFailure]:
-    """Every page rendered by poppler, after every page's size has been checked; the pages
-    of ``skip`` are passed over without being rendered."""
+    """Every page, after every page's size has been checked: a scanned page as the image it
+    holds, at that image's resolution; any other page rendered by poppler at the resolution
+    of its finest image. The pages of ``skip`` are passed over without being decoded."""
     try:
         layout = poppler.inspect_pdf(path, limits)
         poppler.check_layout(layout, limits)
@@ -152,16 +159,76 @@ def _pdf_pages(
     if layout.encrypted:
         # owner-password-only PDFs open without a password; anything needing one fails above
         log.info("PDF is encrypted but opens without a password")
-    for index, size in enumerate(layout.sizes):
-        if index in skip:
-            continue
-        dpi = poppler.page_dpi(size, limits)
+    with pdfscan.open_scans(path) as scans:
+        for index, size in enumerate(layout.sizes):
+            if index in skip:
+                continue
+            plan = scans.plan(index) if limits.pdf_native_images else pdfscan.PagePlan()
+            try:
+                yield _pdf_page(path, index, size, plan, limits, note)
+            except poppler.PdfRefused as exc:  # one bad page must not stop the batch
+                yield PageFailure(index, str(exc))
+
+
+def _pdf_page(
+    path: Path,
+    index: int,
+    size: poppler.PdfPageSize,
+    plan: pdfscan.PagePlan,
+    limits: Limits,
+    note: str,
+) -> PageImage:
+    """One page of a PDF whose size was checked; ``PdfRefused`` saying why it cannot be read."""
+    number = index + 1
+    largest = plan.largest
+    if largest is not None and largest.megapixels > limits.max_image_megapixels:
+        raise poppler.PdfRefused(
+            f"the image on page {number} of the PDF is {largest.width_px}x{largest.height_px} "
+            f"px, over the limit of {limits.max_image_megapixels} megapixels; "
+            "scan at 200-300 dpi"
+        )
+    scan = plan.scan
+    if scan is not None and _taken_as_it_is(scan, limits):
         try:
-            rgb = poppler.render_page(path, index + 1, dpi, limits)
-        except poppler.PdfRefused as exc:  # one bad page must not stop the batch
-            yield PageFailure(index, str(exc))
-            continue
-        yield PageImage(index, rgb, float(dpi), note)
+            return _embedded_page(path, index, scan, plan.rotate, limits, note)
+        except poppler.PdfRefused as exc:
+            log.info("page %d: embedded image not taken (%s); rendering it", index, exc)
+    elif plan.why_rendered:
+        log.debug("page %d rendered: %s", index, plan.why_rendered)
+    wanted = pdfscan.render_dpi(plan, limits.render_dpi, limits.max_render_dpi)
+    dpi = poppler.page_dpi(size, limits, wanted)
+    rgb = poppler.render_page(path, number, dpi, limits)
+    if plan.bitonal:
+        # a bi-tonal scan rendered greys only at its pixels' edges: put it back as it was
+        paper = np.where(rgb.min(axis=2) >= BITONAL_PAPER_LEVEL, 255, 0).astype(np.uint8)
+        rgb = np.repeat(paper[:, :, None], 3, axis=2)
+    return PageImage(index, rgb, float(dpi), note)
+
+
+def _taken_as_it_is(scan: pdfscan.PlacedImage, limits: Limits) -> bool:
+    """A page's one image is the page as it is from ``render_dpi`` (the least the reader is
+    tuned for: a coarser scan is rendered up to it, as it always was) to the size a page needs
+    (a finer one is rendered down, within the renderer's memory limit)."""
+    fine_enough = scan.dpi[0] >= limits.render_dpi * (1 - NATIVE_DPI_SLACK)
+    return fine_enough and scan.megapixels <= limits.reduce_above_megapixels
+
+
+def _embedded_page(
+    path: Path, index: int, scan: pdfscan.PlacedImage, rotate: int, limits: Limits, note: str
+) -> PageImage:
+    """The page's one image, pixel for pixel, turned by the page's /Rotate."""
+    data = poppler.extract_image(path, index + 1, limits)
+    try:
+        with Image.open(io.BytesIO(data), formats=["PPM", "JPEG"]) as picture:
+            if picture.size != (scan.width_px, scan.height_px):
+                raise poppler.PdfRefused(f"page {index + 1}: the image decoded at another size")
+            rgb, factor = _bounded_rgb(picture, False, limits)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise poppler.PdfRefused(f"page {index + 1}: the image cannot be decoded") from exc
+    turns = (rotate // 90) % 4
+    if turns:
+        rgb = np.ascontiguousarray(np.rot90(rgb, -turns))  # /Rotate turns clockwise
+    return PageImage(index, rgb, scan.dpi[0] / factor, note)
 
 
 # --- images ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The one doorway to poppler (``pdfinfo``, ``pdftoppm``) for uploaded PDFs.
+"""The one doorway to poppler (``pdfinfo``, ``pdftoppm``, ``pdfimages``) for uploaded PDFs.
 
 Uploaded PDFs are hostile until shown otherwise, so this module looks before it renders:
 ``inspect_pdf`` asks ``pdfinfo -box`` for the size of *every* page (a 1 KB file with an A4 first
@@ -169,15 +169,15 @@ def _read_ppm(path: Path) -> np.ndarray:
     return pixels.reshape(height, width, 3)
 
 
-def page_dpi(size: PdfPageSize, limits: Limits) -> int:
-    """``limits.render_dpi``, or less for a page larger than ``limits.reduce_above_megapixels``
-    at that resolution (an A3 sheet, say): a page never needs more pixels than that."""
-    megapixels = size.megapixels(limits.render_dpi)
+def page_dpi(size: PdfPageSize, limits: Limits, wanted: int | None = None) -> int:
+    """``wanted`` (default ``limits.render_dpi``), or less for a page larger than
+    ``limits.reduce_above_megapixels`` at that resolution (an A3 sheet, say): a page never
+    needs more pixels than that."""
+    dpi = wanted or limits.render_dpi
+    megapixels = size.megapixels(dpi)
     if megapixels <= limits.reduce_above_megapixels:
-        return limits.render_dpi
-    return max(
-        1, math.floor(limits.render_dpi * math.sqrt(limits.reduce_above_megapixels / megapixels))
-    )
+        return dpi
+    return max(1, math.floor(dpi * math.sqrt(limits.reduce_above_megapixels / megapixels)))
 
 
 def render_page(path: Path, number: int, dpi: int, limits: Limits) -> np.ndarray:
@@ -207,3 +207,32 @@ def render_page(path: Path, number: int, dpi: int, limits: Limits) -> np.ndarray
             raise PdfRefused(
                 f"page {number} of the PDF could not be rendered; it may be damaged"
             ) from exc
+
+
+def extract_image(path: Path, number: int, limits: Limits) -> bytes:
+    """The one image of page ``number`` (1-based) as ``pdfimages`` writes it: a JPEG as it is
+    stored, any other image (CCITT G4, JBIG2, Flate...) decoded to PBM (1 bit) or PPM. Run
+    under the renderer's memory limit and the page timeout; ``PdfRefused`` saying why."""
+    with tempfile.TemporaryDirectory(prefix="intake-extract-") as folder:
+        root = Path(folder) / "image"
+        args = ["pdfimages", "-j", "-f", str(number), "-l", str(number), str(path), str(root)]
+        try:
+            done = _run(args, limits)
+        except subprocess.TimeoutExpired as exc:
+            raise PdfRefused(
+                f"the image on page {number} of the PDF took longer than "
+                f"{limits.page_timeout_s} s to decode"
+            ) from exc
+        if _ran_out_of_memory(done.stderr):
+            log.warning("pdfimages hit the %d MB memory limit", limits.renderer_memory_mb)
+            raise PdfRefused(
+                f"the image on page {number} of the PDF needs more memory to decode than the "
+                f"limit of {limits.renderer_memory_mb} MB allows"
+            )
+        written = sorted(Path(folder).iterdir())
+        if done.returncode != 0 or len(written) != 1:
+            log.warning(
+                "page %d: pdfimages exited %d, %d files", number, done.returncode, len(written)
+            )
+            raise PdfRefused(f"the image on page {number} of the PDF could not be decoded")
+        return written[0].read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,7 @@ from intake.lab.bench.metrics import (
     edit_distance,
     line_accuracy,
     percentile,
+    scan_kind,
     score_form,
     summarise,
 )
@@ -101,6 +103,35 @@ def test_a_form_never_read_counts_as_wrong() -> None:
     assert report["signature_missing_recall"] == 1.0
 
 
+def test_characters_read_in_empty_fields_count_as_stray() -> None:
+    truth = _truth({"child1_name": "TOM SMITH"}, {})
+    form = FormRead(
+        TEMPLATE.form_type,
+        TEMPLATE.version,
+        "F00042",
+        (),
+        fields={
+            "child1_name": _read("child1_name", "TOM SMITH", "TOM SMITH"),
+            "child2_name": _read("child2_name", "I L", "I L"),
+            "p2_forename": _read("p2_forename", "", ""),
+        },
+    )
+    tally = Tally()
+    score_form(tally, TEMPLATE, truth, form, 0.9)
+    report = summarise(tally)
+    assert (report["stray_chars"], report["stray_fields"]) == (2, 1)
+    assert report["char_accuracy"] == round(1 - 3 / 10, 4)  # "I L" against one empty box
+
+
+def test_scan_kind_names_black_and_white_pdfs_apart() -> None:
+    def kind(*pages: PageTruth) -> str:
+        return scan_kind(dataclasses.replace(_truth({}, {}), pages=pages))
+
+    assert kind(PageTruth(1, "f-p1.pdf", conditions=("bw", "300dpi", "pdf_ccitt_g4"))) == "bw_pdf"
+    assert kind(PageTruth(1, "f-p1.png", conditions=("bw", "200dpi"))) == "bw"
+    assert kind(PageTruth(1, "f-p1.jpg", 0, True, None, ("colour", "photo"))) == "photo"
+
+
 def _write_form(
     folder: Path, page1: dict[str, str], page2: dict[str, str], signatures: dict[str, bool]
 ) -> None:
@@ -147,6 +178,14 @@ def test_run_bench_on_a_tiny_set(tmp_path: Path) -> None:
     ):
         assert key in report
     assert "character accuracy" in format_table(report)
+    assert report["by_scan_kind"] == {
+        "unknown": {
+            "forms": 1,
+            "char_accuracy": report["char_accuracy"],
+            "stray_chars": report["stray_chars"],
+            "stray_fields": report["stray_fields"],
+        }
+    }
 
 
 class _RecordingLines:

@@ -4,7 +4,8 @@ wrong accounts among them by cause, false "unsigned" and false ticks, with Wilso
 from __future__ import annotations
 
 from intake.config import Thresholds
-from intake.lab.bench.straight import scan_kind, straight_through_figures
+from intake.lab.bench.metrics import scan_kind
+from intake.lab.bench.straight import straight_through_figures
 from intake.lab.samples.truth import ApplicantTruth, ChildTruth, FormTruth, PageTruth
 from intake.matching.applicants import ApplicantMatch, Outcome
 from intake.matching.children import ChildMatch

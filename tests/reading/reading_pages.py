@@ -88,7 +88,7 @@ def _normalise(glyph: np.ndarray) -> np.ndarray:
     ink = glyph < 160
     ys, xs = np.nonzero(ink)
     if ys.size == 0:
-        return np.zeros((20, 16), np.float32)
+        return np.zeros((20, 20), np.float32)
     crop = (255 - glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]).astype(np.float32)
     h, w = crop.shape
     side = max(h, w)

@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from intake.config import Limits
 from intake.errors import InputFileError
 from intake.lab.samples.cli import samples
 from intake.lab.samples.generate import generate_samples
 from intake.lab.samples.handwriting import fonts_in
+from intake.lab.samples.truth import load_truths
+from intake.reading.ingest import PageImage, iter_pages
 
 from .helpers import options
 
@@ -66,3 +71,40 @@ def test_a_smaller_run_leaves_no_stale_forms(tmp_path: Path, small_roster_csv: P
     assert not (tmp_path / "form-0009-p1.jpg").exists()
     assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
     assert (tmp_path / "form-0001.json").is_file()
+
+
+def test_black_and_white_scans_go_out_as_g4_pdfs_in_and_out_of_the_batch(
+    tmp_path: Path, small_roster_csv: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["--count", "3", "--seed", "11", "--dpi", "100", "--workers", "1", "--batch-pdf"]
+    args += ["--bw-pdf-share", "1", "--roster", str(small_roster_csv), "--out", str(out)]
+    result = CliRunner().invoke(samples, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["bw_pdf_share"] == 1.0
+    assert "--bw-pdf-share 1 " in (out / "README.md").read_text("utf-8")
+    truths = load_truths(out)
+    bw = [t for t in truths if t.pages[0].conditions[0] == "bw"]
+    assert [t.form_id for t in bw] == ["form-0001", "form-0003"]
+    limits = Limits()
+    for truth in bw:
+        for page in truth.pages:
+            assert page.file.endswith(".pdf") and "pdf_ccitt_g4" in page.conditions
+            with pikepdf.open(out / page.file) as pdf:
+                (image,) = pdf.pages[0].obj.Resources.XObject.values()
+                assert (image.Filter, int(image.BitsPerComponent)) == ("/CCITTFaxDecode", 1)
+            (alone,) = list(iter_pages(out / page.file, limits))
+            in_batch = next(
+                item
+                for item in iter_pages(out / "batch.pdf", limits)
+                if item.index == page.batch_index
+            )
+            assert isinstance(alone, PageImage) and isinstance(in_batch, PageImage)
+            assert np.array_equal(alone.image, in_batch.image)
+            assert set(np.unique(alone.image).tolist()) == {0, 255}
+
+
+def test_a_share_of_pdfs_outside_0_to_1_is_refused(tmp_path: Path, small_roster_csv: Path) -> None:
+    with pytest.raises(InputFileError, match=r"--bw-pdf-share 1.5 is out of range"):
+        generate_samples(options(tmp_path, small_roster_csv, bw_pdf_share=1.5))

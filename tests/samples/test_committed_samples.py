@@ -32,6 +32,8 @@ def test_first_forms_of_the_committed_samples_regenerate(tmp_path: Path) -> None
         batch_pdf=manifest["batch"] is not None,
         dpi=int(manifest["dpi"]),
         workers=1,
+        # sets made before black and white went out as G4 PDFs have none
+        bw_pdf_share=float(manifest.get("bw_pdf_share", 0.0)),
     )
     made = generate_samples(options)
     for truth in made.truths:

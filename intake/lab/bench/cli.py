@@ -12,12 +12,14 @@ import click
 from intake.config import load_settings
 from intake.errors import IntakeError
 from intake.lab.bench.run import BenchOptions, run_bench
+from intake.lab.samples.scan import BW_PDF_SHARE
 from intake.reading.cli import ENGINES, make_context
 from intake.reading.pipeline import ReadContext
 
 #: rows of the printed table: (label, reader's key, Tesseract's key, is a share shown as %)
 ROWS: tuple[tuple[str, str | None, str | None, bool], ...] = (
     ("character accuracy", "char_accuracy", None, True),
+    ("characters read in empty fields", "stray_chars", None, False),
     (
         "characters, lines of baseline forms",
         "char_accuracy_as_lines_on_baseline_forms",
@@ -64,6 +66,11 @@ def format_table(report: dict[str, Any]) -> str:
         )
     for group, value in report["field_accuracy"].items():
         lines.append(f"{'field accuracy: ' + group:34} {_cell(value, True):>12}")
+    for kind, figures in report.get("by_scan_kind", {}).items():
+        lines.append(
+            f"{'characters, ' + kind + ' scans':34} {_cell(figures['char_accuracy'], True):>12}"
+            f"   {figures['forms']} forms, {figures['stray_chars']} in empty fields"
+        )
     lines.append(
         f"{'tesseract, whole page (s, median)':34} {'':>12} "
         f"{report['tesseract_whole_page_sec_median']:>12}"
@@ -108,6 +115,13 @@ def _context(engine: str | None) -> ReadContext:
     show_default=True,
     help="Forms whose crops plain Tesseract also reads (it is slow).",
 )
+@click.option(
+    "--bw-pdf-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=BW_PDF_SHARE,
+    show_default=True,
+    help="Share of generated black-and-white scans sent as CCITT G4 PDFs.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench(
     count: int,
@@ -117,6 +131,7 @@ def bench(
     samples: Path | None,
     engine: str | None,
     baseline_forms: int,
+    bw_pdf_share: float,
     as_json: bool,
 ) -> None:
     """Measure reading accuracy and speed on a labelled set, beside plain Tesseract."""
@@ -134,6 +149,7 @@ def bench(
         samples=samples,
         engine=engine,
         baseline_forms=baseline_forms,
+        bw_pdf_share=bw_pdf_share,
     )
     try:
         report = run_bench(options, partial(_context, engine), TesseractEngine())

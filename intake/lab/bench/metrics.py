@@ -3,6 +3,8 @@
 * Character accuracy: 1 - CER over the box strings of every character field with something
   written in it (truth or read), edit distance summed over fields, divided by truth characters.
 * Field accuracy: the normalised value read equals the truth's, normalised the same way.
+* Stray characters: characters read in character fields the parent left empty (box outlines or
+  specks taken for writing).
 * Auto-accept: a field with no problems and a confidence at or above the threshold; its error
   rate is the share of those fields whose value is wrong.
 """
@@ -69,6 +71,8 @@ class Tally:
     accepted_by_group: dict[str, list[int]] = field(default_factory=dict)  # the same per group
     forms_straight_through: int = 0
     forms: int = 0
+    stray_chars: int = 0  # characters read in fields left empty
+    stray_fields: int = 0  # fields left empty that read as something
 
 
 def field_right(spec: CharField, truth_text: str, read: FieldRead) -> bool:
@@ -101,6 +105,9 @@ def score_form(
             got = read.raw if read else ""
             if not truth_text.strip() and not got.strip():
                 continue
+            if not truth_text.strip():
+                tally.stray_chars += len(got.replace(" ", ""))
+                tally.stray_fields += 1
             tally.char_errors += edit_distance(box_string(truth_text), box_string(got))
             tally.char_total += max(1, len(box_string(truth_text)))
             right = read is not None and field_right(spec, truth_text, read)
@@ -178,7 +185,20 @@ def summarise(tally: Tally) -> dict[str, object]:
             for group, (accepted, wrong, total) in sorted(tally.accepted_by_group.items())
         },
         "fields_scored": tally.accepted[2],
+        "stray_chars": tally.stray_chars,
+        "stray_fields": tally.stray_fields,
     }
+
+
+def scan_kind(truth: FormTruth) -> str:
+    """How a form was captured: "photo", or the scan's colour mode ("bw", "grey", "colour"),
+    with "_pdf" when its pages came as PDF files."""
+    if any(page.photo for page in truth.pages):
+        return "photo"
+    first = truth.pages[0] if truth.pages else None
+    mode = first.conditions[0] if first and first.conditions else "unknown"
+    as_pdf = any(page.file.lower().endswith(".pdf") for page in truth.pages)
+    return f"{mode}_pdf" if as_pdf else mode
 
 
 def line_accuracy(pairs: Iterable[tuple[str, str]]) -> float:

@@ -20,8 +20,17 @@ import numpy as np
 from intake.engines.base import ALIGNED_PX_PER_MM, ALPHABETS
 from intake.engines.tesseract import TesseractEngine
 from intake.errors import EngineError
-from intake.lab.bench.metrics import Tally, line_accuracy, median, percentile, score_form, summarise
+from intake.lab.bench.metrics import (
+    Tally,
+    line_accuracy,
+    median,
+    percentile,
+    scan_kind,
+    score_form,
+    summarise,
+)
 from intake.lab.bench.straight import straight_through_figures
+from intake.lab.samples.scan import BW_PDF_SHARE
 from intake.lab.samples.truth import FormTruth, load_truths
 from intake.reading.align import aligned_page, homography_array
 from intake.reading.boxes import PageInk, page_ink
@@ -52,6 +61,8 @@ class BenchOptions:
     baseline_forms: int = 10  # forms whose crops Tesseract also reads (0: none)
     whole_page_pages: int = WHOLE_PAGE_SAMPLE  # pages Tesseract reads whole, for speed
     generate_workers: int = 2
+    #: black-and-white scans sent as CCITT G4 PDFs, as most copiers send them
+    bw_pdf_share: float = BW_PDF_SHARE
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ def sample_set(options: BenchOptions) -> Iterator[Path]:
                 fonts=options.fonts,
                 glyphs=options.glyphs,
                 workers=options.generate_workers,
+                bw_pdf_share=options.bw_pdf_share,
             )
         )
         yield out
@@ -306,6 +318,26 @@ def _matching(
     return report
 
 
+def by_scan_kind(
+    outcomes: list[FormOutcome], template: FormTemplate, ctx: ReadContext
+) -> dict[str, dict[str, Any]]:
+    """Character accuracy and stray characters for each way the forms were captured."""
+    tallies: dict[str, Tally] = {}
+    for outcome in outcomes:
+        tally = tallies.setdefault(scan_kind(outcome.truth), Tally())
+        score_form(tally, template, outcome.truth, outcome.form, ctx.thresholds.auto_accept_for)
+    return {
+        kind: {
+            "forms": tally.forms,
+            "char_accuracy": summary["char_accuracy"],
+            "stray_chars": tally.stray_chars,
+            "stray_fields": tally.stray_fields,
+        }
+        for kind, tally in sorted(tallies.items())
+        for summary in [summarise(tally)]
+    }
+
+
 def run_bench(
     options: BenchOptions, factory: Callable[[], ReadContext], line_engine: Any
 ) -> dict[str, Any]:
@@ -325,6 +357,7 @@ def run_bench(
         page_seconds = [s for o in outcomes for s in o.page_seconds]
         cpu_seconds = [s for o in outcomes for s in o.page_cpu_seconds]
         report: dict[str, Any] = summarise(tally)
+        report["by_scan_kind"] = by_scan_kind(outcomes, template, ctx)
         report.update(
             {
                 "sec_per_page_median": round(median(page_seconds), 4),

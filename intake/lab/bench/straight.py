@@ -7,7 +7,7 @@ them, a form passed with a signature missing, an email accepted that is not the 
 Beside that, the two false alarms that hold forms back: a signed signature read as unsigned, and
 an empty tick box read as ticked. A form never read counts as held, and in no rate of false
 alarms. Each error rate carries its 95 % Wilson upper bound, and every figure is also given by
-scan kind (the scan of the form's first page: "colour", "grey", "bw", "photo").
+scan kind (``metrics.scan_kind``: "colour", "grey", "bw", "bw_pdf", "photo").
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from intake.batch.proposal import MatchStatus, Proposal, StoredCorrection
 from intake.config import Thresholds
-from intake.lab.bench.metrics import field_right, wilson_upper
+from intake.lab.bench.metrics import field_right, scan_kind, wilson_upper
 from intake.lab.samples.truth import FormTruth
 from intake.matching.confirm import OnRecord
 from intake.matching.proposals import FormMatch
@@ -28,16 +28,6 @@ from intake.reading.signatures import SIGNED
 from intake.reading.ticks import TICKED
 from intake.review.straight_through import judge
 from intake.template.model import CharField, FieldKind, FormTemplate
-
-
-def scan_kind(truth: FormTruth) -> str:
-    """How the form was scanned, from its first page's conditions."""
-    if not truth.pages:
-        return "unknown"
-    first = truth.pages[0]
-    if first.photo:
-        return "photo"
-    return next((c for c in first.conditions if c in ("colour", "grey", "bw")), "scan")
 
 
 @dataclass

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from intake.lab.samples.generate import SampleOptions, generate_samples
+from intake.lab.samples.scan import BW_PDF_SHARE
 from intake.progress import TerminalProgress
 
 
@@ -61,6 +62,13 @@ from intake.progress import TerminalProgress
     help="Scan resolution for every form. Default: 200, 240 or 300 per form.",
 )
 @click.option(
+    "--bw-pdf-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=BW_PDF_SHARE,
+    show_default=True,
+    help="Share of black-and-white scans sent as bi-tonal 300 dpi CCITT G4 PDFs, as copiers do.",
+)
+@click.option(
     "--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Processes to use."
 )
 def samples(
@@ -72,6 +80,7 @@ def samples(
     out: Path,
     batch_pdf: bool,
     dpi: int | None,
+    bw_pdf_share: float,
     workers: int,
 ) -> None:
     """Fill forms for families of the roster as parents do, then simulate the scan."""
@@ -85,6 +94,7 @@ def samples(
         batch_pdf=batch_pdf,
         dpi=dpi,
         workers=workers,
+        bw_pdf_share=bw_pdf_share,
     )
     result = generate_samples(options, TerminalProgress())
     with_problems = sum(1 for t in result.truths if t.problems)

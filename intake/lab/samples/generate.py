@@ -26,13 +26,20 @@ from faker import Faker
 
 from intake.config import School
 from intake.errors import InputFileError
-from intake.lab.samples.batch import BatchEntry, write_batch_pdf
+from intake.lab.samples.batch import BatchEntry, page_pdf, write_batch_pdf
 from intake.lab.samples.draw import Writer, draw_page
 from intake.lab.samples.fill import fill_form
 from intake.lab.samples.handwriting import default_fonts, font_hand, fonts_in, glyph_hand
 from intake.lab.samples.pen import random_pen
 from intake.lab.samples.readme import samples_readme
-from intake.lab.samples.scan import blank_back, choose_scan, photo_page, scan_page
+from intake.lab.samples.scan import (
+    BW_PDF_DPI,
+    BW_PDF_SHARE,
+    blank_back,
+    choose_scan,
+    photo_page,
+    scan_page,
+)
 from intake.lab.samples.truth import FormTruth, PageTruth
 from intake.progress import NullProgress, Progress
 from intake.roster.model import Family, Roster
@@ -68,6 +75,9 @@ class SampleOptions:
     dpi: int | None = None
     workers: int = 2
     template: str = "parent-portal-v1"
+    #: share of black-and-white copier scans sent as bi-tonal 300 dpi CCITT G4 PDFs (one per
+    #: page), as copiers e-mail them; the rest stay 1-bit PNGs at the drawn resolution
+    bw_pdf_share: float = BW_PDF_SHARE
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,7 @@ def command_line(options: SampleOptions) -> str:
         parts.append(f"--glyphs {options.glyphs}")
     if options.roster:
         parts.append(f"--roster {options.roster}")
+    parts.append(f"--bw-pdf-share {options.bw_pdf_share:g}")
     parts.append(f"--out {options.out}")
     if options.batch_pdf:
         parts.append("--batch-pdf")
@@ -192,13 +203,15 @@ def _check(options: SampleOptions) -> None:
         raise InputFileError("give either --fonts or --glyphs, not both")
     if options.roster is not None and not options.roster.is_file():
         raise InputFileError(f"roster file {options.roster} does not exist")
+    if not 0.0 <= options.bw_pdf_share <= 1.0:
+        raise InputFileError(f"--bw-pdf-share {options.bw_pdf_share} is out of range (0 to 1)")
     if options.dpi is not None and not 100 <= options.dpi <= 600:
         raise InputFileError(
             f"--dpi {options.dpi} is out of range (100 to 600; scanners use 200-300)"
         )
 
 
-_FORM_FILE = re.compile(r"^form-\d{4,}(-p\d+\.(jpg|png)|\.json)$")
+_FORM_FILE = re.compile(r"^form-\d{4,}(-p\d+\.(jpg|png|pdf)|\.json)$")
 
 
 def _remove_old_forms(out: Path) -> None:
@@ -278,6 +291,11 @@ def _make_form(job: tuple[int, int]) -> _FormResult:
     writers, writer_names = _writers(context, ink_rng)
     cross_ticks = bool(ink_rng.random() < 0.35)
     plan = choose_scan(scan_rng, options.dpi)
+    # its own stream, so that sets made without PDFs keep every other draw they had
+    as_pdf = plan.mode == "bw" and not plan.photo
+    as_pdf = as_pdf and np.random.default_rng([seed, index, 4]).random() < options.bw_pdf_share
+    if as_pdf and not options.dpi:
+        plan = replace(plan, dpi=BW_PDF_DPI)
     single_sided = bool(scan_rng.random() < SINGLE_SIDED_SHARE)
     swapped = bool(scan_rng.random() < SWAPPED_SHARE)
     pages: list[PageTruth] = []
@@ -288,11 +306,13 @@ def _make_form(job: tuple[int, int]) -> _FormResult:
         scanned = (
             photo_page(image, plan, scan_rng) if plan.photo else scan_page(image, plan, scan_rng)
         )
-        name = f"{form_id}-p{page.number}.{scanned.extension}"
-        (options.out / name).write_bytes(scanned.data)
-        pages.append(
-            PageTruth(page.number, name, scanned.rotation, plan.photo, None, scanned.conditions)
-        )
+        data, extension, conditions = scanned.data, scanned.extension, scanned.conditions
+        if as_pdf:
+            data, extension = page_pdf(data, plan.dpi), "pdf"
+            conditions = (*conditions, "pdf_ccitt_g4")
+        name = f"{form_id}-p{page.number}.{extension}"
+        (options.out / name).write_bytes(data)
+        pages.append(PageTruth(page.number, name, scanned.rotation, plan.photo, None, conditions))
         if options.batch_pdf and single_sided and not plan.photo:
             back = blank_back(image, plan, scan_rng)
             back_name = f"{BACKS_DIR}/{form_id}-p{page.number}-back.{back.extension}"
@@ -380,6 +400,7 @@ def _write_manifest(
         "seed": options.seed,
         "count": options.count,
         "dpi": options.dpi or "200-300",
+        "bw_pdf_share": options.bw_pdf_share,
         "template": truths[0].template if truths else options.template,
         "roster": "roster.csv",
         "writer": writer,

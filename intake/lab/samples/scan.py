@@ -23,6 +23,11 @@ MM_PER_INCH = 25.4
 #: rows, columns of the shared grain field: a 300 dpi A4 page photographed with a margin
 _GRAIN_SHAPE = (4600, 3600)
 COLOUR_MODES = ("colour", "grey", "bw")
+#: share of black-and-white copier scans sent as bi-tonal CCITT G4 PDFs, one per page, as most
+#: copiers e-mail them; the rest are 1-bit PNGs
+BW_PDF_SHARE = 0.6
+#: the resolution copiers send black and white at (unless ``--dpi`` fixes every form's)
+BW_PDF_DPI = 300
 
 
 @dataclass(frozen=True)
