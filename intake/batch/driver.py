@@ -57,9 +57,12 @@ def process_batch(
     *,
     generation: int | None = None,
     page_budget: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> BatchRun:
     """The batch job, or ``page_budget`` pages of it, under a lease on the batch (renewed at
-    every page). Safe to run again, and in several workers at once: only one reads."""
+    every page). Safe to run again, and in several workers at once: only one reads.
+    ``should_stop`` is asked before each page: once it says yes (the server is stopping) the
+    run ends after the page it is reading, as at the end of a slice (``BatchRun.MORE``)."""
     owner = new_owner()
     lease_s = ctx.settings.limits.batch_lease_s
     if not claim(ctx.sessions, batch_id, owner, lease_s, generation):
@@ -75,7 +78,9 @@ def process_batch(
     budget = page_budget
     try:
         for upload_id in uploads:
-            read_now, finished = process_upload(ctx, upload_id, budget=budget, heartbeat=heartbeat)
+            read_now, finished = process_upload(
+                ctx, upload_id, budget=budget, heartbeat=heartbeat, should_stop=should_stop
+            )
             if budget is not None:
                 budget -= read_now
             if not finished:
@@ -102,10 +107,11 @@ def process_upload(
     *,
     budget: int | None = None,
     heartbeat: Callable[[], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[int, bool]:
     """Read the pages of one upload that have no row yet, committing page by page, at most
-    ``budget`` of them; (pages read now, whether the upload is finished). Pages already read
-    are skipped without being rendered."""
+    ``budget`` of them, and none once ``should_stop`` says so; (pages read now, whether the
+    upload is finished). Pages already read are skipped without being rendered."""
     with ctx.sessions() as session:
         upload = session.get(Upload, upload_id)
         if upload is None:
@@ -132,6 +138,8 @@ def process_upload(
                 if item.index in done:
                     continue
                 if budget is not None and read_now >= budget:
+                    return read_now, False
+                if should_stop is not None and should_stop():
                     return read_now, False
                 if heartbeat is not None:
                     heartbeat()  # before the work: a worker that lost the batch reads nothing more

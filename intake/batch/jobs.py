@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
@@ -47,6 +47,8 @@ class JobQueue:
     sessions: Callable[[], sessionmaker[Session]] | None = None
     #: queue a batch under a generation already set (the reaper's take-over)
     requeue: Callable[[str, int], Any] = lambda batch_id, generation: None
+    #: set when the process stops: a batch task ends after the page it is reading
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def database(self) -> sessionmaker[Session]:
         if self.sessions is None:
@@ -92,6 +94,7 @@ def build_queue(
     """Register the tasks on ``huey``; the context is built lazily in the worker."""
     queue_huey = huey or make_huey(settings)
     cache: dict[str, Any] = {}
+    stopping = threading.Event()
 
     def current() -> BatchContext:
         if "ctx" not in cache:
@@ -116,6 +119,7 @@ def build_queue(
             batch_id,
             generation=generation,
             page_budget=settings.limits.batch_slice_pages or None,
+            should_stop=stopping.is_set,
         )
         if run is BatchRun.MORE:
             # behind every batch queued meanwhile: batches of different users take turns
@@ -141,6 +145,7 @@ def build_queue(
         enqueue_portal_push=portal_push_task,
         sessions=sessions,
         requeue=requeue,
+        stopping=stopping,
     )
 
 
@@ -213,14 +218,34 @@ def requeue_unfinished(settings: Settings, queue: JobQueue) -> int:
     return len(unfinished)
 
 
-def start_consumer_in_process(queue: JobQueue, workers: int = 2) -> Consumer:
-    """Worker threads inside this process (the default single-school mode)."""
-    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
+def start_consumer_in_process(
+    queue: JobQueue, workers: int = 2, stop_wait_s: float = 30.0
+) -> Consumer:
+    """Worker threads inside this process (the default single-school mode); ``stop_wait_s``:
+    how long ``stop_consumer_in_process`` waits for them."""
+    consumer = queue.huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=False, shutdown_timeout=stop_wait_s
+    )
     consumer.start()
     # Huey takes over SIGINT/SIGTERM for its own loop, which we do not run: give them back
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return consumer
+
+
+def stop_consumer_in_process(queue: JobQueue, consumer: Consumer) -> None:
+    """Stop the worker threads and wait for them (up to the consumer's ``shutdown_timeout``): a
+    batch task ends after the page it is reading and the batch reads on at the next start.
+
+    Waiting matters: the interpreter ends daemon threads that are still running at exit with
+    ``pthread_exit``, and one inside onnxruntime or OpenCV (C++) is then unwound through code
+    that may not throw: the process aborts with "terminate called without an active
+    exception"."""
+    queue.stopping.set()
+    consumer.stop(graceful=True)
+    left = [thread.name for _, thread in consumer.worker_threads if thread.is_alive()]
+    if left:
+        log.warning("job workers still busy after %s s: %s", consumer.shutdown_timeout, left)
 
 
 def run_consumer_processes(workers: int) -> None:

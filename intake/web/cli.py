@@ -95,6 +95,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         reap_expired,
         requeue_unfinished,
         start_consumer_in_process,
+        stop_consumer_in_process,
     )
     from intake.data_folder import secure_data_folder
     from intake.db.migrate import upgrade
@@ -133,7 +134,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         )
         click.echo(f"Job queue on Redis with {workers} worker processes.")
     else:
-        consumer = start_consumer_in_process(queue, workers=workers)
+        consumer = start_consumer_in_process(queue, workers=workers, stop_wait_s=WORKER_STOP_S)
         reaper.start()
         click.echo(f"Job queue in this process ({workers} worker threads).")
     _stop_on_sigterm()
@@ -146,7 +147,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     finally:
         reaper.stop()
         if consumer is not None:
-            consumer.stop(graceful=False)  # a half-read batch resumes at the next start
+            # each worker ends after its page; a half-read batch resumes at the next start
+            stop_consumer_in_process(queue, consumer)
         if worker_process is not None:
             _stop_process(worker_process)
         click.echo("Stopped.")

@@ -10,15 +10,21 @@ from PIL import Image
 A4_BOX = "/MediaBox[0 0 595 842]"
 
 
-def pdf_with_pages(*page_entries: str) -> bytes:
+def pdf_with_pages(*page_entries: str, catalog: str = "", streams: tuple[bytes, ...] = ()) -> bytes:
     """A valid PDF (with an xref table) of empty pages, each with the dictionary entries given,
-    e.g. ``"/MediaBox[0 0 4600 4600]"``."""
-    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b""]
+    e.g. ``"/MediaBox[0 0 4600 4600]"``. ``catalog`` is added to the document catalog;
+    ``streams`` (raw stream data, e.g. a FlateDecode body) become objects numbered from
+    ``3 + len(page_entries)``, for the entries to refer to."""
+    objects = [b"<</Type/Catalog/Pages 2 0 R" + catalog.encode() + b">>", b""]
     kids = []
     for number, entries in enumerate(page_entries, start=3):
         kids.append(f"{number} 0 R".encode())
         objects.append(b"<</Type/Page/Parent 2 0 R" + entries.encode() + b">>")
     objects[1] = b"<</Type/Pages/Kids[" + b" ".join(kids) + b"]/Count %d>>" % len(page_entries)
+    for data in streams:
+        objects.append(
+            b"<</Length %d/Filter/FlateDecode>>stream\n" % len(data) + data + b"\nendstream"
+        )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -191,3 +191,55 @@ def test_admin_screens_show_hostile_text_literally(client_as, tmp_path) -> None:
     )
     assert response.status_code == 422
     assert_inert(response.get_data(as_text=True))
+
+
+SQL_TEXT = "Robert'); DROP TABLE students;--"
+
+
+def test_sql_text_is_stored_and_searched_as_text(client_as, roster, hostile_form, db_factory):
+    from sqlalchemy import func
+
+    from intake.db.roster import ContactRow, StudentRow
+
+    def counts() -> tuple[int, int, int]:
+        with db_factory() as session:
+            return tuple(  # type: ignore[return-value]
+                session.scalar(select(func.count()).select_from(table))
+                for table in (StudentRow, ContactRow, Form)
+            )
+
+    before = counts()
+    approver = client_as("approver")
+    with db_factory() as session:
+        version = session.get(Form, hostile_form).row_version
+    accepted = approver.post(
+        f"/forms/{hostile_form}/accept",
+        json={"row_version": version, "values": {"p1_surname": SQL_TEXT}},
+        headers={"X-CSRFToken": csrf_from(approver, "/review")},
+    )
+    assert accepted.status_code == 200
+    with db_factory() as session:
+        assert session.get(Form, hostile_form).values["p1_surname"]["value"] == SQL_TEXT
+    office = client_as("office")
+    search = f"/api/forms/{hostile_form}/students"
+    found = office.get(search, query_string={"q": "Tom Smith"})
+    assert found.status_code == 200 and found.get_json()["results"]  # the search works
+    nothing = office.get(search, query_string={"q": SQL_TEXT})
+    assert nothing.status_code == 200 and nothing.get_json()["results"] == []
+    for path in ("/accounts", "/review"):
+        assert approver.get(path, query_string={"q": SQL_TEXT}).status_code == 200, path
+    assert counts() == before and before[0] == len(roster.students)
+
+
+INVISIBLE = {"Jo\u200bhn": "U+200B", "\ufeffJohn": "U+FEFF", "Jo\u00adhn": "U+00AD"}
+
+
+@pytest.mark.parametrize("value", sorted(INVISIBLE))
+def test_review_screen_names_invisible_characters(client_as, db_factory, hostile_form, value):
+    set_value(db_factory, hostile_form, "p1_forename", value)
+    office = client_as("office")
+    html = office.get(f"/review/{hostile_form}").get_data(as_text=True)
+    assert INVISIBLE[value] in html
+    fields = office.get(f"/api/forms/{hostile_form}").get_json()["fields"]
+    values = {f["id"]: f["value"] for f in fields if "id" in f}
+    assert values["p1_forename"] == value  # kept as read; only the screen marks it

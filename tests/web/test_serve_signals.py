@@ -4,6 +4,7 @@ started (its worker processes included); an unreachable Redis is one line and an
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -109,3 +110,39 @@ def test_worker_needs_a_shared_queue(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "needs a shared Redis queue" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_serve_mid_batch_leaves_no_native_thread_running(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Stopped while its worker threads read pages (onnxruntime, OpenCV), serve waits for them
+    to finish their page: a daemon thread still inside C++ when the interpreter exits is ended
+    by ``pthread_exit``, which C++ answers with "terminate called without an active exception"
+    and an abort."""
+    env = _env(tmp_path)
+    setup = subprocess.run(
+        _intake("demo", "--no-serve"), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
+    serve = subprocess.Popen(
+        _intake("-v", "serve", "--port", str(_free_port()), "--workers", "2"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert serve.stderr is not None
+    lines = []
+    for line in serve.stderr:  # the log: stop once a page has been read and the next is begun
+        lines.append(line)
+        if re.search(r"batch \S+ upload \S+ page 1: ", line):
+            break
+    assert lines and "page 1: " in lines[-1], "".join(lines[-20:])
+    time.sleep(0.3)  # inside the next page's reading: before the fix 1 run in 2 aborted here
+    serve.send_signal(stop)
+    out, err = serve.communicate(timeout=120)
+    assert "terminate called" not in err, err[-3000:]
+    assert serve.returncode == 0, err[-3000:]
+    assert "Stopped." in out
