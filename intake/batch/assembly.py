@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from intake import audit
@@ -28,6 +29,9 @@ from intake.template.load import template_for
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
+
+#: assemblies of one batch that lose a race for a new form before giving up
+ASSEMBLY_TRIES = 3
 
 
 def template_key(page: Page) -> str:
@@ -50,9 +54,23 @@ def page_key(page: Page, templates: Mapping[str, FormTemplate]) -> PageKey:
 
 
 def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
-    """Create or refresh the batch's forms from its pages; returns how many forms exist."""
+    """Create or refresh the batch's forms from its pages; returns how many forms exist.
+
+    Several workers assemble one batch as their ranges end. On PostgreSQL the batch's row is
+    locked for the assembly, so they take turns; on SQLite, whose writers take turns anyway,
+    two that both found a form missing meet the unique (batch, identity): the loser rolls back
+    and assembles again, finding the winner's form."""
+    for _ in range(ASSEMBLY_TRIES - 1):
+        try:
+            return _assemble(ctx, batch_id)
+        except IntegrityError:
+            log.info("batch %s: another worker made a form first; assembling again", batch_id)
+    return _assemble(ctx, batch_id)
+
+
+def _assemble(ctx: BatchContext, batch_id: str) -> int:
     with ctx.sessions() as session:
-        batch = session.get(Batch, batch_id)
+        batch = session.get(Batch, batch_id, with_for_update=True)
         if batch is None:
             return 0
         pages = list(
