@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import StaleDataError
 
 from intake import audit
 from intake.batch.context import BatchContext
@@ -56,21 +57,27 @@ def page_key(page: Page, templates: Mapping[str, FormTemplate]) -> PageKey:
 def assemble_forms(ctx: BatchContext, batch_id: str) -> int:
     """Create or refresh the batch's forms from its pages; returns how many forms exist.
 
-    Several workers assemble one batch as their ranges end. On PostgreSQL the batch's row is
-    locked for the assembly, so they take turns; on SQLite, whose writers take turns anyway,
-    two that both found a form missing meet the unique (batch, identity): the loser rolls back
-    and assembles again, finding the winner's form."""
+    Several workers assemble one batch as their ranges end: each first writes to the batch's
+    row, which locks it on PostgreSQL and starts SQLite's one write transaction, so assemblies
+    take turns and each sees the forms of the one before. Should two still meet (the unique
+    (batch, identity), a form's row version), the loser rolls back and assembles again."""
     for _ in range(ASSEMBLY_TRIES - 1):
         try:
             return _assemble(ctx, batch_id)
-        except IntegrityError:
-            log.info("batch %s: another worker made a form first; assembling again", batch_id)
+        except (IntegrityError, StaleDataError):
+            log.info("batch %s: another worker changed its forms first; again", batch_id)
     return _assemble(ctx, batch_id)
 
 
 def _assemble(ctx: BatchContext, batch_id: str) -> int:
     with ctx.sessions() as session:
-        batch = session.get(Batch, batch_id, with_for_update=True)
+        session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id)
+            .values(forms_found=Batch.forms_found)
+            .execution_options(synchronize_session=False)
+        )
+        batch = session.get(Batch, batch_id)
         if batch is None:
             return 0
         pages = list(

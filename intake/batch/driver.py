@@ -32,6 +32,10 @@ from intake.reading.ingest import PageFailure, PageImage, iter_pages
 
 log = logging.getLogger(__name__)
 
+#: the forms read so far are put together (and reach the review queue) each time this many
+#: more pages of the batch are read, and once at its end: each assembly goes over every page
+#: of the batch, so more often costs CPU that grows with the batch
+ASSEMBLE_EVERY_PAGES = 50
 #: the page columns a second reading replaces
 READ_COLUMNS = (
     "status",
@@ -127,9 +131,14 @@ def read_range(
         ranges.renew(ctx.sessions, range_id, owner, lease_s)
 
     try:
+        before = _pages_done(ctx, pages.batch_id)
         read_pages(ctx, pages, heartbeat=heartbeat)
         heartbeat()
-        assemble_forms(ctx, pages.batch_id)  # what is read so far reaches the queue
+        if (
+            _pages_done(ctx, pages.batch_id) // ASSEMBLE_EVERY_PAGES
+            > before // ASSEMBLE_EVERY_PAGES
+        ):
+            assemble_forms(ctx, pages.batch_id)  # what is read so far reaches the queue
         # queued before this range is marked done: a batch always has a range in flight
         following = (
             ranges.queue_waiting(ctx.sessions, pages.batch_id, lease_s, 1) if queue_next else []
@@ -192,6 +201,11 @@ def process_batch(
     else:
         runs = [read(task) for task in plan.ranges]
     return BatchRun.DONE if BatchRun.DONE in runs else BatchRun.SKIPPED
+
+
+def _pages_done(ctx: BatchContext, batch_id: str) -> int:
+    with ctx.sessions() as session:
+        return int(session.scalar(select(Batch.pages_done).where(Batch.id == batch_id)) or 0)
 
 
 def _plan_upload(ctx: BatchContext, upload_id: str, position: int) -> None:

@@ -157,11 +157,13 @@ def format_scale(report: dict[str, Any]) -> str:
             f"({batch['pages_failed']} not read), {batch['forms']} forms, "
             f"{batch['ranges']} range tasks",
             f"pages a second (end to end):   {batch['pages_per_sec']}  ({batch['seconds']} s)",
-            f"CPU s a page, batch path:      {batch['cpu_sec_per_page']}",
+            f"CPU s a page, batch path:      {batch['cpu_sec_per_page']}  "
+            f"(upload {batch['upload_cpu_sec_per_page']})",
             f"CPU s a page, intake read:     {report['read']['cpu_sec_per_page']}",
             f"ratio batch / read:            {report['cpu_ratio_batch_to_read']}",
             f"worker RSS MB start/mid/end:   {rss['start']} / {rss['middle']} / {rss['end']}",
-            f"peak RSS MB by process:        {peaks}",
+            f"peak RSS MB by process:        {peaks} (sampled; worker VmHWM "
+            f"{batch['worker_peak_rss_mb']})",
             f"review image MB a page:        {batch['review_image_mb_per_page']}",
             f"stored MB a page (all images): {batch['stored_mb_per_page']}",
         ]

@@ -210,6 +210,7 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
             )
             session.commit()
             batch_id = batch.id
+        upload_cpu, upload_seconds = _cpu() - cpu_started, time.perf_counter() - started
         sampler.sample()
         sampler.start()
         queue.enqueue_batch(batch_id)
@@ -241,6 +242,9 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
             "seconds": round(seconds, 2),
             "pages_per_sec": round(read / seconds, 3) if seconds > 0 else 0.0,
             "cpu_sec_per_page": round(cpu / max(1, read), 3),
+            # of which the upload (stored, sealed, counted) before the batch is queued
+            "upload_cpu_sec_per_page": round(upload_cpu / max(1, read), 3),
+            "upload_seconds": round(upload_seconds, 2),
             "rss_mb": sampler.over_the_batch(read),
             "peak_rss_mb_per_process": dict(sorted(sampler.peaks.items())),
             "worker_peak_rss_mb": _rss_mb(_status(os.getpid()), "VmHWM"),
