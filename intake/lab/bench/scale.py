@@ -225,7 +225,7 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
     finally:
         consumer.stop(graceful=True)
     with sessions() as session:
-        batch = session.get(Batch, batch_id)
+        finished = session.get(Batch, batch_id)
         pages = session.scalars(select(Page).where(Page.batch_id == batch_id)).all()
         spans = session.scalar(
             select(func.count()).select_from(BatchRange).where(BatchRange.batch_id == batch_id)
@@ -236,8 +236,8 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
         return {
             "status": status,
             "pages_read": read,
-            "pages_failed": batch.pages_failed if batch else 0,
-            "forms": batch.forms_found if batch else 0,
+            "pages_failed": finished.pages_failed if finished else 0,
+            "forms": finished.forms_found if finished else 0,
             "ranges": int(spans or 0),
             "seconds": round(seconds, 2),
             "pages_per_sec": round(read / seconds, 3) if seconds > 0 else 0.0,
