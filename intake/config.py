@@ -136,8 +136,12 @@ class Limits:
     renderer_memory_mb: int = 512
     #: pages one staff user may upload a day (midnight to midnight UTC); 0: no quota
     daily_pages_per_user: int = 3000
-    #: pages a batch job reads before queueing itself again behind the other batches
+    #: pages of one range task of a batch: the ranges of one batch are read in parallel by
+    #: every worker, each under its own lease; 0: one range a file
     batch_slice_pages: int = 20
+    #: ranges of one batch queued or being read at once: the rest wait, queued one by one as
+    #: ranges end, behind whatever other batches were queued meanwhile (batches take turns)
+    batch_ranges_in_flight: int = 4
     #: seconds a worker's claim on a batch lasts without a heartbeat (one per page); a claim
     #: that runs out (a killed worker) is taken over and the batch read on from where it stopped
     batch_lease_s: int = 120

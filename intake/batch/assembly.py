@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import StaleDataError
 
 from intake import audit
 from intake.batch.context import BatchContext
@@ -35,6 +37,9 @@ from intake.template.load import template_for
 from intake.template.model import FormTemplate
 
 log = logging.getLogger(__name__)
+
+#: assemblies of one batch that lose a race for a new form before giving up
+ASSEMBLY_TRIES = 3
 
 
 def template_key(page: Page) -> str:
@@ -58,8 +63,28 @@ def page_key(page: Page, templates: Mapping[str, FormTemplate]) -> PageKey:
 
 def assemble_forms(ctx: BatchContext, batch_id: str, *, final: bool = False) -> int:
     """Create or refresh the batch's forms from its pages; returns how many forms exist.
-    ``final``: every page of the batch is read, so forms that need nobody go straight through."""
+    ``final``: every page of the batch is read, so forms that need nobody go straight through.
+
+    Several workers assemble one batch as their ranges end: each first writes to the batch's
+    row, which locks it on PostgreSQL and starts SQLite's one write transaction, so assemblies
+    take turns and each sees the forms of the one before. Should two still meet (the unique
+    (batch, identity), a form's row version), the loser rolls back and assembles again."""
+    for _ in range(ASSEMBLY_TRIES - 1):
+        try:
+            return _assemble(ctx, batch_id, final)
+        except (IntegrityError, StaleDataError):
+            log.info("batch %s: another worker changed its forms first; again", batch_id)
+    return _assemble(ctx, batch_id, final)
+
+
+def _assemble(ctx: BatchContext, batch_id: str, final: bool) -> int:
     with ctx.sessions() as session:
+        session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id)
+            .values(forms_found=Batch.forms_found)
+            .execution_options(synchronize_session=False)
+        )
         batch = session.get(Batch, batch_id)
         if batch is None:
             return 0

@@ -113,9 +113,9 @@ def _queue(queue: JobQueue, batch_id: str) -> None:
 def _read_here(
     settings: Settings, sessions: sessionmaker[Session], batch_id: str, *, show_progress: bool
 ) -> None:
-    """Read the batch in this process (a worker thread) while showing its progress; a worker
-    elsewhere that holds it is waited for instead."""
-    from intake.batch.driver import BatchRun, process_batch
+    """Read the batch in this process (its ranges in ``settings.workers`` threads) while
+    showing its progress; a worker elsewhere that holds it, or a range of it, is waited for."""
+    from intake.batch.driver import process_batch
     from intake.batch.jobs import batch_context
     from intake.batch.lease import next_generation
 
@@ -125,8 +125,7 @@ def _read_here(
     def work() -> None:
         try:
             ctx = batch_context(settings)
-            while process_batch(ctx, batch_id, generation=generation) is BatchRun.MORE:
-                pass
+            process_batch(ctx, batch_id, generation=generation, workers=settings.workers)
         except BaseException as exc:  # shown by the waiting thread
             failure.append(exc)
 

@@ -19,8 +19,9 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake.batch import ranges
 from intake.batch.context import BatchContext, Matcher, PageReader
-from intake.batch.driver import BatchRun, process_batch, reprocess_page
+from intake.batch.driver import plan_batch, read_range, reprocess_page
 from intake.batch.lease import expired, next_generation, take_over
 from intake.config import Settings, load_settings
 from intake.data_folder import create_sqlite_file, secure_data_folder
@@ -49,6 +50,8 @@ class JobQueue:
     requeue: Callable[[str, int], Any] = lambda batch_id, generation: None
     #: set when the process stops: a batch task ends after the page it is reading
     stopping: threading.Event = field(default_factory=threading.Event)
+    #: queue a range of pages under a generation already set (the reaper's take-over)
+    requeue_range: Callable[[str, int], Any] = lambda range_id, generation: None
 
     def database(self) -> sessionmaker[Session]:
         if self.sessions is None:
@@ -111,19 +114,25 @@ def build_queue(
             )
         return cache["sessions"]
 
+    @queue_huey.task(retries=1, retry_delay=5, name="read_range")
+    def read_range_task(range_id: str, generation: int) -> None:
+        log.info("job: range %s (generation %s)", range_id, generation)
+        _, following = read_range(current(), range_id, generation, should_stop=stopping.is_set)
+        for task in following:
+            # behind every range queued meanwhile: batches of different users take turns
+            read_range_task(*task)
+
     @queue_huey.task(retries=1, retry_delay=5, name="process_batch")
     def process_batch_task(batch_id: str, generation: int | None = None) -> None:
         log.info("job: batch %s (generation %s)", batch_id, generation)
-        run = process_batch(
+        plan = plan_batch(
             current(),
             batch_id,
             generation=generation,
-            page_budget=settings.limits.batch_slice_pages or None,
-            should_stop=stopping.is_set,
+            in_flight=settings.limits.batch_ranges_in_flight,
         )
-        if run is BatchRun.MORE:
-            # behind every batch queued meanwhile: batches of different users take turns
-            process_batch_task(batch_id, generation)
+        for task in plan.ranges:
+            read_range_task(*task)
 
     def enqueue_batch(batch_id: str) -> Any:
         generation = next_generation(sessions(), batch_id, settings.limits.batch_lease_s)
@@ -146,14 +155,22 @@ def build_queue(
         sessions=sessions,
         requeue=requeue,
         stopping=stopping,
+        requeue_range=read_range_task,
     )
 
 
 def reap_expired(settings: Settings, queue: JobQueue) -> int:
-    """Queue again every batch whose worker stopped renewing its lease (killed, or its task
-    lost); returns how many. Safe to run on every machine at once: one reaper wins each."""
+    """Queue again every range of pages, and every batch being planned or finished, whose
+    worker stopped renewing its lease (killed, or its task lost); returns how many. Safe to
+    run on every machine at once: one reaper wins each."""
     lease_s = settings.limits.batch_lease_s
     taken = 0
+    for range_id, generation in ranges.expired(queue.database()):
+        new = ranges.take_over(queue.database(), range_id, generation, lease_s)
+        if new is not None:
+            log.warning("range %s: its worker stopped; queued again (generation %s)", range_id, new)
+            queue.requeue_range(range_id, new)
+            taken += 1
     for batch_id, generation in expired(queue.database()):
         new = take_over(queue.database(), batch_id, generation, lease_s)
         if new is not None:
@@ -200,11 +217,13 @@ def describe_outage(exc: BaseException) -> str:
 def requeue_unfinished(settings: Settings, queue: JobQueue) -> int:
     """At the start of the embedded server, the only consumer of its queue: queue again every
     batch left queued or half-read (a stopped or crashed server), each under a new generation,
-    so that whatever the queue still held does nothing."""
+    so that whatever the queue still held does nothing; their ranges left half-read are read
+    on from their first page without a row."""
     from sqlalchemy import select
 
     from intake.db.workflow import Batch, BatchStatus
 
+    ranges.forget_readers(queue.database())
     with queue.database()() as session:
         unfinished = list(
             session.scalars(

@@ -1,9 +1,9 @@
-"""Who reads a batch now: a lease on the batch row, renewed at every page, taken over when it
-runs out.
+"""Who plans or finishes a batch now: a lease on the batch row, taken over when it runs out.
 
 A worker claims a batch with one conditional UPDATE (the database decides, whatever the number of
-workers or machines), renews the claim after each page (the heartbeat), and releases it when its
-slice of pages is done. A worker killed with SIGKILL stops renewing: once its lease has run out
+workers or machines) to count its pages and cut them into ranges, or to put its forms together
+once every range is read, and releases it then. The ranges' own leases are in
+``intake.batch.ranges``. A worker killed with SIGKILL stops renewing: once its lease has run out
 the reaper (``reap_expired``, run by ``intake serve`` and ``intake worker``) queues the batch
 again under a new generation, so that any task of the dead one's generation still queued does
 nothing, and the new task reads on from the first page without a row. Pages are keyed by
@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.db.workflow import Batch, BatchStatus
+from intake.db.workflow import Batch, BatchRange, BatchStatus, RangeStatus
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +119,22 @@ def next_generation(sessions: sessionmaker[Session], batch_id: str, lease_s: int
 
 
 def expired(sessions: sessionmaker[Session]) -> list[tuple[str, int]]:
-    """Unfinished batches whose lease ran out: (id, generation)."""
+    """Unfinished batches whose lease ran out and none of whose page ranges is queued or being
+    read (those have leases of their own): (id, generation)."""
+    in_flight = (
+        select(BatchRange.id)
+        .where(
+            BatchRange.batch_id == Batch.id,
+            BatchRange.status.in_([RangeStatus.QUEUED.value, RangeStatus.READING.value]),
+        )
+        .exists()
+    )
     with sessions() as session:
         rows = session.execute(
             select(Batch.id, Batch.generation).where(
                 Batch.status.in_([BatchStatus.QUEUED.value, BatchStatus.PROCESSING.value]),
                 or_(Batch.lease_until.is_(None), Batch.lease_until < _now()),
+                ~in_flight,
             )
         ).all()
     return [(row.id, row.generation) for row in rows]

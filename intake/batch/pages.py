@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from intake.batch.context import BatchContext, PageOutcome
@@ -151,9 +152,14 @@ def count_pages(path: Path, kind: str, settings: Settings) -> int:
 
 
 def count_page(session: Session, batch_id: str, *, failed: bool) -> None:
-    """One more page done (and failed) in the batch's progress counts."""
-    batch = session.get(Batch, batch_id)
-    if batch is not None:
-        batch.pages_done += 1
-        if failed:
-            batch.pages_failed += 1
+    """One more page done (and failed) in the batch's progress counts: one UPDATE that adds,
+    as several workers count pages of one batch at once."""
+    session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id)
+        .values(
+            pages_done=Batch.pages_done + 1,
+            pages_failed=Batch.pages_failed + (1 if failed else 0),
+        )
+        .execution_options(synchronize_session=False)
+    )

@@ -151,7 +151,9 @@ def create_batch(
         for one in checked:
             stored = storage.put_original(one.data)  # the original, unchanged, first
             stored_keys.append(stored.key)
-            count = count_pages(storage.path(stored.key), one.kind, settings)
+            # counted from the plain bytes: the stored file is sealed
+            with storage.plain_copy(stored.key) as plain:
+                count = count_pages(plain, one.kind, settings)
             pages += count
             session.add(
                 Upload(

@@ -142,6 +142,34 @@ class Batch(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class RangeStatus(StrEnum):
+    WAITING = "waiting"  # planned, no task queued for it yet
+    QUEUED = "queued"  # a task of its generation is in the queue
+    READING = "reading"  # a worker holds its lease
+    DONE = "done"
+
+
+class BatchRange(Base):
+    """A task over pages ``start`` to ``stop`` (exclusive) of one upload of a batch: the pages
+    of one batch are read in parallel, each range under a lease of its own."""
+
+    __tablename__ = "batch_ranges"
+    __table_args__ = (UniqueConstraint("upload_id", "start", name="uq_batch_ranges_upload_start"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"))
+    start: Mapped[int] = mapped_column(Integer)
+    stop: Mapped[int] = mapped_column(Integer)
+    #: the upload's order in the batch, then ``start``: the order the ranges are queued in
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=RangeStatus.WAITING.value)
+    #: bumped each time the range is queued: a queued task of an older generation does nothing
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str] = mapped_column(String(80), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Upload(Base):
     __tablename__ = "uploads"
 

@@ -1,5 +1,5 @@
-"""Leases on batches: one worker reads a batch at a time, a killed worker's batch is taken over
-once its lease runs out, a superseded task does nothing, and slices of pages take turns.
+"""Leases on batches: one worker plans a batch at a time, a killed worker's batch is taken over
+once its lease runs out, and a superseded task does nothing (ranges: ``test_ranges``).
 The crash test SIGKILLs a worker process at random moments: every page read once, every form
 once (at most the page in flight when killed is read again)."""
 
@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -86,23 +85,6 @@ def test_an_expired_lease_is_taken_over_and_the_old_task_does_nothing(
     assert _counts(batch_ctx, batch_id) == (4, 2)
     with batch_ctx.sessions() as session:
         assert session.get(Batch, batch_id).status == "done"
-
-
-def test_slices_of_batches_take_turns(batch_ctx: BatchContext, settings) -> None:
-    """A batch reads ``batch_slice_pages`` pages, then queues itself behind the others."""
-    sliced = replace(settings, limits=replace(settings.limits, batch_slice_pages=2))
-    huey = MemoryHuey("turns", immediate=False)
-    queue = build_queue(sliced, huey=huey, context=lambda: batch_ctx)
-    big = _batch(batch_ctx, 3, "big")  # 6 pages
-    small = _batch(batch_ctx, 1, "small")  # 2 pages
-    queue.enqueue_batch(big)
-    queue.enqueue_batch(small)
-    order = []
-    while (task := huey.dequeue()) is not None:
-        order.append(task.args[0])
-        huey.execute(task)
-    assert order == [big, small, big, big]  # the small batch did not wait for all of the big
-    assert _counts(batch_ctx, big) == (6, 3) and _counts(batch_ctx, small) == (2, 1)
 
 
 @pytest.mark.slow

@@ -94,6 +94,9 @@ def test_the_queue_runs_the_batch_job(settings, db_factory, batch_ctx) -> None:
     task = huey.dequeue()
     assert task.args == (batch_id, 1)  # the id and the generation it was queued under
     huey.execute(task)
+    while (more := huey.dequeue()) is not None:  # its ranges of pages, ids only too
+        assert isinstance(more.args[0], str) and isinstance(more.args[1], int)
+        huey.execute(more)
     with db_factory() as session:
         assert session.get(Batch, batch_id).status == "done"
         assert session.scalar(select(func.count()).select_from(Form)) == 1
@@ -142,6 +145,9 @@ def test_unfinished_batches_are_queued_again(settings, db_factory, batch_ctx) ->
     task = huey.dequeue()
     assert task.args == (batch_id, 1)  # the id and the generation it was queued under
     huey.execute(task)
+    while (more := huey.dequeue()) is not None:  # its ranges of pages, ids only too
+        assert isinstance(more.args[0], str) and isinstance(more.args[1], int)
+        huey.execute(more)
     with db_factory() as session:
         assert session.get(Batch, batch_id).status == "done"
 

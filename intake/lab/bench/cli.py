@@ -90,7 +90,7 @@ def _context(engine: str | None) -> ReadContext:
     return make_context(load_settings(), engine)
 
 
-@click.command("bench")
+@click.group("bench", invoke_without_command=True)
 @click.option("--count", default=40, show_default=True, help="Forms to generate.")
 @click.option("--seed", default=11, show_default=True, help="Seed of the generated set.")
 @click.option(
@@ -123,7 +123,9 @@ def _context(engine: str | None) -> ReadContext:
     help="Share of generated black-and-white scans sent as CCITT G4 PDFs.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
 def bench(
+    context: click.Context,
     count: int,
     seed: int,
     fonts: Path | None,
@@ -134,7 +136,10 @@ def bench(
     bw_pdf_share: float,
     as_json: bool,
 ) -> None:
-    """Measure reading accuracy and speed on a labelled set, beside plain Tesseract."""
+    """Measure reading accuracy and speed on a labelled set, beside plain Tesseract
+    (``intake bench scale``: the batch path end to end)."""
+    if context.invoked_subcommand is not None:
+        return
     if sum(x is not None for x in (fonts, glyphs, samples)) > 1:
         raise click.UsageError("give at most one of --fonts, --glyphs and --samples")
     if samples is not None and not samples.is_dir():
@@ -156,3 +161,57 @@ def bench(
     except IntakeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(report, indent=1) if as_json else format_table(report))
+
+
+def format_scale(report: dict[str, Any]) -> str:
+    """The batch path's figures, a line each, beside ``intake read``'s CPU a page."""
+    batch = report["batch"]
+    rss = batch["rss_mb"]
+    peaks = ", ".join(f"{name} {mb}" for name, mb in batch["peak_rss_mb_per_process"].items())
+    return "\n".join(
+        [
+            f"{report['pages']} pages, {report['workers']} worker threads, "
+            f"{report['cores']} cores (embedded: SQLite, queue in this process)",
+            f"batch: {batch['status']}, {batch['pages_read']} pages read "
+            f"({batch['pages_failed']} not read), {batch['forms']} forms, "
+            f"{batch['ranges']} range tasks",
+            f"pages a second (end to end):   {batch['pages_per_sec']}  ({batch['seconds']} s)",
+            f"CPU s a page, batch path:      {batch['cpu_sec_per_page']}  "
+            f"(upload {batch['upload_cpu_sec_per_page']})",
+            f"CPU s a page, intake read:     {report['read']['cpu_sec_per_page']}",
+            f"ratio batch / read:            {report['cpu_ratio_batch_to_read']}",
+            f"worker RSS MB start/mid/end:   {rss['start']} / {rss['middle']} / {rss['end']}",
+            f"peak RSS MB by process:        {peaks} (sampled; worker VmHWM "
+            f"{batch['worker_peak_rss_mb']})",
+            f"review image MB a page:        {batch['review_image_mb_per_page']}",
+            f"stored MB a page (all images): {batch['stored_mb_per_page']}",
+        ]
+    )
+
+
+@bench.command("scale")
+@click.option("--pages", default=100, show_default=True, help="Pages to generate and read.")
+@click.option(
+    "--workers", default=None, type=int, help="Worker threads (default: settings.workers)."
+)
+@click.option("--seed", default=18, show_default=True, help="Seed of the generated pages.")
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the generated pages (default: ~/.cache/intake/bench-scale).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def scale(pages: int, workers: int | None, seed: int, cache: Path | None, as_json: bool) -> None:
+    """The batch path end to end: pages a second, CPU a page against intake read, memory per
+    process over the batch, bytes stored a page."""
+    from intake.lab.bench.scale import ScaleOptions, run_scale
+
+    if pages < 1:
+        raise click.UsageError("--pages must be at least 1")
+    settings = load_settings()
+    options = ScaleOptions(pages=pages, workers=workers or settings.workers, seed=seed, cache=cache)
+    try:
+        report = run_scale(options, settings)
+    except IntakeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, indent=1) if as_json else format_scale(report))
