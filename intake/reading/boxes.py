@@ -545,6 +545,12 @@ def cut_box(ink: PageInk, rect: Rect, offset: tuple[int, int], written_ratio: fl
     return cut_boxes(ink, [rect], offset, written_ratio)[0]
 
 
+def region_grey(ink: PageInk, rect: Rect, inset_mm: float) -> np.ndarray:
+    """The aligned grey inside ``rect`` shrunk by ``inset_mm`` (empty when nothing is left)."""
+    x, y, w, h = _clip(ink, *_px(rect.grown(-inset_mm)))
+    return ink.grey[y : y + h, x : x + w]
+
+
 def cut_region(ink: PageInk, rect: Rect, inset_mm: float) -> tuple[np.ndarray, float]:
     """Ink mask inside ``rect`` shrunk by ``inset_mm`` (outline removed) and its ink share."""
     inner = rect.grown(-inset_mm)

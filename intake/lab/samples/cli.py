@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from intake.lab.samples.generate import SampleOptions, generate_samples
-from intake.lab.samples.scan import BW_PDF_SHARE
+from intake.lab.samples.scan import BW_PDF_SHARE, PHOTO_RATE
 from intake.progress import TerminalProgress
 
 
@@ -71,6 +71,14 @@ from intake.progress import TerminalProgress
 @click.option(
     "--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Processes to use."
 )
+@click.option(
+    "--photos",
+    "photo_rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=PHOTO_RATE,
+    show_default=True,
+    help="Share of forms sent as phone photos (uneven light, shadows) rather than scans.",
+)
 def samples(
     count: int,
     seed: int,
@@ -82,6 +90,7 @@ def samples(
     dpi: int | None,
     bw_pdf_share: float,
     workers: int,
+    photo_rate: float,
 ) -> None:
     """Fill forms for families of the roster as parents do, then simulate the scan."""
     options = SampleOptions(
@@ -95,6 +104,7 @@ def samples(
         dpi=dpi,
         workers=workers,
         bw_pdf_share=bw_pdf_share,
+        photo_rate=photo_rate,
     )
     result = generate_samples(options, TerminalProgress())
     with_problems = sum(1 for t in result.truths if t.problems)

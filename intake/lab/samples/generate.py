@@ -35,6 +35,7 @@ from intake.lab.samples.readme import samples_readme
 from intake.lab.samples.scan import (
     BW_PDF_DPI,
     BW_PDF_SHARE,
+    PHOTO_RATE,
     blank_back,
     choose_scan,
     photo_page,
@@ -78,6 +79,8 @@ class SampleOptions:
     #: share of black-and-white copier scans sent as bi-tonal 300 dpi CCITT G4 PDFs (one per
     #: page), as copiers e-mail them; the rest stay 1-bit PNGs at the drawn resolution
     bw_pdf_share: float = BW_PDF_SHARE
+    #: share of forms sent as phone photos rather than scans
+    photo_rate: float = PHOTO_RATE
 
 
 @dataclass(frozen=True)
@@ -290,7 +293,7 @@ def _make_form(job: tuple[int, int]) -> _FormResult:
     serial = family.serial if fill_rng.random() < PERSONALISED_SHARE else ""
     writers, writer_names = _writers(context, ink_rng)
     cross_ticks = bool(ink_rng.random() < 0.35)
-    plan = choose_scan(scan_rng, options.dpi)
+    plan = choose_scan(scan_rng, options.dpi, options.photo_rate)
     # its own stream, so that sets made without PDFs keep every other draw they had
     as_pdf = plan.mode == "bw" and not plan.photo
     as_pdf = as_pdf and np.random.default_rng([seed, index, 4]).random() < options.bw_pdf_share

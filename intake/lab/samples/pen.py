@@ -8,7 +8,7 @@ is the same for the same seed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -23,6 +23,15 @@ PEN_COLOURS: tuple[tuple[int, int, int], ...] = (
     (40, 44, 70),
     (45, 70, 175),
 )
+#: the pale inks of cheap ballpoints running dry, light gel pens and pencil-grey fine-liners
+LIGHT_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (80, 110, 205),
+    (105, 125, 190),
+    (110, 110, 120),
+)
+#: share of parents writing with a pale or running-dry pen, and with a fine-liner
+LIGHT_PEN_SHARE = 0.2
+FINE_LINER_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -36,12 +45,14 @@ class Pen:
     slant: float  # horizontal shear, + leans right
     jitter: float  # 0..1: how unsteady size and position are
     sloppy: float  # chance that a character touches or crosses the box edge
+    #: a 0.2 mm fine-liner: ticks and signatures drawn with the thinnest line
+    fine: bool = False
 
 
 def random_pen(rng: np.random.Generator) -> Pen:
     """A pen and writing habits as a parent's."""
     colour = PEN_COLOURS[int(rng.integers(len(PEN_COLOURS)))]
-    return Pen(
+    pen = Pen(
         colour=colour,
         weight=int(rng.choice([0, 1, 1, 2, 2, 3])),
         pressure=float(rng.uniform(0.65, 1.0)),
@@ -49,6 +60,17 @@ def random_pen(rng: np.random.Generator) -> Pen:
         slant=float(rng.normal(0.06, 0.1)),
         jitter=float(rng.uniform(0.2, 1.0)),
         sloppy=float(rng.choice([0.0, 0.02, 0.05, 0.12])),
+    )
+    # pale pens and fine-liners come from a generator seeded by this pen's own draws, so the
+    # draws that follow (and the truths of forms made before) are as they were
+    extra = np.random.default_rng([round(pen.pressure * 1e9), round(pen.size * 1e9)])
+    light = extra.random() < LIGHT_PEN_SHARE
+    return replace(
+        pen,
+        colour=LIGHT_COLOURS[int(extra.integers(len(LIGHT_COLOURS)))] if light else pen.colour,
+        pressure=float(extra.uniform(0.45, 0.7)) if light else pen.pressure,
+        weight=0 if light else pen.weight,
+        fine=bool(extra.random() < FINE_LINER_SHARE),
     )
 
 
@@ -143,7 +165,9 @@ def stroke(
 
 
 def pen_thickness(pen: Pen, px_per_mm: float) -> int:
-    """Stroke width in pixels for ticks and signatures (0.3 to 0.7 mm)."""
+    """Stroke width in pixels for ticks and signatures (0.3 to 0.7 mm; 0.2 mm a fine-liner)."""
+    if pen.fine:
+        return max(1, round(px_per_mm * 0.2))
     return max(1, round(px_per_mm * (0.3 + 0.12 * pen.weight)))
 
 

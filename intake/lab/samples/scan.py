@@ -28,6 +28,10 @@ COLOUR_MODES = ("colour", "grey", "bw")
 BW_PDF_SHARE = 0.6
 #: the resolution copiers send black and white at (unless ``--dpi`` fixes every form's)
 BW_PDF_DPI = 300
+#: share of forms a parent photographs with a phone instead of posting the paper
+PHOTO_RATE = 0.06
+#: share of phone photos with a hard-edged shadow across the page
+CAST_SHADOW_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class ScannedPage:
 
 
 def choose_scan(
-    rng: np.random.Generator, dpi: int | None = None, photo_rate: float = 0.06
+    rng: np.random.Generator, dpi: int | None = None, photo_rate: float = PHOTO_RATE
 ) -> ScanPlan:
     """Draw one form's capture: mostly grey or colour copier scans, a quarter black and white,
     a few phone photos. ``dpi`` fixes the resolution; otherwise it is 200 to 300."""
@@ -146,6 +150,13 @@ def photo_page(page: np.ndarray, plan: ScanPlan, rng: np.random.Generator) -> Sc
     alpha = (mask.astype(np.float32) / 255.0)[:, :, None]
     image = warped.astype(np.float32) * alpha + background * (1.0 - alpha)
     image *= _uneven_light(frame_h, frame_w, rng)[:, :, None]
+    # the phone's or the hand's shadow, from a generator of its own (the draws after it stay)
+    shade = np.random.default_rng(
+        [frame_h, frame_w, *np.round(jitter * 1e3).astype(np.int64).ravel() % (1 << 31)]
+    )
+    shadowed = shade.random() < CAST_SHADOW_SHARE
+    if shadowed:
+        image *= _cast_shadow(frame_h, frame_w, shade)[:, :, None]
     cast = [1.0, float(rng.uniform(0.94, 1.0)), float(rng.uniform(0.82, 0.97))]
     image *= np.array(cast, np.float32)
     image = cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.6, 1.4)))
@@ -153,6 +164,8 @@ def photo_page(page: np.ndarray, plan: ScanPlan, rng: np.random.Generator) -> Sc
     rotation = 90 if rng.random() < 0.2 else 0
     out = _turn(out, rotation)
     conditions = ["photo", "perspective", "uneven_light", f"jpeg={plan.jpeg_quality}"]
+    if shadowed:
+        conditions.append("cast_shadow")
     if rotation:
         conditions.append(f"rotated={rotation}")
     data, extension = encode(out, plan)
@@ -264,6 +277,20 @@ def _table(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     small = rng.normal(0.0, 14.0, (max(h // 40, 2), max(w // 40, 2))).astype(np.float32)
     texture = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
     return np.clip(base[None, None, :] + texture[:, :, None], 0, 255).astype(np.float32)
+
+
+def _cast_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A soft-edged shadow over part of the page: a straight edge at a random angle, darker on
+    one side (0.55 to 0.85 of the light), its penumbra 0.5 to 4% of the photo's width."""
+    ys = np.arange(h, dtype=np.float32)[:, None] / h
+    xs = np.arange(w, dtype=np.float32)[None, :] / w
+    angle = float(rng.uniform(0, math.tau))
+    offset = float(rng.uniform(-0.35, 0.35))
+    distance = (xs - 0.5) * math.cos(angle) + (ys - 0.5) * math.sin(angle) - offset
+    softness = float(rng.uniform(0.005, 0.04))
+    inside = 1.0 / (1.0 + np.exp(-distance / softness))  # 1 in the shadow, 0 outside
+    depth = float(rng.uniform(0.15, 0.45))
+    return (1.0 - depth * inside).astype(np.float32)
 
 
 def _uneven_light(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
