@@ -68,7 +68,9 @@ def faint_strokes(grey: np.ndarray) -> tuple[float, float, float]:
     response = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel).astype(np.float32)
     spread = 1.4826 * float(np.median(np.abs(response - np.median(response))))
     mask = response > max(FAINT_MIN_CONTRAST, FAINT_NOISE_TIMES * spread)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 3  # single pixels are noise, not strokes
     mask = keep[labels]

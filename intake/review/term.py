@@ -1,5 +1,9 @@
-"""Where the term's intake stands: forms by state, pages, batches still being read, forms and
-accounts per day, and each reviewer's pace.
+"""Where the term's intake stands: families that have returned a form and those that have
+not, forms by state, pages, batches still being read, forms and accounts per day, letters
+printed and collected, accounts active, and each reviewer's pace.
+
+A family (``intake.roster.families``, the serial its pack carries) has returned a form when a
+form that is not rejected carries its serial, or links one of its children.
 
 The reviewers' pace comes from the audit log's ``form.accept`` entries alone (who accepted a
 form, and when). For one person, the time between two accepts in a row is the time the second
@@ -41,6 +45,8 @@ ACCEPT_ACTION = "form.accept"
 CHOICE_PREFIX = "match:"
 #: forms looked at to say which checked ones are ready to approve
 MAX_READY_CHECKS = 1000
+#: families listed by name among those that have not returned a form
+MAX_LISTED = 50
 
 #: the rows of the term view, in the order a form goes through them
 STATE_WORDS: tuple[tuple[FormState, str], ...] = (
@@ -90,6 +96,27 @@ class BatchInProgress:
 
 
 @dataclass(frozen=True)
+class Returns:
+    """Families of the roster that have returned a form, and the first of those that have not."""
+
+    families: int
+    returned: int
+    missing: tuple[str, ...]  # salutations of families with no form yet, at most MAX_LISTED
+
+    @property
+    def not_returned(self) -> int:
+        return self.families - self.returned
+
+
+@dataclass(frozen=True)
+class Letters:
+    accounts_active: int
+    printed: int  # accounts whose credential letter was printed
+    held: int  # letters waiting at the office to be collected
+    collected: int
+
+
+@dataclass(frozen=True)
 class TermSummary:
     received: int
     states: tuple[StateCount, ...]
@@ -98,6 +125,8 @@ class TermSummary:
     batches: tuple[BatchInProgress, ...]
     days: tuple[DayCount, ...]
     reviewers: tuple[ReviewerPace, ...]
+    returns: Returns | None = None
+    letters: Letters | None = None
 
 
 def _since(column: Any, since: datetime | None) -> list[ColumnElement[bool]]:
@@ -208,6 +237,62 @@ def reviewer_paces(session: Session, since: datetime | None = None) -> tuple[Rev
     return tuple(sorted(paces, key=lambda p: (-p.accepted, p.username)))
 
 
+def returns(session: Session) -> Returns:
+    """The roster's families against the forms that count (all that are not rejected)."""
+    from intake.roster.families import families
+    from intake.roster.queries import load_roster_from_db
+
+    roster = load_roster_from_db(session)
+    forms = session.execute(
+        select(Form.serial, Form.proposed, Form.match).where(Form.state != FormState.REJECTED.value)
+    ).all()
+    serials = {serial for serial, _, _ in forms if serial}
+    students: set[str] = set()
+    for _, proposed, match in forms:
+        for data in (proposed or {}, match or {}):
+            for child in data.get("children", []) or []:
+                if isinstance(child, dict) and child.get("student_id"):
+                    students.add(str(child["student_id"]))
+    all_families = families(roster)
+    missing = [
+        f
+        for f in all_families
+        if f.serial not in serials and not students.intersection(f.student_ids)
+    ]
+    return Returns(
+        families=len(all_families),
+        returned=len(all_families) - len(missing),
+        missing=tuple(f.salutation for f in missing[:MAX_LISTED]),
+    )
+
+
+def letters(session: Session) -> Letters:
+    from intake.db.accounts import ACCOUNT_ACTIVE, LetterPrint
+    from intake.db.records import LetterCollection
+
+    held = session.scalar(
+        select(func.count())
+        .select_from(LetterCollection)
+        .where(LetterCollection.handed_over_at.is_(None), LetterCollection.withdrawn_at.is_(None))
+    )
+    collected = session.scalar(
+        select(func.count())
+        .select_from(LetterCollection)
+        .where(LetterCollection.handed_over_at.is_not(None))
+    )
+    return Letters(
+        accounts_active=session.scalar(
+            select(func.count())
+            .select_from(PortalAccount)
+            .where(PortalAccount.status == ACCOUNT_ACTIVE)
+        )
+        or 0,
+        printed=session.scalar(select(func.count(func.distinct(LetterPrint.account_id)))) or 0,
+        held=held or 0,
+        collected=collected or 0,
+    )
+
+
 def summary(
     session: Session,
     is_ready: Callable[[Form], bool],
@@ -231,4 +316,6 @@ def summary(
         batches=batches_in_progress(session),
         days=per_day(session, since),
         reviewers=reviewer_paces(session, since),
+        returns=returns(session),
+        letters=letters(session),
     )

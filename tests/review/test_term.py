@@ -108,3 +108,34 @@ def test_the_summary_counts_states_pages_batches_days_and_reviewers(
     assert [(r.username, r.accepted, r.corrected) for r in summary.reviewers] == [("office1", 2, 1)]
     # counted from a day: the old form is left out
     assert recent.received == 5 and {s.state: s.count for s in recent.states}["review"] == 1
+
+
+def test_families_that_returned_a_form_by_serial_or_by_a_linked_child(make_form, db_factory):
+    from accounts.helpers import make_roster
+
+    from intake.roster.csv_io import RosterFile
+    from intake.roster.families import families
+    from intake.roster.importing import SourceFile, import_roster
+
+    roster = make_roster()
+    with db_factory() as session, session.begin():
+        import_roster(session, [SourceFile("roster.csv", "0" * 64, RosterFile(roster))], full=True)
+    found = families(roster)
+    assert len(found) >= 3
+    first, second, third = found[:3]
+    make_form(FormState.REVIEW, serial=first.serial)
+    linked = {"children": [{"row": 1, "student_id": second.student_ids[0]}]}
+    make_form(FormState.CHECKED, proposed=linked)
+    make_form(FormState.REJECTED, serial=third.serial)  # a rejected form does not count
+    with db_factory() as session:
+        returns = term.returns(session)
+        letters = term.letters(session)
+    assert (returns.families, returns.returned) == (len(found), 2)
+    assert returns.not_returned == len(found) - 2
+    assert third.salutation in returns.missing and first.salutation not in returns.missing
+    assert (letters.accounts_active, letters.printed, letters.held, letters.collected) == (
+        0,
+        0,
+        0,
+        0,
+    )
