@@ -67,6 +67,7 @@ from intake.staff.roles import Role
 from intake.web.database import db
 from intake.web.decide_words import PlanWords
 from intake.web.extensions import limiter
+from intake.web.headers import NO_STORE
 from intake.web.portal import push_after_commit
 from intake.web.security import fresh_login_required, role_required
 
@@ -75,7 +76,6 @@ bp = Blueprint("accounts", __name__)
 
 SEARCH_LIMIT = 100
 MAX_TEXT = 1000
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 EXPORTS_PER_HOUR = "5/hour"  # per staff member; the 6th gets 429 and an alert in the audit log
 API_CALLS_PER_HOUR = "30/hour"  # per client address
 LETTERS_PER_RUN = 100

@@ -22,7 +22,7 @@ from intake import audit
 from intake.batch.uploading import IncomingFile, create_batch
 from intake.db.workflow import Batch, Form, Page, PageStatus, Upload
 from intake.errors import InputFileError
-from intake.web.database import db
+from intake.web.database import db, get_or_404
 from intake.web.images import send_png
 from intake.web.security import role_required
 from intake.web.verify import group_counts
@@ -39,13 +39,6 @@ def _settings() -> Any:
 
 def _queue() -> Any:
     return current_app.extensions["intake_queue"]
-
-
-def _batch_or_404(batch_id: str) -> Batch:
-    batch = db().get(Batch, batch_id)
-    if batch is None:
-        abort(404)
-    return batch
 
 
 @bp.get("/batches")
@@ -150,7 +143,7 @@ def progress_of(batch: Batch) -> dict[str, Any]:
 @bp.get("/batches/<batch_id>")
 @role_required("office")
 def show(batch_id: str) -> str:
-    batch = _batch_or_404(batch_id)
+    batch = get_or_404(Batch, batch_id)
     session = db()
     forms = session.scalars(
         select(Form).where(Form.batch_id == batch.id).order_by(Form.doubt.desc())
@@ -189,7 +182,7 @@ def show(batch_id: str) -> str:
 @bp.get("/api/batches/<batch_id>/progress")
 @role_required("office")
 def progress(batch_id: str) -> dict[str, Any]:
-    return progress_of(_batch_or_404(batch_id))
+    return progress_of(get_or_404(Batch, batch_id))
 
 
 @bp.get("/pages/<page_id>/image")

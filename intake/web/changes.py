@@ -13,7 +13,6 @@ import io
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -35,29 +34,21 @@ from intake.review.changes import (
     verified_times,
     verify,
 )
-from intake.web.database import db
+from intake.web.database import db, get_or_404
+from intake.web.headers import NO_STORE
 from intake.web.security import fresh_login_required, role_required
 
 bp = Blueprint("changes", __name__)
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _template() -> str:
     return str(current_app.config["INTAKE_SETTINGS"].form_template)
 
 
-def _batch_or_404(batch_id: str) -> Batch:
-    batch = db().get(Batch, batch_id)
-    if batch is None:
-        abort(404)
-    return batch
-
-
 @bp.get("/batches/<batch_id>/changes")
 @role_required("office")
 def show(batch_id: str) -> str:
-    batch = _batch_or_404(batch_id)
+    batch = get_or_404(Batch, batch_id)
     changes = batch_changes(db(), batch.id, _template())
     return render_template(
         "batches/changes.html",
@@ -72,7 +63,7 @@ def show(batch_id: str) -> str:
 @bp.post("/batches/<batch_id>/changes/<form_id>/<field_id>")
 @role_required("office")
 def decide(batch_id: str, form_id: str, field_id: str) -> BaseResponse:
-    batch = _batch_or_404(batch_id)
+    batch = get_or_404(Batch, batch_id)
     session = db()
     status = NO_CHANGE if request.form.get("action") == NO_CHANGE else VERIFIED
     try:
@@ -101,7 +92,7 @@ def decide(batch_id: str, form_id: str, field_id: str) -> BaseResponse:
 @role_required("office")
 @fresh_login_required
 def export(batch_id: str) -> Response:
-    batch = _batch_or_404(batch_id)
+    batch = get_or_404(Batch, batch_id)
     session = db()
     changes = [c for c in batch_changes(session, batch.id, _template()) if c.verified]
     out = io.StringIO()

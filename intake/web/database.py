@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db.base import make_engine, make_session_factory
@@ -28,6 +30,17 @@ def db() -> Session:
         g.db = sessions()()
     session: Session = g.db
     return session
+
+
+T = TypeVar("T")
+
+
+def get_or_404(model: type[T], key: str) -> T:
+    """The row of ``model`` with primary key ``key``, or a 404."""
+    row = db().get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 def _close(_exc: BaseException | None) -> None:

@@ -15,6 +15,9 @@ from intake.review.states import RoleRefused, TransitionRefused
 
 log = logging.getLogger(__name__)
 
+#: headers of a response that holds personal data (an export, a letter): never cached
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"

@@ -33,10 +33,10 @@ from intake.records.file_retention import delete_files, export_name, exports_dir
 from intake.records.people import Person, accounts_of, find_person, forms_naming
 from intake.records.subject_access import build_export, record_export, zip_files
 from intake.web.database import db
+from intake.web.headers import NO_STORE
 from intake.web.security import fresh_login_required, role_required
 
 bp = Blueprint("people", __name__, url_prefix="/admin/people")
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _person(person_id: str) -> Person:

@@ -32,7 +32,7 @@ from intake.fieldjson import field_from_json
 from intake.review import groups, service
 from intake.staff.roles import Role
 from intake.template.model import CharField
-from intake.web.database import db
+from intake.web.database import db, get_or_404
 from intake.web.images import crop_png, send_png
 from intake.web.security import role_required
 
@@ -54,13 +54,6 @@ KIND_WORDS = {
 
 def _ctx() -> service.ReviewContext:
     return service.ReviewContext(current_app.config["INTAKE_SETTINGS"])
-
-
-def _batch_or_404(batch_id: str) -> Batch:
-    batch = db().get(Batch, batch_id)
-    if batch is None:
-        abort(404)
-    return batch
 
 
 def group_title(key: groups.GroupKey) -> str:
@@ -103,7 +96,7 @@ def _key_from(args: Any) -> groups.GroupKey:
 @bp.get("/batches/<batch_id>/verify")
 @role_required("office")
 def group(batch_id: str) -> str:
-    batch = _batch_or_404(batch_id)
+    batch = get_or_404(Batch, batch_id)
     key = _key_from(request.args)
     ctx = _ctx()
     session = db()
@@ -159,7 +152,7 @@ def _position(value: Any) -> int | None:
 @role_required("office")
 def settle(batch_id: str) -> Response:
     """Confirm (``do=confirm``) or correct (``do=correct`` with ``typed``) one item."""
-    _batch_or_404(batch_id)
+    get_or_404(Batch, batch_id)
     payload = _payload()
     form_id, field_id = str(payload.get("form_id", "")), str(payload.get("field_id", ""))
     action = payload.get("do")
