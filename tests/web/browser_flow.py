@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
 ]
 REVIEWER = "reviewer"
 REVIEWER_PASSWORD = "violet tractor ocean plum"
+#: decides the forms the reviewer uploaded (the four-eyes rule)
+SECOND_APPROVER = "approver2"
 
 
 def ensure_chromium() -> str:
@@ -104,9 +106,13 @@ def _matcher(settings: Settings, folder: Path) -> Any:
 
 
 @contextmanager
-def live_app(data_dir: Path, folder: Path, *, straight_through: bool = False) -> Iterator[LiveApp]:
-    """Migrated database, a reviewer account, job workers and waitress on a free port.
-    ``straight_through`` off by default: the reviewer's flow wants every form in review."""
+def live_app(
+    data_dir: Path, folder: Path, *, straight_through: bool = False, real_reader: bool = False
+) -> Iterator[LiveApp]:
+    """Migrated database, a reviewer account and a second approver, job workers and waitress on
+    a free port. ``straight_through`` off by default: the reviewer's flow wants every form in
+    review. ``real_reader``: the product's reader reads the scans (the truths still say what
+    the forms hold)."""
     from waitress.server import create_server
 
     # MFA has its own browser test (tests/staff/test_mfa_browser.py)
@@ -118,16 +124,19 @@ def live_app(data_dir: Path, folder: Path, *, straight_through: bool = False) ->
     upgrade(settings.sqlalchemy_url)
     sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
     with sessions() as session:
-        user, _ = directory.create_staff(session, REVIEWER, "approver")
-        user.password_hash = passwords.hash_password(REVIEWER_PASSWORD)
-        user.must_change_password = False
+        for name in (REVIEWER, SECOND_APPROVER):
+            user, _ = directory.create_staff(session, name, "approver")
+            user.password_hash = passwords.hash_password(REVIEWER_PASSWORD)
+            user.must_change_password = False
         session.commit()
     reader = TruthReader(load_truths(folder))
+    if real_reader:
+        from intake.batch.wiring import default_reader
     ctx = BatchContext(
         settings=settings,
         sessions=sessions,
         storage=LocalStorage(data_dir / "files"),
-        reader=reader,
+        reader=default_reader(settings) if real_reader else reader,
         matcher=_matcher(settings, folder),
     )
     queue = build_queue(settings, huey=MemoryHuey("browser"), context=lambda: ctx)
@@ -241,9 +250,9 @@ def _keys_to_fix(page: Any, value: str, run: list[int] | None, truth: str) -> in
     return len(truth)
 
 
-def sign_in(page: Any, url: str) -> None:
+def sign_in(page: Any, url: str, username: str = REVIEWER) -> None:
     page.goto(f"{url}/login")
-    page.fill("#username", REVIEWER)
+    page.fill("#username", username)
     page.fill("#password", REVIEWER_PASSWORD)
     page.press("#password", "Enter")
     page.wait_for_url(f"{url}/review")

@@ -30,7 +30,7 @@ LIGHT_COLOURS: tuple[tuple[int, int, int], ...] = (
     (110, 110, 120),
 )
 #: share of parents writing with a pale or running-dry pen, and with a fine-liner
-LIGHT_PEN_SHARE = 0.2
+LIGHT_PEN_SHARE = 0.12
 FINE_LINER_SHARE = 0.3
 
 
@@ -68,7 +68,7 @@ def random_pen(rng: np.random.Generator) -> Pen:
     return replace(
         pen,
         colour=LIGHT_COLOURS[int(extra.integers(len(LIGHT_COLOURS)))] if light else pen.colour,
-        pressure=float(extra.uniform(0.45, 0.7)) if light else pen.pressure,
+        pressure=float(extra.uniform(0.55, 0.8)) if light else pen.pressure,
         weight=0 if light else pen.weight,
         fine=bool(extra.random() < FINE_LINER_SHARE),
     )
