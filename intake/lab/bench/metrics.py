@@ -115,7 +115,8 @@ def score_form(
             group[0] += right
             group[1] += 1
             limit = auto_accept(spec.kind.value) if callable(auto_accept) else auto_accept
-            accepted = read is not None and (
+            # bool(): a confidence may be a numpy float, and the report must stay plain JSON
+            accepted = read is not None and bool(
                 spec.id in confirmed or (not read.problems and read.confidence >= limit)
             )
             for counts in (
