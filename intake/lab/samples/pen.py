@@ -23,13 +23,13 @@ PEN_COLOURS: tuple[tuple[int, int, int], ...] = (
     (40, 44, 70),
     (45, 70, 175),
 )
-#: the pale inks of cheap ballpoints running dry, light gel pens and pencil-grey fine-liners
+#: the pale inks of light-blue ballpoints, light gel pens and pencil-grey fine-liners
 LIGHT_COLOURS: tuple[tuple[int, int, int], ...] = (
     (80, 110, 205),
     (105, 125, 190),
     (110, 110, 120),
 )
-#: share of parents writing with a pale or running-dry pen, and with a fine-liner
+#: share of parents writing with a pale ink, and with a fine-liner
 LIGHT_PEN_SHARE = 0.12
 FINE_LINER_SHARE = 0.3
 
@@ -68,7 +68,6 @@ def random_pen(rng: np.random.Generator) -> Pen:
     return replace(
         pen,
         colour=LIGHT_COLOURS[int(extra.integers(len(LIGHT_COLOURS)))] if light else pen.colour,
-        pressure=float(extra.uniform(0.55, 0.8)) if light else pen.pressure,
         weight=0 if light else pen.weight,
         fine=bool(extra.random() < FINE_LINER_SHARE),
     )
