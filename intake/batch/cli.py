@@ -9,7 +9,6 @@ ends with a summary (or the JSON of every form).
 from __future__ import annotations
 
 import json
-import signal
 import threading
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from intake.batch.report import batch_report, batch_summary
 from intake.config import Settings, load_settings
 from intake.db.workflow import Batch, BatchStatus
 from intake.errors import IntakeError
+from intake.stopping import sigterm_interrupts
 
 if TYPE_CHECKING:
     from intake.batch.jobs import JobQueue
@@ -278,13 +278,10 @@ def watch(folder: Path, poll: bool, interval: float, settle: float) -> None:
         else:
             click.echo(f"{name}: rejected ({outcome.reason})")
 
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)  # a service manager stops it as Ctrl+C does
     mode = f"polling every {interval:g} s" if poll else "inotify"
     click.echo(f"Watching {hot.root} ({mode}); Ctrl+C to stop.", err=True)
     try:
-        watch_forever(hot, poll=poll, interval_s=interval, on_outcome=show)
+        with sigterm_interrupts():  # a service manager stops it as Ctrl+C does
+            watch_forever(hot, poll=poll, interval_s=interval, on_outcome=show)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)

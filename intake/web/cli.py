@@ -12,6 +12,7 @@ import sys
 import click
 
 from intake.config import Settings, load_settings
+from intake.stopping import sigterm_interrupts
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +75,6 @@ def reset_mfa(username: str) -> None:
     click.echo(f"Two-step sign-in removed for {name!r}: they set it up at their next sign-in.")
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM (a service manager, ``kill``) stops the server as Ctrl+C does, so that the
-    ``finally`` below stops the workers it started."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     """Migrate, then serve the web app on waitress with the job consumer beside it."""
     from waitress import serve as waitress_serve
@@ -137,11 +128,13 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         consumer = start_consumer_in_process(queue, workers=workers, stop_wait_s=WORKER_STOP_S)
         reaper.start()
         click.echo(f"Job queue in this process ({workers} worker threads).")
-    _stop_on_sigterm()
     scheme = "https" if settings.public_https else "http"
     click.echo(f"Serving on {scheme}://{host}:{port}/  (Ctrl+C to stop)")
     try:
-        waitress_serve(app, host=host, port=port, threads=8, ident="intake")
+        # SIGTERM (a service manager, ``kill``) stops the server as Ctrl+C does, so that the
+        # ``finally`` below stops the workers it started
+        with sigterm_interrupts():
+            waitress_serve(app, host=host, port=port, threads=8, ident="intake")
     except KeyboardInterrupt:
         pass
     finally:

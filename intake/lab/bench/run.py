@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -253,6 +254,8 @@ _WORKER_CTX: ReadContext | None = None
 
 def _init_worker(factory: Callable[[], ReadContext]) -> None:
     global _WORKER_CTX
+    # the pool's terminate() stops its workers with SIGTERM, whatever the parent made of it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_CTX = factory()
 
 
