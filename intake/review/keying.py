@@ -22,6 +22,8 @@ from intake.template.model import FieldKind, FormTemplate, Purpose
 #: how a keyed email was settled
 AGREES_WITH_READING = "agrees_with_reading"
 KEYED_TWICE = "keyed_twice"
+#: nothing is written: the reviewer left the box empty twice (the reading was specks)
+KEYED_EMPTY = "keyed_empty"
 
 
 class KeyingNeeded(WorkflowError):
@@ -76,7 +78,10 @@ def check_keying(
         typed = normalised(corrections.get(field_id, ""))
         reading = normalised(str((form.values or {}).get(field_id, {}).get("value", "")))
         if not typed:
-            missing.append(field_id)
+            if field_id in first_keyings and not normalised(first_keyings[field_id]):
+                how[field_id] = KEYED_EMPTY  # the box is empty on the form: said twice
+            else:
+                missing.append(field_id)
         elif typed == reading:
             how[field_id] = AGREES_WITH_READING
         elif typed == normalised(first_keyings.get(field_id, "")):
@@ -96,7 +101,8 @@ def _who(template: FormTemplate, field_id: str) -> str:
 def _message(template: FormTemplate, missing: list[str], again: list[str]) -> str:
     parts = [
         f"Type {_who(template, f)}'s email as it is written on the form: it is new to the "
-        "school's record and becomes the portal's username."
+        "school's record and becomes the portal's username. If nothing is written there, "
+        "press Enter again."
         for f in missing
     ] + [
         f"The email you typed for {_who(template, f)} is not what was read. Type it again from "

@@ -32,7 +32,7 @@ from intake.matching.index import RosterIndex
 from intake.review import choices, verify
 from intake.review.changes import record_keyed_emails
 from intake.review.corrections import apply_corrections, editable_fields
-from intake.review.keying import AGREES_WITH_READING, check_keying
+from intake.review.keying import AGREES_WITH_READING, KEYED_EMPTY, check_keying
 from intake.review.states import Action, FormState, TransitionRefused, check_action
 from intake.staff.roles import Role
 from intake.template.load import template_for
@@ -150,6 +150,7 @@ def accept(
     keyed = check_keying(form, template, corrections or {}, first_keyings or {})
     # an email typed as it was read changes nothing; one keyed twice is the value
     kept = {k: v for k, v in (corrections or {}).items() if keyed.how.get(k) != AGREES_WITH_READING}
+    kept.update({k: "" for k, how in keyed.how.items() if how == KEYED_EMPTY})
     changed = apply_corrections(session, form, template, kept, actor.user_id)
     if keyed.how:
         form.proposed = {

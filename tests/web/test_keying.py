@@ -109,3 +109,18 @@ def test_without_javascript_the_screen_says_what_to_type(client_as, db_factory) 
         follow_redirects=True,
     )
     assert "Type parent/carer 1&#39;s email as it is written" in response.get_data(as_text=True)
+
+
+def test_an_email_box_empty_on_the_form_is_said_so_with_a_second_enter(
+    client_as, db_factory
+) -> None:
+    """Specks read as an email: the reviewer leaves the box empty twice and the value goes."""
+    client = client_as("office")
+    form = _new_email_form(client, db_factory)
+    assert _accept(client, form.id, db_factory, {}).status_code == 422
+    done = _accept(client, form.id, db_factory, {}, {"p1_email": ""})
+    assert done.status_code == 200
+    with db_factory() as session:
+        stored = session.get(Form, form.id)
+        assert stored.values["p1_email"]["value"] == ""
+        assert stored.proposed["keyed"] == {"p1_email": "keyed_empty"}

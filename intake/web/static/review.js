@@ -467,6 +467,8 @@
         input.setAttribute("data-first", input.value);
         input.value = "";
         input.placeholder = "type it again, from the form";
+      } else {
+        input.setAttribute("data-first", "");  // Enter again: nothing is written there
       }
       if (!first) { first = input; }
     });
