@@ -143,9 +143,10 @@ def count_pages(path: Path, kind: str, settings: Settings) -> int:
 
         try:
             with Image.open(path) as picture:
-                return max(
-                    1, min(int(getattr(picture, "n_frames", 1)), settings.limits.max_tiff_frames)
-                )
+                frames = int(getattr(picture, "n_frames", 1))
+            # over the limit the whole file fails at once: one range, not one per slice (each
+            # would count the frames again)
+            return 1 if frames > settings.limits.max_tiff_frames else max(1, frames)
         except Exception:
             return 1
     return 1

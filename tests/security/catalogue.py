@@ -492,7 +492,7 @@ ISSUE_20: tuple[HostileInput, ...] = (
         "limits.daily_pages_per_user refuses the upload that passes it; batches are read limits.batch_slice_pages at a time, taking turns",
         (
             "tests/web/test_upload_limits.py::test_the_daily_quota_refuses_an_upload_that_passes_it",
-            "tests/batch/test_leases.py::test_slices_of_batches_take_turns",
+            "tests/batch/test_ranges.py::test_ranges_of_batches_take_turns",
         ),
     ),
     HostileInput(

@@ -360,6 +360,11 @@ def test_choosing_from_the_keyboard_in_a_browser(app, db_factory, users, form_id
                     ".choice-box[data-row='1'] .badge:has-text('not at this school')"
                 )
                 page.keyboard.press("Enter")
+                # the contact chosen holds another email: the one written must be keyed
+                page.wait_for_selector("#banner:has-text('email as it is written')")
+                assert page.evaluate("document.activeElement.id") == "v-p1_email"
+                page.keyboard.type("jane1@example.com")
+                page.keyboard.press("Enter")
                 page.wait_for_url(f"{url}/review", timeout=15000)  # the queue: it left
             finally:
                 browser.close()
