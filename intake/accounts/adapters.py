@@ -16,7 +16,7 @@ How a form row becomes a ``FormForApproval``:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +32,9 @@ from intake.config import Settings
 from intake.errors import ConfigError
 from intake.review.states import FormState
 from intake.roster.model import Address, Contact, Relationship, Student
+
+if TYPE_CHECKING:
+    from intake.db.workflow import Form
 
 SIGNED = "signed"
 TICKED = "ticked"
@@ -123,6 +126,19 @@ def form_for_approval(
     )
 
 
+def approval_view(form: Form) -> FormForApproval:
+    """The approver's view of a ``forms`` row."""
+    return form_for_approval(
+        form.id,
+        form.state,
+        form.uploaded_by,
+        form.last_edited_by,
+        form.values or {},
+        form.proposed or {},
+        form.match or {},
+    )
+
+
 class WorkflowFormStore:
     """``FormStore`` over the web area's ``forms`` table (state machine in ``Form.move_to``)."""
 
@@ -134,15 +150,7 @@ class WorkflowFormStore:
         ).one_or_none()
         if form is None:
             raise NotFoundError("No such form.")
-        return form_for_approval(
-            form.id,
-            form.state,
-            form.uploaded_by,
-            form.last_edited_by,
-            form.values or {},
-            form.proposed or {},
-            form.match or {},
-        )
+        return approval_view(form)
 
     def set_state(self, session: Session, form_id: str, state: FormState, actor_id: str) -> None:
         from intake.db.workflow import Form

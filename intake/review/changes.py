@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake import audit
-from intake.accounts.adapters import RosterFromDb, form_for_approval
+from intake.accounts.adapters import RosterFromDb, approval_view
 from intake.accounts.export import safe_cell
 from intake.db.workflow import Form, FormState, MisChange, utcnow
 from intake.errors import WorkflowError
@@ -88,10 +88,7 @@ def _is_change_field(template: FormTemplate, field_id: str) -> bool:
 
 def form_changes(form: Form, roster: RosterFromDb, template: FormTemplate) -> list[Change]:
     """The changes ``form`` carries (without their verdicts)."""
-    view = form_for_approval(
-        form.id, form.state, form.uploaded_by, form.last_edited_by,
-        form.values or {}, form.proposed or {}, form.match or {},
-    )  # fmt: skip
+    view = approval_view(form)
     confirmed = set((form.proposed or {}).get("confirmed") or {})
     out: list[Change] = []
     for applicant in view.applicants:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from intake.accounts.adapters import context_from_db, form_for_approval
+from intake.accounts.adapters import approval_view, context_from_db
 from intake.accounts.approval import ApprovalPlan
 from intake.accounts.collection import set_delivery
 from intake.accounts.ports import AccountsContext
@@ -98,15 +98,7 @@ def queue_row(
     session: Session, ctx: AccountsContext, form: Form, batch: str, approver_id: str
 ) -> QueueRow:
     """Build the row of ``form`` (not locked: a decision locks and checks again)."""
-    view = form_for_approval(
-        form.id,
-        form.state,
-        form.uploaded_by,
-        form.last_edited_by,
-        form.values or {},
-        form.proposed or {},
-        form.match or {},
-    )
+    view = approval_view(form)
     plan: ApprovalPlan = plan_for(session, ctx, view)
     words = PlanWords(view, ctx.roster)
     refusal = four_eyes_refusal(ctx, view, approver_id)

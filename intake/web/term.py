@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy.orm import Session
 
-from intake.accounts.adapters import context_from_db, form_for_approval
+from intake.accounts.adapters import approval_view, context_from_db
 from intake.accounts.service import plan_for
 from intake.db.workflow import Form
 from intake.review import term
@@ -34,15 +34,7 @@ def _ready_check(session: Session) -> Callable[[Form], bool]:
     ctx = context_from_db(session, current_app.config["INTAKE_SETTINGS"])
 
     def is_ready(form: Form) -> bool:
-        view = form_for_approval(
-            form.id,
-            form.state,
-            form.uploaded_by,
-            form.last_edited_by,
-            form.values or {},
-            form.proposed or {},
-            form.match or {},
-        )
+        view = approval_view(form)
         return plan_for(session, ctx, view).ready
 
     return is_ready
