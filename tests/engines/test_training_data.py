@@ -7,7 +7,7 @@ from intake.lab.training import fonts
 from intake.lab.training.boxes import CROP_H, CROP_W, broken_strokes, compose, reader_cleaning
 from intake.lab.training.makeforms import prepare
 from intake.lab.training.sources import hand_samples, is_validation_writer
-from intake.lab.training.strokes import SKELETONS, stroke_source
+from intake.lab.training.strokes import SKELETONS, draw_strokes, stroke_source
 
 
 def test_held_out_fonts_are_never_training_or_validation_fonts():
@@ -33,9 +33,25 @@ def test_compose_is_reproducible_from_the_seed():
     assert np.array_equal(first, again)
 
 
-def test_strokes_cover_every_letter_and_digit():
-    assert set(SKELETONS) == set(LETTERS + DIGITS)
-    assert set(ALL_CHARS) - set(SKELETONS) == set("'-,./&@_+")
+def test_strokes_cover_every_letter_and_digit_and_the_marks_of_an_email():
+    assert set(SKELETONS) == set(LETTERS + DIGITS + "@.")
+    assert set(ALL_CHARS) - set(SKELETONS) == set("'-,/&_+")
+
+
+def test_stroke_variants_include_the_shapes_the_reader_confused():
+    """A long-flagged 1, a round-pointed V and a short-barred E are each drawn."""
+    assert len(SKELETONS["1"]) >= 3 and len(SKELETONS["V"]) >= 2 and len(SKELETONS["E"]) >= 2
+    long_flag = [v for v in SKELETONS["1"] if v[0][0][1] >= 0.3]
+    assert long_flag, "no 1 whose flag starts below a third of the height"
+
+
+def test_a_full_stop_drawn_as_strokes_is_a_small_dot_near_the_baseline():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        ink = draw_strokes(".", rng, 64)
+        rows = np.nonzero(ink.max(axis=1) > 0.3)[0]
+        assert len(rows) and rows.min() > 16 + 0.7 * 64  # margin 16, cap box 64 px
+        assert (ink > 0.3).sum() < 0.08 * ink.size  # a felt tip's dot at most
 
 
 def test_reader_cleaning_whitens_paper_and_keeps_ink():

@@ -311,6 +311,7 @@ def _matching(
     summary = summarise(tally)
     straight = straight_through_figures(template, judged, ctx.thresholds)
     report["pipeline_char_accuracy"] = summary["char_accuracy"]
+    report["pipeline_field_accuracy"] = summary["field_accuracy"]
     report["pipeline_straight_through_rate"] = straight["straight_through_rate"]
     report["straight_through"] = straight
     for key in ("wrong_accounts", "false_unsigned_rate", "false_tick_rate"):

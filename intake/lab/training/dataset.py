@@ -25,7 +25,7 @@ from intake.lab.training.sources import (
     hand_source,
     is_validation_writer,
 )
-from intake.lab.training.strokes import stroke_source
+from intake.lab.training.strokes import STROKE_CHARS, stroke_source
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,10 @@ ALNUM = LETTERS + DIGITS
 SOURCE_MIX = {"font": 0.4, "strokes": 0.25, "hand": 0.35}
 #: share of font samples taken from handwriting fonts (they are outnumbered by print fonts)
 HANDWRITING_FONT_SHARE = 0.6
+#: share of "@" and "." samples drawn as strokes (the fonts' marks are neater than a pen's)
+MARK_STROKE_SHARE = 0.3
 #: bump when the way samples are made changes, so stale caches are not reused
-DATA_VERSION = 3
+DATA_VERSION = 4
 #: share of letter samples drawn as a lower-case letter (labelled upper case)
 LOWER_CASE_SHARE = 0.08
 
@@ -90,6 +92,8 @@ class _Pool:
                 return self.hand[char][int(rng.integers(len(self.hand[char])))]
             if roll < SOURCE_MIX["hand"] + SOURCE_MIX["strokes"] and self.strokes:
                 return stroke_source(char, rng)
+        elif char in STROKE_CHARS and self.strokes and rng.random() < MARK_STROKE_SHARE:
+            return stroke_source(char, rng)
         fonts_for_char = self.hand_fonts[char]
         if not fonts_for_char or (self.print_fonts[char] and rng.random() > HANDWRITING_FONT_SHARE):
             fonts_for_char = self.print_fonts[char]

@@ -37,12 +37,26 @@ SKELETONS: dict[str, list[list[Stroke]]] = {
         ]
     ],
     "C": [[_arc(0.55, 0.5, 0.5, 0.5, -40, -320)]],
-    "D": [[[(0, 0), (0, 1)], [(0, 0), (0.4, 0), *_arc(0.4, 0.5, 0.6, 0.5, -90, 90), (0, 1)]]],
-    "E": [[[(1, 0), (0, 0), (0, 1), (1, 1)], [(0, 0.5), (0.75, 0.5)]]],
-    "F": [[[(1, 0), (0, 0), (0, 1)], [(0, 0.48), (0.75, 0.48)]]],
+    "D": [
+        [[(0, 0), (0, 1)], [(0, 0), (0.4, 0), *_arc(0.4, 0.5, 0.6, 0.5, -90, 90), (0, 1)]],
+        # the round D that reads as O: a short straight back, the bowl drawn in one sweep
+        [[(0.05, 0), (0.05, 1)], [(0.05, 0), *_arc(0.3, 0.5, 0.7, 0.5, -80, 80), (0.05, 1)]],
+    ],
+    "E": [
+        [[(1, 0), (0, 0), (0, 1), (1, 1)], [(0, 0.5), (0.75, 0.5)]],
+        # short bars, each drawn on its own: the E people read as F when the foot is short
+        [[(0, 0), (0, 1)], [(0, 0), (0.8, 0)], [(0, 0.5), (0.55, 0.5)], [(0, 1), (0.7, 1)]],
+    ],
+    "F": [
+        [[(1, 0), (0, 0), (0, 1)], [(0, 0.48), (0.75, 0.48)]],
+        [[(0, 0), (0, 1)], [(0, 0), (0.85, 0)], [(0, 0.45), (0.5, 0.45)]],
+    ],
     "G": [
         [[*_arc(0.55, 0.5, 0.5, 0.5, -40, -360), (1.05, 0.55), (0.6, 0.55)]],
         [[*_arc(0.55, 0.5, 0.5, 0.5, -40, -340), (1.0, 0.95), (1.0, 0.55), (0.6, 0.55)]],
+        # spur straight down from the bar, and no bar at all (a C turned in): not a 6
+        [[*_arc(0.55, 0.5, 0.5, 0.5, -40, -350), (1.0, 1.0)], [(0.55, 0.55), (1.0, 0.55)]],
+        [[*_arc(0.55, 0.5, 0.5, 0.5, -40, -345), (1.0, 0.6), (0.7, 0.6)]],
     ],
     "H": [[[(0, 0), (0, 1)], [(1, 0), (1, 1)], [(0, 0.5), (1, 0.5)]]],
     "I": [
@@ -71,8 +85,18 @@ SKELETONS: dict[str, list[list[Stroke]]] = {
     ],
     "S": [[_arc(0.5, 0.26, 0.45, 0.26, -20, -270) + _arc(0.5, 0.74, 0.5, 0.26, -90, 150)]],
     "T": [[[(0, 0), (1, 0)], [(0.5, 0), (0.5, 1)]]],
-    "U": [[[(0, 0), (0, 0.6), *_arc(0.5, 0.6, 0.5, 0.4, 180, 0), (1, 0)]]],
-    "V": [[[(0, 0), (0.5, 1), (1, 0)]]],
+    "U": [
+        [[(0, 0), (0, 0.6), *_arc(0.5, 0.6, 0.5, 0.4, 180, 0), (1, 0)]],
+        # a deep round bowl, and the U with its right stem run down to the baseline
+        [[(0, 0), (0, 0.5), *_arc(0.5, 0.5, 0.5, 0.5, 180, 0), (1, 0)]],
+        [[(0, 0), (0, 0.65), *_arc(0.45, 0.65, 0.45, 0.35, 180, 0), (0.9, 0)], [(0.9, 0), (1, 1)]],
+    ],
+    "V": [
+        [[(0, 0), (0.5, 1), (1, 0)]],
+        # a V whose point the pen rounds off, and one with its point off centre: never a U
+        [[(0, 0), (0.4, 0.9), *_arc(0.5, 0.9, 0.1, 0.1, 180, 0), (1, 0)]],
+        [[(0, 0), (0.62, 1), (1, 0)]],
+    ],
     "W": [[[(0, 0), (0.25, 1), (0.5, 0.3), (0.75, 1), (1, 0)]]],
     "X": [[[(0, 0), (1, 1)], [(1, 0), (0, 1)]]],
     "Y": [
@@ -90,6 +114,9 @@ SKELETONS: dict[str, list[list[Stroke]]] = {
     "1": [
         [[(0.25, 0.2), (0.6, 0), (0.6, 1)]],
         [[(0.6, 0), (0.6, 1)], [(0.2, 1), (1, 1)], [(0.25, 0.2), (0.6, 0)]],
+        # the long flag, nearly half the height: the 1 read as a 7 (a 7's top is level)
+        [[(0.0, 0.45), (0.65, 0), (0.65, 1)]],
+        [[(0.05, 0.3), (0.7, 0), (0.6, 1)]],
     ],
     "2": [[[*_arc(0.5, 0.28, 0.45, 0.28, -170, 30), (0, 1), (1, 1)]]],
     "3": [
@@ -99,16 +126,50 @@ SKELETONS: dict[str, list[list[Stroke]]] = {
     "4": [
         [[(0.7, 1), (0.7, 0), (0, 0.7), (1, 0.7)]],
         [[(0.2, 0), (0, 0.65), (1, 0.65)], [(0.7, 0.3), (0.7, 1)]],
+        # open at the top: the two strokes do not meet
+        [[(0.35, 0), (0, 0.65), (1, 0.65)], [(0.75, 0), (0.75, 1)]],
     ],
-    "5": [[[(0.95, 0), (0.1, 0), (0.05, 0.45)], _arc(0.5, 0.68, 0.48, 0.32, -150, 150)]],
+    "5": [
+        [[(0.95, 0), (0.1, 0), (0.05, 0.45)], _arc(0.5, 0.68, 0.48, 0.32, -150, 150)],
+        # a square shoulder: the 5 read as S has a round one and no corner at the top left
+        [[(0.1, 0), (0.1, 0.42), *_arc(0.5, 0.68, 0.45, 0.3, -120, 150)], [(0.1, 0), (0.95, 0)]],
+    ],
     "6": [[_arc(0.55, 0.5, 0.45, 0.5, -70, -180) + _arc(0.5, 0.7, 0.45, 0.3, 180, 540)]],
-    "7": [[[(0, 0), (1, 0), (0.35, 1)]], [[(0, 0), (1, 0), (0.35, 1)], [(0.3, 0.5), (0.85, 0.5)]]],
+    "7": [
+        [[(0, 0), (1, 0), (0.35, 1)]],
+        [[(0, 0), (1, 0), (0.35, 1)], [(0.3, 0.5), (0.85, 0.5)]],
+        # a little nib at the start of the bar, and a stem that bows: still a level top
+        [[(0, 0.15), (0, 0), (1, 0), (0.6, 0.45), (0.45, 1)]],
+    ],
     "8": [[_arc(0.5, 0.25, 0.38, 0.25, 90, 450), _arc(0.5, 0.74, 0.48, 0.26, -90, 270)]],
+    # hand-drawn @ (an a in a loop: the stem runs on round the outside) and a full stop
+    "@": [
+        [
+            [*_arc(0.5, 0.55, 0.22, 0.22, 0, 360)],
+            [(0.72, 0.35), (0.72, 0.7), (0.9, 0.75), *_arc(0.5, 0.55, 0.5, 0.5, 10, 330)],
+        ],
+        [
+            [
+                *_arc(0.45, 0.55, 0.2, 0.24, -30, 330),
+                (0.7, 0.8),
+                *_arc(0.5, 0.52, 0.5, 0.48, 30, 340),
+            ]
+        ],
+    ],
+    ".": [[[(0.48, 0.9), (0.52, 0.92)]], [[(0.5, 0.88), (0.5, 0.93)]]],
     "9": [
         [[*_arc(0.5, 0.3, 0.45, 0.3, 0, 360), (0.95, 0.35), (0.85, 1)]],
         [[*_arc(0.5, 0.3, 0.45, 0.3, 0, 360), (0.95, 0.3), (0.95, 1)]],
     ],
 }
+
+
+#: pen width as a share of the cap height: 0.2 mm to 1 mm on a 4 mm capital
+PEN_MIN, PEN_MAX = 0.05, 0.25
+#: width over height of characters that are not as wide as a capital
+ASPECTS = {"1": 0.5, "I": 0.5, ".": 0.3, "@": 1.0}
+#: characters drawn as strokes: capitals, digits and the marks emails need
+STROKE_CHARS = frozenset(SKELETONS)
 
 
 def draw_strokes(
@@ -121,12 +182,13 @@ def draw_strokes(
     """
     skeleton = SKELETONS[char][int(rng.integers(len(SKELETONS[char])))]
     if aspect is None:
-        aspect = float(rng.uniform(0.55, 0.95)) if char not in "1I" else 0.5
+        aspect = ASPECTS.get(char) or float(rng.uniform(0.55, 0.95))
     width = height * aspect
     margin = height // 4
     canvas = np.zeros((height + 2 * margin, int(width) + 2 * margin), dtype=np.uint8)
     jitter = rng.uniform(0.0, 0.05)
-    pen = max(1, round(height * rng.uniform(0.05, 0.14)))
+    # fine-liners (0.2 mm on a 4 mm capital) to felt tips (1 mm), most of them ballpoints
+    pen = max(1, round(height * float(np.exp(rng.uniform(np.log(PEN_MIN), np.log(PEN_MAX))))))
     for stroke in skeleton:
         points = np.asarray(stroke, dtype=np.float64)
         # smooth wobble: a few random offsets interpolated along the stroke, so arcs stay arcs
