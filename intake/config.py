@@ -123,6 +123,9 @@ class Limits:
     #: factor while it is decoded, a PDF page is rendered at a lower dpi (A4 at 400 dpi is 15.5)
     reduce_above_megapixels: int = 16
     max_tiff_frames: int = 2000
+    #: a JPEG (a file, or a PDF page's image) made of more scans than this is refused from its
+    #: markers: each scan is a pass over the whole image (cameras write 1, progressive ~10)
+    max_jpeg_scans: int = 100
     #: PDF pages without images are rendered at this; pages with images at their images'
     #: resolution, up to ``max_render_dpi``
     render_dpi: int = 200

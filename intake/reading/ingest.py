@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import mmap
 import re
 import warnings
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from intake.config import Limits
-from intake.reading import pdfscan, poppler
+from intake.reading import jpegscans, pdfscan, poppler
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,9 @@ def _embedded_page(
 ) -> PageImage:
     """The page's one image, pixel for pixel, turned by the page's /Rotate."""
     data = poppler.extract_image(path, index + 1, limits)
+    refused = jpegscans.too_many_scans(data, limits.max_jpeg_scans)
+    if refused:
+        raise poppler.PdfRefused(f"page {index + 1}: {refused}")
     try:
         with Image.open(io.BytesIO(data), formats=["PPM", "JPEG"]) as picture:
             if picture.size != (scan.width_px, scan.height_px):
@@ -301,7 +305,22 @@ def _image_pages(path: Path, kind: str, limits: Limits, note: str) -> Iterator[P
             Image.MAX_IMAGE_PIXELS = old_cap
 
 
+def _jpeg_refusal(path: Path, limits: Limits) -> str:
+    """Why a JPEG file must not be decoded (too many scans), read from its markers in place."""
+    with path.open("rb") as handle:
+        try:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file: the decoder says it is damaged
+            return ""
+        with data:
+            return jpegscans.too_many_scans(data, limits.max_jpeg_scans)
+
+
 def _decode_frames(path: Path, kind: str, limits: Limits, note: str) -> Iterator[PageOrFailure]:
+    refused = _jpeg_refusal(path, limits) if kind == "jpeg" else ""
+    if refused:
+        yield PageFailure(0, refused, whole_file=True)
+        return
     try:
         image = Image.open(path, formats=[_PIL_FORMATS[kind]])  # reads the header only
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -14,6 +14,8 @@ from intake.lab.bench.calibrate import (
     Row,
     calibrate,
     lowest_meeting,
+    reliability,
+    reliability_report,
     sweep,
     wilson_upper,
 )
@@ -165,3 +167,19 @@ def test_bench_scores_auto_accept_per_kind() -> None:
         assert by_group["date"]["fields"] == 1
         assert by_group["date"]["rate"] == summary["auto_accept_rate"]
     assert rates == [1.0, 0.0]
+
+
+def test_reliability_bins_say_how_often_fields_at_each_confidence_were_right() -> None:
+    items = (
+        _items("name", 0.6, 3, 1)  # said 60%, right 75%
+        + _items("name", 0.97, 9, 1)  # said 97%, right 90%
+        + [Observation("name", 0.0, True, False, blank=True)]  # nothing read: left out
+    )
+    bins, error = reliability(items)
+    assert [(b.low, b.fields, b.mean_confidence, b.accuracy) for b in bins] == [
+        (0.5, 4, 0.6, 0.75),
+        (0.95, 10, 0.97, 0.9),
+    ]
+    assert error == pytest.approx((4 * 0.15 + 10 * 0.07) / 14, abs=1e-4)
+    table = reliability_report(items)
+    assert "expected calibration error" in table and "name" in table

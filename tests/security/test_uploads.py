@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from intake.db.workflow import Batch, Page, Upload
 
 from .conftest import csrf_from
-from .hostile_files import a4_then_huge_pages, small_cropbox_huge_mediabox
+from .hostile_files import a4_then_huge_pages, many_scan_jpeg, small_cropbox_huge_mediabox
 
 
 def _post(client, files, content_type: str | None = None):
@@ -173,6 +173,7 @@ BOMBS = {
     "png-60000x60000": (lambda: bomb_png(60000, 60000), "scan.png", "megapixels"),
     "png-200000x1": (lambda: bomb_png(200000, 1), "scan.png", "too small"),
     "tiff-5000-frames": (lambda: many_frame_tiff(5000), "scan.tif", "limit"),
+    "jpeg-8000-scans": (many_scan_jpeg, "scan.jpg", "more than 100 scans"),
     "pdf-12000pt-mediabox": (huge_mediabox_pdf, "scan.pdf", "too large"),
     "pdf-a4-then-4600pt-pages": (a4_then_huge_pages, "scan.pdf", "page 2 of the PDF is 4600"),
     "pdf-a4-cropbox-on-4600pt": (small_cropbox_huge_mediabox, "scan.pdf", "page 1 of the PDF"),

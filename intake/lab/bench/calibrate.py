@@ -13,12 +13,16 @@ Tune ONLY on sets written with training-side fonts and writers (``intake.lab.tra
 --prepare`` writes those folders); never on held-out fonts or ``handwriting/test``::
 
     python -m intake.lab.bench.calibrate --samples /tmp/tune_fonts --samples /tmp/tune_glyphs \\
-        --target-error 0.002
+        --target-error 0.002 [--reliability]
+
+``--reliability`` adds the reliability curve: per confidence bin and field kind, how sure the
+reader said it was and how often it was right.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -191,6 +195,56 @@ def calibrate(
     return Calibration(target, overall, per_kind)
 
 
+#: confidence bins of the reliability table: finer where the thresholds fall
+RELIABILITY_EDGES: tuple[float, ...] = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+
+
+@dataclass(frozen=True)
+class Bin:
+    """Fields whose confidence fell in ``[low, high)``: how sure the reader said it was, and how
+    often it was right. A calibrated reader has ``accuracy`` close to ``mean_confidence``."""
+
+    low: float
+    high: float
+    fields: int
+    mean_confidence: float
+    accuracy: float
+
+
+def reliability(
+    items: Sequence[Observation], edges: Sequence[float] = RELIABILITY_EDGES
+) -> tuple[list[Bin], float]:
+    """The reliability curve of the field confidences (blank fields left out: nothing was
+    read) and its expected calibration error, the field-weighted mean of the bins' gaps."""
+    read = [i for i in items if not i.blank]
+    bins: list[Bin] = []
+    gap = 0.0
+    for low, high in itertools.pairwise(edges):
+        inside = [i for i in read if low <= i.confidence < high]
+        if not inside:
+            continue
+        mean = sum(i.confidence for i in inside) / len(inside)
+        accuracy = sum(i.correct for i in inside) / len(inside)
+        bins.append(Bin(low, min(high, 1.0), len(inside), round(mean, 4), round(accuracy, 4)))
+        gap += len(inside) * abs(mean - accuracy)
+    return bins, round(gap / len(read), 4) if read else 0.0
+
+
+def reliability_report(items: Sequence[Observation]) -> str:
+    """The reliability table, overall and per field kind."""
+    lines = [f"{'':>12} {'confidence':>11} {'fields':>6} {'said':>7} {'right':>7}"]
+    groups = {"all": list(items), **by_kind(items)}
+    for kind, group in groups.items():
+        bins, error = reliability(group)
+        for b in bins:
+            lines.append(
+                f"{kind:>12} {b.low:4.2f}-{b.high:4.2f}  {b.fields:6d} "
+                f"{100 * b.mean_confidence:6.1f}% {100 * b.accuracy:6.1f}%"
+            )
+        lines.append(f"{kind:>12} expected calibration error {100 * error:.1f} points")
+    return "\n".join(lines)
+
+
 def _line(label: str, row: Row) -> str:
     return (
         f"{label:>12} {row.threshold:7.4f} {row.accepted:6d}/{row.total:<6d} "
@@ -241,6 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--target-error", type=float, default=0.002)
     parser.add_argument("--min-accepted", type=int, default=MIN_ACCEPTED)
     parser.add_argument("--engine", default=None)
+    parser.add_argument(
+        "--reliability",
+        action="store_true",
+        help="also print how often fields were right at each confidence, per field kind",
+    )
     args = parser.parse_args(argv)
     if args.samples:
         if len(args.observations) > 1:
@@ -262,6 +321,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give --samples DIR (one or more) or --observations FILE (one or more)")
     result = calibrate(items, args.target_error, args.min_accepted)
     print(report(items, result))
+    if args.reliability:
+        print()
+        print(reliability_report(items))
 
 
 if __name__ == "__main__":

@@ -288,7 +288,8 @@ def _cast_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     offset = float(rng.uniform(-0.35, 0.35))
     distance = (xs - 0.5) * math.cos(angle) + (ys - 0.5) * math.sin(angle) - offset
     softness = float(rng.uniform(0.005, 0.04))
-    inside = 1.0 / (1.0 + np.exp(-distance / softness))  # 1 in the shadow, 0 outside
+    # 1 in the shadow, 0 outside: the logistic written with tanh, which cannot overflow
+    inside = 0.5 * (1.0 + np.tanh(distance / (2.0 * softness)))
     depth = float(rng.uniform(0.15, 0.45))
     return (1.0 - depth * inside).astype(np.float32)
 
