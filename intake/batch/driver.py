@@ -25,6 +25,7 @@ from intake.batch import ranges
 from intake.batch.assembly import assemble_forms
 from intake.batch.context import BatchContext
 from intake.batch.lease import LeaseLost, claim, new_owner, release, renew
+from intake.batch.memory import release_free_memory
 from intake.batch.pages import count_page, count_pages, read_one, store_page
 from intake.batch.ranges import PageRange, RangeTask
 from intake.db.workflow import Batch, BatchStatus, Page, PageStatus, Upload
@@ -287,6 +288,8 @@ def read_pages(
                     page.index,
                     page.status,
                 )
+                del item  # the page's pixels: gone before the allocator is asked to trim
+                release_free_memory()
         return read_now
 
 

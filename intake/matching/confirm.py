@@ -18,6 +18,7 @@ from typing import Any
 
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import FormMatch
+from intake.matching.record_email import email_replacements
 from intake.reading.result import CharRead, FieldRead, FormRead, Problem
 from intake.reading.validate import check
 from intake.roster.model import Contact, Student
@@ -172,8 +173,11 @@ def _sequence(read: FieldRead, suffix: str) -> list[tuple[int | None, str]]:
 
 def _lattice_match(read: FieldRead, suffix: str, target: str) -> tuple[int, ...] | None:
     """Box indices where the record's character replaces a doubtful one, when the read can be
-    turned into ``target`` that way (and not otherwise), else None."""
+    turned into ``target`` that way (and not otherwise), else None. An email is weighed by the
+    engine's evidence against the record instead (``record_email``)."""
     sequence = _sequence(read, suffix)
+    if suffix == "email":
+        return email_replacements(read, target, sequence)
     target = target.upper()
     if len(sequence) != len(target) or len(target) < 3:
         return None
