@@ -150,7 +150,7 @@ def train(args: argparse.Namespace) -> None:
         log.info(
             "epoch %d: loss %.3f, validation accuracy %.4f (%.0f s)",
             epoch,
-            float(loss),
+            float(loss.detach()),
             accuracy,
             time.monotonic() - started,
         )
