@@ -18,7 +18,7 @@ from typing import Any
 
 from intake.matching.index import RosterIndex
 from intake.matching.proposals import FormMatch
-from intake.matching.record_email import email_replacements
+from intake.matching.record_evidence import replacements
 from intake.reading.result import CharRead, FieldRead, FormRead, Problem
 from intake.reading.validate import check
 from intake.roster.model import Contact, Student
@@ -144,6 +144,8 @@ MIN_ALTERNATIVE = 0.02
 MAX_REPLACED = 0.9
 #: at most this many characters of a field are replaced by the record's
 MAX_REPLACED_CHARS = 2
+#: fields (by the name after their prefix) weighed by the evidence against the record instead
+WEIGHED = frozenset({"name", "forename", "surname", "print_name", "email"})
 
 
 @dataclass(frozen=True)
@@ -157,15 +159,18 @@ class Correction:
 
 
 def _sequence(read: FieldRead, suffix: str) -> list[tuple[int | None, str]]:
-    """(box index, character) in the key's form: spaces kept single for words (box None),
-    dropped for postcodes, phones and emails."""
+    """(box index, character) in the key's form: spaces kept single for words, dropped for
+    postcodes, phones and emails. A space carries its empty box's index when the gap is one
+    box wide (a letter the record has there may be a faint one), else None."""
     out: list[tuple[int | None, str]] = []
     words = suffix not in _KEYS
     for index, char in enumerate(read.chars):
         if char.char:
             out.append((index, char.char.upper()))
         elif words and out and out[-1][1] != " ":
-            out.append((None, " "))
+            out.append((index, " "))
+        elif words and out:
+            out[-1] = (None, " ")  # a gap of two boxes or more: a space, never a letter
     while out and out[-1][1] == " ":
         out.pop()
     return out
@@ -173,11 +178,11 @@ def _sequence(read: FieldRead, suffix: str) -> list[tuple[int | None, str]]:
 
 def _lattice_match(read: FieldRead, suffix: str, target: str) -> tuple[int, ...] | None:
     """Box indices where the record's character replaces a doubtful one, when the read can be
-    turned into ``target`` that way (and not otherwise), else None. An email is weighed by the
-    engine's evidence against the record instead (``record_email``)."""
+    turned into ``target`` that way (and not otherwise), else None. Names and emails are
+    weighed by the engine's evidence against the record instead (``record_evidence``)."""
     sequence = _sequence(read, suffix)
-    if suffix == "email":
-        return email_replacements(read, target, sequence)
+    if suffix in WEIGHED:
+        return replacements(read, target, sequence, email=suffix == "email")
     target = target.upper()
     if len(sequence) != len(target) or len(target) < 3:
         return None

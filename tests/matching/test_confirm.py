@@ -76,11 +76,18 @@ def test_an_invalid_value_is_never_confirmed(index: RosterIndex, make_form: Form
     assert "p1_email" not in confirmed_fields(form, match_form(form, index), index)
 
 
-def _doubtful(form: FormRead, field_id: str, box: int, confidence: float, offered: str) -> FormRead:
+def _doubtful(
+    form: FormRead,
+    field_id: str,
+    box: int,
+    confidence: float,
+    offered: str,
+    probability: float = 0.3,
+) -> FormRead:
     """``form`` with box ``box`` of ``field_id`` read at ``confidence``, offering ``offered``."""
     read = form.fields[field_id]
     chars = list(read.chars)
-    chars[box] = CharRead(chars[box].char, confidence, ((offered, 0.3), ("X", 0.01)))
+    chars[box] = CharRead(chars[box].char, confidence, ((offered, probability), ("X", 0.01)))
     return replace(form, fields={**form.fields, field_id: replace(read, chars=tuple(chars))})
 
 
@@ -108,11 +115,17 @@ def test_a_doubtful_character_takes_the_records_value_when_the_engine_offered_it
 
 
 @pytest.mark.parametrize(
-    ("confidence", "offered"),
-    [(0.99, "N"), (0.6, "H")],  # sure of what it read; or never offered the record's letter
+    ("confidence", "offered", "probability"),
+    # sure of what it read (the record's letter hardly offered); or never offered it: in a
+    # five-letter surname that is more evidence against the record than its budget
+    [(0.99, "N", 0.005), (0.6, "H", 0.3)],
 )
 def test_a_character_is_not_replaced_unless_doubtful_and_offered(
-    index: RosterIndex, make_form: FormBuilder, confidence: float, offered: str
+    index: RosterIndex,
+    make_form: FormBuilder,
+    confidence: float,
+    offered: str,
+    probability: float,
 ) -> None:
     form = _doubtful(
         make_form([("LILY EVANS", "10B")], p1={**RACHEL, "surname": "EVAMS"}),
@@ -120,6 +133,7 @@ def test_a_character_is_not_replaced_unless_doubtful_and_offered(
         3,
         confidence,
         offered,
+        probability,
     )
     assert "p1_surname" not in record_corrections(form, match_form(form, index), index)
 

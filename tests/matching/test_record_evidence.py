@@ -1,10 +1,11 @@
-"""The record's email taken for a misread one only when the engine's evidence allows it."""
+"""The record's email or name taken for a misread one only when the engine's evidence allows it."""
 
 from __future__ import annotations
 
 import pytest
 
-from intake.matching.record_email import email_replacements
+from intake.matching.confirm import _sequence
+from intake.matching.record_evidence import replacements
 from intake.reading.result import CharRead, FieldRead
 from intake.template.model import FieldKind
 
@@ -21,7 +22,7 @@ def _read(text: str, doubts: dict[int, CharRead] | None = None) -> FieldRead:
 
 def _replaced(read: FieldRead, record: str = RECORD) -> tuple[int, ...] | None:
     sequence = [(i, c.char.upper()) for i, c in enumerate(read.chars) if c.char]
-    return email_replacements(read, record, sequence)
+    return replacements(read, record, sequence, email=True)
 
 
 def test_a_faint_digit_left_as_an_empty_box_is_the_records() -> None:
@@ -62,3 +63,38 @@ def test_sure_letters_that_differ_add_up_against_the_record() -> None:
     # one sure letter in a long address is a misreading (the record, 1000 to 1); two are not
     assert _replaced(_read("DAVIDWESTOM464@EXAMPLE.COM")) == (10,)
     assert _replaced(_read("DAVIOWESTOM464@EXAMPLE.COM".replace("O", "P", 1))) is None
+
+
+def _name(text: str, doubts: dict[int, CharRead] | None = None) -> FieldRead:
+    """A name read box by box (a space is an empty box), surely except the boxes in ``doubts``."""
+    chars = [CharRead(c.strip(), 0.99) for c in text]
+    for index, char in (doubts or {}).items():
+        chars[index] = char
+    return FieldRead("child1_name", FieldKind.NAME, 1, text, text, 0.5, tuple(chars))
+
+
+def _name_replaced(read: FieldRead, record: str) -> tuple[int, ...] | None:
+    sequence = _sequence(read, "name")
+    return replacements(read, record, sequence, email=False)
+
+
+def test_a_faint_letter_left_as_an_empty_box_inside_a_name_is_the_records() -> None:
+    assert _name_replaced(_name("ISAAC WES ON"), "ISAAC WESTON") == (9,)
+    # two boxes empty: a space between two words, never a letter
+    assert _name_replaced(_name("ISAAC WES  ON"), "ISAAC WESTON") is None
+
+
+def test_a_sure_letter_that_differs_is_a_misreading_in_a_long_name_only() -> None:
+    # the U the engine is sure of, where the record has a V: one in twelve letters
+    assert _name_replaced(_name("OLIUER TYLER"), "OLIVER TYLER") == (3,)
+    # one sure letter in four is another name
+    assert _name_replaced(_name("KATE"), "KATY") is None
+    doubtful = {3: CharRead("E", 0.6, (("Y", 0.35),))}
+    assert _name_replaced(_name("KATE", doubtful), "KATY") == (3,)
+
+
+def test_a_name_spelt_otherwise_or_split_otherwise_is_not_the_records() -> None:
+    assert _name_replaced(_name("JOHN SMYTHE"), "JOHN SMITH") is None  # another length
+    assert _name_replaced(_name("ANNMARIE"), "ANN MARIE") is None
+    # two faint letters are one too many: a person looks
+    assert _name_replaced(_name("ISA C WES ON"), "ISAAC WESTON") is None
