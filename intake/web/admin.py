@@ -7,7 +7,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,6 +27,7 @@ from intake.db.workflow import StaffMfa, StaffUser
 from intake.errors import IntakeError
 from intake.staff import directory, mfa
 from intake.staff.roles import Role
+from intake.web import roster_preview
 from intake.web.database import db
 from intake.web.security import fresh_login_required, role_required
 
@@ -144,46 +155,130 @@ def staff_mfa_reset(user_id: str) -> Response:
 @bp.get("/roster")
 @role_required("admin")
 @fresh_login_required
-def roster_form() -> str:
-    return render_template("admin/roster.html", result=None, error=None)
+def roster_form() -> tuple[str, int]:
+    stash = roster_preview.load(session, _storage())
+    return _roster_page(preview=stash.preview if stash else None)
 
 
 @bp.post("/roster")
 @role_required("admin")
 @fresh_login_required
 def roster_import() -> str | tuple[str, int]:
+    """Import the roster; one that changes parental responsibility, a court order or a
+    no-contact flag is previewed first and waits for the admin's confirmation."""
     upload = request.files.get("roster")
     if upload is None or not upload.filename:
-        return render_template(
-            "admin/roster.html", result=None, error="Choose the roster CSV exported from the MIS."
-        ), 422
+        return _roster_page(error="Choose the roster CSV exported from the MIS.", status=422)
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    try:
+        merges = _merges(request.files.get("merges"))
+        preview = _run_import(data, merges, dry_run=True)
+    except IntakeError as exc:
+        return _import_refused(exc)
+    finally:
+        db().rollback()  # a dry run: nothing of it stays
+    if not preview["changes_to_confirm"]:
+        return _import_now(data, merges)
+    return _show_preview(data, merges, preview)
+
+
+@bp.post("/roster/confirm")
+@role_required("admin")
+@fresh_login_required
+def roster_confirm() -> str | tuple[str, int] | Response:
+    """Make the previewed import, if the admin ticked that they checked its changes."""
+    stash = roster_preview.load(session, _storage())
+    if stash is None:
+        flash("There is no roster import waiting to be confirmed: upload the file again.", "error")
+        return redirect(url_for("admin.roster_form"))
+    if request.form.get("checked") != "yes":
+        return _roster_page(
+            preview=stash.preview,
+            error="Tick that you have checked the changes before confirming.",
+            status=422,
+        )
+    try:
+        result = _run_import(stash.data, stash.merges)
+    except IntakeError as exc:
+        return _import_refused(exc)
+    if roster_preview.digest(result) != stash.changes_digest:
+        # the roster changed since the preview: what would be confirmed is not what was seen
+        db().rollback()
+        return _show_preview(stash.data, stash.merges, result, changed=True)
+    roster_preview.drop(session, _storage())
+    return _imported(result, confirmed=len(result["changes_to_confirm"]))
+
+
+@bp.post("/roster/cancel")
+@role_required("admin")
+def roster_cancel() -> Response:
+    """Forget the previewed import (its sealed copy is deleted)."""
+    roster_preview.drop(session, _storage())
+    flash("The roster import was cancelled: nothing was changed.", "success")
+    return redirect(url_for("admin.roster_form"))
+
+
+def _storage() -> Any:
+    return current_app.extensions["intake_storage"]
+
+
+def _roster_page(status: int = 200, **context: Any) -> tuple[str, int]:
+    context = {"result": None, "error": None, "preview": None, **context}
+    return render_template("admin/roster.html", **context), status
+
+
+def _run_import(data: bytes, merges: dict[str, str], *, dry_run: bool = False) -> dict[str, Any]:
     from intake.web.roster_import import import_roster_bytes
 
-    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     settings = current_app.config["INTAKE_SETTINGS"]
-    merges_upload = request.files.get("merges")
     with tempfile.TemporaryDirectory(prefix="intake-roster-") as folder:
         path = Path(folder) / "roster.csv"
         path.write_bytes(data)
-        try:
-            merges = _merges(merges_upload)
-            result = import_roster_bytes(db(), path, settings, current_user.id, merges)
-        except IntakeError as exc:
-            db().rollback()
-            problems = getattr(exc, "problems", [])[:50]
-            return render_template(
-                "admin/roster.html", result=None, error=str(exc), problems=problems
-            ), 422
+        return import_roster_bytes(db(), path, settings, current_user.id, merges, dry_run=dry_run)
+
+
+def _import_refused(exc: IntakeError) -> tuple[str, int]:
+    db().rollback()
+    problems = getattr(exc, "problems", [])[:50]
+    return _roster_page(error=str(exc), problems=problems, status=422)
+
+
+def _import_now(data: bytes, merges: dict[str, str]) -> str | tuple[str, int]:
+    try:
+        result = _run_import(data, merges)
+    except IntakeError as exc:
+        return _import_refused(exc)
+    return _imported(result, confirmed=0)
+
+
+def _imported(result: dict[str, Any], confirmed: int) -> tuple[str, int]:
+    detail = {k: v for k, v in result.items() if isinstance(v, int)}
     audit.record(
         db(),
         actor_id=current_user.id,
         action="roster.import",
         object_type="roster",
         object_id="roster",
-        detail={k: v for k, v in result.items() if isinstance(v, int)},
+        detail={**detail, "confirmed_changes": confirmed},
     )
     db().commit()
-    return render_template("admin/roster.html", result=result, error=None)
+    return _roster_page(result=result)
+
+
+def _show_preview(
+    data: bytes, merges: dict[str, str], preview: dict[str, Any], changed: bool = False
+) -> tuple[str, int]:
+    roster_preview.keep(session, _storage(), data, merges, preview)
+    audit.record(
+        db(),
+        actor_id=current_user.id,
+        action="roster.previewed",
+        object_type="roster",
+        object_id="roster",
+        detail={"changes_to_confirm": len(preview["changes_to_confirm"])},
+    )
+    db().commit()
+    return _roster_page(preview=preview, changed=changed)
 
 
 def _merges(upload: Any) -> dict[str, str]:

@@ -182,6 +182,13 @@ def test_the_web_roster_import_lists_the_account_changes(app, factory, tmp_path)
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
+    # a change of parental responsibility is shown first, and nothing is changed yet
+    assert "Nothing is imported yet" in html
+    assert "student S2, contact C1: parental responsibility removed" in html
+    assert state(factory, account_id) == ("active", {"S1": "active", "S2": "active"})
+    response = client.post("/admin/roster/confirm", data={"csrf_token": token, "checked": "yes"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
     assert "Portal accounts: 1 change(s)" in html
     assert (
         f"link suspended: parental responsibility removed: account {account_id} (contact C1), "

@@ -402,9 +402,14 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-43",
         "A roster CSV that drops court-order flags or PR for 200 contacts",
-        "the import needs a fresh sign-in and is audited; the result page counts the changes afterwards",
-        (S + "test_access.py::test_risky_actions_need_a_fresh_login",),
-        "no diff preview or confirmation before PR or court-order changes are committed (not built)",
+        "a file that changes parental responsibility, a court order or a no-contact flag is run as a dry run and shown (each change by student and contact id, with the counts and the account changes it would make); it is imported only when the admin, signed in within 15 minutes, ticks that they checked the changes and confirms; the very file previewed is imported (sealed copy, SHA-256 checked), a roster changed meanwhile is shown again, cancel deletes the copy; previews and imports are audited",
+        (
+            S + "test_access.py::test_risky_actions_need_a_fresh_login",
+            "tests/web/test_admin.py::test_an_import_that_changes_responsibility_or_court_orders_waits_for_confirmation",
+            "tests/web/test_admin.py::test_a_cancelled_preview_changes_nothing_and_keeps_no_copy",
+            "tests/web/test_admin.py::test_a_roster_changed_since_the_preview_is_shown_again_not_imported",
+        ),
+        "the command line's intake roster import changes at once (its --dry-run shows the same changes first); a preview abandoned without cancel keeps its sealed copy until the next preview in that session",
     ),
     HostileInput(
         "IN-44",

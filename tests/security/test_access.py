@@ -143,6 +143,7 @@ STEP_UP_ACTIONS = [
     ("GET", "/accounts/export.csv", None),
     ("POST", "/accounts/students/S1/hold", {"reason": "Safeguarding concern"}),
     ("POST", "/admin/roster", {}),
+    ("POST", "/admin/roster/confirm", {"checked": "yes"}),
     ("POST", "/admin/staff", {"username": "x2", "role": "office"}),
 ]
 

@@ -61,6 +61,8 @@ MATRIX: dict[str, str] = {
     "admin.staff_mfa_reset": "admin",
     "admin.roster_form": "admin",
     "admin.roster_import": "admin",
+    "admin.roster_confirm": "admin",
+    "admin.roster_cancel": "admin",
     "admin.settings_view": "admin",
     "admin.audit_log": "admin",
     "safeguarding.index": "approver",
