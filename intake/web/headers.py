@@ -70,6 +70,45 @@ def _page(status: int, title: str, message: str, incident: str = "") -> tuple[st
     return page, status
 
 
+def _audit_not_found() -> None:
+    """A signed-in user asked a route for something that does not exist (a guessed or walked
+    id): recorded with the route and the ids asked for, so that walking is on the record. An
+    anonymous request is sent to sign in before it reaches a route; an unknown URL is noise."""
+    from flask_login import current_user
+
+    from intake import audit
+    from intake.web.database import db
+
+    if request.endpoint is None or not current_user.is_authenticated:
+        return
+    asked = {key: str(value) for key, value in (request.view_args or {}).items()}
+    session = db()
+    try:
+        session.rollback()  # whatever the failed request began is not kept
+        try:
+            audit.record(
+                session,
+                actor_id=current_user.id,
+                action="access.not_found",
+                object_type="route",
+                object_id=request.endpoint,
+                detail=asked,
+            )
+        except IntakeError:  # an id that is not id-like (a hostile path): the route alone
+            audit.record(
+                session,
+                actor_id=current_user.id,
+                action="access.not_found",
+                object_type="route",
+                object_id=request.endpoint,
+                detail={"ids": "not_id_like"},
+            )
+        session.commit()
+    except Exception:  # the audit must never turn a 404 into a 500
+        session.rollback()
+        log.exception("could not audit a 404 on %s", request.endpoint)
+
+
 def register_error_pages(app: Flask) -> None:
     """Generic error pages: nothing about the code or the data leaks into them."""
 
@@ -78,6 +117,8 @@ def register_error_pages(app: Flask) -> None:
         status = exc.code or 500
         if status == 429:
             log.warning("security: too many requests to %s", request.endpoint)
+        if status == 404:
+            _audit_not_found()
         message = {
             400: "The request was not valid. Reload the page and try again.",
             401: "Please sign in again.",
@@ -98,6 +139,7 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(NotFoundError)
     def not_found(exc: NotFoundError) -> tuple[str | dict, int]:
+        _audit_not_found()
         return _page(404, "Not found", str(exc))
 
     @app.errorhandler(RoleRefused)

@@ -454,13 +454,14 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-48",
         "Walking `/scans/<uuid>` and `/letters/<id>` as an unauthorised user",
-        "404 for every unknown id, 403 for a lower role, sign-in for anonymous",
+        "404 for every unknown id, 403 for a lower role, sign-in for anonymous; a signed-in user's 404 on a route is audited (access.not_found, the route and the ids asked for)",
         (
             S + "test_access.py::test_unknown_and_guessed_ids_are_404",
+            S + "test_access.py::test_walking_ids_is_on_the_audit_record",
             "tests/web/test_routes.py::test_anonymous_users_are_refused_everywhere",
             "tests/web/test_routes.py::test_lower_roles_get_403",
         ),
-        "a 404 is not audited",
+        "a URL that matches no route is not audited (noise: favicons, typos); anonymous requests are sent to sign in before any route runs",
     ),
     HostileInput(
         "IN-49",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from web.helpers import forms_in_review, upload_fake_batch
 
 from intake.db.accounts import PortalAccount
-from intake.db.workflow import Form, StaffUser
+from intake.db.workflow import AuditEntry, Form, StaffUser
 
 from .conftest import csrf_from
 from .routes import routes
@@ -48,6 +48,23 @@ def test_unknown_and_guessed_ids_are_404(client_as) -> None:
         "/forms/x/crops/..%2F..%2Fsecret_key",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_walking_ids_is_on_the_audit_record(client_as, db_factory, users) -> None:
+    client = client_as("office")
+    for path in ("/review/1", "/review/2", "/pages/3/image", "/review/%3Cscript%3E"):
+        assert client.get(path).status_code == 404, path
+    assert client_as("office").get("/no-such-page").status_code == 404  # noise: not recorded
+    with db_factory() as session:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "access.not_found")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [e.actor_id for e in entries] == [users["office"]] * 4
+    assert [e.detail for e in entries][:3] == [{"form_id": "1"}, {"form_id": "2"}, {"page_id": "3"}]
+    assert entries[3].detail == {"ids": "not_id_like"}
+    assert all(e.object_type == "route" and e.object_id for e in entries)
 
 
 def test_review_accept_ignores_state_role_and_non_text_fields(client_as, db_factory, users):
