@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, defer, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from intake import audit
@@ -88,18 +88,24 @@ def _assemble(ctx: BatchContext, batch_id: str, final: bool) -> int:
         batch = session.get(Batch, batch_id)
         if batch is None:
             return 0
+        # every range's end assembles the whole batch: the pages' fields are loaded only for
+        # the forms filled again, and the batch's forms in one query, not one a group
         pages = list(
             session.scalars(
                 select(Page)
+                .options(defer(Page.fields))
                 .join(Upload, Upload.id == Page.upload_id)
                 .where(Page.batch_id == batch_id)
                 .order_by(Upload.created_at, Upload.id, Page.index)
             )
         )
+        forms = {
+            f.identity: f for f in session.scalars(select(Form).where(Form.batch_id == batch_id))
+        }
         groups, _ = group_pages([page_key(p, ctx.templates) for p in pages])
         for group in groups:
             members = [pages[i] for i in group.members]
-            form = _form_of(session, batch, group, members)
+            form = _form_of(session, batch, group, members, forms)
             before = {p.id for p in pages if p.form_id == form.id}
             for page in members:
                 page.form_id = form.id
@@ -119,11 +125,16 @@ def _assemble(ctx: BatchContext, batch_id: str, final: bool) -> int:
         return count
 
 
-def _form_of(session: Session, batch: Batch, group: FormGroup, members: list[Page]) -> Form:
-    """The batch's form of this identity, created (and audited) the first time."""
-    form = session.scalar(
-        select(Form).where(Form.batch_id == batch.id, Form.identity == group.identity)
-    )
+def _form_of(
+    session: Session,
+    batch: Batch,
+    group: FormGroup,
+    members: list[Page],
+    forms: dict[str, Form],
+) -> Form:
+    """The batch's form of this identity (``forms``: the batch's forms by identity), created
+    (and audited) the first time."""
+    form = forms.get(group.identity)
     if form is not None:
         return form
     first = next((p for p in members if template_key(p) == group.template_key), members[0])
@@ -137,6 +148,7 @@ def _form_of(session: Session, batch: Batch, group: FormGroup, members: list[Pag
     )
     session.add(form)
     session.flush()
+    forms[group.identity] = form
     audit.record(
         session,
         actor_id=None,
