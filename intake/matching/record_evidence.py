@@ -13,12 +13,14 @@ differences weigh less, because the engine is known to be unsure of them whateve
 email, a digit and the letter it looks like (``1``/``I``, ``0``/``O``, ``5``/``S``...), a run of
 them counted once (the reader's context decides a run of letters or digits together), and a full
 stop the reader put in a box it judged empty; in a name, one box left empty inside a word where
-the record has a letter (a faint stroke). A digit read as another digit is taken for the
-record's only where the engine offered the record's digit: a person's addresses often differ
-only in their number. The record is taken when the evidence against it stays within the budget
-(1000 to 1 for an email, a quarter of that power per character for a short name) and only a few
-boxes differ: a parent's new address, or a name spelt another way, differs from the record in
-more than a doubtful box or two.
+the record has a letter (a faint stroke). In a name, a letter the engine is a hundred times
+surer of than of the record's is the parent's own spelling and is never replaced: a
+corroborating field that disagrees with the record goes to a person. A digit read as another
+digit is taken for the record's only where the engine offered the record's digit: a person's
+addresses often differ only in their number. The record is taken when the evidence against it
+stays within the budget (1000 to 1 for an email, a quarter of that power per character for a
+short name) and only a few boxes differ: a parent's new address, or a name spelt another way,
+differs from the record in more than a doubtful box or two.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ BUDGET = 3.0
 #: a name's budget grows with its length up to ``BUDGET``: one sure letter of a four-letter
 #: name that differs is another name (KATE, KATY), of a twelve-letter one a misreading
 NAME_BUDGET_PER_CHAR = 0.25
+#: in a name, a box whose reading the engine holds this much likelier (log10) than the record's
+#: letter is the parent's spelling, not a misreading: the name is left as written for a person
+NAME_SURE_EVIDENCE = 2.0
 #: boxes that may differ, other than lookalikes and gaps
 MAX_OTHER = 3
 #: empty boxes inside a name's words that may take the record's letter
@@ -116,8 +121,11 @@ def replacements(
             return None
         if char.isdigit() and wanted.isdigit() and not _offered(box, wanted):
             return None  # another number: how a person's addresses differ, not a misreading
+        evidence = _evidence(box, wanted)
+        if not email and evidence > NAME_SURE_EVIDENCE:
+            return None  # a letter the engine is sure of: the parent spelt it so (MICKENZIE)
         others += 1
-        cost += _evidence(box, wanted)
+        cost += evidence
     cost += run
     budget = BUDGET if email else min(BUDGET, NAME_BUDGET_PER_CHAR * len(target))
     if not replaced or others > MAX_OTHER or len(replaced) > MAX_SHARE * len(target):

@@ -84,13 +84,18 @@ def test_a_faint_letter_left_as_an_empty_box_inside_a_name_is_the_records() -> N
     assert _name_replaced(_name("ISAAC WES  ON"), "ISAAC WESTON") is None
 
 
-def test_a_sure_letter_that_differs_is_a_misreading_in_a_long_name_only() -> None:
-    # the U the engine is sure of, where the record has a V: one in twelve letters
-    assert _name_replaced(_name("OLIUER TYLER"), "OLIVER TYLER") == (3,)
-    # one sure letter in four is another name
+def test_a_sure_letter_that_differs_in_a_name_is_the_parents_spelling() -> None:
+    # MICKENZIE written where the record says MACKENZIE: a person sees it, whatever the length
+    assert _name_replaced(_name("HAMISH MICKENZIE"), "HAMISH MACKENZIE") is None
     assert _name_replaced(_name("KATE"), "KATY") is None
+    # the same letter read doubtfully, the record's offered: a misreading
+    doubtful = {8: CharRead("I", 0.6, (("A", 0.3),))}
+    assert _name_replaced(_name("HAMISH MICKENZIE", doubtful), "HAMISH MACKENZIE") == (8,)
     doubtful = {3: CharRead("E", 0.6, (("Y", 0.35),))}
     assert _name_replaced(_name("KATE", doubtful), "KATY") == (3,)
+    # two doubtful letters in four are too many for a short name's budget
+    two = {2: CharRead("L", 0.5, (("T", 0.3),)), 3: CharRead("E", 0.6, (("Y", 0.35),))}
+    assert _name_replaced(_name("KALE", two), "KATY") is None
 
 
 def test_a_name_spelt_otherwise_or_split_otherwise_is_not_the_records() -> None:
