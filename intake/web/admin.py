@@ -251,17 +251,21 @@ def _import_now(data: bytes, merges: dict[str, str]) -> str | tuple[str, int]:
     return _imported(result, confirmed=0)
 
 
-def _imported(result: dict[str, Any], confirmed: int) -> tuple[str, int]:
-    detail = {k: v for k, v in result.items() if isinstance(v, int)}
+def _audit_roster(action: str, detail: dict[str, int]) -> None:
     audit.record(
         db(),
         actor_id=current_user.id,
-        action="roster.import",
+        action=action,
         object_type="roster",
         object_id="roster",
-        detail={**detail, "confirmed_changes": confirmed},
+        detail=detail,
     )
     db().commit()
+
+
+def _imported(result: dict[str, Any], confirmed: int) -> tuple[str, int]:
+    detail = {k: v for k, v in result.items() if isinstance(v, int)}
+    _audit_roster("roster.import", {**detail, "confirmed_changes": confirmed})
     return _roster_page(result=result)
 
 
@@ -269,15 +273,7 @@ def _show_preview(
     data: bytes, merges: dict[str, str], preview: dict[str, Any], changed: bool = False
 ) -> tuple[str, int]:
     roster_preview.keep(session, _storage(), data, merges, preview)
-    audit.record(
-        db(),
-        actor_id=current_user.id,
-        action="roster.previewed",
-        object_type="roster",
-        object_id="roster",
-        detail={"changes_to_confirm": len(preview["changes_to_confirm"])},
-    )
-    db().commit()
+    _audit_roster("roster.previewed", {"changes_to_confirm": len(preview["changes_to_confirm"])})
     return _roster_page(preview=preview, changed=changed)
 
 

@@ -81,28 +81,23 @@ def _audit_not_found() -> None:
 
     if request.endpoint is None or not current_user.is_authenticated:
         return
-    asked = {key: str(value) for key, value in (request.view_args or {}).items()}
+    asked: dict[str, str] = {k: str(v) for k, v in (request.view_args or {}).items()}
     session = db()
     try:
         session.rollback()  # whatever the failed request began is not kept
-        try:
-            audit.record(
-                session,
-                actor_id=current_user.id,
-                action="access.not_found",
-                object_type="route",
-                object_id=request.endpoint,
-                detail=asked,
-            )
-        except IntakeError:  # an id that is not id-like (a hostile path): the route alone
-            audit.record(
-                session,
-                actor_id=current_user.id,
-                action="access.not_found",
-                object_type="route",
-                object_id=request.endpoint,
-                detail={"ids": "not_id_like"},
-            )
+        for detail in (asked, {"ids": "not_id_like"}):
+            try:
+                audit.record(
+                    session,
+                    actor_id=current_user.id,
+                    action="access.not_found",
+                    object_type="route",
+                    object_id=request.endpoint,
+                    detail=detail,
+                )
+                break
+            except IntakeError:  # an id that is not id-like (a hostile path): the route alone
+                continue
         session.commit()
     except Exception:  # the audit must never turn a 404 into a 500
         session.rollback()
