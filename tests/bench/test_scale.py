@@ -56,3 +56,49 @@ def test_bench_scale_reports_the_batch_path_beside_intake_read(
 def test_bench_without_a_subcommand_still_reads_a_labelled_set() -> None:
     result = CliRunner().invoke(bench, ["--help"])
     assert result.exit_code == 0 and "scale" in result.output and "--count" in result.output
+
+
+@pytest.mark.slow
+def test_bench_scale_with_worker_processes_on_redis_and_postgresql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str, redis_url: str
+) -> None:
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from intake.db.base import make_engine
+
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "school"))
+    for name in ("INTAKE_CONFIG", "INTAKE_DATABASE_URL", "INTAKE_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    name = f"bench_scale_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        args = ["scale", "--pages", str(PAGES), "--cache", str(tmp_path / "cache")]
+        args += ["--processes", "1", "--redis", redis_url, "--database", database, "--json"]
+        result = CliRunner().invoke(bench, args)
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        batch = report["batch"]
+        assert (report["workers"], batch["worker_processes"]) == (1, 1)
+        assert report["mode"].startswith("worker processes")
+        assert batch["status"] == "done" and batch["pages_read"] == PAGES
+        assert batch["forms"] == PAGES // 2
+        # the worker tree read the pages: its CPU, not only the uploader's, is counted
+        assert batch["cpu_sec_per_page"] > batch["upload_cpu_sec_per_page"]
+        assert "bench" in batch["peak_rss_mb_per_process"]
+        assert len(batch["peak_rss_mb_per_process"]) >= 2  # the worker's processes too
+        assert "worker processes of intake worker" in format_scale(report)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_bench_scale_with_processes_needs_redis_and_a_database() -> None:
+    result = CliRunner().invoke(bench, ["scale", "--pages", "2", "--processes", "2"])
+    assert result.exit_code != 0 and "--redis URL and --database URL" in result.output

@@ -166,12 +166,16 @@ def bench(
 def format_scale(report: dict[str, Any]) -> str:
     """The batch path's figures, a line each, beside ``intake read``'s CPU a page."""
     batch = report["batch"]
-    rss = batch["rss_mb"]
+    rss = batch.get("rss_mb") or {"start": "-", "middle": "-", "end": "-"}
     peaks = ", ".join(f"{name} {mb}" for name, mb in batch["peak_rss_mb_per_process"].items())
+    mode = (
+        "worker processes of intake worker (Redis, PostgreSQL)"
+        if batch.get("worker_processes")
+        else "worker threads (embedded: SQLite, queue in this process)"
+    )
     return "\n".join(
         [
-            f"{report['pages']} pages, {report['workers']} worker threads, "
-            f"{report['cores']} cores (embedded: SQLite, queue in this process)",
+            f"{report['pages']} pages, {report['workers']} {mode}, {report['cores']} cores",
             f"batch: {batch['status']}, {batch['pages_read']} pages read "
             f"({batch['pages_failed']} not read), {batch['forms']} forms, "
             f"{batch['ranges']} range tasks",
@@ -181,8 +185,8 @@ def format_scale(report: dict[str, Any]) -> str:
             f"CPU s a page, intake read:     {report['read']['cpu_sec_per_page']}",
             f"ratio batch / read:            {report['cpu_ratio_batch_to_read']}",
             f"worker RSS MB start/mid/end:   {rss['start']} / {rss['middle']} / {rss['end']}",
-            f"peak RSS MB by process:        {peaks} (sampled; worker VmHWM "
-            f"{batch['worker_peak_rss_mb']})",
+            f"peak RSS MB by process:        {peaks} (sampled; this process's VmHWM "
+            f"{batch.get('worker_peak_rss_mb', '-')})",
             f"review image MB a page:        {batch['review_image_mb_per_page']}",
             f"stored MB a page (all images): {batch['stored_mb_per_page']}",
         ]
@@ -200,16 +204,43 @@ def format_scale(report: dict[str, Any]) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of the generated pages (default: ~/.cache/intake/bench-scale).",
 )
+@click.option(
+    "--processes",
+    default=0,
+    show_default=True,
+    help="Read with an `intake worker` of this many processes (needs --redis and --database).",
+)
+@click.option("--redis", "redis_url", default="", help="A scratch Redis database's URL.")
+@click.option("--database", "database_url", default="", help="A scratch PostgreSQL URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def scale(pages: int, workers: int | None, seed: int, cache: Path | None, as_json: bool) -> None:
+def scale(
+    pages: int,
+    workers: int | None,
+    seed: int,
+    cache: Path | None,
+    processes: int,
+    redis_url: str,
+    database_url: str,
+    as_json: bool,
+) -> None:
     """The batch path end to end: pages a second, CPU a page against intake read, memory per
     process over the batch, bytes stored a page."""
     from intake.lab.bench.scale import ScaleOptions, run_scale
 
     if pages < 1:
         raise click.UsageError("--pages must be at least 1")
+    if processes and not (redis_url and database_url):
+        raise click.UsageError("--processes needs --redis URL and --database URL (scratch ones)")
     settings = load_settings()
-    options = ScaleOptions(pages=pages, workers=workers or settings.workers, seed=seed, cache=cache)
+    options = ScaleOptions(
+        pages=pages,
+        workers=workers or settings.workers,
+        seed=seed,
+        cache=cache,
+        processes=processes,
+        redis_url=redis_url,
+        database_url=database_url,
+    )
     try:
         report = run_scale(options, settings)
     except IntakeError as exc:

@@ -43,6 +43,11 @@ class ScaleOptions:
     workers: int
     seed: int = 18
     cache: Path | None = None  # default: $XDG_CACHE_HOME/intake/bench-scale
+    #: read by an ``intake worker`` of this many processes on ``redis_url`` and
+    #: ``database_url`` (scratch ones) instead of the embedded default's threads
+    processes: int = 0
+    redis_url: str = ""
+    database_url: str = ""
 
 
 def cache_root() -> Path:
@@ -110,9 +115,11 @@ class MemorySampler(threading.Thread):
     """Samples the resident memory of this process and of its descendants, and the batch's
     pages done, until stopped."""
 
-    def __init__(self, progress: Callable[[], int]) -> None:
+    def __init__(self, progress: Callable[[], int], label: str = "worker") -> None:
         super().__init__(name="bench-memory", daemon=True)
         self.progress = progress
+        #: this process's name among the peaks: the worker (embedded) or the uploading bench
+        self.label = label
         self.stopped = threading.Event()
         #: (pages done, this process's RSS in MB)
         self.samples: list[tuple[int, float]] = []
@@ -122,7 +129,7 @@ class MemorySampler(threading.Thread):
 
     def sample(self) -> None:
         worker = _rss_mb(_status(os.getpid()))
-        self.peaks["worker"] = max(self.peaks.get("worker", 0.0), worker)
+        self.peaks[self.label] = max(self.peaks.get(self.label, 0.0), worker)
         seen = 0
         for pid in _descendants(os.getpid()):
             status = _status(pid)
@@ -166,7 +173,7 @@ def _embedded(settings: Settings, data_dir: Path) -> Settings:
 
 def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[str, Any]:
     """Upload ``paths`` as one batch and read it with ``workers`` worker threads; figures."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from intake.batch.jobs import (
         batch_context,
@@ -177,7 +184,7 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
     from intake.batch.uploading import IncomingFile, create_batch
     from intake.db.base import make_engine, make_session_factory
     from intake.db.migrate import upgrade
-    from intake.db.workflow import Batch, BatchRange, Page
+    from intake.db.workflow import Batch
     from intake.storage import local_storage
 
     upgrade(settings.sqlalchemy_url)
@@ -224,6 +231,35 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
         sampler.stop()
     finally:
         consumer.stop(graceful=True)
+    return batch_figures(
+        sessions,
+        storage,
+        batch_id,
+        status=status,
+        seconds=seconds,
+        cpu=cpu,
+        upload=(upload_cpu, upload_seconds),
+        sampler=sampler,
+    )
+
+
+def batch_figures(
+    sessions: Any,
+    storage: Any,
+    batch_id: str,
+    *,
+    status: str,
+    seconds: float,
+    cpu: float,
+    upload: tuple[float, float],
+    sampler: MemorySampler,
+) -> dict[str, Any]:
+    """The figures of a batch read end to end: counts, speed, CPU, memory, bytes stored."""
+    from sqlalchemy import func, select
+
+    from intake.db.workflow import Batch, BatchRange, Page
+
+    upload_cpu, upload_seconds = upload
     with sessions() as session:
         finished = session.get(Batch, batch_id)
         pages = session.scalars(select(Page).where(Page.batch_id == batch_id)).all()
@@ -277,15 +313,23 @@ def read_cpu_per_page(settings: Settings, paths: list[Path]) -> tuple[float, int
 def run_scale(options: ScaleOptions, settings: Settings) -> dict[str, Any]:
     """Everything ``intake bench scale`` reports, as one dictionary."""
     paths = sample_pages(options)
-    with tempfile.TemporaryDirectory(prefix="intake-bench-scale-") as tmp:
-        data_dir = Path(tmp) / "data"
-        data_dir.mkdir(mode=0o700)
-        batch = run_batch_path(_embedded(settings, data_dir), paths, options.workers)
+    if options.processes:
+        from intake.lab.bench.scale_processes import run_batch_with_processes
+
+        batch = run_batch_with_processes(
+            settings, paths, options.processes, options.redis_url, options.database_url
+        )
+    else:
+        with tempfile.TemporaryDirectory(prefix="intake-bench-scale-") as tmp:
+            data_dir = Path(tmp) / "data"
+            data_dir.mkdir(mode=0o700)
+            batch = run_batch_path(_embedded(settings, data_dir), paths, options.workers)
     read_cpu, read_forms = read_cpu_per_page(settings, paths)
     ratio = round(batch["cpu_sec_per_page"] / read_cpu, 2) if read_cpu > 0 else None
     return {
         "pages": len(paths),
-        "workers": options.workers,
+        "workers": options.processes or options.workers,
+        "mode": "worker processes (Redis, PostgreSQL)" if options.processes else "embedded",
         "cores": len(os.sched_getaffinity(0)),
         "batch": batch,
         "read": {"cpu_sec_per_page": read_cpu, "forms": read_forms},
