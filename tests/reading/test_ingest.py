@@ -83,6 +83,21 @@ def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
     assert "password-protected" in _only(path).reason
 
 
+def test_an_owner_password_only_pdf_is_read_like_any_other(tmp_path: Path) -> None:
+    """Copiers and "secure" PDF tools set an owner password (no printing limits for us) with no
+    password to open: poppler opens it, so it is read, never cracked or refused."""
+    import pikepdf
+
+    plain = _pdf(tmp_path / "plain.pdf")
+    locked = tmp_path / "owner-only.pdf"
+    with pikepdf.open(plain) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="0wner-only", user=""))
+    assert b"/Encrypt" in locked.read_bytes()
+    pages = list(iter_pages(locked, LIMITS))
+    assert [p.index for p in pages] == [0, 1]
+    assert all(isinstance(p, PageImage) and p.image.ndim == 3 for p in pages)
+
+
 def test_pdf_pages_one_at_a_time(tmp_path: Path) -> None:
     path = _pdf(tmp_path / "batch.pdf", pages=3)
     before = path.read_bytes()

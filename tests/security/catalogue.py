@@ -112,12 +112,12 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-9",
         "A PDF that needs a user password",
-        'refused: "password-protected PDFs are not accepted"; no password is tried',
+        'refused: "password-protected PDFs are not accepted"; no password is tried. An owner-password-only PDF (opens without a password) is read like any other: the documented policy is render',
         (
             "tests/reading/test_ingest.py::test_encrypted_pdf_is_refused",
+            "tests/reading/test_ingest.py::test_an_owner_password_only_pdf_is_read_like_any_other",
             UPLOADS + "[pdf-encrypted]",
         ),
-        "an owner-password-only PDF has no test of its own",
     ),
     HostileInput(
         "IN-10",
