@@ -3,33 +3,23 @@ PostgreSQL database (made on the ``INTAKE_TEST_DATABASE_URL`` server) with the l
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db.base import make_engine, make_session_factory
 from intake.db.migrate import upgrade
+from intake.testing.databases import scratch_postgres
 
 
 @pytest.fixture(scope="session")
 def pg_audit(postgres_url: str) -> Iterator[str]:
-    name = f"audit_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_postgres(postgres_url, "audit_test") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

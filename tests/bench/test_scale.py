@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from intake.lab.bench.cli import bench, format_scale
 from intake.lab.bench.scale import COMPLETE
+from intake.testing.databases import scratch_postgres
 
 PAGES = 4
 
@@ -62,22 +63,10 @@ def test_bench_without_a_subcommand_still_reads_a_labelled_set() -> None:
 def test_bench_scale_with_worker_processes_on_redis_and_postgresql(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str, redis_url: str
 ) -> None:
-    import uuid
-
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from intake.db.base import make_engine
-
     monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "school"))
     for name in ("INTAKE_CONFIG", "INTAKE_DATABASE_URL", "INTAKE_REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
-    name = f"bench_scale_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_postgres(postgres_url, "bench_scale") as database:
         args = ["scale", "--pages", str(PAGES), "--cache", str(tmp_path / "cache")]
         args += ["--processes", "1", "--redis", redis_url, "--database", database, "--json"]
         result = CliRunner().invoke(bench, args)
@@ -93,10 +82,6 @@ def test_bench_scale_with_worker_processes_on_redis_and_postgresql(
         assert "bench" in batch["peak_rss_mb_per_process"]
         assert len(batch["peak_rss_mb_per_process"]) >= 2  # the worker's processes too
         assert "worker processes of intake worker" in format_scale(report)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_bench_scale_with_processes_needs_redis_and_a_database() -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db.base import make_engine, make_session_factory
 from intake.db.migrate import upgrade
 from intake.lab.roster.demo import make_demo_roster
 from intake.roster.model import Roster
+from intake.testing.databases import scratch_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -40,18 +39,9 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def pg_database(postgres_url: str) -> Iterator[str]:
     """A fresh database on the test server for this run (others' tests run beside ours)."""
-    name = f"roster_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_postgres(postgres_url, "roster_test") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture()

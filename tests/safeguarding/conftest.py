@@ -4,34 +4,24 @@ each test."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db.base import Base, make_engine, make_session_factory
 from intake.db.migrate import upgrade
+from intake.testing.databases import scratch_postgres
 
 
 @pytest.fixture(scope="session")
 def pg_migrated(postgres_url: str) -> Iterator[str]:
     """A database of this run's own on the test server (emptied freely, dropped at the end)."""
-    name = f"safeguard_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_postgres(postgres_url, "safeguard_test") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -173,18 +173,14 @@ def _embedded(settings: Settings, data_dir: Path) -> Settings:
 
 def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[str, Any]:
     """Upload ``paths`` as one batch and read it with ``workers`` worker threads; figures."""
-    from sqlalchemy import select
-
     from intake.batch.jobs import (
         batch_context,
         build_queue,
         make_huey,
         start_consumer_in_process,
     )
-    from intake.batch.uploading import IncomingFile, create_batch
     from intake.db.base import make_engine, make_session_factory
     from intake.db.migrate import upgrade
-    from intake.db.workflow import Batch
     from intake.storage import local_storage
 
     upgrade(settings.sqlalchemy_url)
@@ -195,42 +191,67 @@ def run_batch_path(settings: Settings, paths: list[Path], workers: int) -> dict[
     ctx = batch_context(settings)
     queue = build_queue(settings, huey=make_huey(settings), context=lambda: ctx)
 
+    _reset_peak()
+    consumer = start_consumer_in_process(queue, workers=workers)
+    try:
+        return upload_and_read(sessions, storage, settings, queue, paths, label="bench scale")
+    finally:
+        consumer.stop(graceful=True)
+
+
+def upload_and_read(
+    sessions: Any,
+    storage: Any,
+    settings: Settings,
+    queue: Any,
+    paths: list[Path],
+    *,
+    label: str,
+    sampler_label: str = "worker",
+    other_cpu: Callable[[], float] = lambda: 0.0,
+) -> dict[str, Any]:
+    """Upload ``paths`` as one batch, queue it for the workers already running and wait until
+    it is read; its figures. ``other_cpu``: CPU seconds of processes not this one's children
+    (the worker processes of another command), read before the upload and at the end."""
+    from sqlalchemy import select
+
+    from intake.batch.uploading import IncomingFile, create_batch
+    from intake.db.workflow import Batch
+
+    batch_id = ""
+
     def done() -> int:
         with sessions() as session:
             return int(session.scalar(select(Batch.pages_done).where(Batch.id == batch_id)) or 0)
 
-    batch_id = ""
-    sampler = MemorySampler(done)
-    _reset_peak()
-    consumer = start_consumer_in_process(queue, workers=workers)
+    sampler = MemorySampler(done, label=sampler_label)
+    others_started = other_cpu()
     cpu_started, started = _cpu(), time.perf_counter()
-    try:
+    with sessions() as session:
+        batch = create_batch(
+            session,
+            storage,
+            settings,
+            [IncomingFile.from_path(p) for p in paths],
+            label=label,
+            again=True,
+            source="cli",
+        )
+        session.commit()
+        batch_id = batch.id
+    upload_cpu, upload_seconds = _cpu() - cpu_started, time.perf_counter() - started
+    sampler.sample()
+    sampler.start()
+    queue.enqueue_batch(batch_id)
+    deadline = time.monotonic() + BATCH_TIMEOUT_S
+    status = ""
+    while status not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(SAMPLE_S)
         with sessions() as session:
-            batch = create_batch(
-                session,
-                storage,
-                settings,
-                [IncomingFile.from_path(p) for p in paths],
-                label="bench scale",
-                again=True,
-                source="cli",
-            )
-            session.commit()
-            batch_id = batch.id
-        upload_cpu, upload_seconds = _cpu() - cpu_started, time.perf_counter() - started
-        sampler.sample()
-        sampler.start()
-        queue.enqueue_batch(batch_id)
-        deadline = time.monotonic() + BATCH_TIMEOUT_S
-        status = ""
-        while status not in ("done", "failed") and time.monotonic() < deadline:
-            time.sleep(SAMPLE_S)
-            with sessions() as session:
-                status = session.scalar(select(Batch.status).where(Batch.id == batch_id)) or ""
-        seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
-        sampler.stop()
-    finally:
-        consumer.stop(graceful=True)
+            status = session.scalar(select(Batch.status).where(Batch.id == batch_id)) or ""
+    seconds = time.perf_counter() - started
+    cpu = _cpu() - cpu_started + other_cpu() - others_started
+    sampler.stop()
     return batch_figures(
         sessions,
         storage,

@@ -22,14 +22,7 @@ from typing import Any
 
 from intake.config import Settings
 from intake.errors import IntakeError
-from intake.lab.bench.scale import (
-    BATCH_TIMEOUT_S,
-    SAMPLE_S,
-    MemorySampler,
-    _cpu,
-    _descendants,
-    batch_figures,
-)
+from intake.lab.bench.scale import SAMPLE_S, _descendants, upload_and_read
 
 #: seconds the worker may take to start its processes and load the reader
 READY_TIMEOUT_S = 120
@@ -74,14 +67,14 @@ def _start_worker(settings: Settings, processes: int, log_path: Path) -> subproc
     return worker
 
 
-def _settled(worker: subprocess.Popen[bytes]) -> float:
-    """The worker tree's CPU once it has stopped climbing (the processes are up and idle)."""
+def _settled(worker: subprocess.Popen[bytes]) -> None:
+    """Wait until the worker tree's CPU stops climbing (its processes are up and idle)."""
     before = _tree_cpu(worker.pid)
     while True:
         time.sleep(1.0)
         now = _tree_cpu(worker.pid)
         if now - before < 0.05:
-            return now
+            return
         before = now
 
 
@@ -100,13 +93,9 @@ def run_batch_with_processes(
 ) -> dict[str, Any]:
     """Upload ``paths`` as one batch on ``database_url`` and ``redis_url`` and have an
     ``intake worker`` of ``processes`` processes read it; the figures of ``run_batch_path``."""
-    from sqlalchemy import select
-
     from intake.batch.jobs import build_queue, make_huey
-    from intake.batch.uploading import IncomingFile, create_batch
     from intake.db.base import make_engine, make_session_factory
     from intake.db.migrate import upgrade
-    from intake.db.workflow import Batch
     from intake.storage import local_storage
 
     with tempfile.TemporaryDirectory(prefix="intake-bench-workers-") as tmp:
@@ -126,55 +115,20 @@ def run_batch_with_processes(
         queue = build_queue(shared, huey=make_huey(shared))
         queue.huey.flush()  # a scratch Redis database: this batch's tasks alone
         worker = _start_worker(shared, processes, Path(tmp) / "worker.log")
-        batch_id = ""
-
-        def done() -> int:
-            with sessions() as session:
-                value = session.scalar(select(Batch.pages_done).where(Batch.id == batch_id))
-                return int(value or 0)
-
         try:
-            tree_started = _settled(worker)
-            sampler = MemorySampler(done, label="bench")
-            cpu_started, started = _cpu(), time.perf_counter()
-            with sessions() as session:
-                batch = create_batch(
-                    session,
-                    storage,
-                    shared,
-                    [IncomingFile.from_path(p) for p in paths],
-                    label="bench scale (worker processes)",
-                    again=True,
-                    source="cli",
-                )
-                session.commit()
-                batch_id = batch.id
-            upload_cpu, upload_seconds = _cpu() - cpu_started, time.perf_counter() - started
-            sampler.sample()
-            sampler.start()
-            queue.enqueue_batch(batch_id)
-            deadline = time.monotonic() + BATCH_TIMEOUT_S
-            status = ""
-            while status not in ("done", "failed") and time.monotonic() < deadline:
-                time.sleep(SAMPLE_S)
-                with sessions() as session:
-                    found = session.scalar(select(Batch.status).where(Batch.id == batch_id))
-                    status = found or ""
-            seconds = time.perf_counter() - started
-            cpu = _cpu() - cpu_started + _tree_cpu(worker.pid) - tree_started
-            sampler.stop()
+            _settled(worker)
+            figures = upload_and_read(
+                sessions,
+                storage,
+                shared,
+                queue,
+                paths,
+                label="bench scale (worker processes)",
+                sampler_label="bench",
+                other_cpu=lambda: _tree_cpu(worker.pid),
+            )
         finally:
             _stop(worker)
-        figures = batch_figures(
-            sessions,
-            storage,
-            batch_id,
-            status=status,
-            seconds=seconds,
-            cpu=cpu,
-            upload=(upload_cpu, upload_seconds),
-            sampler=sampler,
-        )
         # this process only uploads: the workers' memory is in the peaks, by process name
         figures.pop("rss_mb")
         figures.pop("worker_peak_rss_mb")
