@@ -79,11 +79,6 @@ def _is_gap(box: CharRead) -> bool:
     return box.char == "." and not box.alternatives and box.confidence <= 0.5
 
 
-def _gap_index(sequence: Sequence[tuple[int | None, str]], position: int) -> int | None:
-    index, char = sequence[position]
-    return index if char == " " else None
-
-
 def replacements(
     read: FieldRead, target: str, sequence: Sequence[tuple[int | None, str]], *, email: bool
 ) -> tuple[int, ...] | None:
@@ -99,7 +94,7 @@ def replacements(
         return None
     replaced: list[int] = []
     cost, others, gaps, run = 0.0, 0, 0, 0.0
-    for position, ((index, char), wanted) in enumerate(zip(sequence, target, strict=True)):
+    for (index, char), wanted in zip(sequence, target, strict=True):
         if char == wanted:
             cost, run = cost + run, 0.0
             continue
@@ -111,9 +106,8 @@ def replacements(
             run = max(run, min(LOOKALIKE_COST, _evidence(box, wanted)))
             continue
         cost, run = cost + run, 0.0
-        if (email and _is_gap(box)) or (not email and _gap_index(sequence, position) is not None):
-            if wanted == " ":
-                return None  # a word the record splits where the parent wrote one word
+        # a one-box gap of a name (its empty box's index is known) where the record has a letter
+        if (email and _is_gap(box)) or (not email and char == " "):
             gaps += 1
             cost += GAP_COST
             continue
