@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import click
 
 from intake.errors import IntakeError
 from intake.lab import missing_extra
+from intake.log_lines import ENV, STYLES, configure_logging
 
 #: subcommand name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
@@ -81,12 +83,20 @@ def _not_installed(name: str, message: str) -> click.Command:
 
 @click.group(cls=LazyGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress (ids only, never personal data).")
-def cli(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(STYLES),
+    default=None,
+    help=f"Log lines as JSON or text (default: {ENV}, else text on a terminal, JSON elsewhere).",
+)
+def cli(verbose: bool, log_format: str | None) -> None:
     """Parent Portal intake: forms, samples, reading, roster, review app and accounts."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        configure_logging(logging.INFO if verbose else logging.WARNING, log_format)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if log_format:  # the job workers that intake serve starts write the same lines
+        os.environ[ENV] = log_format
 
 
 def outage_line(exc: BaseException) -> str | None:

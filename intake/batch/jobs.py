@@ -27,6 +27,7 @@ from intake.config import Settings, load_settings
 from intake.data_folder import create_sqlite_file, secure_data_folder
 from intake.db.base import make_engine, make_session_factory
 from intake.errors import ConfigError
+from intake.log_lines import configure_logging
 from intake.portal.tasks import register_portal_tasks
 from intake.storage import local_storage
 
@@ -270,9 +271,7 @@ def stop_consumer_in_process(queue: JobQueue, consumer: Consumer) -> None:
 def run_consumer_processes(workers: int) -> None:
     """Entry point of the separate consumer (Redis mode): several worker processes, and the
     reaper that takes over the batches of a killed worker on any machine."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(logging.INFO)
     settings = load_settings()
     queue = build_queue(settings)
     reaper = Reaper(settings, queue)

@@ -24,6 +24,7 @@ from intake.accounts.export import safe_cell
 from intake.db import workflow
 from intake.db.accounts import PortalAccount
 from intake.db.workflow import AuditEntry, Form
+from intake.log_lines import JsonLines
 from intake.staff import passwords
 
 from .conftest import FONT_PAYLOAD, FORMULA, LETTER_MARKUP, csrf_from
@@ -74,6 +75,7 @@ def test_canaries_through_the_whole_flow(
     log_file = tmp_path / "app.log"
     handler = logging.FileHandler(log_file)
     handler.setLevel(logging.DEBUG)
+    handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.addHandler(handler)
     caplog.set_level(logging.DEBUG)
@@ -136,6 +138,9 @@ def test_canaries_through_the_whole_flow(
     assert "exported all" not in logged
     for record in caplog.records:
         assert "\n" not in record.getMessage(), record.getMessage()[:200]
+    lines = log_file.read_text("utf-8").splitlines()
+    assert len(lines) == len(caplog.records)  # one line a record, each a JSON object
+    assert all(json.loads(line)["message"] for line in lines)
 
 
 def test_session_cookie_holds_ids_only(app, client_as) -> None:
