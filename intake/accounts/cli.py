@@ -84,7 +84,8 @@ def retention_apply(dry_run: bool) -> None:
     )
     click.echo(
         f"{prefix}: page images of {files.loose_pages} loose page(s), {files.originals_removed} "
-        f"original upload(s) whole, {files.exports} export(s); "
+        f"original upload(s) whole, {files.exports} export(s), {files.roster_previews} "
+        "abandoned roster preview(s); "
         f"{'would rewrite' if dry_run else 'rewrote'} {files.originals_rewritten} original(s)"
         f"{'' if dry_run else f' ({count} file(s) deleted in all)'}"
     )

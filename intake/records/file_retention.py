@@ -15,6 +15,9 @@ Run after ``intake.accounts.retention.apply_retention`` in the same transaction:
   family's pages and its metadata, is only needed to read it again.
 - **Exports**: subject-access exports made in the web app go ``retention_exports_days`` after
   they were made.
+- **Abandoned roster previews**: the sealed copy of a roster file an admin previewed and never
+  confirmed or cancelled goes once the preview is past ``ROSTER_PREVIEW_LIFETIME`` (each
+  preview names its copies in its ``roster.previewed`` audit entry).
 
 ``dry_run`` lists every file that would be removed or rewritten and changes nothing. The run is
 audited with ids and counts only. Files are deleted only after the commit (``delete_files``).
@@ -35,7 +38,7 @@ from intake.accounts.collection import as_aware
 from intake.accounts.ports import AuditRecorder
 from intake.config import Settings
 from intake.db.records import PurgedForm, SubjectExport
-from intake.db.workflow import Form, Page, PageStatus, Upload
+from intake.db.workflow import AuditEntry, Form, Page, PageStatus, Upload
 from intake.records.originals import OriginalPlan, apply_plan, page_positions, plan_for
 from intake.review.states import FormState
 from intake.storage import Storage
@@ -46,6 +49,9 @@ LOOSE_STATUSES = tuple(s.value for s in PageStatus)  # a page in no form is loos
 #: forms that may still need their original read again
 OPEN_FORM_STATES = (FormState.PROCESSING, FormState.REVIEW, FormState.CHECKED, FormState.HELD)
 EXPORTS_DIR = "exports"
+#: a roster import preview not confirmed within this is abandoned (the web app refuses it)
+ROSTER_PREVIEW_LIFETIME = timedelta(hours=1)
+ROSTER_PREVIEWED = "roster.previewed"
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class FileRetentionReport:
     originals_removed: int
     originals_rewritten: int
     exports: int
+    roster_previews: int = 0
 
 
 def exports_dir(settings: Settings) -> Path:
@@ -185,6 +192,23 @@ def original_actions(plan: OriginalPlan) -> FileAction:
     )
 
 
+def abandoned_previews(session: Session, storage: Storage, now: datetime) -> list[FileAction]:
+    """The sealed copies, still on disk, of roster previews made before the lifetime ended.
+    A confirmed or cancelled preview deleted its own copies, so only abandoned ones are left."""
+    details = session.scalars(
+        select(AuditEntry.detail).where(
+            AuditEntry.action == ROSTER_PREVIEWED,
+            AuditEntry.at < now - ROSTER_PREVIEW_LIFETIME,
+        )
+    )
+    names = {n for d in details for n in (d.get("file"), d.get("shown")) if isinstance(n, str)}
+    return [
+        FileAction("remove", key, "roster preview", "roster", "abandoned, never confirmed")
+        for key in sorted(f"orig/{name}" for name in names)
+        if storage.path(key).exists()
+    ]
+
+
 def apply_file_retention(
     session: Session,
     settings: Settings,
@@ -215,6 +239,8 @@ def apply_file_retention(
         FileAction("remove", f"{EXPORTS_DIR}/{e.file_name}", "export", e.id, "export past its time")
         for e in old_exports
     ]
+    previews = abandoned_previews(session, storage, now)
+    actions += previews
     if not dry_run:
         for page in loose:
             page.scan_key = page.image_key = ""
@@ -237,6 +263,7 @@ def apply_file_retention(
                 "originals_rewritten": [p.upload_id for p in plans if not p.whole],
                 "originals_past_time": [p.upload_id for p in plans if p.past_time],
                 "exports": len(old_exports),
+                "roster_previews": len(previews),
                 "files": len(actions),
             },
         )
@@ -254,6 +281,7 @@ def apply_file_retention(
         sum(p.whole for p in plans),
         sum(not p.whole for p in plans),
         len(old_exports),
+        len(previews),
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import IntegrityError
 
-from intake.config import load_settings
+from intake.config import Settings, load_settings
 from intake.db.base import make_engine, make_session_factory
 from intake.db.migrate import upgrade
 from intake.errors import RosterError
@@ -114,6 +115,12 @@ def _print_account_changes(summary: ImportSummary, dry_run: bool) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Show what would change, accounts too; change nothing."
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Confirm parental responsibility, court order and no-contact changes without "
+    "being asked (they are shown first either way).",
+)
 def import_command(
     files: tuple[Path, ...],
     tutor_groups: Path | None,
@@ -121,39 +128,85 @@ def import_command(
     allow_mass_leavers: bool,
     contact_merges: Path | None,
     dry_run: bool,
+    yes: bool,
 ) -> None:
     """Load roster FILES (CSV or CTF, told apart by content) in one transaction, with what
-    the changes do to portal accounts."""
-    from intake.accounts.roster_sync import rules_from_settings
+    the changes do to portal accounts.
 
+    A change of parental responsibility, a court order or a no-contact flag decides who sees
+    a child, so such an import is first run as a dry run and shown, and is made only when
+    confirmed (at the prompt, or with --yes). The changes made must be the very ones shown:
+    if the roster changed in between, nothing is imported."""
     sources = [_source(path, tutor_groups) for path in files]
     if full is None:
         full = all(s.content.kind == "csv" and s.content.full for s in sources)
     settings = load_settings()
     merges = load_contact_merges(contact_merges) if contact_merges else {}
-    rules = rules_from_settings(settings, "cli", merges, dry_run=dry_run)
     upgrade(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
-    try:
-        with make_session_factory(engine)() as session:
-            try:
-                summary = import_roster(session, sources, full, allow_mass_leavers, accounts=rules)
-            except IntegrityError as exc:
-                session.rollback()
-                raise RosterError(
-                    "the database refused the import (was another import running "
-                    "at the same time?); nothing was imported"
-                ) from exc
-            except BaseException:
-                session.rollback()
-                raise
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
-    finally:
-        engine.dispose()
+    run = ImportRun(settings, sources, full, allow_mass_leavers, merges)
+    expected = None
+    if not dry_run and not yes:  # with --yes the summary below lists them
+        preview = run.once(dry_run=True)
+        if preview.flag_changes:
+            _print_summary(preview, dry_run=True)
+            expected = _flag_lines(preview)
+            click.echo("Nothing is imported until you confirm (--yes confirms in a script).")
+            click.confirm(f"Import these {len(expected)} change(s)?", abort=True)
+    summary = run.once(dry_run=dry_run, expected=expected)
     _print_summary(summary, dry_run)
+
+
+def _flag_lines(summary: ImportSummary) -> list[tuple[str, str, str]]:
+    return sorted((c.student_id, c.contact_id, c.change) for c in summary.flag_changes)
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One roster import's inputs, run as a dry run or for real, each in its own transaction."""
+
+    settings: Settings
+    sources: list[SourceFile]
+    full: bool
+    allow_mass_leavers: bool
+    merges: dict[str, str]
+
+    def once(
+        self, *, dry_run: bool, expected: list[tuple[str, str, str]] | None = None
+    ) -> ImportSummary:
+        """Import (or, dry, import and roll back). With ``expected``, the import is kept only
+        if its PR, court order and no-contact changes are exactly those."""
+        from intake.accounts.roster_sync import rules_from_settings
+
+        rules = rules_from_settings(self.settings, "cli", self.merges, dry_run=dry_run)
+        engine = make_engine(self.settings.sqlalchemy_url)
+        try:
+            with make_session_factory(engine)() as session:
+                try:
+                    summary = import_roster(
+                        session, self.sources, self.full, self.allow_mass_leavers, accounts=rules
+                    )
+                except IntegrityError as exc:
+                    session.rollback()
+                    raise RosterError(
+                        "the database refused the import (was another import running "
+                        "at the same time?); nothing was imported"
+                    ) from exc
+                except BaseException:
+                    session.rollback()
+                    raise
+                if dry_run:
+                    session.rollback()
+                elif expected is not None and _flag_lines(summary) != expected:
+                    session.rollback()
+                    raise RosterError(
+                        "the roster changed since the changes were shown: nothing was "
+                        "imported; run the import again to see them"
+                    )
+                else:
+                    session.commit()
+        finally:
+            engine.dispose()
+        return summary
 
 
 @roster.command("show")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from intake.web import roster_preview
 from intake.web.database import db
 from intake.web.security import fresh_login_required, role_required
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: settings never shown, even to an admin
@@ -156,7 +159,7 @@ def staff_mfa_reset(user_id: str) -> Response:
 @role_required("admin")
 @fresh_login_required
 def roster_form() -> tuple[str, int]:
-    stash = roster_preview.load(session, _storage())
+    stash = roster_preview.load(session, _storage(), datetime.now(UTC))
     return _roster_page(preview=stash.preview if stash else None)
 
 
@@ -187,7 +190,7 @@ def roster_import() -> str | tuple[str, int]:
 @fresh_login_required
 def roster_confirm() -> str | tuple[str, int] | Response:
     """Make the previewed import, if the admin ticked that they checked its changes."""
-    stash = roster_preview.load(session, _storage())
+    stash = roster_preview.load(session, _storage(), datetime.now(UTC))
     if stash is None:
         flash("There is no roster import waiting to be confirmed: upload the file again.", "error")
         return redirect(url_for("admin.roster_form"))
@@ -251,7 +254,7 @@ def _import_now(data: bytes, merges: dict[str, str]) -> str | tuple[str, int]:
     return _imported(result, confirmed=0)
 
 
-def _audit_roster(action: str, detail: dict[str, int]) -> None:
+def _audit_roster(action: str, detail: dict[str, Any]) -> None:
     audit.record(
         db(),
         actor_id=current_user.id,
@@ -272,8 +275,14 @@ def _imported(result: dict[str, Any], confirmed: int) -> tuple[str, int]:
 def _show_preview(
     data: bytes, merges: dict[str, str], preview: dict[str, Any], changed: bool = False
 ) -> tuple[str, int]:
-    roster_preview.keep(session, _storage(), data, merges, preview)
-    _audit_roster("roster.previewed", {"changes_to_confirm": len(preview["changes_to_confirm"])})
+    now = datetime.now(UTC)
+    copies = roster_preview.keep(session, _storage(), data, merges, preview, now)
+    _audit_roster(
+        "roster.previewed", {"changes_to_confirm": len(preview["changes_to_confirm"]), **copies}
+    )
+    swept = roster_preview.sweep(db(), _storage(), now, spare=copies)
+    if swept:
+        log.info("roster previews: %d abandoned copies deleted", swept)
     return _roster_page(preview=preview, changed=changed)
 
 

@@ -333,9 +333,14 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-35",
         "A name containing `\\r\\n2025-01-01 INFO admin exported all`",
-        "flagged; names never reach the logs (ids only)",
-        (S + "test_secrets_and_logs.py::test_canaries_through_the_whole_flow", FLAGGED),
-        "logs are plain text lines, not JSON",
+        "flagged; names never reach the logs (ids only); each log record is one JSON line (or one text line with control characters escaped), so a forged line stays inside its message",
+        (
+            S + "test_secrets_and_logs.py::test_canaries_through_the_whole_flow",
+            FLAGGED,
+            "tests/test_log_lines.py::test_a_forged_line_inside_a_message_stays_inside_one_json_object",
+            "tests/test_log_lines.py::test_text_lines_write_control_characters_as_escapes",
+            "tests/test_log_lines.py::test_the_command_line_writes_json_lines_and_no_name",
+        ),
     ),
     HostileInput(
         "IN-36",
@@ -350,12 +355,13 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-37",
         "A form whose email or address differs from the roster contact",
-        "the roster is unchanged, the difference is a warning, the letter goes to the address on file",
+        "the roster is unchanged, the difference is a warning, the letter goes to the address on file; the new detail is a change for the MIS in the batch-wide list (/batches/ID/changes), where a person verifies it and the office keys it into the MIS or imports the CSV",
         (
             "tests/matching/test_applicants.py::test_differences_are_warnings_and_the_letter_goes_to_the_file_address",
             "tests/accounts/test_web.py::test_print_letters_streams_pdf_with_configured_url",
+            "tests/accounts/test_mis_changes.py::test_the_list_shows_what_the_record_does_not_hold",
+            "tests/accounts/test_mis_changes.py::test_verify_types_the_value_and_the_csv_carries_it_neutralised",
         ),
-        "no separate discrepancy task is created (the review and decide screens show the warning)",
     ),
     HostileInput(
         "IN-38",
@@ -402,14 +408,16 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-43",
         "A roster CSV that drops court-order flags or PR for 200 contacts",
-        "a file that changes parental responsibility, a court order or a no-contact flag is run as a dry run and shown (each change by student and contact id, with the counts and the account changes it would make); it is imported only when the admin, signed in within 15 minutes, ticks that they checked the changes and confirms; the very file previewed is imported (sealed copy, SHA-256 checked), a roster changed meanwhile is shown again, cancel deletes the copy; previews and imports are audited",
+        "a file that changes parental responsibility, a court order or a no-contact flag is run as a dry run and shown (each change by student and contact id, with the counts and the account changes it would make); it is imported only when the admin, signed in within 15 minutes, ticks that they checked the changes and confirms; the very file previewed is imported (sealed copy, SHA-256 checked), a roster changed meanwhile is shown again, cancel deletes the copy, a preview not confirmed within an hour expires and its copy is deleted; previews and imports are audited; intake roster import on the command line shows the same changes and imports only after a yes at its prompt (or --yes), and only the changes shown",
         (
             S + "test_access.py::test_risky_actions_need_a_fresh_login",
             "tests/web/test_admin.py::test_an_import_that_changes_responsibility_or_court_orders_waits_for_confirmation",
             "tests/web/test_admin.py::test_a_cancelled_preview_changes_nothing_and_keeps_no_copy",
             "tests/web/test_admin.py::test_a_roster_changed_since_the_preview_is_shown_again_not_imported",
+            "tests/web/test_admin.py::test_an_abandoned_preview_expires_and_its_copy_is_deleted",
+            "tests/safeguarding/test_cli.py::test_a_court_order_change_is_imported_only_once_confirmed",
+            "tests/safeguarding/test_cli.py::test_changes_other_than_the_ones_shown_are_not_imported",
         ),
-        "the command line's intake roster import changes at once (its --dry-run shows the same changes first); a preview abandoned without cancel keeps its sealed copy until the next preview in that session",
     ),
     HostileInput(
         "IN-44",

@@ -111,7 +111,7 @@ def test_an_import_that_changes_responsibility_or_court_orders_waits_for_confirm
     before = _court_orders(db_factory)
     response, token = _upload(admin, risky)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200, html[:500]
+    assert response.status_code == 200, html[-1500:]
     assert "Nothing is imported yet" in html
     assert html.count("court order added") == 5 and "parental responsibility removed" in html
     assert _court_orders(db_factory) == before  # the dry run left nothing behind
@@ -150,6 +150,55 @@ def test_a_cancelled_preview_changes_nothing_and_keeps_no_copy(
     assert _court_orders(db_factory) == before
     assert not list((settings.data_dir / "files" / "orig").iterdir())
     assert "Nothing is imported yet" not in admin.get("/admin/roster").get_data(as_text=True)
+
+
+def test_an_abandoned_preview_expires_and_its_copy_is_deleted(
+    client_as, db_factory, tmp_path, settings, monkeypatch
+):
+    from datetime import UTC, datetime, timedelta
+
+    from intake.records.file_retention import apply_file_retention
+    from intake.storage import local_storage
+
+    first, risky = _rosters(tmp_path)
+    admin, other = client_as("admin"), client_as("admin")
+    _upload(admin, first)
+    _, token = _upload(admin, risky)  # then the tab is closed: no confirm, no cancel
+    _upload(other, risky)
+    copies = settings.data_dir / "files" / "orig"
+    assert len(list(copies.iterdir())) == 4  # each preview: the file and what it showed
+    with db_factory() as session:
+        now = datetime.now(UTC)
+        later = apply_file_retention(
+            session, settings, local_storage(settings), lambda *a, **k: None, None,
+            now + timedelta(minutes=61), dry_run=True,
+        )  # fmt: skip
+        assert later.roster_previews == 4
+        assert apply_file_retention(
+            session, settings, local_storage(settings), lambda *a, **k: None, None, now,
+            dry_run=True,
+        ).roster_previews == 0  # fmt: skip
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(minutes=61)
+
+    monkeypatch.setattr("intake.web.admin.datetime", Later)
+    before = _court_orders(db_factory)
+    refused = admin.post("/admin/roster/confirm", data={"csrf_token": token, "checked": "yes"})
+    assert refused.status_code == 302 and _court_orders(db_factory) == before
+    assert len(list(copies.iterdir())) == 2  # the expired preview deleted its own copies
+    _upload(admin, risky)  # a new preview sweeps the other admin's abandoned one
+    assert len(list(copies.iterdir())) == 2
+    with db_factory() as session:
+        detail = session.scalars(
+            select(AuditEntry.detail)
+            .where(AuditEntry.action == "roster.previewed")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+    assert detail and sorted(detail) == ["changes_to_confirm", "file", "shown"]
+    assert {p.name for p in copies.iterdir()} == {detail["file"], detail["shown"]}
 
 
 def test_a_roster_changed_since_the_preview_is_shown_again_not_imported(
