@@ -81,9 +81,11 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-5",
         "A phone-photo JPEG with EXIF GPS and a large embedded thumbnail",
-        "accepted and read; the page image served is a re-encoded PNG without EXIF, GPS or comment",
-        (S + "test_rasters.py::test_served_rasters_are_re_encoded_without_metadata",),
-        "the fixture has GPS EXIF but no large thumbnail",
+        "accepted and read; the page image served is a re-encoded PNG without EXIF, GPS, the thumbnail or the comment",
+        (
+            S + "test_rasters.py::test_served_rasters_are_re_encoded_without_metadata",
+            S + "test_rasters.py::test_the_fixture_carries_gps_and_a_large_thumbnail",
+        ),
     ),
     HostileInput(
         "IN-6",

@@ -1,12 +1,14 @@
-"""Browsers only ever get server-made PNG rasters: a phone JPEG with GPS EXIF and a JPEG+HTML
-polyglot (``<script>`` in a comment segment) come back re-encoded, without metadata, private
-and ``nosniff``; the original is never served."""
+"""Browsers only ever get server-made PNG rasters: a phone JPEG with GPS EXIF and a 43 KB
+thumbnail, and a JPEG+HTML polyglot (``<script>`` in a comment segment), come back re-encoded,
+without metadata, private and ``nosniff``; the original is never served."""
 
 from __future__ import annotations
 
 import io
+import struct
 
-from PIL import Image
+import numpy as np
+from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from intake.db.workflow import Page
@@ -16,6 +18,35 @@ from .conftest import csrf_from
 SCRIPT = b"<script>alert(document.domain)</script>"
 
 
+def _thumbnail() -> bytes:
+    """A large EXIF thumbnail, as a phone writes one: a noisy JPEG of about 43 KB."""
+    noise = np.random.default_rng(5).integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="JPEG", quality=75)
+    return buffer.getvalue()
+
+
+THUMBNAIL = _thumbnail()
+
+
+def _with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:
+    """EXIF (``Exif\\0\\0`` + a TIFF whose IFD0 is at 8, as Pillow writes it) with an IFD1
+    appended that holds ``thumbnail`` (JPEGInterchangeFormat and its length)."""
+    tiff = bytearray(exif[6:])
+    order = {b"II": "<", b"MM": ">"}[bytes(tiff[:2])]
+    assert struct.unpack_from(order + "I", tiff, 4)[0] == 8
+    tiff += b"\x00" * (len(tiff) % 2)
+    ifd1 = len(tiff)
+    entries = struct.unpack_from(order + "H", tiff, 8)[0]
+    struct.pack_into(order + "I", tiff, 8 + 2 + 12 * entries, ifd1)  # IFD0's next IFD
+    data_at = ifd1 + 2 + 2 * 12 + 4
+    tiff += struct.pack(order + "H", 2)
+    tiff += struct.pack(order + "HHII", 0x0201, 4, 1, data_at)  # JPEGInterchangeFormat
+    tiff += struct.pack(order + "HHII", 0x0202, 4, 1, len(thumbnail))  # ...Length
+    tiff += struct.pack(order + "I", 0) + thumbnail
+    return b"Exif\x00\x00" + bytes(tiff)
+
+
 def phone_jpeg_polyglot() -> bytes:
     picture = Image.new("RGB", (420, 594), "white")
     exif = Image.Exif()
@@ -23,8 +54,19 @@ def phone_jpeg_polyglot() -> bytes:
     gps = {1: "N", 2: (52.0, 59.0, 1.0), 3: "W", 4: (1.0, 28.0, 2.0)}
     exif[0x8825] = gps  # GPSInfo
     buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", exif=exif.tobytes(), comment=SCRIPT, quality=95)
+    payload = _with_thumbnail(exif.tobytes(), THUMBNAIL)
+    picture.save(buffer, format="JPEG", exif=payload, comment=SCRIPT, quality=95)
     return buffer.getvalue()
+
+
+def test_the_fixture_carries_gps_and_a_large_thumbnail() -> None:
+    with Image.open(io.BytesIO(phone_jpeg_polyglot())) as photo:
+        exif = photo.getexif()
+        assert exif.get_ifd(0x8825)[1] == "N"  # GPSLatitudeRef
+        thumbnail = exif.get_ifd(ExifTags.IFD.IFD1)
+    start, length = thumbnail[0x0201], thumbnail[0x0202]
+    assert length == len(THUMBNAIL) > 40_000
+    assert photo.info["exif"][6 + start : 6 + start + length] == THUMBNAIL
 
 
 def test_served_rasters_are_re_encoded_without_metadata(client_as, db_factory) -> None:
@@ -51,6 +93,7 @@ def test_served_rasters_are_re_encoded_without_metadata(client_as, db_factory) -
         assert "no-store" in image.headers["Cache-Control"]
         assert image.data.startswith(b"\x89PNG") and image.data != original
         assert SCRIPT not in image.data and b"CanaryPhoneMaker" not in image.data
+        assert THUMBNAIL[100:200] not in image.data
         with Image.open(io.BytesIO(image.data)) as decoded:
             assert decoded.format == "PNG"
             assert not decoded.getexif()
