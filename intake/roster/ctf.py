@@ -1,7 +1,8 @@
 """DfE Common Transfer File (CTF 24 and 25) import.
 
-Parsed with defusedxml: a file with a DTD, entity declarations or external references is refused
-(billion laughs, XXE). Namespaces are tolerated and ignored. Pupil sex is ``<Gender>`` (CTF 24)
+The XML is checked first (``intake.roster.ctf_xml``): size and nesting caps, defusedxml (a DTD,
+entity declarations or external references are refused: billion laughs, XXE) and the schema
+``schemas/ctf.xsd``. Namespaces are tolerated and ignored. Pupil sex is ``<Gender>`` (CTF 24)
 or ``<Sex>`` (CTF 25). Only what the portal needs is read; SEN, FSM, ethnicity, attendance and
 assessments are left alone (data minimisation).
 
@@ -30,10 +31,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import Element
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
 
 from intake.errors import RosterError
 from intake.roster.contact_details import is_postcode, normalise_postcode
@@ -46,6 +43,7 @@ from intake.roster.csv_io import (
     decode_text,
     read_bytes,
 )
+from intake.roster.ctf_xml import CtfElement, parse_ctf_xml
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 from intake.roster.upn import check_upn
 from intake.roster.validate import student_warnings
@@ -65,34 +63,11 @@ class TutorGroupEntry:
     year: int | None
 
 
-def _strip_namespaces(root: Element) -> Element:
-    for element in root.iter():
-        if isinstance(element.tag, str) and "}" in element.tag:
-            element.tag = element.tag.split("}", 1)[1]
-    return root
-
-
-def _text(element: Element | None, path: str) -> str:
+def _text(element: CtfElement | None, path: str) -> str:
     if element is None:
         return ""
     found = element.find(path)
     return (found.text or "").strip() if found is not None else ""
-
-
-def parse_ctf_xml(data: bytes, name: str) -> Element:
-    """Parse safely; refuse DTDs, entities and external references with a clear message."""
-    try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
-        raise RosterError(
-            f"{name} declares a DTD or entities; CTF files never do, so it was refused for safety"
-        ) from None
-    except ParseError as exc:
-        raise RosterError(f"{name} is not well-formed XML ({exc})") from None
-    root = _strip_namespaces(root)
-    if root.tag != "CTfile":
-        raise RosterError(f"{name} is XML but not a CTF (its root is <{root.tag}>, not <CTfile>)")
-    return root
 
 
 def read_tutor_groups(path: Path) -> list[TutorGroupEntry]:
@@ -135,7 +110,7 @@ def read_tutor_groups(path: Path) -> list[TutorGroupEntry]:
     return entries
 
 
-def _address(element: Element | None) -> Address:
+def _address(element: CtfElement | None) -> Address:
     if element is None:
         return Address((), "")
     bs = element.find("BS7666Address")
@@ -155,7 +130,7 @@ def _address(element: Element | None) -> Address:
     return Address(tuple(line for line in lines if line), postcode)
 
 
-def _phones(element: Element | None) -> tuple[str, str]:
+def _phones(element: CtfElement | None) -> tuple[str, str]:
     home = mobile = ""
     for phone in element.findall("Phones/Phone") if element is not None else []:
         kind, number = _text(phone, "TelephoneType").upper(), _text(phone, "PhoneNo")
@@ -181,7 +156,7 @@ class _Pupils:
         self.by_id = {g.student_id: g for g in groups or [] if g.student_id}
         self.used: set[int] = set()
 
-    def student(self, index: int, pupil: Element) -> tuple[Student, Address] | None:
+    def student(self, index: int, pupil: CtfElement) -> tuple[Student, Address] | None:
         where = f"pupil {index}"
         upn_check = check_upn(_text(pupil, "UPN"))
         if not upn_check.valid:
@@ -220,7 +195,7 @@ class _Pupils:
         )
         return student, _address(pupil.find("Address"))
 
-    def _year(self, where: str, pupil: Element, entry: TutorGroupEntry | None) -> int:
+    def _year(self, where: str, pupil: CtfElement, entry: TutorGroupEntry | None) -> int:
         if entry is not None and entry.year is not None:
             return entry.year
         raw = _text(pupil, "BasicDetails/NCyearActual") or _text(pupil, "NCyearActual")
@@ -237,7 +212,7 @@ class _Pupils:
         return year
 
     def contacts(
-        self, student: Student, pupil_address: Address, pupil: Element
+        self, student: Student, pupil_address: Address, pupil: CtfElement
     ) -> Iterable[tuple[Contact, Relationship]]:
         for number, element in enumerate(pupil.findall("Contacts/Contact"), start=1):
             order = _text(element, "Order") or str(number)
@@ -287,7 +262,7 @@ def read_ctf_file(
 ) -> RosterFile:
     """Read a CTF with its warnings; ``RosterError`` lists every problem and loads nothing."""
     path = Path(path)
-    root = parse_ctf_xml(read_bytes(path, max_bytes), path.name)
+    root = parse_ctf_xml(read_bytes(path, max_bytes), path.name, max_bytes)
     groups = read_tutor_groups(tutor_groups_csv) if tutor_groups_csv else None
     pupils = _Pupils(path.name, groups)
     version = _text(root, "Header/CTFversion")

@@ -35,6 +35,7 @@ FLAGGED = S + "test_validators.py::test_hostile_values_are_flagged"
 LITERAL = S + "test_escaping.py::test_review_screen_queue_and_json_show_values_literally"
 FILE_NAMES = "tests/web/test_batches.py::test_hostile_file_names_are_stored_under_uuids"
 CSV_EXPORT = S + "test_secrets_and_logs.py::test_csv_export_neutralises_formulas_in_every_column"
+SCHEMA = "tests/roster/test_ctf_schema.py::"
 
 CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
@@ -383,13 +384,21 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-40",
         "XInclude, 100,000-deep nesting or 500 MB of XML",
-        "size cap refuses the file before parsing; nesting refused",
+        "size cap (50 MB) refuses the file before parsing; nesting over 40 deep refused "
+        "before any tree is built; XInclude never processed; a file that breaks the CTF schema "
+        "is refused naming lines and element paths, no values, and the roster is unchanged",
         (
             S + "test_roster_import.py::test_hostile_ctf_is_refused_fast_without_reads_or_fetches",
             S + "test_roster_import.py::test_oversized_roster_file_is_refused",
+            S + "test_roster_import.py::test_a_ctf_that_breaks_the_schema_changes_nothing",
             "tests/roster/test_ctf.py::test_size_cap",
+            SCHEMA + "test_a_file_that_breaks_the_schema_is_refused",
+            SCHEMA + "test_the_refusal_names_lines_and_paths_but_never_values",
+            SCHEMA + "test_xinclude_is_never_processed",
+            SCHEMA + "test_100000_deep_nesting_is_refused_fast",
+            SCHEMA + "test_over_size_xml_is_refused_unparsed",
         ),
-        "no XSD validation",
+        "",
     ),
     HostileInput(
         "IN-41",

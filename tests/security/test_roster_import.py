@@ -122,6 +122,29 @@ def test_oversized_roster_file_is_refused(client_as, db_factory, app) -> None:
     assert _counts(db_factory) == (0, 0)
 
 
+CTF24 = Path(__file__).parents[1] / "roster" / "fixtures" / "ctf24_full.xml"
+
+
+def test_a_ctf_that_breaks_the_schema_changes_nothing(client_as, db_factory) -> None:
+    """IN-40: a refusal names the line and element path, never the value, and the roster
+    imported before stays as it was."""
+    admin = client_as("admin")
+    good = CTF24.read_bytes()
+    assert _import(admin, good).status_code == 200
+    before = _counts(db_factory)
+    assert before == (2, 4)
+    bad = good.replace(b"<DOB>2015-08-31</DOB>", b"<DOB>31/08/2015</DOB>").replace(
+        b"<Order>2</Order>", b""
+    )
+    response = _import(admin, bad)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422, body[-600:]
+    assert "does not match the CTF schema" in body
+    assert "/CTfile/CTFpupilData/Pupil[2]/DOB" in body and "line 88" in body
+    assert "31/08/2015" not in body
+    assert _counts(db_factory) == before
+
+
 def _roster_csv(tmp_path: Path) -> bytes:
     path = tmp_path / "roster.csv"
     write_roster(hostile_roster(), path)
