@@ -180,6 +180,38 @@ class Portal:
 
 
 @dataclass(frozen=True)
+class Antivirus:
+    """Scanning of every upload with ClamAV's clamd (``intake.batch.antivirus``).
+
+    Off while ``clamd`` is empty: a laptop running ``intake demo`` has no clamd. Once it is set
+    the scan fails closed: an upload that cannot be scanned (clamd down, an error, too slow) is
+    refused, never let through unscanned.
+    """
+
+    #: clamd's unix socket (Debian: ``/run/clamav/clamd.ctl``) or the ``host:port`` of its
+    #: TCP socket (``TCPSocket``, usually 3310)
+    clamd: str = ""
+    #: seconds one file's scan may take, connecting included; then the upload is refused
+    timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        address = self.clamd.strip()
+        host, _, port = address.rpartition(":")
+        if address and not address.startswith("/") and not (host and port.isdigit()):
+            raise ConfigError(
+                f"setting 'antivirus.clamd': {address!r} is neither a socket path (starting"
+                " with /) nor host:port"
+            )
+        if self.timeout_s <= 0:
+            raise ConfigError("setting 'antivirus.timeout_s' must be more than 0")
+        object.__setattr__(self, "clamd", address)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.clamd)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("intake-data")
     database_url: str = ""  # empty: a SQLite file under data_dir
@@ -238,6 +270,7 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     limits: Limits = field(default_factory=Limits)
     portal: Portal = field(default_factory=Portal)
+    antivirus: Antivirus = field(default_factory=Antivirus)
 
     def __post_init__(self) -> None:
         roles = tuple(r.strip().lower() for r in self.mfa_required_roles if r.strip())
@@ -260,7 +293,13 @@ class Settings:
         return self.templates_dir / "forms"
 
 
-_SECTIONS = {"school": School, "thresholds": Thresholds, "limits": Limits, "portal": Portal}
+_SECTIONS = {
+    "school": School,
+    "thresholds": Thresholds,
+    "limits": Limits,
+    "portal": Portal,
+    "antivirus": Antivirus,
+}
 
 
 def _coerce(current: Any, raw: Any, key: str) -> Any:

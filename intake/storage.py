@@ -6,6 +6,11 @@ The local implementation keeps files under ``<data_dir>/files`` with directories
 readable PDF or image. ``get`` opens a file into memory; a tool that must read a file by path
 (pdftoppm, pdfinfo) gets ``plain_copy``, an owner-only temporary copy removed when the block
 ends. Another backend (object storage) would implement the same ``Storage`` protocol.
+
+An upload the antivirus scanner flagged is kept too (the original is always kept), in
+``quar/``, sealed like the rest; ``get`` and ``plain_copy`` refuse a quarantine key, so nothing
+in the product can read or serve one back. It is there for the school's IT to take out
+(``intake storage take-out-quarantined``) and send to the antivirus vendor, or to delete.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from intake.config import Settings
 from intake.errors import IntakeError
 from intake.file_encryption import KEY_FILE_NAME, StorageKeys, storage_keys, write_owner_only
 
-_KEY = re.compile(r"^(orig|page)/[0-9a-f]{32}$")
+QUARANTINE = "quar"
+_KEY = re.compile(r"^(orig|page|quar)/[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class Storage(Protocol):
     def put_original(self, data: bytes) -> StoredFile: ...
 
     def put_page_image(self, image: np.ndarray, *, compress_level: int = 6) -> str: ...
+
+    def put_quarantined(self, data: bytes) -> StoredFile: ...
 
     def get(self, key: str) -> bytes: ...
 
@@ -71,7 +79,7 @@ class LocalStorage:
 
     def __init__(self, root: Path, keys: StorageKeys | None = None) -> None:
         self.root = root
-        for sub in ("orig", "page"):
+        for sub in ("orig", "page", QUARANTINE):
             (root / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(root / sub, 0o700)
         os.chmod(root, 0o700)
@@ -99,8 +107,16 @@ class LocalStorage:
         )
         return self._write("page", buffer.getvalue())
 
+    def put_quarantined(self, data: bytes) -> StoredFile:
+        """Keep an upload the antivirus scanner flagged, sealed, where nothing reads it."""
+        key = self._write(QUARANTINE, data)
+        return StoredFile(key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
     def get(self, key: str) -> bytes:
-        """The file's plain bytes (a file stored before encryption is read as it is)."""
+        """The file's plain bytes (a file stored before encryption is read as it is); never
+        those of a quarantined file."""
+        if check_key(key).startswith(QUARANTINE + "/"):
+            raise IntakeError("a quarantined file is never opened by the product")
         try:
             blob = self.path(key).read_bytes()
         except FileNotFoundError as exc:

@@ -1,6 +1,9 @@
-"""``intake storage``: the encryption key of the stored files (new key, rotation)."""
+"""``intake storage``: the encryption key of the stored files (new key, rotation), and a
+quarantined upload taken out for IT."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -40,3 +43,25 @@ def rotate_key_command() -> None:
         )
     elif report.retired:
         click.echo(f"old key(s) {', '.join(report.retired)} removed from {report.source}")
+
+
+@storage.command("take-out-quarantined")
+@click.argument("quarantine_id")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def take_out_quarantined_command(quarantine_id: str, out: Path) -> None:
+    """Write the upload kept in quarantine as QUARANTINE_ID (the id in its upload.malware_found
+    audit event) to OUT, a new file, unsealed and owner-only: for IT, to send to the antivirus
+    vendor. The product itself never opens a quarantined file. It stays in quarantine."""
+    from intake.errors import IntakeError
+    from intake.file_encryption import storage_keys, write_owner_only
+    from intake.storage import QUARANTINE, check_key
+
+    settings = load_settings()
+    key = check_key(f"{QUARANTINE}/{quarantine_id}")
+    path = settings.data_dir / "files" / key
+    if not path.is_file():
+        raise IntakeError(f"no quarantined upload {quarantine_id}")
+    if out.exists():
+        raise IntakeError(f"{out} exists already: name a new file")
+    write_owner_only(out, storage_keys(settings).read(path, key))
+    click.echo(f"{out}: the quarantined upload, unsealed; it is malware, handle it as such")

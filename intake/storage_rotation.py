@@ -29,7 +29,7 @@ from intake.file_encryption import (
     write_owner_only,
 )
 from intake.records.file_retention import EXPORTS_DIR, exports_dir
-from intake.storage import check_key
+from intake.storage import QUARANTINE, check_key
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,9 @@ class RotationReport:
 
 def stored_files(settings: Settings) -> Iterator[tuple[Path, str]]:
     """Every sealed file of the data folder with its name in the store: originals, page
-    images and subject-access exports."""
+    images, quarantined uploads and subject-access exports."""
     files = settings.data_dir / "files"
-    for folder in ("orig", "page"):
+    for folder in ("orig", "page", QUARANTINE):
         for path in sorted((files / folder).glob("*")):
             name = f"{folder}/{path.name}"
             if path.is_file() and _is_store_key(name):

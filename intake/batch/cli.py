@@ -260,7 +260,8 @@ def retry(batch_id: str, wait: bool) -> None:
 )
 def watch(folder: Path, poll: bool, interval: float, settle: float) -> None:
     """A hot folder: every complete file put in FOLDER (or its sub-folders) becomes a queued
-    batch and moves to FOLDER/processed/, or to FOLDER/rejected/ with a reason file."""
+    batch and moves to FOLDER/processed/, or to FOLDER/rejected/ with a reason file (a file
+    the antivirus scanner flags: only the reason file; the file is kept in quarantine)."""
     from intake.batch.hotfolder import HotFolder, Outcome, watch_forever
     from intake.storage import local_storage
 
@@ -275,6 +276,8 @@ def watch(folder: Path, poll: bool, interval: float, settle: float) -> None:
         name = outcome.source.relative_to(hot.root)
         if outcome.batch_id:
             click.echo(f"{name}: batch {outcome.batch_id[:8]} queued")
+        elif outcome.waiting:
+            click.echo(f"{name}: waiting ({outcome.reason})")
         else:
             click.echo(f"{name}: rejected ({outcome.reason})")
 

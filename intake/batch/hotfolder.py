@@ -7,6 +7,15 @@ audited) and is moved to ``processed/``, or to ``rejected/`` with ``NAME.reason.
 saying why. Sub-folders (a copier's folder per user) keep their place under both. Files already
 there when the watcher starts are taken too, so it survives restarts; the copier's temporary
 names are left alone until renamed.
+
+With antivirus scanning on (``antivirus.clamd``), a file the scanner flags leaves the share: its
+sealed copy is in the store's quarantine, and only ``NAME.reason.txt`` is put in ``rejected/``,
+naming the signature and the quarantine id. Office staff open ``rejected/`` to see what went
+wrong, so an infected file left there would be handed back to anyone who can reach the share
+(and the file server's own antivirus would flag it there again); an IT admin expects it gone
+from the share and the details in the audit log, as mail gateways do. When clamd cannot be
+reached, files are not rejected: they wait in the folder, unread, and are tried again after
+``SCANNER_RETRY_S``, so a scanner restart overnight costs nobody a re-scan of their forms.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from time import monotonic
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake.batch.antivirus import ScannerUnavailable
+from intake.batch.quarantine import MalwareFoundError
 from intake.batch.uploading import DuplicateUploadError, IncomingFile, create_batch
 from intake.config import Settings
 from intake.errors import InputFileError
@@ -31,18 +42,25 @@ log = logging.getLogger(__name__)
 PROCESSED = "processed"
 REJECTED = "rejected"
 REASON_SUFFIX = ".reason.txt"
+#: seconds files wait after clamd could not be reached, before the next try
+SCANNER_RETRY_S = 60.0
 #: names of files still being written: dot files, Office/SMB temporaries, partial downloads
 _IN_PROGRESS = re.compile(r"^(\.|~\$|~)|\.(tmp|part|partial|crdownload|filepart|!sync)$", re.I)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one file: the batch it made, or why it was refused."""
+    """What became of one file: the batch it made, or why it was refused. ``moved_to`` is the
+    reason file of a quarantined file, and ``source`` itself for a file left to wait."""
 
     source: Path
     moved_to: Path
     batch_id: str = ""
     reason: str = ""
+
+    @property
+    def waiting(self) -> bool:
+        return self.moved_to == self.source
 
 
 @dataclass
@@ -71,6 +89,8 @@ class HotFolder:
         self.queue_batch = queue_batch
         self.settle_s, self.clock = settle_s, clock
         self.seen: dict[Path, _Seen] = {}
+        #: no file is taken before this (clock time): the scanner could not be reached
+        self.scanner_back_at = float("-inf")
         for sub in (PROCESSED, REJECTED):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -104,6 +124,8 @@ class HotFolder:
                 continue
             if now - seen.since < self.settle_s or stat.st_size == 0:
                 continue
+            if now < self.scanner_back_at:
+                continue
             outcomes.append(self.take(path))
             self.seen.pop(path, None)
         for gone in set(self.seen) - present:
@@ -133,6 +155,12 @@ class HotFolder:
                 moved = _move(path, self.root / PROCESSED / relative)
                 return Outcome(path, moved, batch_id=exc.copies[0].batch_id)
             return self._reject(path, relative, exc)
+        except MalwareFoundError as exc:
+            return self._quarantined(path, relative, exc)
+        except ScannerUnavailable as exc:
+            self.scanner_back_at = self.clock() + SCANNER_RETRY_S
+            log.warning("hot folder: files wait, the antivirus scanner cannot be reached")
+            return Outcome(path, path, reason=str(exc))
         except InputFileError as exc:
             return self._reject(path, relative, exc)
         self.queue_batch(batch_id)
@@ -146,14 +174,31 @@ class HotFolder:
         log.warning("hot folder: a file was rejected (%s)", type(exc).__name__)
         return Outcome(path, moved, reason=str(exc))
 
+    def _quarantined(self, path: Path, relative: Path, exc: MalwareFoundError) -> Outcome:
+        """The flagged file off the share (kept sealed in quarantine), its reason file in
+        ``rejected/``."""
+        reason = _free_name(self.root / REJECTED / relative)
+        reason = reason.with_name(reason.name + REASON_SUFFIX)
+        reason.write_text(f"{exc}\n", encoding="utf-8")
+        path.unlink()
+        log.warning("hot folder: a file was quarantined")
+        return Outcome(path, reason, reason=str(exc))
 
-def _move(path: Path, target: Path) -> Path:
-    """Move without overwriting: copiers reuse names (``scan0001.pdf`` every morning)."""
+
+def _free_name(target: Path) -> Path:
+    """``target``, or ``NAME-n.ext`` when it or its reason file is there: copiers reuse names
+    (``scan0001.pdf`` every morning)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     final, n = target, 1
     while final.exists() or final.with_name(final.name + REASON_SUFFIX).exists():
         final = target.with_name(f"{target.stem}-{n}{target.suffix}")
         n += 1
+    return final
+
+
+def _move(path: Path, target: Path) -> Path:
+    """Move without overwriting."""
+    final = _free_name(target)
     shutil.move(str(path), final)
     return final
 

@@ -1,4 +1,7 @@
-"""Checks on uploaded files before anything is stored: type by content, size, a safe name."""
+"""Checks on uploaded files before anything is stored: size, type by content, a safe name.
+
+The size is checked before the antivirus scan (``intake.batch.quarantine``), the type after it.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +30,16 @@ def display_name(filename: str | None) -> str:
     return name
 
 
-def check_upload(data: bytes, max_bytes: int) -> str:
-    """The file's kind ("pdf", "png", "jpeg", "tiff") from its content, or ``InputFileError``."""
+def check_size(data: bytes, max_bytes: int) -> None:
+    """``InputFileError`` for an empty file or one over ``max_bytes``."""
     if not data:
         raise InputFileError("the file is empty (0 bytes)")
     if len(data) > max_bytes:
         raise InputFileError(f"the file is over the limit of {max_bytes // 1048576} MB")
+
+
+def check_kind(data: bytes) -> str:
+    """The file's kind ("pdf", "png", "jpeg", "tiff") from its content, or ``InputFileError``."""
     kind = sniff_type(data[:2048])
     if kind is None:
         raise InputFileError(refusal(data[:2048]))

@@ -1,15 +1,19 @@
 """Files into a new batch: the one path the web upload, ``intake batch import`` and the hot
 folder share.
 
-Each file is checked by content, compared by SHA-256 with every original already stored (the same
-file uploaded twice is named as a duplicate and not read again unless asked), counted against the
-uploader's daily page quota, then stored unchanged before anything else happens, and audited.
-The caller commits and queues the batch.
+Each file's size is checked, then it is scanned for malware (``intake.batch.quarantine``: a hit
+is quarantined and audited, and the upload refused), then checked by content, compared by
+SHA-256 with every original already stored (the same file uploaded twice is named as a
+duplicate and not read again unless asked), counted against the uploader's daily page quota,
+then stored unchanged before anything else happens, and audited. The caller commits and queues
+the batch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -19,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from intake import audit
 from intake.batch.pages import count_pages
-from intake.batch.upload_checks import check_upload, display_name
+from intake.batch.quarantine import screen_uploads
+from intake.batch.upload_checks import check_kind, check_size, display_name
 from intake.config import Settings
 from intake.db.workflow import Batch, Upload
 from intake.errors import InputFileError
@@ -125,17 +130,20 @@ def create_batch(
     source: str = "web",
 ) -> Batch:
     """A new batch with every file's original stored and counted; ``InputFileError`` (a
-    ``DuplicateUploadError`` or ``QuotaError`` among them) when a file is refused, and then
-    nothing is kept. The caller commits, then queues the batch."""
+    ``DuplicateUploadError``, ``QuotaError`` or ``MalwareFoundError`` among them) when a file
+    is refused, and then nothing is kept but a flagged file in quarantine, whose security
+    event is committed already. The caller commits, then queues the batch."""
     max_bytes = settings.limits.max_upload_mb * 1024 * 1024
+    named = [(display_name(item.name), item.data) for item in files]
+    for name, data in named:
+        with _naming(name):
+            check_size(data, max_bytes)
+    screen_uploads(session, storage, settings, named, user_id=user_id, source=source)
     checked: list[_Checked] = []
-    for item in files:
-        name = display_name(item.name)
-        try:
-            kind = check_upload(item.data, max_bytes)
-        except InputFileError as exc:
-            raise InputFileError(f"{name}: {exc}") from None
-        checked.append(_Checked(name, item.data, kind, hashlib.sha256(item.data).hexdigest()))
+    for name, data in named:
+        with _naming(name):
+            kind = check_kind(data)
+        checked.append(_Checked(name, data, kind, hashlib.sha256(data).hexdigest()))
     if not checked:
         raise InputFileError("choose at least one file to upload")
     if not again:
@@ -183,6 +191,15 @@ def create_batch(
         detail={"files": len(checked), "pages": pages, "source": source, "again": again},
     )
     return batch
+
+
+@contextlib.contextmanager
+def _naming(name: str) -> Iterator[None]:
+    """A file's refusal (``InputFileError``) with the file's name in front."""
+    try:
+        yield
+    except InputFileError as exc:
+        raise InputFileError(f"{name}: {exc}") from None
 
 
 def _check_quota(session: Session, settings: Settings, user_id: str | None, pages: int) -> None:

@@ -42,6 +42,11 @@ def chromium_path() -> str:
     return ""
 
 
+def clamd_path() -> str:
+    """Debian's clamd (clamav-daemon, in /usr/sbin: not on a user's PATH), or ''."""
+    return shutil.which("clamd") or shutil.which("clamd", path="/usr/sbin:/usr/local/sbin") or ""
+
+
 def main(argv: list[str]) -> int:
     kind, url = argv[0], argv[1]
     reason = postgres_reachable(url) if kind == "postgres" else redis_reachable(url)

@@ -34,6 +34,7 @@ DISGUISED = S + "test_uploads.py::test_disguised_files_are_refused_and_nothing_i
 FLAGGED = S + "test_validators.py::test_hostile_values_are_flagged"
 LITERAL = S + "test_escaping.py::test_review_screen_queue_and_json_show_values_literally"
 FILE_NAMES = "tests/web/test_batches.py::test_hostile_file_names_are_stored_under_uuids"
+AV = S + "test_antivirus.py::"
 CSV_EXPORT = S + "test_secrets_and_logs.py::test_csv_export_neutralises_formulas_in_every_column"
 SCHEMA = "tests/roster/test_ctf_schema.py::"
 
@@ -157,9 +158,17 @@ CHECKLIST_INPUTS: tuple[HostileInput, ...] = (
     HostileInput(
         "IN-14",
         "The EICAR string inside a PDF",
-        "not scanned: there is no antivirus",
-        (),
-        "no antivirus (ClamAV's clamd) is built in; a deployment would run one on the data folder",
+        "with antivirus.clamd set, clamd (INSTREAM) flags it before anything reads the file: 422 naming the file and the signature, nothing of the upload taken, the file kept sealed under quar/ and never opened or served, an upload.malware_found audit event (signature, SHA-256, uploader id) and a warning; the same from intake batch import and the hot folder (the file leaves the share, its reason file goes to rejected/). clamd down, silent, or the file over its StreamMaxLength or MaxFileSize: the upload is refused",
+        (
+            AV + "test_clamd_flags_eicar_inside_a_pdf_and_passes_a_clean_pdf",
+            AV + "test_eicar_pdf_upload_is_quarantined_audited_and_never_served",
+            AV + "test_a_clean_pdf_is_scanned_and_uploaded",
+            AV + "test_batch_import_quarantines_eicar_pdf_and_it_can_take_it_out",
+            AV + "test_hot_folder_quarantines_eicar_and_takes_a_clean_file",
+            AV + "test_with_clamd_unreachable_an_upload_is_refused_and_nothing_kept",
+            AV + "test_a_clamd_that_is_down_or_silent_refuses_within_the_timeout",
+            AV + "test_a_file_over_clamds_limits_is_refused_not_passed",
+        ),
     ),
     HostileInput(
         "IN-15",

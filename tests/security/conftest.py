@@ -1,10 +1,14 @@
 """Fixtures of the security tests: the web tests' app, database, fake reader and logged-in
-clients (imported from ``tests/web/conftest.py``), plus a roster holding hostile names and one
-form taken through upload and review, ready for an approver."""
+clients (imported from ``tests/web/conftest.py``), plus a roster holding hostile names, one
+form taken through upload and review, ready for an approver, and a real clamd."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -31,6 +35,9 @@ from intake.roster.csv_io import RosterFile
 from intake.roster.importing import SourceFile, import_roster
 from intake.roster.model import Address, Contact, Relationship, Roster, Student
 from intake.roster.upn import make_upn
+from intake.testing.services import clamd_path
+
+from .hostile_files import EICAR
 
 #: the CVE-2023-33733 payload shape and other markup, as names in the school's records
 LETTER_MARKUP = '<img src="/etc/passwd"/>'
@@ -105,3 +112,78 @@ def roster(db_factory) -> Roster:  # noqa: F811 - the fixture above
 @pytest.fixture
 def approver(client_as: Callable[[str], FlaskClient]) -> FlaskClient:  # noqa: F811
     return client_as("approver")
+
+
+#: clamd's limits in the tests: small, so that a file over them is quick to send; a file over
+#: MaxFileSize is named as such (AlertExceedsMax), one over StreamMaxLength is not read at all
+CLAMD_LIMITS = "StreamMaxLength 1M\nMaxFileSize 512K\nMaxScanSize 512K\nAlertExceedsMax yes\n"
+#: seconds clamd may take to load its one signature and open its socket
+CLAMD_START_S = 30.0
+
+
+@dataclass(frozen=True)
+class ClamdAddresses:
+    """Where the tests' clamd listens: its unix socket's path, and ``127.0.0.1:port``."""
+
+    unix: str
+    tcp: str
+
+
+@pytest.fixture(scope="session")
+def clamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClamdAddresses]:
+    """A real clamd (Debian's clamav-daemon) in the foreground, as its service runs it, with a
+    temporary configuration: a unix socket in a temporary folder and a TCP socket on a free
+    local port, and a database holding only the EICAR test signature (an ``.ndb`` body
+    signature of its bytes), because freshclam's official databases need the network."""
+    program = clamd_path()
+    if not program:
+        from tests.conftest import service_missing  # type: ignore[import-not-found]
+
+        service_missing("Debian's clamav-daemon is not installed (bash .ci/install installs it)")
+    folder = tmp_path_factory.mktemp("clamd")
+    (folder / "db").mkdir()
+    (folder / "db" / "eicar.ndb").write_text(f"Eicar-Test-Signature:0:*:{EICAR.hex()}\n")
+    sock = folder / "clamd.sock"
+    with socket.socket() as probe:  # a free port (clamd takes it a moment later)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = folder / "clamd.conf"
+    config.write_text(
+        f"Foreground yes\nLocalSocket {sock}\nTCPSocket {port}\nTCPAddr 127.0.0.1\n"
+        f"DatabaseDirectory {folder / 'db'}\nLogFile {folder / 'clamd.log'}\n"
+        f"TemporaryDirectory {folder}\n{CLAMD_LIMITS}"
+    )
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [program, "--config-file", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while not _clamd_answers(str(sock)):
+            if process.poll() is not None or time.monotonic() - started > CLAMD_START_S:
+                log = (folder / "clamd.log").read_text(errors="replace")[-2000:]
+                pytest.fail(f"clamd did not start:\n{log}")
+            time.sleep(0.02)
+        print(f"clamd answered after {time.monotonic() - started:.2f} s")
+        yield ClamdAddresses(str(sock), f"127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def clamd_socket(clamd: ClamdAddresses) -> str:
+    """The tests' clamd's unix socket."""
+    return clamd.unix
+
+
+def _clamd_answers(path: str) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(1)
+            connection.connect(path)
+            connection.sendall(b"zPING\0")
+            return connection.recv(16) == b"PONG\0"
+    except OSError:
+        return False

@@ -10,11 +10,21 @@ from PIL import Image
 A4_BOX = "/MediaBox[0 0 595 842]"
 
 
-def pdf_with_pages(*page_entries: str, catalog: str = "", streams: tuple[bytes, ...] = ()) -> bytes:
+#: the EICAR anti-virus test file (eicar.org), in two parts so that this source file is not
+#: itself flagged by a developer's antivirus
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def pdf_with_pages(
+    *page_entries: str,
+    catalog: str = "",
+    streams: tuple[bytes, ...] = (),
+    stream_filter: str = "/Filter/FlateDecode",
+) -> bytes:
     """A valid PDF (with an xref table) of empty pages, each with the dictionary entries given,
     e.g. ``"/MediaBox[0 0 4600 4600]"``. ``catalog`` is added to the document catalog;
-    ``streams`` (raw stream data, e.g. a FlateDecode body) become objects numbered from
-    ``3 + len(page_entries)``, for the entries to refer to."""
+    ``streams`` (raw stream data, e.g. a FlateDecode body; ``stream_filter=""``: uncompressed)
+    become objects numbered from ``3 + len(page_entries)``, for the entries to refer to."""
     objects = [b"<</Type/Catalog/Pages 2 0 R" + catalog.encode() + b">>", b""]
     kids = []
     for number, entries in enumerate(page_entries, start=3):
@@ -23,7 +33,11 @@ def pdf_with_pages(*page_entries: str, catalog: str = "", streams: tuple[bytes, 
     objects[1] = b"<</Type/Pages/Kids[" + b" ".join(kids) + b"]/Count %d>>" % len(page_entries)
     for data in streams:
         objects.append(
-            b"<</Length %d/Filter/FlateDecode>>stream\n" % len(data) + data + b"\nendstream"
+            b"<</Length %d" % len(data)
+            + stream_filter.encode()
+            + b">>stream\n"
+            + data
+            + b"\nendstream"
         )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -36,6 +50,11 @@ def pdf_with_pages(*page_entries: str, catalog: str = "", streams: tuple[bytes, 
         out += b"%010d 00000 n \n" % offset
     out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def pdf_with_content(content: bytes) -> bytes:
+    """A one-page A4 PDF whose page content stream is ``content``, uncompressed."""
+    return pdf_with_pages(A4_BOX + "/Contents 4 0 R", streams=(content,), stream_filter="")
 
 
 def a4_then_huge_pages() -> bytes:

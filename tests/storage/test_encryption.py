@@ -136,13 +136,14 @@ def test_rotation_with_the_key_file_moves_every_file_to_a_new_key(settings) -> N
     old_keys = storage.keys
     keys_before = [storage.put_original(PDF + bytes([n])).key for n in range(3)]
     page = storage.put_page_image(np.zeros((8, 8), dtype=np.uint8))
+    quarantined = storage.put_quarantined(b"%PDF-1.4 flagged").key
     exports_dir(settings).mkdir(mode=0o700)
     storage.keys.write(exports_dir(settings) / "e.zip", b"PK zip", export_name("e.zip"))
     result = CliRunner().invoke(
         cli, ["storage", "rotate-key"], env={"INTAKE_DATA_DIR": str(settings.data_dir)}
     )
     assert result.exit_code == 0, result.output
-    assert "5 file(s) re-encrypted, 0 encrypted for the first time, 0 unchanged" in result.output
+    assert "6 file(s) re-encrypted, 0 encrypted for the first time, 0 unchanged" in result.output
     assert f"old key(s) {old_keys.current} removed from" in result.output
     new_keys = storage_keys(settings)
     assert list(new_keys.keys) == [new_keys.current] != [old_keys.current]
@@ -151,6 +152,7 @@ def test_rotation_with_the_key_file_moves_every_file_to_a_new_key(settings) -> N
     assert [fresh.get(k) for k in keys_before] == [PDF + bytes([n]) for n in range(3)]
     assert fresh.get(page).startswith(b"\x89PNG")
     assert new_keys.read(exports_dir(settings) / "e.zip", export_name("e.zip")) == b"PK zip"
+    assert new_keys.read(fresh.path(quarantined), quarantined) == b"%PDF-1.4 flagged"
     with pytest.raises(StorageKeyError, match="which is not among the storage keys"):
         LocalStorage(settings.data_dir / "files", old_keys).get(keys_before[0])
 
