@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -119,6 +120,28 @@ class StaffRecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StaffSecurityKey(Base):
+    """A security key or passkey (WebAuthn) a staff user signs in with instead of a code.
+
+    Only the public key is kept. ``sign_count`` is the authenticator's counter as last seen: a
+    signature with a counter that did not move on (a cloned key) is refused, except for
+    authenticators that always say 0 (passkeys synced between devices).
+    """
+
+    __tablename__ = "staff_security_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    #: the credential id, base64url without padding
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: what the user called it ("blue key", "laptop"), shown on their own page only
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Batch(Base):

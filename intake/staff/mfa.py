@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from intake import audit
-from intake.db.workflow import StaffMfa, StaffRecoveryCode, StaffUser
+from intake.db.workflow import StaffMfa, StaffRecoveryCode, StaffSecurityKey, StaffUser
 from intake.errors import IntakeError, LoginRefused
 from intake.staff import recovery_codes, throttle, totp
 
@@ -102,10 +102,10 @@ def confirm_enrolment(
     row = enrolment_of(session, user.id)
     if row is None or row.confirmed_at is not None:
         raise IntakeError("start the set-up of two-step sign-in again")
-    _check_not_locked(session, user)
+    check_not_waiting(session, user)
     step = totp.matching_step(row.totp_secret, code, now=_clock(now), after_step=row.last_step)
     if step is None or not _claim_step(session, user.id, step):
-        raise _failure(session, user, row, "mfa.enrolment_failed")
+        raise count_failure(session, user, row, "mfa.enrolment_failed")
     row.confirmed_at = datetime.now(UTC)
     row.failed_codes = 0
     codes = _replace_recovery_codes(session, user.id)
@@ -124,7 +124,7 @@ def check_code(
     row = enrolment_of(session, user.id)
     if row is None or row.confirmed_at is None:
         raise IntakeError("two-step sign-in is not set up for this user")
-    _check_not_locked(session, user)
+    check_not_waiting(session, user)
     if totp.looks_like_totp(code):
         step = totp.matching_step(row.totp_secret, code, now=_clock(now), after_step=row.last_step)
         if step is not None and _claim_step(session, user.id, step):
@@ -138,7 +138,7 @@ def check_code(
         left = _codes_left(session, user.id)
         _audit(session, user.id, "mfa.recovery_used", purpose=purpose, recovery_codes_left=left)
         return CodeAccepted("recovery", left)
-    raise _failure(session, user, row, "mfa.failed", purpose=purpose)
+    raise count_failure(session, user, row, "mfa.failed", purpose=purpose)
 
 
 def renew_recovery_codes(session: Session, user: StaffUser) -> list[str]:
@@ -156,11 +156,13 @@ def recovery_codes_left(session: Session, user_id: str) -> int:
 
 
 def reset(session: Session, user: StaffUser, *, actor_id: str | None) -> None:
-    """Remove a user's second factor and recovery codes (a lost phone); ends their sessions.
+    """Remove a user's second factor, security keys and recovery codes (a lost phone); ends
+    their sessions.
 
     They set it up again at their next sign-in. ``actor_id`` is the admin (``None``: the CLI).
     """
     session.execute(delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user.id))
+    session.execute(delete(StaffSecurityKey).where(StaffSecurityKey.user_id == user.id))
     session.execute(delete(StaffMfa).where(StaffMfa.user_id == user.id))
     user.session_version += 1
     audit.record(
@@ -197,15 +199,17 @@ def _audit(session: Session, user_id: str, action: str, **detail: str | int) -> 
     )
 
 
-def _check_not_locked(session: Session, user: StaffUser) -> None:
+def check_not_waiting(session: Session, user: StaffUser) -> None:
+    """Refuse any second factor while the account waits after wrong ones."""
     if throttle.code_wait(session, user.id, datetime.now(UTC)) > 0:
         _audit(session, user.id, "mfa.locked")
         raise MfaCodeRefused(CODE_REFUSAL)
 
 
-def _failure(
+def count_failure(
     session: Session, user: StaffUser, row: StaffMfa, action: str, **detail: str
 ) -> MfaCodeRefused:
+    """Count a wrong second factor (code or security key) toward the account's wait."""
     row.failed_codes += 1
     throttle.record_code_failure(session, user.id, datetime.now(UTC))
     _audit(session, user.id, action, failures=row.failed_codes, **detail)

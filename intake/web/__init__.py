@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         portal,
         review,
         safeguarding,
+        security_keys,
         term,
         verify,
     )
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (
         auth,
         mfa,
+        security_keys,
         batches,
         changes,
         review,

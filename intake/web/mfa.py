@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from intake.db.workflow import StaffUser
 from intake.errors import IntakeError
 from intake.printing.qr import make_qr
-from intake.staff import mfa
+from intake.staff import mfa, security_keys
 from intake.staff.mfa import MfaCodeRefused
 from intake.web import devices
 from intake.web.auth import safe_next
@@ -121,7 +121,7 @@ def verify() -> Response | str | tuple[str, int]:
             )
         except MfaCodeRefused as exc:
             session_db.commit()  # the failure count and its audit row
-            return render_template("auth/mfa_verify.html", error=str(exc)), 401
+            return _verify_page(user, str(exc)), 401
         session_db.commit()
         next_url = complete_sign_in(user)
         if accepted.method == "recovery":
@@ -129,7 +129,22 @@ def verify() -> Response | str | tuple[str, int]:
         response = redirect(next_url)
         devices.remember(response, user.id)  # a known device only once both factors passed
         return response
-    return render_template("auth/mfa_verify.html", error=None)
+    return _verify_page(user, None)
+
+
+def _verify_page(user: StaffUser, error: str | None) -> str:
+    has_keys = security_keys.has_keys(db(), user.id)
+    return render_template("auth/mfa_verify.html", error=error, has_keys=has_keys)
+
+
+def _step_up_page(user: StaffUser, error: str | None, next_arg: str | None) -> str:
+    return render_template(
+        "auth/mfa_step_up.html",
+        error=error,
+        minutes=current_app.config["INTAKE_SETTINGS"].mfa_step_up_minutes,
+        has_keys=security_keys.has_keys(db(), user.id),
+        next_url=safe_next(next_arg),
+    )
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -201,14 +216,13 @@ def step_up() -> Response | str | tuple[str, int]:
             )
         except MfaCodeRefused as exc:
             session_db.commit()
-            return render_template("auth/mfa_step_up.html", error=str(exc)), 401
+            return _step_up_page(user, str(exc), next_arg), 401
         session_db.commit()
         mark_code_fresh()
         if accepted.method == "recovery":
             _recovery_warning(accepted.recovery_codes_left)
         return redirect(safe_next(next_arg))
-    minutes = current_app.config["INTAKE_SETTINGS"].mfa_step_up_minutes
-    return render_template("auth/mfa_step_up.html", error=None, minutes=minutes)
+    return _step_up_page(user, None, next_arg)
 
 
 @bp.get("/codes")
@@ -222,6 +236,7 @@ def recovery_codes() -> str:
         "auth/mfa_codes.html",
         enrolled=enrolled,
         left=left,
+        keys=len(security_keys.keys_of(session_db, current_user.id)),
         sso=backend_checks_second_factor(),
     )
 

@@ -33,6 +33,8 @@ _OPEN_WHILE_PENDING = {
     "mfa.verify",
     "mfa.enrol",
     "mfa.enrol_qr",
+    "keys.sign_options",
+    "keys.sign",
     "auth.login",
     "auth.logout",
     "static",

@@ -45,6 +45,7 @@ def test_enrol_then_sign_in_with_a_code(live_url: str, users, chromium: str) -> 
             _sign_in_with_password(page, live_url)
             assert page.url.endswith("/mfa/enrol")
             # the QR image loaded (CSP allows it) and has the size of a QR symbol
+            page.wait_for_function("() => document.querySelector('img.qr').complete")
             width = page.eval_on_selector("img.qr", "img => img.complete && img.naturalWidth")
             assert width and width > 100
             secret = page.text_content("#totp-secret").replace(" ", "")
@@ -75,5 +76,55 @@ def test_enrol_then_sign_in_with_a_code(live_url: str, users, chromium: str) -> 
             assert page.url.endswith("/review")
             page.goto(f"{live_url}/mfa/codes")
             assert page.text_content("#codes-left") == "10"
+        finally:
+            browser.close()
+
+
+def test_a_security_key_added_in_the_browser_signs_in(live_url: str, users, chromium: str) -> None:
+    """Chromium's virtual authenticator (the DevTools WebAuthn domain) plays the key; the page
+    is on localhost, a name a key can be made for (an IP address is not)."""
+    from playwright.sync_api import sync_playwright
+
+    site = live_url.replace("127.0.0.1", "localhost")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        devtools = page.context.new_cdp_session(page)
+        devtools.send("WebAuthn.enable")
+        authenticator = devtools.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "usb",
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )["authenticatorId"]
+        try:
+            _sign_in_with_password(page, site)
+            secret = page.text_content("#totp-secret").replace(" ", "")
+            page.fill("#code", pyotp.TOTP(secret).now())
+            page.click("button[type=submit]")
+            page.click("text=I have kept them: continue")
+            page.goto(f"{site}/mfa/keys")
+            assert "No security key yet." in page.text_content("#security-keys")
+            page.fill("#key-name", "Desk key")
+            page.click("text=Add a security key")
+            page.wait_for_selector(".key-name")
+            assert page.text_content(".key-name") == "Desk key"
+            held = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+            assert len(held["credentials"]) == 1
+            page.click("text=Sign out")
+
+            _sign_in_with_password(page, site)
+            assert page.url.endswith("/mfa")
+            page.click("text=Use a security key")
+            page.wait_for_url(f"{site}/review")
+            assert "approver1" in page.text_content(".who")
+            held = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+            assert held["credentials"][0]["signCount"] >= 1
         finally:
             browser.close()

@@ -26,6 +26,8 @@ OPEN_WHILE_PENDING = {
     "mfa.verify",
     "mfa.enrol",
     "mfa.enrol_qr",
+    "keys.sign_options",  # a security key instead of the code (tests/staff/test_security_keys.py)
+    "keys.sign",
 }
 
 SECRET_RE = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
