@@ -137,10 +137,11 @@ def import_command(
     a child, so such an import is first run as a dry run and shown, and is made only when
     confirmed (at the prompt, or with --yes). The changes made must be the very ones shown:
     if the roster changed in between, nothing is imported."""
+    settings = load_settings()
+    _screen(settings, [*files, *([tutor_groups] if tutor_groups else [])])
     sources = [_source(path, tutor_groups) for path in files]
     if full is None:
         full = all(s.content.kind == "csv" and s.content.full for s in sources)
-    settings = load_settings()
     merges = load_contact_merges(contact_merges) if contact_merges else {}
     upgrade(settings.sqlalchemy_url)
     run = ImportRun(settings, sources, full, allow_mass_leavers, merges)
@@ -154,6 +155,25 @@ def import_command(
             click.confirm(f"Import these {len(expected)} change(s)?", abort=True)
     summary = run.once(dry_run=dry_run, expected=expected)
     _print_summary(summary, dry_run)
+
+
+def _screen(settings: Settings, paths: list[Path]) -> None:
+    """The antivirus scan every upload gets (``intake.batch.quarantine``), before any reading."""
+    if not settings.antivirus.clamd:
+        return
+    from intake.batch.quarantine import screen_uploads
+    from intake.storage import local_storage
+
+    upgrade(settings.sqlalchemy_url)  # the audit log a hit is written to
+    files = [(path.name, read_bytes(path, DEFAULT_MAX_BYTES)) for path in paths]
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            screen_uploads(
+                session, local_storage(settings), settings, files, user_id=None, source="roster-cli"
+            )
+    finally:
+        engine.dispose()
 
 
 def _flag_lines(summary: ImportSummary) -> list[tuple[str, str, str]]:

@@ -175,6 +175,7 @@ def roster_import() -> str | tuple[str, int]:
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
     try:
         merges = _merges(request.files.get("merges"))
+        _screen([("the roster file", data)])
         preview = _run_import(data, merges, dry_run=True)
     except IntakeError as exc:
         return _import_refused(exc)
@@ -219,6 +220,14 @@ def roster_cancel() -> Response:
     roster_preview.drop(session, _storage())
     flash("The roster import was cancelled: nothing was changed.", "success")
     return redirect(url_for("admin.roster_form"))
+
+
+def _screen(files: list[tuple[str, bytes]]) -> None:
+    """The antivirus scan every upload gets (``intake.batch.quarantine``), for roster files."""
+    from intake.batch.quarantine import screen_uploads
+
+    settings = current_app.config["INTAKE_SETTINGS"]
+    screen_uploads(db(), _storage(), settings, files, user_id=current_user.id, source="roster")
 
 
 def _storage() -> Any:

@@ -238,3 +238,59 @@ def test_hot_folder_files_wait_while_clamd_is_unreachable(batch_ctx, tmp_path: P
     (again,) = hot.scan()
     assert again.waiting and scan.exists()  # unread, still waiting for the scanner
     assert list((root / "rejected").rglob("*")) == [] and _files(batch_ctx.settings, "orig") == []
+
+
+ROSTER_WITH_EICAR = (
+    b"StudentID,UPN,Forename,Surname,DOB,RegGroup,NCYear\nS1,,ANNA,SMITH,2012-03-04,7A,7\n"
+    + b'S2,,"'
+    + EICAR
+    + b'",JONES,2012-05-06,7A,7\n'
+)
+
+
+def test_a_roster_file_is_scanned_on_the_web_page(
+    app, client_as, settings, db_factory, clamd_socket: str
+) -> None:
+    from intake.db.roster import StudentRow
+
+    app.config["INTAKE_SETTINGS"] = _scanning(settings, clamd_socket)
+    admin = client_as("admin")
+    response = admin.post(
+        "/admin/roster",
+        data={
+            "csrf_token": csrf_from(admin, "/admin/roster"),
+            "roster": (io.BytesIO(ROSTER_WITH_EICAR), "roster.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "the roster file: the antivirus scanner found Eicar" in response.get_data(as_text=True)
+    with db_factory() as session:
+        assert session.scalar(select(StudentRow)) is None  # nothing imported
+    (event,) = _malware_events(db_factory)
+    assert event.detail["source"] == "roster" and len(_files(settings, "quar")) == 1
+
+
+def test_a_roster_file_is_scanned_on_the_command_line(
+    settings, clamd_socket: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The command migrates the database itself, so the test's own tables are not made."""
+    from intake.db.roster import StudentRow
+
+    for name in ("INTAKE_REDIS_URL", "INTAKE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("INTAKE_DATABASE_URL", settings.sqlalchemy_url)
+    monkeypatch.setenv("INTAKE_ANTIVIRUS__CLAMD", clamd_socket)
+    (tmp_path / "roster.csv").write_bytes(ROSTER_WITH_EICAR)
+    with pytest.raises(SystemExit) as exited:
+        main(["roster", "import", str(tmp_path / "roster.csv"), "--yes"])
+    assert exited.value.code != 0
+    assert "roster.csv: the antivirus scanner found Eicar" in capsys.readouterr().err
+    engine = make_engine(settings.sqlalchemy_url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        assert session.scalar(select(StudentRow)) is None
+    (event,) = _malware_events(factory)
+    engine.dispose()
+    assert event.detail["source"] == "roster-cli" and len(_files(settings, "quar")) == 1
