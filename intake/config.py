@@ -337,10 +337,11 @@ def _from_environ(environ: dict[str, str]) -> dict[str, Any]:
     """``INTAKE_DATA_DIR=x`` -> data_dir; ``INTAKE_SCHOOL__NAME=y`` -> school.name."""
     out: dict[str, Any] = {}
     for name, value in environ.items():
-        # INTAKE_TEST_* name the test services (CI), not settings
+        # INTAKE_TEST_* name the test services (CI), not settings; INTAKE_LOG_FORMAT is the
+        # log lines' style, read by ``intake.log_lines`` before any setting is
         if (
             not name.startswith("INTAKE_")
-            or name == "INTAKE_CONFIG"
+            or name in ("INTAKE_CONFIG", "INTAKE_LOG_FORMAT")
             or name.startswith("INTAKE_TEST_")
         ):
             continue

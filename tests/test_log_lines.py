@@ -76,3 +76,17 @@ def test_the_command_line_writes_json_lines_and_no_name(tmp_path: Path) -> None:
     for line in lines:
         json.loads(line)  # every line is one object
     assert "ANNA" not in done.stderr and "exported all" not in done.stderr
+
+
+def test_the_log_style_in_the_environment_is_not_taken_for_a_setting(tmp_path: Path) -> None:
+    # ``intake --log-format json`` puts it there for the workers ``intake serve`` starts
+    env = {**os.environ, "INTAKE_DATA_DIR": str(tmp_path / "data"), "INTAKE_LOG_FORMAT": "json"}
+    done = subprocess.run(
+        [sys.executable, "-m", "intake", "--log-format", "json", "batch", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "unknown setting" not in done.stderr
