@@ -273,6 +273,14 @@ def read_pages(
                     break
                 if heartbeat is not None:
                     heartbeat()  # before the work: a worker that lost the range reads nothing
+                # ids only: the crash bench counts each page's reads by these lines
+                log.info(
+                    "page read: batch %s upload %s page %s range %s",
+                    upload.batch_id,
+                    upload.id,
+                    item.index,
+                    pages.id,
+                )
                 if isinstance(item, PageFailure):
                     page = store_page(ctx, upload, item.index, None, None, item.reason)
                 else:

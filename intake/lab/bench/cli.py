@@ -246,3 +246,89 @@ def scale(
     except IntakeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(report, indent=1) if as_json else format_scale(report))
+
+
+def format_crash(report: dict[str, Any]) -> str:
+    """The kills, the reads and each check, a line each."""
+    kills = ", ".join(f"{count} {what}" for what, count in report["kills"].items()) or "none"
+    by_kind = "".join(
+        f", {count} after {what}" for what, count in report.get("re_reads_by_kill_kind", {}).items()
+    )
+    lines = [
+        f"{report['pages']} pages, {report['mode']}, {report['processes']} workers, "
+        f"lease {report['lease_s']} s, seed {report['seed']}",
+        f"kills: {kills} ({report['starts']} starts)",
+        f"reads: {report['reads']} ({report['re_reads']} re-reads{by_kind}), "
+        f"{report['forms']} forms",
+        f"batch: {report['status']}, {report['pages_done']} of {report['pages_total']} pages "
+        f"done, {report['seconds']} s",
+    ]
+    for check in report["checks"]:
+        lines.append(f"{'ok  ' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}")
+    lines.append("all checks passed" if report["ok"] else "CHECKS FAILED")
+    return "\n".join(lines)
+
+
+@bench.command("crash")
+@click.option("--pages", default=100, show_default=True, help="Pages to generate and read.")
+@click.option("--kills", default=20, show_default=True, help="SIGKILLs over the batch.")
+@click.option("--seed", default=18, show_default=True, help="Seed of the pages and the kills.")
+@click.option(
+    "--processes",
+    default=2,
+    show_default=True,
+    help="Worker processes of `intake worker` (worker threads with --embedded).",
+)
+@click.option("--embedded", is_flag=True, help="Kill `intake serve` on SQLite instead (no Redis).")
+@click.option("--redis", "redis_url", default="", help="A scratch Redis database's URL.")
+@click.option("--database", "database_url", default="", help="A scratch PostgreSQL URL.")
+@click.option(
+    "--lease-s",
+    default=10,
+    show_default=True,
+    help="limits.batch_lease_s for the run: how soon a killed worker's pages are taken over.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the generated pages (default: ~/.cache/intake/bench-scale).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def crash(
+    pages: int,
+    kills: int,
+    seed: int,
+    processes: int,
+    embedded: bool,
+    redis_url: str,
+    database_url: str,
+    lease_s: int,
+    cache: Path | None,
+    as_json: bool,
+) -> None:
+    """SIGKILL the batch's workers at random moments, restart them, then check that every page
+    was read once, every form made once and the originals kept; exit 1 when a check fails."""
+    from intake.lab.bench.crash import CrashOptions, run_crash
+
+    if pages < 1 or kills < 0 or processes < 1 or lease_s < 1:
+        raise click.UsageError("--pages, --processes and --lease-s must be at least 1")
+    if not embedded and not (redis_url and database_url):
+        raise click.UsageError("give --redis URL and --database URL (scratch ones), or --embedded")
+    options = CrashOptions(
+        pages=pages,
+        kills=kills,
+        seed=seed,
+        processes=processes,
+        embedded=embedded,
+        redis_url=redis_url,
+        database_url=database_url,
+        lease_s=lease_s,
+        cache=cache,
+    )
+    try:
+        report = run_crash(options, load_settings())
+    except IntakeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report, indent=1) if as_json else format_crash(report))
+    if not report["ok"]:
+        raise click.exceptions.Exit(1)
