@@ -12,6 +12,7 @@ tell print from ink: ``intake.reading.bilevel`` removes the outline by its shape
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -46,6 +47,10 @@ LINE_INK_CONTRAST = 38
 BLACK_OUTLINE_SHARE = 0.25
 #: the paper's level at a pixel is the brightest within this distance (mm): wider than a stroke
 PAPER_REACH_MM = 2.5
+#: marks narrower than this (mm) are not paper for ``ShadowPaper``: wider than a tick box
+SHADOW_REACH_MM = 8.0
+#: ``ShadowPaper`` works at 1 / this of the aligned resolution
+SHADOW_SCALE = 4
 #: half-width (mm) of the outline's centre, where its grey level is measured
 LINE_CENTRE_MM = 0.1
 #: red minus green above this is the printed outline colour in colour scans
@@ -79,6 +84,56 @@ class PageInk:
     #: a black-and-white scan (next to no mid greys before alignment blurred its edges): the
     #: light outline came out black or dotted, and ink has no grey level to tell it from print
     bilevel: bool = False
+
+    @cached_property
+    def shadow_paper(self) -> ShadowPaper:
+        """The page's paper level that keeps a shadow's edge (made on first use)."""
+        return ShadowPaper.of(self.grey)
+
+
+@dataclass(frozen=True)
+class ShadowPaper:
+    """The paper's grey level over the page, through shadows: a morphological closing over
+    ``SHADOW_REACH_MM`` fills in every mark narrower than that (strokes, a tick, a box filled
+    in solid, printed lines) with the paper around it, while a change of light wider than that
+    (a phone's or a hand's shadow across a photo) keeps its edge. Against the bare local
+    brightest level, the dark side of a shadow edge reads as ink, and an empty tick box half in
+    shadow reads ticked for sure. Made at a quarter of the aligned resolution (cheap; an edge
+    blurs by a third of a millimetre)."""
+
+    small: np.ndarray  # uint8, the closed paper at 1 / SHADOW_SCALE of the page
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, grey: np.ndarray) -> ShadowPaper:
+        height, width = grey.shape
+        small = cv2.resize(
+            grey,
+            (max(1, width // SHADOW_SCALE), max(1, height // SHADOW_SCALE)),
+            interpolation=cv2.INTER_AREA,
+        )
+        reach = max(3, round(SHADOW_REACH_MM * PX / SHADOW_SCALE)) | 1
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))
+        closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+        return cls(cv2.blur(closed, (3, 3)), (height, width))
+
+    def around(self, x: int, y: int, w: int, h: int) -> np.ndarray:
+        """float32 paper level of the window (x, y, w, h) of the page."""
+        scale = SHADOW_SCALE
+        x0, y0 = x // scale, y // scale
+        x1 = min(self.small.shape[1], -(-(x + w) // scale) + 1)
+        y1 = min(self.small.shape[0], -(-(y + h) // scale) + 1)
+        crop = self.small[y0:y1, x0:x1].astype(np.float32)
+        # the crop's pixels are centred at (i + 0.5) * scale; map the window's pixel centres
+        xs = (np.arange(x, x + w) + 0.5) / scale - 0.5 - x0
+        ys = (np.arange(y, y + h) + 0.5) / scale - 0.5 - y0
+        map_x = np.broadcast_to(xs[None, :], (h, w)).astype(np.float32)
+        map_y = np.broadcast_to(ys[:, None], (h, w)).astype(np.float32)
+        paper = cv2.remap(crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        # the coarse map blurs a sharp shadow edge over a few pixels, lighting its dark side:
+        # the darkest level near each pixel keeps that edge from reading as a stroke
+        near = 2 * scale + 1
+        return cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_RECT, (near, near)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,10 +394,19 @@ def refine_offset(ink: PageInk, rects: list[Rect]) -> tuple[int, int]:
 
 
 def ink_mask(
-    ink: PageInk, x: int, y: int, w: int, h: int, band: np.ndarray, centre: np.ndarray | None = None
+    ink: PageInk,
+    x: int,
+    y: int,
+    w: int,
+    h: int,
+    band: np.ndarray,
+    centre: np.ndarray | None = None,
+    paper: np.ndarray | None = None,
 ) -> np.ndarray:
     """bool mask of ink (not print) in a window; ``band`` marks the outline's known position and
     ``centre`` (optional) its middle, where the printed outline's own grey level is measured.
+    ``paper`` (optional, float32 of the window's shape) replaces the local paper level; the
+    darkness is then measured as a share of it, so a pen under a shadow keeps its contrast.
 
     Ink lying on the outline is kept when it is clearly darker than the outline: a letter's top
     bar written along the box's top edge is still part of the letter. Without ``centre``, or on a
@@ -350,7 +414,10 @@ def ink_mask(
     grey = ink.grey[y : y + h, x : x + w]
     # paper is measured around each pixel, not over the page: phone photos and shadows light it
     # unevenly, and a field spans the page
-    darkness = local_paper(grey) - grey.astype(np.float32)
+    if paper is None:
+        darkness = local_paper(grey) - grey.astype(np.float32)
+    else:  # the caller's own paper level (a tick box's, which no shadow edge fools)
+        darkness = (paper - grey) * (255.0 / np.maximum(paper, 1.0))
     on_line = band.astype(bool)
     off_line = darkness[~on_line]
     strongest = float(np.percentile(off_line, 99)) if off_line.size else 255.0
@@ -551,12 +618,16 @@ def region_grey(ink: PageInk, rect: Rect, inset_mm: float) -> np.ndarray:
     return ink.grey[y : y + h, x : x + w]
 
 
-def cut_region(ink: PageInk, rect: Rect, inset_mm: float) -> tuple[np.ndarray, float]:
-    """Ink mask inside ``rect`` shrunk by ``inset_mm`` (outline removed) and its ink share."""
+def cut_region(
+    ink: PageInk, rect: Rect, inset_mm: float, *, shadow_proof: bool = False
+) -> tuple[np.ndarray, float]:
+    """Ink mask inside ``rect`` shrunk by ``inset_mm`` (outline removed) and its ink share.
+    ``shadow_proof``: measured against ``ink.shadow_paper`` (see there), for tick boxes."""
     inner = rect.grown(-inset_mm)
     x, y, w, h = _clip(ink, *_px(inner))
     if w < 2 or h < 2:
         return np.zeros((1, 1), bool), 0.0
     band = outline_mask([rect], (x, y), (w, h))
-    mask = ink_mask(ink, x, y, w, h, band)
+    paper = ink.shadow_paper.around(x, y, w, h) if shadow_proof else None
+    mask = ink_mask(ink, x, y, w, h, band, paper=paper)
     return mask, float(mask.mean())

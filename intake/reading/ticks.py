@@ -26,7 +26,7 @@ def tick_decision(score: float, thresholds: Thresholds) -> tuple[str, float, boo
 
 def read_tick(ink: PageInk, field: TickField, page: int, thresholds: Thresholds) -> FieldRead:
     """Read one tick box from an aligned page."""
-    _, score = cut_region(ink, field.rect, TICK_INSET_MM)
+    _, score = cut_region(ink, field.rect, TICK_INSET_MM, shadow_proof=True)
     value, confidence, doubtful = tick_decision(score, thresholds)
     problems = (Problem.LOW_CONFIDENCE,) if doubtful else ()
     r = field.rect

@@ -94,3 +94,62 @@ def test_a_small_mark_is_doubtful_and_goes_to_review() -> None:
     assert read.value == ""  # under the middle of the doubtful band
     assert read.confidence == pytest.approx(0.5 + 0.3 * 0.0025 / 0.0175, abs=1e-4)
     assert read.problems == (Problem.LOW_CONFIDENCE,)
+
+
+PAGE_FIELD = TickField(
+    id="child1_has_account",
+    label="Has an account",
+    party="child1",
+    purpose="corroborates",
+    kind=FieldKind.TICK,
+    x=18.0,
+    y=18.0,
+)
+
+
+def _page_strip() -> np.ndarray:
+    """A 40 mm square of page around ``PAGE_FIELD``'s empty box: room for a shadow's edge to
+    cross the box with paper on both sides, as on a photographed page."""
+    image = np.full((px(40), px(40), 3), 255, np.uint8)
+    r = PAGE_FIELD.rect
+    cv2.rectangle(image, (px(r.x), px(r.y)), (px(r.x + r.w), px(r.y + r.h)), OUTLINE, 4)
+    return image
+
+
+def _shadowed(image: np.ndarray, edge_mm: float, light: float, blur_px: float, axis: int):
+    shaded = image.astype(np.float32)
+    if axis:
+        shaded[:, px(edge_mm) :] *= light
+    else:
+        shaded[px(edge_mm) :, :] *= light
+    return cv2.GaussianBlur(shaded, (0, 0), blur_px).clip(0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("light", [0.85, 0.55, 0.35])
+@pytest.mark.parametrize("edge_mm", [17.0, 19.5, 20.5, 22.5])
+@pytest.mark.parametrize("blur_px", [1, 6, 24])
+def test_a_shadow_edge_across_an_empty_box_is_no_tick(
+    light: float, edge_mm: float, blur_px: float
+) -> None:
+    """A phone's shadow across the box, sharp or soft, light or deep, along either axis: the
+    dark side is paper in the shade, not ink (the local brightest level took it for a tick)."""
+    for axis in (0, 1):
+        image = _shadowed(_page_strip(), edge_mm, light, blur_px, axis)
+        read = read_tick(page_ink(image), PAGE_FIELD, 1, Thresholds())
+        assert read.value == "", (axis, read.raw)
+
+
+@pytest.mark.parametrize("light", [1.0, 0.7, 0.5])
+@pytest.mark.parametrize("mark", ["tick", "thick tick", "filled"])
+def test_a_tick_or_a_filled_box_under_a_shadow_is_ticked(light: float, mark: str) -> None:
+    image = _page_strip()
+    r = PAGE_FIELD.rect
+    if mark == "filled":  # wider than any stroke: still narrower than a shadow
+        corner, far = (px(r.x + 0.3), px(r.y + 0.3)), (px(r.x + 4.7), px(r.y + 4.7))
+        cv2.rectangle(image, corner, far, INK, cv2.FILLED)
+    else:
+        corners = [(r.x + 1, r.y + 2.8), (r.x + 2, r.y + 4), (r.x + 4.2, r.y + 0.8)]
+        points = np.array([(px(x), px(y)) for x, y in corners])
+        cv2.polylines(image, [points], False, INK, 6 if mark == "thick tick" else 2)
+    read = read_tick(page_ink(_shadowed(image, 20.5, light, 2, 1)), PAGE_FIELD, 1, Thresholds())
+    assert (read.value, read.problems) == (TICKED, ()), read.raw

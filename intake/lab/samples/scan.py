@@ -32,6 +32,8 @@ BW_PDF_DPI = 300
 PHOTO_RATE = 0.06
 #: share of phone photos with a hard-edged shadow across the page
 CAST_SHADOW_SHARE = 0.5
+#: ... and, of those, with a second one (the phone's and the hand's)
+SECOND_SHADOW_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ def photo_page(page: np.ndarray, plan: ScanPlan, rng: np.random.Generator) -> Sc
     shadowed = shade.random() < CAST_SHADOW_SHARE
     if shadowed:
         image *= _cast_shadow(frame_h, frame_w, shade)[:, :, None]
+        if shade.random() < SECOND_SHADOW_SHARE:  # the phone's and the hand's
+            image *= _cast_shadow(frame_h, frame_w, shade)[:, :, None]
     cast = [1.0, float(rng.uniform(0.94, 1.0)), float(rng.uniform(0.82, 0.97))]
     image *= np.array(cast, np.float32)
     image = cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.6, 1.4)))
@@ -280,17 +284,18 @@ def _table(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _cast_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    """A soft-edged shadow over part of the page: a straight edge at a random angle, darker on
-    one side (0.55 to 0.85 of the light), its penumbra 0.5 to 4% of the photo's width."""
+    """A shadow over part of the page: a straight edge at a random angle, darker on one side
+    (0.4 to 0.85 of the light), its penumbra 0.2 to 4% of the photo's width (a phone held
+    close casts a sharp one)."""
     ys = np.arange(h, dtype=np.float32)[:, None] / h
     xs = np.arange(w, dtype=np.float32)[None, :] / w
     angle = float(rng.uniform(0, math.tau))
     offset = float(rng.uniform(-0.35, 0.35))
     distance = (xs - 0.5) * math.cos(angle) + (ys - 0.5) * math.sin(angle) - offset
-    softness = float(rng.uniform(0.005, 0.04))
+    softness = float(rng.uniform(0.002, 0.04))
     # 1 in the shadow, 0 outside: the logistic written with tanh, which cannot overflow
     inside = 0.5 * (1.0 + np.tanh(distance / (2.0 * softness)))
-    depth = float(rng.uniform(0.15, 0.45))
+    depth = float(rng.uniform(0.15, 0.6))
     return (1.0 - depth * inside).astype(np.float32)
 
 
