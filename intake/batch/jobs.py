@@ -76,8 +76,10 @@ def batch_context(
     settings: Settings, reader: PageReader | None = None, matcher: Matcher | None = None
 ) -> BatchContext:
     """Build the worker's context from configuration (engine, storage, reader, matcher)."""
+    from intake.batch.memory import keep_page_images_out_of_arenas
     from intake.batch.wiring import default_matcher, default_reader
 
+    keep_page_images_out_of_arenas()  # this process reads pages from now on
     secure_data_folder(settings)
     engine = make_engine(settings.sqlalchemy_url, pool_pre_ping=True)
     return BatchContext(

@@ -58,9 +58,17 @@ def _review_size(ctx: BatchContext, page: PageRead, aligned: np.ndarray) -> np.n
 def compact_review_image(aligned: np.ndarray) -> np.ndarray:
     """The aligned page as ``REVIEW_GREY_LEVELS`` grey levels (uint8, white stays 255)."""
     grey = aligned if aligned.ndim == 2 else _luma(aligned)
+    return np.asarray(_REVIEW_LEVELS[grey])
+
+
+def _review_levels() -> np.ndarray:
+    """The grey level each of the 256 becomes: one lookup a pixel, no page-sized temporaries."""
     step = 256 // REVIEW_GREY_LEVELS
-    levels = (grey.astype(np.uint16) // step) * 255 // (REVIEW_GREY_LEVELS - 1)
+    levels = (np.arange(256, dtype=np.uint16) // step) * 255 // (REVIEW_GREY_LEVELS - 1)
     return levels.astype(np.uint8)
+
+
+_REVIEW_LEVELS = _review_levels()
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:

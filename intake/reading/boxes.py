@@ -180,8 +180,9 @@ def _ink_scans(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
     """(grey, red print or None, bilevel) at scan resolution: what the boxes are read from."""
     red_scan: np.ndarray | None = None
     if image.ndim == 3:
-        redness = cv2.subtract(image[..., 0], image[..., 1])
-        red_scan = (redness > RED_PRINT).astype(np.uint8) * 255
+        # 255 where red print, 0 elsewhere, in place: one page-sized array where there were four
+        red_scan = cv2.subtract(image[..., 0], image[..., 1])
+        cv2.threshold(red_scan, RED_PRINT, 255, cv2.THRESH_BINARY, dst=red_scan)
         if float(np.mean(red_scan[::4, ::4] > 0)) < RED_PAGE_SHARE:
             red_scan = None
         grey_scan = dropout_grey(image, red_scan is not None)
@@ -257,35 +258,31 @@ def page_ink_and_image(
     image_px_per_mm: float,
 ) -> tuple[PageInk, np.ndarray]:
     """``page_ink_from_scan`` and the whole aligned page at ``image_px_per_mm`` (at most ``PX``)
-    from one warp: each row of the page is warped once. The field rows are warped at ``PX`` with
-    the scan's colour and its ink (red print, or the grey boxes are read from) as one image, by
-    the very transform ``page_ink_from_scan`` uses, so the ink is the same to the last bit; the
-    picture of those rows is then scaled down, and the rows above and below them, which are only
-    looked at, are warped straight at ``image_px_per_mm`` in colour alone."""
+    from one warp of each row: the field rows are warped at ``PX`` in colour, and their ink (red
+    print, or the grey boxes are read from when it is not a channel of the colour) by the very
+    transform ``page_ink_from_scan`` uses, so the ink is the same to the last bit; the picture of
+    those rows is then scaled down, and the rows above and below them, which are only looked at,
+    are warped straight at ``image_px_per_mm`` in colour alone.
+
+    Two warps of the same rows cost what one warp of the colour and ink stacked together does,
+    without the stacked copy of the whole scan (a third more than the scan) beside it: with two
+    pages in flight, that copy was most of a worker's peak memory."""
     grey_scan, red_scan, bilevel = _ink_scans(image)
     width, height = round(page_w * PX), round(page_h * PX)
     top, bottom = _band(rows_mm, height)
+    size = (width, bottom - top)
+    band = _band_warp(image, homography, top, size)  # white outside the scan
     if image.ndim == 2:
-        stack = grey_scan
+        grey = band
+    elif red_scan is not None:
+        grey = band[..., 0]  # with red print the boxes are read from the red channel
     else:
-        # with red print the grey boxes are read from is the red channel (``dropout_grey``), so
-        # the fourth channel is the red print; without, it is that grey
-        fourth = red_scan if red_scan is not None else grey_scan
-        stack = cv2.merge((image[..., 0], image[..., 1], image[..., 2], fourth))
-    # no red print outside the scan
-    border = (255, 255, 255, 0 if red_scan is not None else 255)
-    band = _band_warp(stack, homography, top, (width, bottom - top), border=border)
-    if image.ndim == 2:
-        ink = _ink_of_band(band, None, top, (width, height), bilevel)
-    else:
-        ink_channel = 0 if red_scan is not None else 3
-        ink = _ink_of_band(
-            cv2.extractChannel(band, ink_channel),
-            cv2.extractChannel(band, 3) if red_scan is not None else None,
-            top,
-            (width, height),
-            bilevel,
-        )
+        grey = _band_warp(grey_scan, homography, top, size, border=(255,))
+    del grey_scan
+    red = None if red_scan is None else _band_warp(red_scan, homography, top, size, border=(0,))
+    del red_scan
+    ink = _ink_of_band(grey, red, top, (width, height), bilevel)
+    del grey, red
     return ink, _page_picture(image, homography, band, top, (page_w, page_h), image_px_per_mm)
 
 
@@ -297,16 +294,16 @@ def _page_picture(
     page_mm: tuple[float, float],
     px: float,
 ) -> np.ndarray:
-    """The aligned page at ``px`` per mm: the warped field rows ``band`` (at ``PX``, from row
-    ``top``) scaled down, the rows above and below warped from the scan."""
+    """The aligned page at ``px`` per mm: the warped field rows ``band`` (in the scan's colour,
+    at ``PX``, from row ``top``) scaled down, the rows above and below warped from the scan;
+    each written straight into the page."""
     width, height = round(page_mm[0] * px), round(page_mm[1] * px)
     first = min(height, round(top * px / PX))
     last = min(height, first + round(band.shape[0] * px / PX))
     picture = np.empty((height, width, 3) if image.ndim == 3 else (height, width), np.uint8)
     if last > first:
         # linear is enough: a shrink by 1.5 from a page that warping already smoothed
-        rows = cv2.resize(band, (width, last - first), interpolation=cv2.INTER_LINEAR)
-        picture[first:last] = cv2.cvtColor(rows, cv2.COLOR_RGBA2RGB) if rows.ndim == 3 else rows
+        cv2.resize(band, (width, last - first), picture[first:last], interpolation=cv2.INTER_LINEAR)
     for y0, y1 in ((0, first), (last, height)):
         if y1 > y0:
             picture[y0:y1] = _band_warp(image, homography, y0, (width, y1 - y0), px)

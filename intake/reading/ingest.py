@@ -31,6 +31,8 @@ MIN_PAGE_SIDE_PX = 300
 BITONAL_PAPER_LEVEL = 128
 #: a PDF page size is written to a hundredth of a point, so a 200 dpi scan may measure 199.9
 NATIVE_DPI_SLACK = 0.005
+#: rows of a decoded page copied out of Pillow at a time (about 2 MB of a 300 dpi A4 page)
+DECODE_STRIP_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,18 @@ def _bounded_rgb(frame: Image.Image, upright: bool, limits: Limits) -> tuple[np.
         picture = ImageOps.exif_transpose(picture)
     if picture.mode != "RGB":
         picture = picture.convert("RGB")
-    return np.asarray(picture), factor
+    return _pixels(picture), factor
+
+
+def _pixels(picture: Image.Image) -> np.ndarray:
+    """An RGB picture's pixels as a new array, copied ``DECODE_STRIP_ROWS`` rows at a time:
+    ``np.asarray`` goes through ``tobytes``, which holds the page twice more at once (its
+    pieces, then them joined) beside Pillow's own copy."""
+    pixels = np.empty((picture.height, picture.width, 3), np.uint8)
+    for top in range(0, picture.height, DECODE_STRIP_ROWS):
+        bottom = min(picture.height, top + DECODE_STRIP_ROWS)
+        pixels[top:bottom] = np.asarray(picture.crop((0, top, picture.width, bottom)))
+    return pixels
 
 
 def _image_pages(path: Path, kind: str, limits: Limits, note: str) -> Iterator[PageOrFailure]:
@@ -343,18 +356,28 @@ def _decode_frames(path: Path, kind: str, limits: Limits, note: str) -> Iterator
                 whole_file=True,
             )
             return
-        for index, frame in enumerate(ImageSequence.Iterator(image)):
-            problem = _size_problem(frame.width, frame.height, limits)
-            if problem:
-                yield PageFailure(index, problem, whole_file=frames == 1)
-                continue
-            try:
-                rgb, factor = _bounded_rgb(frame, index == 0, limits)
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                yield PageFailure(index, "the image is too large to decode safely")
-                continue
-            except (OSError, ValueError, SyntaxError):
-                yield PageFailure(index, "the image is damaged or truncated and cannot be decoded")
-                continue
-            dpi = _dpi_of(frame)
-            yield PageImage(index, rgb, dpi / factor if dpi else None, note)
+        if frames > 1:
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                yield _decode_frame(frame, index, frames, limits, note)
+            return
+        only = _decode_frame(image, 0, frames, limits, note)
+    # a one-frame file (every JPEG and PNG) is closed before its page is read: Pillow keeps its
+    # own copy of the decoded pixels (four bytes a pixel in colour) while the file is open
+    yield only
+
+
+def _decode_frame(
+    frame: Image.Image, index: int, frames: int, limits: Limits, note: str
+) -> PageOrFailure:
+    """Frame ``index`` of ``frames`` as a page, or why it cannot be one."""
+    problem = _size_problem(frame.width, frame.height, limits)
+    if problem:
+        return PageFailure(index, problem, whole_file=frames == 1)
+    try:
+        rgb, factor = _bounded_rgb(frame, index == 0, limits)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return PageFailure(index, "the image is too large to decode safely")
+    except (OSError, ValueError, SyntaxError):
+        return PageFailure(index, "the image is damaged or truncated and cannot be decoded")
+    dpi = _dpi_of(frame)
+    return PageImage(index, rgb, dpi / factor if dpi else None, note)

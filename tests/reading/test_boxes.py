@@ -25,6 +25,7 @@ from intake.reading.boxes import (
     has_full_stop,
     outline_mask,
     page_ink,
+    page_ink_and_image,
     page_ink_from_scan,
     refine_offset,
 )
@@ -290,6 +291,29 @@ def test_page_ink_from_scan_matches_the_aligned_page_in_its_rows() -> None:
     same, either = band.red[rows] & whole.red[rows], band.red[rows] | whole.red[rows]
     assert same.sum() > 0.8 * either.sum()  # the red print's edges differ by resolution
     assert (band.grey[: px(5)] == 255).all() and not band.red[px(15) :].any()
+
+
+@pytest.mark.parametrize("scan_kind", ["red print", "grey print on colour", "grey scan"])
+def test_page_ink_and_image_reads_the_ink_page_ink_from_scan_reads(scan_kind: str) -> None:
+    # the batch warps the scan's colour and its ink separately; the ink must be the very ink
+    # ``intake read`` finds, and the picture the scan aligned, in its rows and around them
+    image, _ = written_row("AB")
+    scan = cv2.resize(image[: px(20), : px(40)], (240, 120), interpolation=cv2.INTER_AREA)
+    if scan_kind != "red print":
+        scan = cv2.cvtColor(cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    if scan_kind == "grey scan":
+        scan = np.ascontiguousarray(scan[..., 0])
+    homography = np.array([[6.0, 0.05, 1.5], [-0.04, 6.0, 2.0], [0.0, 0.0, 1.0]])
+    ink, picture = page_ink_and_image(scan, homography, (5.0, 15.0), 40.0, 20.0, 8.0)
+    alone = page_ink_from_scan(scan, homography, (5.0, 15.0), 40.0, 20.0)
+    assert np.array_equal(ink.grey, alone.grey)
+    assert (ink.red is None) == (alone.red is None) == (scan_kind != "red print")
+    assert ink.red is None or alone.red is None or np.array_equal(ink.red, alone.red)
+    assert (ink.paper, ink.bilevel) == (alone.paper, alone.bilevel)
+    whole = aligned_page(scan, homography, 40.0, 20.0, px_per_mm=8.0)
+    assert picture.shape == whole.shape == ((160, 320, 3) if scan.ndim == 3 else (160, 320))
+    # the field rows are scaled down from the warp at 12 px/mm, not warped at 8: edges differ
+    assert float(np.abs(picture.astype(int) - whole).mean()) < 2
 
 
 def test_crossed_out_box() -> None:
