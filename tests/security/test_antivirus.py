@@ -150,15 +150,20 @@ def test_with_clamd_unreachable_an_upload_is_refused_and_nothing_kept(
         assert session.scalar(select(Batch)) is None
 
 
-def test_batch_import_quarantines_eicar_pdf_and_it_can_take_it_out(
-    settings, clamd_socket: str, tmp_path: Path, monkeypatch, capsys
-) -> None:
-    """The command migrates the database itself, so the test's own tables are not made."""
+def _command_line_scanning(monkeypatch, settings: Settings, clamd_socket: str) -> None:
+    """The environment a command sees: the test's data folder and database, scanning on."""
     for name in ("INTAKE_REDIS_URL", "INTAKE_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INTAKE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("INTAKE_DATABASE_URL", settings.sqlalchemy_url)
     monkeypatch.setenv("INTAKE_ANTIVIRUS__CLAMD", clamd_socket)
+
+
+def test_batch_import_quarantines_eicar_pdf_and_it_can_take_it_out(
+    settings, clamd_socket: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The command migrates the database itself, so the test's own tables are not made."""
+    _command_line_scanning(monkeypatch, settings, clamd_socket)
     (tmp_path / "scan.pdf").write_bytes(EICAR_PDF)
     with pytest.raises(SystemExit) as exited:
         main(["batch", "import", str(tmp_path / "scan.pdf"), "--wait"])
@@ -277,11 +282,7 @@ def test_a_roster_file_is_scanned_on_the_command_line(
     """The command migrates the database itself, so the test's own tables are not made."""
     from intake.db.roster import StudentRow
 
-    for name in ("INTAKE_REDIS_URL", "INTAKE_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("INTAKE_DATABASE_URL", settings.sqlalchemy_url)
-    monkeypatch.setenv("INTAKE_ANTIVIRUS__CLAMD", clamd_socket)
+    _command_line_scanning(monkeypatch, settings, clamd_socket)
     (tmp_path / "roster.csv").write_bytes(ROSTER_WITH_EICAR)
     with pytest.raises(SystemExit) as exited:
         main(["roster", "import", str(tmp_path / "roster.csv"), "--yes"])
