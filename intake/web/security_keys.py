@@ -51,7 +51,6 @@ bp = Blueprint("keys", __name__, url_prefix="/mfa")
 CHALLENGE_KEY = "webauthn_challenge"
 #: seconds an options answer stays good (the browser's own timeout is two minutes)
 CHALLENGE_S = 180
-PURPOSES = ("add", "sign_in", "step_up")
 
 
 def relying_party() -> RelyingParty:
