@@ -7,6 +7,9 @@ box is also looked at for *faint strokes*: thin lines darker than the paper righ
 a photo's vignette), above the box's own noise. Strokes that join into a long group are a
 signature; a box where neither look finds anything is empty, and anything in between goes to a
 person, so an unsigned form is never passed on a guess.
+
+On a black-and-white scan a pale pen may be left as dots that no stroke joins: ``stipple``
+looks at those as a pattern.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from intake.config import Thresholds
 from intake.engines.base import ALIGNED_PX_PER_MM
 from intake.reading.boxes import PageInk, cut_region, region_grey
 from intake.reading.result import FieldRead, Problem
+from intake.reading.stipple import stippled_strokes
 from intake.template.model import SignatureField
 
 #: keep clear of the outline (mm)
@@ -39,6 +43,8 @@ FAINT_NOISE_TIMES = 6.0
 FAINT_SPAN_MM = 14.0
 #: ... when they cover at least this share of the box
 FAINT_RATIO = 0.003
+#: how sure a pale pen's dotted signature on a black-and-white scan is (``stipple``)
+STIPPLE_CONFIDENCE = 0.95
 
 
 def stroke_span_mm(mask: np.ndarray) -> float:
@@ -83,10 +89,12 @@ def signature_decision(
     thresholds: Thresholds,
     faint: tuple[float, float, float] = (0.0, 0.0, 0.0),
     height_mm: float = MIN_WRITING_HEIGHT_MM,
+    stippled: bool = False,
 ) -> tuple[str, float]:
     """(value, confidence). Missing signatures must never pass silently, so doubt means review.
     ``height_mm``: the height of the widest ink group; ``faint``: the faint look's (share,
-    span mm, height mm). A long group only counts on less ink when it is as tall as writing:
+    span mm, height mm); ``stippled``: a black-and-white scan's dots make a signature
+    (``stippled_strokes``). A long group only counts on less ink when it is as tall as writing:
     a straight line (a box struck through, an outline the alignment missed) is not a signature."""
     threshold = thresholds.signature_ink_ratio
     faint_ratio, faint_span, faint_height = faint
@@ -106,6 +114,9 @@ def signature_decision(
     if faint_span >= FAINT_SPAN_MM and faint_ratio >= FAINT_RATIO:
         # a fine-liner or a pale pen: long joined strokes, lighter than the ink mask takes
         return SIGNED, min(0.99, 0.9 + 0.09 * min(1.0, faint_ratio / threshold))
+    if stippled:
+        # a pale pen through a copier's threshold: dots along turning strokes
+        return SIGNED, STIPPLE_CONFIDENCE
     nothing_faint = faint_span < MIN_STROKE_SPAN_MM / 2
     if ratio < threshold / 4 and span_mm < MIN_STROKE_SPAN_MM / 2 and nothing_faint:
         return "", 0.99
@@ -119,7 +130,8 @@ def read_signature(
     mask, ratio = cut_region(ink, field.rect, SIGNATURE_INSET_MM)
     span, height = stroke_extent_mm(mask)
     faint = faint_strokes(region_grey(ink, field.rect, SIGNATURE_INSET_MM))
-    value, confidence = signature_decision(ratio, span, thresholds, faint, height)
+    stippled = ink.bilevel and stippled_strokes(mask)
+    value, confidence = signature_decision(ratio, span, thresholds, faint, height, stippled)
     problems = (Problem.LOW_CONFIDENCE,) if confidence < thresholds.auto_accept_confidence else ()
     r = field.rect
     return FieldRead(
@@ -128,7 +140,7 @@ def read_signature(
         page=page,
         value=value,
         raw=f"{ratio:.4f}/{span:.1f}x{height:.1f}mm"
-        f" faint {faint[0]:.4f}/{faint[1]:.1f}x{faint[2]:.1f}mm",
+        f" faint {faint[0]:.4f}/{faint[1]:.1f}x{faint[2]:.1f}mm" + (" stippled" * stippled),
         confidence=round(confidence, 4),
         box_mm=(r.x, r.y, r.w, r.h),
         problems=problems,
