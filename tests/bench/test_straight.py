@@ -3,6 +3,8 @@ wrong accounts among them by cause, false "unsigned" and false ticks, with Wilso
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from intake.config import Thresholds
 from intake.lab.bench.metrics import scan_kind
 from intake.lab.bench.straight import straight_through_figures
@@ -106,3 +108,23 @@ def test_scan_kind_names_photos_and_colour_modes() -> None:
         "p", TEMPLATE.key, "", "", (PageTruth(1, "x.jpg", photo=True),), {}, {}, {}, (), ()
     )
     assert scan_kind(photo) == "photo"
+
+
+def test_forms_that_need_nobody_are_counted_apart_with_what_held_them() -> None:
+    """A form needs nobody when no mistake was planted and each applicant wrote the email the
+    school holds; a person looking at one is the product's own false alarm."""
+    new_email = replace(_truth("c"), fields={**_truth("c").fields, "p1_email": "NEW@EXAMPLE.COM"})
+    items = [
+        (_truth("a"), _read(), _match(), RECORDS),  # needs nobody, went straight through
+        (_truth("b", mode="bw"), _read(signed=""), _match(), RECORDS),  # needs nobody, held
+        (new_email, _read(), _match(), RECORDS),  # a new email to type: held by design
+        (replace(_truth("d"), problems=("address_differs",)), _read(), _match(), RECORDS),
+    ]
+    out = straight_through_figures(TEMPLATE, items, Thresholds(), {"C1": "jane@example.com"})
+    assert out["forms_needing_nobody"] == 2
+    assert out["needing_nobody_straight_through_rate"] == 0.5
+    assert "a signature is missing" in out["held_needlessly_by"]
+    assert sum(out["held_needlessly_by"].values()) <= sum(out["held_by"].values())
+    assert out["by_scan"]["bw"]["forms_needing_nobody"] == 1
+    without = straight_through_figures(TEMPLATE, items, Thresholds())
+    assert without["forms_needing_nobody"] == 0 and without["held_needlessly_by"] == {}

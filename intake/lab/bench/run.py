@@ -309,7 +309,8 @@ def _matching(
             tally, template, outcome.truth, corrected, ctx.thresholds.auto_accept_for, confirmed
         )
     summary = summarise(tally)
-    straight = straight_through_figures(template, judged, ctx.thresholds)
+    emails = {c.contact_id: c.email for c in roster.contacts}
+    straight = straight_through_figures(template, judged, ctx.thresholds, emails)
     report["pipeline_char_accuracy"] = summary["char_accuracy"]
     report["pipeline_field_accuracy"] = summary["field_accuracy"]
     report["pipeline_straight_through_rate"] = straight["straight_through_rate"]
