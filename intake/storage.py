@@ -37,6 +37,9 @@ from intake.file_encryption import KEY_FILE_NAME, StorageKeys, storage_keys, wri
 QUARANTINE = "quar"
 _KEY = re.compile(r"^(orig|page|quar)/[0-9a-f]{32}$")
 
+#: greys a 4-bit palette holds
+PALETTE_GREYS = 16
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -51,7 +54,9 @@ class Storage(Protocol):
 
     def put_original(self, data: bytes) -> StoredFile: ...
 
-    def put_page_image(self, image: np.ndarray, *, compress_level: int = 6) -> str: ...
+    def put_page_image(
+        self, image: np.ndarray, *, compress_level: int = 6, grey_levels: int = 256
+    ) -> str: ...
 
     def put_quarantined(self, data: bytes) -> StoredFile: ...
 
@@ -69,6 +74,15 @@ def check_key(key: str) -> str:
     if not _KEY.match(key):
         raise IntakeError("not a stored file key")
     return key
+
+
+def _grey_palette(image: np.ndarray, levels: int) -> Image.Image:
+    """A grey image of ``levels`` evenly spaced greys as a palette image of their indices."""
+    step = 255 / (levels - 1)
+    index = np.round(np.arange(256) / step).astype(np.uint8)
+    picture = Image.fromarray(index[image], mode="P")
+    picture.putpalette([round(i * step) for i in range(levels) for _ in range(3)])
+    return picture
 
 
 class LocalStorage:
@@ -99,12 +113,19 @@ class LocalStorage:
         key = self._write("orig", data)
         return StoredFile(key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
-    def put_page_image(self, image: np.ndarray, *, compress_level: int = 6) -> str:
-        """Store a page image (RGB or grey array) as PNG without metadata."""
+    def put_page_image(
+        self, image: np.ndarray, *, compress_level: int = 6, grey_levels: int = 256
+    ) -> str:
+        """Store a page image (RGB or grey array) as PNG without metadata. A grey image of at
+        most 16 evenly spaced ``grey_levels`` (0 and 255 among them) is stored as a 4-bit grey
+        palette: the same picture, in half the time and a little less space."""
         buffer = io.BytesIO()
-        Image.fromarray(image).save(
-            buffer, format="PNG", optimize=False, compress_level=compress_level
-        )
+        picture = Image.fromarray(image)
+        bits = {}
+        if image.ndim == 2 and grey_levels <= PALETTE_GREYS:
+            picture = _grey_palette(image, grey_levels)
+            bits = {"bits": 4}
+        picture.save(buffer, format="PNG", optimize=False, compress_level=compress_level, **bits)
         return self._write("page", buffer.getvalue())
 
     def put_quarantined(self, data: bytes) -> StoredFile:

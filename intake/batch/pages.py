@@ -131,7 +131,9 @@ def store_page(
     page.fields = {fid: field_to_json(f) for fid, f in outcome.fields.items()}
     if outcome.aligned is not None:
         review = compact_review_image(_review_size(ctx, read, outcome.aligned))
-        page.image_key = ctx.storage.put_page_image(review, compress_level=REVIEW_PNG_LEVEL)
+        page.image_key = ctx.storage.put_page_image(
+            review, compress_level=REVIEW_PNG_LEVEL, grey_levels=REVIEW_GREY_LEVELS
+        )
     if item is not None and (outcome.aligned is None or page.status != PageStatus.READ):
         page.scan_key = ctx.storage.put_page_image(_downscaled(item.image))
     return page
