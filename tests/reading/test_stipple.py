@@ -13,7 +13,7 @@ from intake.engines.base import ALIGNED_PX_PER_MM
 from intake.reading.boxes import page_ink
 from intake.reading.signatures import SIGNED, STIPPLE_CONFIDENCE, read_signature
 from intake.reading.stipple import clustering, edge_turns, stippled_strokes
-from intake.template.model import FieldKind, SignatureField
+from intake.template.model import FormTemplate, SignatureField
 
 PX = ALIGNED_PX_PER_MM
 #: the inside of the form's signature box (86 x 20 mm, less the inset), px
@@ -136,18 +136,9 @@ def test_edge_turns_count_the_ups_and_downs() -> None:
     assert edge_turns(wave) == 5  # the first is where it starts going, not a turn
 
 
-def test_a_stippled_box_on_a_black_and_white_scan_reads_signed() -> None:
-    field = SignatureField(
-        id="p1_signature_agree",
-        label="Signature",
-        party="parent1",
-        purpose="decides",
-        kind=FieldKind.SIGNATURE,
-        x=4.0,
-        y=4.0,
-        w=86.0,
-        h=20.0,
-    )
+def test_a_stippled_box_on_a_black_and_white_scan_reads_signed(template: FormTemplate) -> None:
+    field = template.field("p1_signature_agree").model_copy(update={"x": 4.0, "y": 4.0})
+    assert isinstance(field, SignatureField) and (field.w, field.h) == (86.0, 20.0)
     page = np.full((round(28 * PX), round(94 * PX)), 255, np.uint8)
     x0, y0 = round(4 * PX), round(4 * PX)
     cv2.rectangle(page, (x0, y0), (x0 + round(86 * PX), y0 + round(20 * PX)), 0, 3)
