@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import re
 import shutil
+import signal
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -125,6 +126,14 @@ def _init_worker(context: _Context | None) -> None:
     _CONTEXT = context
 
 
+def _init_pool_worker(context: _Context) -> None:
+    # the pool's terminate() stops its workers with SIGTERM: a handler the parent inherited
+    # (a test runner's in-process Huey consumer sets one) would keep them alive, and the pool
+    # would wait on them for ever
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _init_worker(context)
+
+
 def generate_samples(options: SampleOptions, progress: Progress | None = None) -> SampleSet:
     """Generate ``options.count`` filled and scanned forms into ``options.out``."""
     progress = progress or NullProgress()
@@ -157,7 +166,7 @@ def generate_samples(options: SampleOptions, progress: Progress | None = None) -
     results: list[_FormResult] = []
     if options.workers > 1 and options.count > 1:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(options.workers, initializer=_init_worker, initargs=(context,)) as pool:
+        with ctx.Pool(options.workers, initializer=_init_pool_worker, initargs=(context,)) as pool:
             for result in pool.imap(_make_form, jobs):
                 results.append(result)
                 progress.advance()
