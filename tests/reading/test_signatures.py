@@ -150,3 +150,16 @@ def test_faint_strokes_measure_the_widest_group_and_its_height() -> None:
     assert stroke_extent_mm(mask) == (pytest.approx(12 / PX), pytest.approx(60 / PX))
     assert signature_decision(0.008, 12.0, Thresholds(), height_mm=4.0) == (SIGNED, 0.9)
     assert signature_decision(0.008, 12.0, Thresholds(), height_mm=0.5) == ("", 0.6)
+
+
+def test_faint_marks_lower_than_writing_are_never_signed_for_sure() -> None:
+    """What the faint look found in empty boxes of the validation sets: the box's outline along
+    its edge (84 x 1.4 mm) and print showing through beside a shadow's curved edge (21 x 2.9
+    mm). Each goes to a person; a fine-liner's signature 14 mm tall still passes."""
+    thresholds = Thresholds()
+    outline = signature_decision(0.0, 0.0, thresholds, (0.0183, 84.4, 1.4), 0.0)
+    shadow = signature_decision(0.0042, 10.6, thresholds, (0.0093, 20.8, 2.9), 0.9)
+    for _, confidence in (outline, shadow):
+        assert confidence < thresholds.auto_accept_confidence
+    signed = signature_decision(0.0046, 32.5, thresholds, (0.0091, 32.7, 14.0), 13.8)
+    assert signed[0] == SIGNED and signed[1] >= thresholds.auto_accept_confidence
