@@ -101,23 +101,25 @@ def clustering(points: np.ndarray, area_px: float) -> float:
 
 def occupancy(points: np.ndarray) -> float:
     """The share of ``WINDOW_MM`` windows, a millimetre apart across the points, holding any."""
-    x = points[:, 0] / PX_PER_MM
-    lefts = np.arange(x.min(), max(x.min(), x.max() - WINDOW_MM) + 1.0, 1.0)
-    return float(np.mean([((x >= left) & (x < left + WINDOW_MM)).any() for left in lefts]))
+    return float(np.mean([inside.any() for inside in _windows(points)]))
 
 
 def edge_turns(points: np.ndarray) -> int:
     """How often the top or the bottom edge of the points (px), taken over ``WINDOW_MM``
     windows a millimetre apart, turns between rising and falling by ``TURN_MM`` or more: the
     larger of the two counts."""
-    x, y = points[:, 0] / PX_PER_MM, points[:, 1] / PX_PER_MM
-    tops, bottoms = [], []
-    for left in np.arange(x.min(), max(x.min(), x.max() - WINDOW_MM) + 1.0, 1.0):
-        inside = (x >= left) & (x < left + WINDOW_MM)
-        if inside.any():
-            tops.append(float(y[inside].min()))
-            bottoms.append(float(y[inside].max()))
+    y = points[:, 1] / PX_PER_MM
+    inside_each = [inside for inside in _windows(points) if inside.any()]
+    tops = [float(y[inside].min()) for inside in inside_each]
+    bottoms = [float(y[inside].max()) for inside in inside_each]
     return max(_swings(tops), _swings(bottoms))
+
+
+def _windows(points: np.ndarray) -> list[np.ndarray]:
+    """For each ``WINDOW_MM`` window a millimetre apart across the points, which fall in it."""
+    x = points[:, 0] / PX_PER_MM
+    lefts = np.arange(x.min(), max(x.min(), x.max() - WINDOW_MM) + 1.0, 1.0)
+    return [(x >= left) & (x < left + WINDOW_MM) for left in lefts]
 
 
 def _swings(heights: list[float]) -> int:

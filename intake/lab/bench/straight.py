@@ -26,6 +26,7 @@ from typing import Any
 from intake.batch.proposal import MatchStatus, Proposal, StoredCorrection
 from intake.config import Thresholds
 from intake.lab.bench.metrics import field_right, scan_kind, wilson_upper
+from intake.lab.samples.fill import party_prefix
 from intake.lab.samples.truth import FormTruth
 from intake.matching.confirm import OnRecord
 from intake.matching.proposals import FormMatch
@@ -131,7 +132,7 @@ def needs_nobody(truth: FormTruth, record_emails: Mapping[str, str]) -> bool:
         return False
     for applicant in truth.applicants:
         on_file = record_emails.get(applicant.contact_id or "", "")
-        written = truth.fields.get("p" + applicant.party.removeprefix("parent") + "_email", "")
+        written = truth.fields.get(f"{party_prefix(applicant.party)}_email", "")
         if not on_file or written.strip().upper() != on_file.strip().upper():
             return False
     return True

@@ -104,7 +104,7 @@ def fill_form(
         for person in people
     ]
     for person in people:
-        p = _prefix(person.party)
+        p = party_prefix(person.party)
         signatures[f"{p}_signature_agree"] = True
         signatures[f"{p}_signature_confirm"] = True
     _leave_out(people, mistakes, boxes, signatures, rng)
@@ -115,7 +115,7 @@ def fill_form(
         crossed = cross_out(writings, boxes.specs, rng)
     lower_case(writings, rng)
     for person in people:
-        p = _prefix(person.party)
+        p = party_prefix(person.party)
         if not (signatures[f"{p}_signature_agree"] and signatures[f"{p}_signature_confirm"]):
             problems.add("unsigned")
         if not writings[f"{p}_date"].text:
@@ -135,7 +135,8 @@ def fill_form(
     )
 
 
-def _prefix(party: str) -> str:
+def party_prefix(party: str) -> str:
+    """The field ids' prefix of an applicant's section: "p1" for parent1, "p2" for parent2."""
     return "p1" if party == "parent1" else "p2"
 
 
@@ -236,7 +237,7 @@ def _applicant_details(
     faker: Faker,
 ) -> ApplicantTruth:
     """One applicant's print name, date and details (page 2), as they write them."""
-    p = _prefix(person.party)
+    p = party_prefix(person.party)
     standing = standing_of(person.contact, listed, links)
     if standing in _STANDING_PROBLEMS:
         problems.add(_STANDING_PROBLEMS[standing])
@@ -270,7 +271,7 @@ def _leave_out(
     rng: np.random.Generator,
 ) -> None:
     """A forgotten signature, date or email."""
-    first = _prefix(people[0].party)
+    first = party_prefix(people[0].party)
     if "unsigned" in mistakes:
         party = first if len(people) == 1 or rng.random() < 0.6 else "p2"
         which = str(rng.choice(["agree", "confirm", "both"]))
