@@ -26,8 +26,7 @@ from typing import Any
 from intake.batch.proposal import MatchStatus, Proposal, StoredCorrection
 from intake.config import Thresholds
 from intake.lab.bench.metrics import field_right, scan_kind, wilson_upper
-from intake.lab.samples.fill import party_prefix
-from intake.lab.samples.truth import FormTruth
+from intake.lab.samples.truth import FormTruth, party_prefix
 from intake.matching.confirm import OnRecord
 from intake.matching.proposals import FormMatch
 from intake.reading.result import FormRead

@@ -37,7 +37,7 @@ from intake.lab.samples.mistakes import (
     previous_group,
     wrong_group,
 )
-from intake.lab.samples.truth import ApplicantTruth, ChildTruth
+from intake.lab.samples.truth import ApplicantTruth, ChildTruth, party_prefix
 from intake.lab.samples.writing import Writing, cross_out, fit, fold, lower_case, party_of
 from intake.roster.model import Address, Family, Relationship, Roster, Student
 from intake.template.model import CharField, FieldKind, FormTemplate
@@ -133,11 +133,6 @@ def fill_form(
         problems=tuple(sorted(problems)),
         crossed_out=crossed,
     )
-
-
-def party_prefix(party: str) -> str:
-    """The field ids' prefix of an applicant's section: "p1" for parent1, "p2" for parent2."""
-    return "p1" if party == "parent1" else "p2"
 
 
 def _children_table(

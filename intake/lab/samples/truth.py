@@ -44,6 +44,11 @@ class ApplicantTruth:
     outcome: str
 
 
+def party_prefix(party: str) -> str:
+    """The field ids' prefix of an applicant's section: "p1" for parent1, "p2" for parent2."""
+    return "p1" if party == "parent1" else "p2"
+
+
 @dataclass(frozen=True)
 class FormTruth:
     form_id: str
