@@ -20,13 +20,16 @@ import hashlib
 import io
 import os
 import re
+import struct
 import tempfile
 import uuid
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -76,13 +79,35 @@ def check_key(key: str) -> str:
     return key
 
 
-def _grey_palette(image: np.ndarray, levels: int) -> Image.Image:
-    """A grey image of ``levels`` evenly spaced greys as a palette image of their indices."""
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def grey_palette_png(image: np.ndarray, levels: int, compress_level: int) -> bytes:
+    """A grey image of ``levels`` (at most 16) evenly spaced greys as a 4-bit palette PNG.
+
+    Written here rather than by Pillow, which takes twice as long for the same bytes: it
+    deflates a row at a time, and the page is one block here (indices packed two a byte, each
+    row behind filter byte 0, as PNG's 4-bit palette images are laid out)."""
     step = 255 / (levels - 1)
     index = np.round(np.arange(256) / step).astype(np.uint8)
-    picture = Image.fromarray(index[image], mode="P")
-    picture.putpalette([round(i * step) for i in range(levels) for _ in range(3)])
-    return picture
+    indices: np.ndarray = np.asarray(cv2.LUT(np.ascontiguousarray(image), index), np.uint8)
+    height, width = indices.shape
+    if width % 2:
+        indices = np.pad(indices, ((0, 0), (0, 1)))
+    rows = np.zeros((height, 1 + indices.shape[1] // 2), np.uint8)  # column 0: filter "none"
+    np.bitwise_or(indices[:, 0::2] << 4, indices[:, 1::2], out=rows[:, 1:])
+    header = struct.pack(">IIBBBBB", width, height, 4, 3, 0, 0, 0)
+    palette = bytes(round(i * step) for i in range(levels) for _ in range(3))
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"PLTE", palette),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), compress_level)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
 
 
 class LocalStorage:
@@ -119,13 +144,12 @@ class LocalStorage:
         """Store a page image (RGB or grey array) as PNG without metadata. A grey image of at
         most 16 evenly spaced ``grey_levels`` (0 and 255 among them) is stored as a 4-bit grey
         palette: the same picture, in half the time and a little less space."""
-        buffer = io.BytesIO()
-        picture = Image.fromarray(image)
-        bits = {}
         if image.ndim == 2 and grey_levels <= PALETTE_GREYS:
-            picture = _grey_palette(image, grey_levels)
-            bits = {"bits": 4}
-        picture.save(buffer, format="PNG", optimize=False, compress_level=compress_level, **bits)
+            return self._write("page", grey_palette_png(image, grey_levels, compress_level))
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(
+            buffer, format="PNG", optimize=False, compress_level=compress_level
+        )
         return self._write("page", buffer.getvalue())
 
     def put_quarantined(self, data: bytes) -> StoredFile:

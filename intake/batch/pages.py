@@ -57,8 +57,10 @@ def _review_size(ctx: BatchContext, page: PageRead, aligned: np.ndarray) -> np.n
 
 def compact_review_image(aligned: np.ndarray) -> np.ndarray:
     """The aligned page as ``REVIEW_GREY_LEVELS`` grey levels (uint8, white stays 255)."""
+    import cv2
+
     grey = aligned if aligned.ndim == 2 else _luma(aligned)
-    return np.asarray(_REVIEW_LEVELS[grey])
+    return np.asarray(cv2.LUT(np.ascontiguousarray(grey), _REVIEW_LEVELS))
 
 
 def _review_levels() -> np.ndarray:

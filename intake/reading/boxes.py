@@ -72,6 +72,11 @@ GREY_VISIBLE = 25.0
 BILEVEL_JOIN_PX = 5
 #: a page with at least this share of red print pixels is a colour scan (outlines cover ~2%)
 RED_PAGE_SHARE = 0.004
+#: the grey red print is shown in on the page picture: light, so that the writing stands out,
+#: dark enough to find the boxes by (one of the review image's 16 levels)
+PRINT_GREY = 187
+#: a warped red-print mask (0 or 255 before warping) above this is print
+PRINT_MASK_LEVEL = 127
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,7 @@ def _ink_of_band(
     red = None
     if red_band is not None:
         red = np.zeros((height, width), bool)
-        red[top:bottom] = red_band > 127
+        red[top:bottom] = red_band > PRINT_MASK_LEVEL
     paper = float(np.percentile(grey[top:bottom:8, ::8], 90)) if bottom > top else 255.0
     return PageInk(grey, red, paper, bilevel)
 
@@ -257,56 +262,66 @@ def page_ink_and_image(
     page_h: float,
     image_px_per_mm: float,
 ) -> tuple[PageInk, np.ndarray]:
-    """``page_ink_from_scan`` and the whole aligned page at ``image_px_per_mm`` (at most ``PX``)
-    from one warp of each row: the field rows are warped at ``PX`` in colour, and their ink (red
-    print, or the grey boxes are read from when it is not a channel of the colour) by the very
-    transform ``page_ink_from_scan`` uses, so the ink is the same to the last bit; the picture of
-    those rows is then scaled down, and the rows above and below them, which are only looked at,
-    are warped straight at ``image_px_per_mm`` in colour alone.
+    """``page_ink_from_scan`` and the whole aligned page in grey at ``image_px_per_mm`` (at most
+    ``PX``), from the very warps that read the fields: the picture of the field rows is their
+    ink scaled down, and the rows above and below them, which are only looked at, are warped
+    straight at ``image_px_per_mm``.
 
-    Two warps of the same rows cost what one warp of the colour and ink stacked together does,
-    without the stacked copy of the whole scan (a third more than the scan) beside it: with two
-    pages in flight, that copy was most of a worker's peak memory."""
+    The picture is the page as the reader sees it: grey scans as they are, colour scans by
+    luminance, and red print as ``PRINT_GREY`` over the red channel, where ink of every colour
+    stays dark (red ink too shows, as print does). No warp of the scan's colour is needed: that
+    warp, its copy and its conversion to grey were a third of the batch path's cost beyond
+    reading, and most of a worker's memory beyond the scan itself."""
     grey_scan, red_scan, bilevel = _ink_scans(image)
     width, height = round(page_w * PX), round(page_h * PX)
     top, bottom = _band(rows_mm, height)
     size = (width, bottom - top)
-    band = _band_warp(image, homography, top, size)  # white outside the scan
-    if image.ndim == 2:
-        grey = band
-    elif red_scan is not None:
-        grey = band[..., 0]  # with red print the boxes are read from the red channel
-    else:
-        grey = _band_warp(grey_scan, homography, top, size, border=(255,))
-    del grey_scan
+    grey = _band_warp(grey_scan, homography, top, size, border=(255,))
     red = None if red_scan is None else _band_warp(red_scan, homography, top, size, border=(0,))
-    del red_scan
     ink = _ink_of_band(grey, red, top, (width, height), bilevel)
+    band = _with_print(grey, red)
     del grey, red
-    return ink, _page_picture(image, homography, band, top, (page_w, page_h), image_px_per_mm)
+    picture = _page_picture(
+        (grey_scan, red_scan), homography, band, top, (page_w, page_h), image_px_per_mm
+    )
+    return ink, picture
+
+
+def _with_print(grey: np.ndarray, red: np.ndarray | None) -> np.ndarray:
+    """``grey`` (warped rows of the boxes' grey) with the warped red print ``red`` painted in
+    at ``PRINT_GREY``, in place; ``grey`` itself where there is no red print."""
+    if red is not None:
+        grey[red > PRINT_MASK_LEVEL] = PRINT_GREY
+    return grey
 
 
 def _page_picture(
-    image: np.ndarray,
+    scans: tuple[np.ndarray, np.ndarray | None],
     homography: np.ndarray,
     band: np.ndarray,
     top: int,
     page_mm: tuple[float, float],
     px: float,
 ) -> np.ndarray:
-    """The aligned page at ``px`` per mm: the warped field rows ``band`` (in the scan's colour,
-    at ``PX``, from row ``top``) scaled down, the rows above and below warped from the scan;
-    each written straight into the page."""
+    """The aligned grey page at ``px`` per mm: the warped field rows ``band`` (at ``PX``, from
+    row ``top``) scaled down, the rows above and below warped from ``scans`` (the boxes' grey
+    and the red print, or None, at scan resolution); each written straight into the page."""
+    grey_scan, red_scan = scans
     width, height = round(page_mm[0] * px), round(page_mm[1] * px)
     first = min(height, round(top * px / PX))
     last = min(height, first + round(band.shape[0] * px / PX))
-    picture = np.empty((height, width, 3) if image.ndim == 3 else (height, width), np.uint8)
+    picture = np.empty((height, width), np.uint8)
     if last > first:
         # linear is enough: a shrink by 1.5 from a page that warping already smoothed
         cv2.resize(band, (width, last - first), picture[first:last], interpolation=cv2.INTER_LINEAR)
     for y0, y1 in ((0, first), (last, height)):
         if y1 > y0:
-            picture[y0:y1] = _band_warp(image, homography, y0, (width, y1 - y0), px)
+            size = (width, y1 - y0)
+            rows = _band_warp(grey_scan, homography, y0, size, px, border=(255,))
+            red = None
+            if red_scan is not None:
+                red = _band_warp(red_scan, homography, y0, size, px, border=(0,))
+            picture[y0:y1] = _with_print(rows, red)
     return picture
 
 

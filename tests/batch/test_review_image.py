@@ -7,12 +7,13 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from intake.batch.pages import REVIEW_GREY_LEVELS, compact_review_image
 from intake.batch.wiring import default_reader
 from intake.reading.ingest import PageImage, iter_pages
-from intake.storage import LocalStorage
+from intake.storage import LocalStorage, grey_palette_png
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -37,3 +38,15 @@ def test_a_real_page_is_stored_in_at_most_a_third_of_a_megabyte(settings, tmp_pa
     with Image.open(io.BytesIO(data)) as picture:
         assert picture.mode == "P" and picture.size[0] == outcome.aligned.shape[1]
         assert np.array_equal(np.asarray(picture.convert("L")), review)  # not a level lost
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 5), (7, 2), (40, 31)])
+def test_the_palette_png_decodes_to_the_same_greys_at_any_width(size, tmp_path) -> None:
+    # the PNG is written by the project (packed two pixels a byte): odd widths pad the last byte
+    rng = np.random.default_rng(sum(size))
+    levels = np.arange(REVIEW_GREY_LEVELS, dtype=np.uint8) * 17
+    image = levels[rng.integers(0, REVIEW_GREY_LEVELS, size)]
+    with Image.open(io.BytesIO(grey_palette_png(image, REVIEW_GREY_LEVELS, 1))) as picture:
+        picture.load()
+        assert picture.mode == "P" and picture.size == (size[1], size[0])
+        assert np.array_equal(np.asarray(picture.convert("L")), image)
