@@ -37,7 +37,8 @@ DECODE_STRIP_ROWS = 256
 
 @dataclass(frozen=True)
 class PageImage:
-    """One decoded page: RGB ``uint8`` array, ``(height, width, 3)``."""
+    """One decoded page: a ``uint8`` array, RGB ``(height, width, 3)`` or, for a grey or
+    black-and-white scan, grey ``(height, width)``."""
 
     index: int  # 0-based position in the file
     image: np.ndarray
@@ -228,7 +229,7 @@ def _embedded_page(
         with Image.open(io.BytesIO(data), formats=["PPM", "JPEG"]) as picture:
             if picture.size != (scan.width_px, scan.height_px):
                 raise poppler.PdfRefused(f"page {index + 1}: the image decoded at another size")
-            rgb, factor = _bounded_rgb(picture, False, limits)
+            rgb, factor = _bounded_pixels(picture, False, limits)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise poppler.PdfRefused(f"page {index + 1}: the image cannot be decoded") from exc
     turns = (rotate // 90) % 4
@@ -272,15 +273,18 @@ def _reduction(width: int, height: int, limits: Limits) -> int:
     return factor
 
 
-def _bounded_rgb(frame: Image.Image, upright: bool, limits: Limits) -> tuple[np.ndarray, int]:
+def _bounded_pixels(frame: Image.Image, upright: bool, limits: Limits) -> tuple[np.ndarray, int]:
     """Decode one frame, reduced by a whole factor when it is larger than a page needs; the
     frame's header was checked first. A JPEG is reduced while it is decoded (``draft``), so a
     large one never exists at full size; other formats are reduced as soon as they are decoded,
-    and the full-size frame is dropped before the RGB copy is made."""
+    and the full-size frame is dropped before its pixels are copied out. A grey or
+    black-and-white frame stays grey: as RGB it was three times the memory and every step of
+    the reader turned it grey again, to the same levels."""
     factor = _reduction(frame.width, frame.height, limits)
     picture: Image.Image = frame
     if factor > 1 and frame.format == "JPEG":
-        picture.draft("RGB", (frame.width // factor, frame.height // factor))
+        decoded = "L" if picture.mode == "L" else "RGB"
+        picture.draft(decoded, (frame.width // factor, frame.height // factor))
     picture.load()
     if picture.mode == "1":
         picture = picture.convert("L")
@@ -291,16 +295,17 @@ def _bounded_rgb(frame: Image.Image, upright: bool, limits: Limits) -> tuple[np.
         picture = picture.reduce(left)
     if upright:
         picture = ImageOps.exif_transpose(picture)
-    if picture.mode != "RGB":
-        picture = picture.convert("RGB")
     return _pixels(picture), factor
 
 
 def _pixels(picture: Image.Image) -> np.ndarray:
-    """An RGB picture's pixels as a new array, copied ``DECODE_STRIP_ROWS`` rows at a time:
-    ``np.asarray`` goes through ``tobytes``, which holds the page twice more at once (its
+    """An RGB or grey picture's pixels as a new array, copied ``DECODE_STRIP_ROWS`` rows at a
+    time: ``np.asarray`` goes through ``tobytes``, which holds the page twice more at once (its
     pieces, then them joined) beside Pillow's own copy."""
-    pixels = np.empty((picture.height, picture.width, 3), np.uint8)
+    shape: tuple[int, ...] = (picture.height, picture.width)
+    if picture.mode != "L":
+        shape += (3,)
+    pixels = np.empty(shape, np.uint8)
     for top in range(0, picture.height, DECODE_STRIP_ROWS):
         bottom = min(picture.height, top + DECODE_STRIP_ROWS)
         pixels[top:bottom] = np.asarray(picture.crop((0, top, picture.width, bottom)))
@@ -374,7 +379,7 @@ def _decode_frame(
     if problem:
         return PageFailure(index, problem, whole_file=frames == 1)
     try:
-        rgb, factor = _bounded_rgb(frame, index == 0, limits)
+        rgb, factor = _bounded_pixels(frame, index == 0, limits)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return PageFailure(index, "the image is too large to decode safely")
     except (OSError, ValueError, SyntaxError):
