@@ -205,7 +205,7 @@ def _pdf_page(
     if plan.bitonal:
         # a bi-tonal scan rendered greys only at its pixels' edges: put it back as it was
         paper = np.where(rgb.min(axis=2) >= BITONAL_PAPER_LEVEL, 255, 0).astype(np.uint8)
-        rgb = np.repeat(paper[:, :, None], 3, axis=2)
+        return PageImage(index, paper, float(dpi), note)
     return PageImage(index, rgb, float(dpi), note)
 
 
@@ -229,13 +229,13 @@ def _embedded_page(
         with Image.open(io.BytesIO(data), formats=["PPM", "JPEG"]) as picture:
             if picture.size != (scan.width_px, scan.height_px):
                 raise poppler.PdfRefused(f"page {index + 1}: the image decoded at another size")
-            rgb, factor = _bounded_pixels(picture, False, limits)
+            pixels, factor = _bounded_pixels(picture, False, limits)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise poppler.PdfRefused(f"page {index + 1}: the image cannot be decoded") from exc
     turns = (rotate // 90) % 4
     if turns:
-        rgb = np.ascontiguousarray(np.rot90(rgb, -turns))  # /Rotate turns clockwise
-    return PageImage(index, rgb, scan.dpi[0] / factor, note)
+        pixels = np.ascontiguousarray(np.rot90(pixels, -turns))  # /Rotate turns clockwise
+    return PageImage(index, pixels, scan.dpi[0] / factor, note)
 
 
 # --- images ---------------------------------------------------------------------------------
@@ -379,10 +379,10 @@ def _decode_frame(
     if problem:
         return PageFailure(index, problem, whole_file=frames == 1)
     try:
-        rgb, factor = _bounded_pixels(frame, index == 0, limits)
+        pixels, factor = _bounded_pixels(frame, index == 0, limits)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return PageFailure(index, "the image is too large to decode safely")
     except (OSError, ValueError, SyntaxError):
         return PageFailure(index, "the image is damaged or truncated and cannot be decoded")
     dpi = _dpi_of(frame)
-    return PageImage(index, rgb, dpi / factor if dpi else None, note)
+    return PageImage(index, pixels, dpi / factor if dpi else None, note)
