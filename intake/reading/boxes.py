@@ -279,8 +279,8 @@ def page_ink_and_image(
     grey = _band_warp(grey_scan, homography, top, size, border=(255,))
     red = None if red_scan is None else _band_warp(red_scan, homography, top, size, border=(0,))
     ink = _ink_of_band(grey, red, top, (width, height), bilevel)
-    band = _with_print(grey, red)
-    del grey, red
+    band = _with_print(grey, red)  # the grey rows themselves, print painted in
+    del red
     picture = _page_picture(
         (grey_scan, red_scan), homography, band, top, (page_w, page_h), image_px_per_mm
     )
