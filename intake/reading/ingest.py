@@ -294,7 +294,8 @@ def _bounded_pixels(frame: Image.Image, upright: bool, limits: Limits) -> tuple[
     if left > 1:
         picture = picture.reduce(left)
     if upright:
-        picture = ImageOps.exif_transpose(picture)
+        # in place: otherwise an upright picture is copied whole, four bytes a pixel
+        ImageOps.exif_transpose(picture, in_place=True)
     return _pixels(picture), factor
 
 
@@ -352,7 +353,7 @@ def _decode_frames(path: Path, kind: str, limits: Limits, note: str) -> Iterator
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         yield PageFailure(0, "the image file is damaged and cannot be decoded", whole_file=True)
         return
-    with image:
+    try:
         frames = getattr(image, "n_frames", 1)
         if frames > limits.max_tiff_frames:
             yield PageFailure(
@@ -366,8 +367,11 @@ def _decode_frames(path: Path, kind: str, limits: Limits, note: str) -> Iterator
                 yield _decode_frame(frame, index, frames, limits, note)
             return
         only = _decode_frame(image, 0, frames, limits, note)
-    # a one-frame file (every JPEG and PNG) is closed before its page is read: Pillow keeps its
-    # own copy of the decoded pixels (four bytes a pixel in colour) while the file is open
+    finally:
+        # Pillow's own copy of the decoded pixels (four bytes a pixel in colour) lives until
+        # the image is closed, which leaving a ``with`` block does not do: a one-frame file
+        # (every JPEG and PNG) is closed before its page is read, or it doubles the page
+        image.close()
     yield only
 
 

@@ -7,6 +7,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from intake.config import Limits
@@ -165,3 +166,27 @@ def test_jpeg_exif_orientation_applied(tmp_path: Path) -> None:
     (page,) = list(iter_pages(path, LIMITS))
     assert isinstance(page, PageImage)
     assert page.image.shape[:2] == (600, 400)
+
+
+def test_a_one_frame_image_is_closed_before_its_page_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pillow's decoded copy (four bytes a pixel) lives until the image is closed: a page
+    yielded with its file still open holds the scan twice over while it is read."""
+    path = tmp_path / "scan.jpg"
+    Image.new("RGB", (1240, 1754), (250, 250, 250)).save(path, dpi=(150, 150))
+    opened: list[Image.Image] = []
+    real_open = Image.open
+
+    def recording_open(*args, **kwargs):
+        image = real_open(*args, **kwargs)
+        opened.append(image)
+        return image
+
+    monkeypatch.setattr(Image, "open", recording_open)
+    for item in iter_pages(path, LIMITS):
+        assert isinstance(item, PageImage)
+        assert item.image.shape == (1754, 1240, 3)
+        with pytest.raises(ValueError, match="closed"):
+            opened[0].getpixel((0, 0))  # its pixels are gone while the page is being read
+    assert len(opened) == 1
