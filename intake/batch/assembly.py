@@ -15,6 +15,7 @@ is judged again.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
@@ -99,16 +100,30 @@ def _assemble(ctx: BatchContext, batch_id: str, final: bool) -> int:
                 .order_by(Upload.created_at, Upload.id, Page.index)
             )
         )
+        # a form's values and proposals are loaded only where it is filled again or routed
         forms = {
-            f.identity: f for f in session.scalars(select(Form).where(Form.batch_id == batch_id))
+            f.identity: f
+            for f in session.scalars(
+                select(Form)
+                .options(defer(Form.values), defer(Form.proposed), defer(Form.match))
+                .where(Form.batch_id == batch_id)
+            )
         }
+        on_form: dict[str, set[str]] = defaultdict(set)  # form id -> its pages' ids, kept up
+        for page in pages:
+            if page.form_id:
+                on_form[page.form_id].add(page.id)
         groups, _ = group_pages([page_key(p, ctx.templates) for p in pages])
         for group in groups:
             members = [pages[i] for i in group.members]
             form = _form_of(session, batch, group, members, forms)
-            before = {p.id for p in pages if p.form_id == form.id}
+            before = set(on_form[form.id])
             for page in members:
-                page.form_id = form.id
+                if page.form_id != form.id:
+                    if page.form_id:
+                        on_form[page.form_id].discard(page.id)
+                    on_form[form.id].add(page.id)
+                    page.form_id = form.id
             if form.state == FormState.PROCESSING:
                 _fill_form(ctx, form, members, group.duplicate)
             elif _untouched(form) and (
