@@ -41,9 +41,11 @@ def test_bench_scale_reports_the_batch_path_beside_intake_read(
     assert set(batch["rss_mb"]) == {"start", "middle", "end"}
     assert all(50 < mb < 4000 for mb in batch["rss_mb"].values())
     assert batch["peak_rss_mb_per_process"]["worker"] >= max(batch["rss_mb"].values())
+    assert 0 <= batch["peak_at_page"] <= batch["pages_read"]
     assert 0.01 < batch["review_image_mb_per_page"] < 2
     assert batch["stored_mb_per_page"] >= batch["review_image_mb_per_page"]
     assert "ratio batch / read" in format_scale(report)
+    assert "highest sample at page" in format_scale(report)
     generated = next(cache.iterdir())
     assert (generated / COMPLETE).is_file()
     (generated / "manifest.json").touch()

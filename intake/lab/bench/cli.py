@@ -184,7 +184,8 @@ def format_scale(report: dict[str, Any]) -> str:
             f"(upload {batch['upload_cpu_sec_per_page']})",
             f"CPU s a page, intake read:     {report['read']['cpu_sec_per_page']}",
             f"ratio batch / read:            {report['cpu_ratio_batch_to_read']}",
-            f"worker RSS MB start/mid/end:   {rss['start']} / {rss['middle']} / {rss['end']}",
+            f"worker RSS MB start/mid/end:   {rss['start']} / {rss['middle']} / {rss['end']}"
+            f"  (highest sample at page {batch.get('peak_at_page', '-')})",
             f"peak RSS MB by process:        {peaks} (sampled; this process's VmHWM "
             f"{batch.get('worker_peak_rss_mb', '-')})",
             f"review image MB a page:        {batch['review_image_mb_per_page']}",

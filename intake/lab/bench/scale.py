@@ -158,6 +158,10 @@ class MemorySampler(threading.Thread):
         middle = next((rss for done, rss in read if done >= pages / 2), read[-1][1])
         return {"start": read[0][1], "middle": middle, "end": self.samples[-1][1]}
 
+    def peak_at_page(self) -> int:
+        """The batch's pages done at the sample of this process's highest RSS (0: none)."""
+        return max(self.samples, key=lambda s: s[1])[0] if self.samples else 0
+
 
 def _embedded(settings: Settings, data_dir: Path) -> Settings:
     """The school's settings (engine, thresholds, limits) on a fresh embedded data folder."""
@@ -303,6 +307,8 @@ def batch_figures(
             "upload_cpu_sec_per_page": round(upload_cpu / max(1, read), 3),
             "upload_seconds": round(upload_seconds, 2),
             "rss_mb": sampler.over_the_batch(read),
+            # when in the batch the sampled peak came: a peak that grows with the batch is late
+            "peak_at_page": sampler.peak_at_page(),
             "peak_rss_mb_per_process": dict(sorted(sampler.peaks.items())),
             "worker_peak_rss_mb": _rss_mb(_status(os.getpid()), "VmHWM"),
             "processes_seen": sampler.processes,
