@@ -192,16 +192,9 @@ def test_a_one_frame_image_is_closed_before_its_page_is_read(
     assert len(opened) == 1
 
 
-def _noisy_jpeg(path: Path, mode: str) -> Image.Image:
-    rng = np.random.default_rng(7)
-    shape = (700, 500) if mode == "L" else (700, 500, 3)
-    image = Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode)
-    image.save(path, quality=85, dpi=(150, 150))
-    return image
-
-
 def test_truncated_jpeg(tmp_path: Path) -> None:
     path = tmp_path / "scan.jpg"
-    _noisy_jpeg(path, "RGB")
+    noise = np.random.default_rng(7).integers(0, 256, (700, 500, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(path, quality=85, dpi=(150, 150))
     path.write_bytes(path.read_bytes()[: path.stat().st_size * 2 // 3])
     assert "damaged or truncated" in _only(path).reason
