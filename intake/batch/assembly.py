@@ -109,7 +109,7 @@ def _assemble(ctx: BatchContext, batch_id: str, final: bool) -> int:
                 .where(Form.batch_id == batch_id)
             )
         }
-        on_form: dict[str, set[str]] = defaultdict(set)  # form id -> its pages' ids, kept up
+        on_form: dict[str, set[str]] = defaultdict(set)  # form id -> its pages' ids, as they move
         for page in pages:
             if page.form_id:
                 on_form[page.form_id].add(page.id)
